@@ -1,0 +1,1 @@
+"""Alert intake, routing, silences, receivers and the notification ledger."""

@@ -1,0 +1,105 @@
+"""Delivery maths: which failures are retried, backoff with jitter, the circuit breaker, rate limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+def is_transient(*, status: int | None, network_error: bool) -> bool:
+    """Retry on 429, 5xx and network errors only; any other 4xx is final."""
+    if network_error:
+        return True
+    return status is not None and (status == 429 or 500 <= status <= 599)
+
+
+def backoff_seconds(*, attempt: int, base: float, cap: float, jitter: float) -> float:
+    """Exponential backoff ``base * 2**(attempt-1)`` bounded by ``cap``, scaled by ``jitter`` in [0, 1):
+    "equal jitter" keeps at least half the delay so retries never stampede back immediately."""
+    raw = min(cap, base * (2 ** max(0, attempt - 1)))
+    return raw / 2 + raw / 2 * jitter
+
+
+@dataclass(frozen=True)
+class Breaker:
+    """Per-receiver circuit breaker: ``failures`` consecutive transient failures; open until ``open_until``."""
+
+    failures: int = 0
+    open_until: datetime | None = None
+
+
+def breaker_allows(breaker: Breaker, *, now: datetime) -> bool:
+    """Closed, or open but cooled down (half-open: one trial attempt goes through)."""
+    return breaker.open_until is None or now >= breaker.open_until
+
+
+def breaker_after(breaker: Breaker, *, success: bool, now: datetime, threshold: int, cooldown: float) -> Breaker:
+    """The breaker after an attempt: success closes it; the threshold-th consecutive failure (or any failure
+    of a half-open trial) opens it for ``cooldown`` seconds."""
+    if success:
+        return Breaker()
+    failures = breaker.failures + 1
+    if failures >= threshold or breaker.open_until is not None:
+        return Breaker(failures=failures, open_until=now + timedelta(seconds=cooldown))
+    return Breaker(failures=failures, open_until=None)
+
+
+def rate_limit_wait(*, recent: list[datetime], now: datetime, limit: int, window: float = 60.0) -> float:
+    """Seconds to wait before another event may go to a key that saw ``recent`` sends (sliding window)."""
+    cutoff = now - timedelta(seconds=window)
+    inside = sorted(t for t in recent if t > cutoff)
+    if len(inside) < limit:
+        return 0.0
+    oldest_that_must_leave = inside[len(inside) - limit]
+    return max(0.0, (oldest_that_must_leave - cutoff).total_seconds())
+
+
+PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
+_SEVERITY_ALIASES = {
+    "critical": "critical",
+    "page": "critical",
+    "fatal": "critical",
+    "high": "error",
+    "error": "error",
+    "major": "error",
+    "warning": "warning",
+    "warn": "warning",
+    "ticket": "warning",
+    "minor": "warning",
+    "medium": "warning",
+    "low": "info",
+    "info": "info",
+    "informational": "info",
+    "none": "info",
+}
+
+
+def pagerduty_severity(value: str | None, *, default: str = "critical") -> str:
+    """Map an alert's ``severity`` label to PagerDuty's four severities (unknown values -> ``default``)."""
+    return _SEVERITY_ALIASES.get((value or "").strip().lower(), default)
+
+
+def parse_duration(text: str | int | None) -> int | None:
+    """Alertmanager/Prometheus durations (``30s``, ``5m``, ``1h30m``, ``1d``, ``1w``) in seconds."""
+    if text is None or text == "":
+        return None
+    if isinstance(text, int):
+        return text
+    import re
+
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", str(text).strip())
+    if not parts or "".join(n + u for n, u in parts) != str(text).strip():
+        raise ValueError(f"invalid duration {text!r}; expected e.g. 30s, 5m, 1h30m")
+    return int(sum(int(n) * units[u] for n, u in parts))
+
+
+def format_duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            out += f"{seconds // size}{unit}"
+            seconds %= size
+    return out or "0s"

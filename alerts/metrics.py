@@ -1,0 +1,22 @@
+"""The alerts app's Prometheus metrics (exposed at /metrics with the project's own)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+ALERTS_FIRING = Gauge(
+    "sre_alerts_firing",
+    "Firing alerts by severity label (refreshed by the alerts tick).",
+    ["severity"],
+    multiprocess_mode="mostrecent",
+)
+ALERTS_RECEIVED = Counter("sre_alerts_received_total", "Alerts received, by source.", ["source"])
+NOTIFICATIONS = Counter(
+    "sre_alert_notifications_total", "Notification delivery attempts, by receiver and outcome.", ["receiver", "outcome"]
+)
+DELIVERY_LATENCY = Histogram(
+    "sre_alert_delivery_latency_seconds",
+    "From an alert arriving to its notification being delivered, by receiver kind.",
+    ["kind"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)

@@ -1,0 +1,21 @@
+"""The alerts app's panel on the Overview page: firing groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.models import Alert
+from alerts.selectors import firing_groups, groups_open_count_by_state
+
+
+def overview_panel(*, user: Any) -> dict[str, Any]:
+    """Template and context for this app's Overview card."""
+    counts = groups_open_count_by_state()
+    return {
+        "template": "alerts/_overview.html",
+        "context": {
+            "groups": firing_groups(limit=8),
+            "counts": counts,
+            "total_alerts": Alert.objects.count() if not counts else None,
+        },
+    }

@@ -1,0 +1,266 @@
+"""Outbox delivery: one attempt per call, recorded in the ledger before and after the request leaves.
+
+Guarantees: per (receiver, dedup_key) notifications go out in the order they were written; a notification
+is never sent while another worker holds its lease; transient failures (429, 5xx, network) are retried with
+bounded exponential backoff and jitter, other failures are final; each receiver has a circuit breaker; at
+most ``ALERTS_PAGERDUTY_RATE`` events per minute go to one PagerDuty routing key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from alerts import metrics
+from alerts.choices import AttemptOutcome, GroupEventKind, NotificationState, ReceiverKind
+from alerts.domain import delivery as rules
+from alerts.models import DeliveryAttempt, GroupEvent, Notification, Receiver
+from alerts.senders import SendResult, send
+from alerts.services.notify import schedule_delivery
+
+logger = logging.getLogger(__name__)
+OPEN = (NotificationState.PENDING, NotificationState.SENDING)
+
+
+def tunable(name: str, default: Any) -> Any:
+    return settings.SRE.get(name, default)
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def notification_deliver(
+    *, notification_id: int, clock: Callable[[], datetime] = timezone.now, sender: Callable[..., SendResult] = send
+) -> str:
+    """Try to deliver one notification once. Returns what happened (for logs and tests):
+    ``delivered``, ``retry``, ``failed``, ``blocked`` (an earlier one of the same key is still open),
+    ``deferred`` (breaker open / rate limited / not due), ``leased`` (another worker has it) or ``done``."""
+    claim = _claim(notification_id, now=clock())
+    if isinstance(claim, str):
+        return claim
+    notification, receiver, attempt = claim
+    started = time.perf_counter()
+    result = sender(receiver, event=notification.event, payload=notification.payload, dedup_key=notification.dedup_key)
+    latency_ms = (time.perf_counter() - started) * 1000
+    return _complete(notification.pk, attempt.pk, result=result, latency_ms=latency_ms, now=clock())
+
+
+def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update(no_key=True).filter(pk=notification_id).first()
+        if notification is None:
+            logger.info("Notification %s vanished; nothing to deliver", notification_id)
+            return "done"
+        if notification.state not in OPEN:
+            return "done"
+        if (
+            notification.state == NotificationState.SENDING
+            and notification.lease_until
+            and notification.lease_until > now
+        ):
+            return "leased"
+        if notification.next_attempt_at > now:
+            return "deferred"
+        earlier = Notification.objects.filter(
+            receiver_id=notification.receiver_id,
+            dedup_key=notification.dedup_key,
+            state__in=OPEN,
+            pk__lt=notification.pk,
+        ).exists()
+        if earlier:
+            return "blocked"
+        receiver = Receiver.objects.get(pk=notification.receiver_id)
+        if receiver.breaker_open_until is not None:
+            receiver = Receiver.objects.select_for_update(no_key=True).get(pk=notification.receiver_id)
+        if notification.attempts:
+            # A previous attempt still "in flight" means its worker died mid-request: record that.
+            DeliveryAttempt.objects.filter(notification=notification, outcome=AttemptOutcome.IN_FLIGHT).update(
+                outcome=AttemptOutcome.LOST, error="worker died before recording the result"
+            )
+        breaker = rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until)
+        if not rules.breaker_allows(breaker, now=now):
+            _defer(notification, until=receiver.breaker_open_until, now=now, reason="circuit breaker open")
+            return "deferred"
+        if receiver.breaker_open_until is not None:
+            # Half-open: this attempt is the one trial; others wait another cool-down.
+            receiver.breaker_open_until = now + timedelta(seconds=tunable("ALERTS_BREAKER_COOLDOWN", 30))
+            receiver.save(update_fields=["breaker_open_until"])
+        if receiver.kind == ReceiverKind.PAGERDUTY and receiver.routing_key_digest:
+            wait = _rate_limit_wait(receiver, now=now)
+            if wait > 0:
+                _defer(notification, until=now + timedelta(seconds=wait), now=now, reason="rate limit")
+                return "deferred"
+        notification.attempts += 1
+        notification.state = NotificationState.SENDING
+        notification.lease_until = now + timedelta(
+            seconds=receiver.timeout_seconds + tunable("ALERTS_LEASE_MARGIN", 30)
+        )
+        notification.save(update_fields=["attempts", "state", "lease_until"])
+        attempt = DeliveryAttempt.objects.create(
+            notification=notification,
+            receiver=receiver,
+            group_id=notification.group_id,
+            number=notification.attempts,
+            event=notification.event,
+            dedup_key=notification.dedup_key,
+            payload_hash=notification.payload_hash,
+            routing_key_digest=receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else "",
+            started_at=now,
+            worker=_worker_name(),
+            requested_by=notification.requested_by,
+        )
+    return notification, receiver, attempt
+
+
+def _rate_limit_wait(receiver: Receiver, *, now: datetime) -> float:
+    limit = tunable("ALERTS_PAGERDUTY_RATE", 100)
+    # Lock every receiver sharing the key so two receivers cannot both take the last slot.
+    list(
+        Receiver.objects.select_for_update(no_key=True)
+        .filter(routing_key_digest=receiver.routing_key_digest)
+        .order_by("pk")
+    )
+    recent = list(
+        DeliveryAttempt.objects.filter(
+            routing_key_digest=receiver.routing_key_digest, started_at__gt=now - timedelta(seconds=60)
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)[:limit]
+    )
+    return rules.rate_limit_wait(recent=recent, now=now, limit=limit)
+
+
+def _defer(notification: Notification, *, until: datetime, now: datetime, reason: str) -> None:
+    notification.state = NotificationState.PENDING
+    notification.next_attempt_at = until
+    notification.lease_until = None
+    notification.last_error = f"deferred: {reason}"
+    notification.save(update_fields=["state", "next_attempt_at", "lease_until", "last_error"])
+    schedule_delivery(notification.pk, countdown=max(0.05, (until - now).total_seconds()))
+
+
+def _complete(notification_id: int, attempt_id: int, *, result: SendResult, latency_ms: float, now: datetime) -> str:
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update(no_key=True).get(pk=notification_id)
+        receiver = Receiver.objects.get(pk=notification.receiver_id)
+        attempt = DeliveryAttempt.objects.select_for_update(no_key=True).get(pk=attempt_id)
+        if attempt.outcome != AttemptOutcome.IN_FLIGHT:
+            # Our lease expired and another worker took over; keep its record, add ours as late.
+            attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
+            attempt.save(update_fields=["error"])
+            return "done"
+        attempt.http_status = result.status
+        attempt.latency_ms = round(latency_ms, 3)
+        attempt.error = result.error[:2000]
+        transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
+        breaker = rules.breaker_after(
+            rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until),
+            success=result.ok or not transient,
+            now=now,
+            threshold=tunable("ALERTS_BREAKER_THRESHOLD", 5),
+            cooldown=tunable("ALERTS_BREAKER_COOLDOWN", 30),
+        )
+        if (breaker.failures, breaker.open_until) != (receiver.breaker_failures, receiver.breaker_open_until):
+            # Only failures and recoveries write the receiver row (the common success path does not).
+            Receiver.objects.filter(pk=receiver.pk).update(
+                breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
+            )
+        notification.lease_until = None
+        if result.ok:
+            outcome = AttemptOutcome.SUCCESS
+            notification.state = NotificationState.DELIVERED
+            notification.delivered_at = now
+            notification.last_error = ""
+            if notification.ingested_at:
+                metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
+                    max(0.0, (now - notification.ingested_at).total_seconds())
+                )
+        elif transient and notification.attempts < tunable("ALERTS_MAX_ATTEMPTS", 12):
+            outcome = AttemptOutcome.RETRY
+            delay = rules.backoff_seconds(
+                attempt=notification.attempts,
+                base=tunable("ALERTS_BACKOFF_BASE", 2.0),
+                cap=tunable("ALERTS_BACKOFF_CAP", 300.0),
+                jitter=random.random(),
+            )
+            if breaker.open_until is not None:
+                delay = max(delay, (breaker.open_until - now).total_seconds())
+            notification.state = NotificationState.PENDING
+            notification.next_attempt_at = now + timedelta(seconds=delay)
+            notification.last_error = result.error or f"HTTP {result.status}"
+            schedule_delivery(notification.pk, countdown=delay)
+        else:
+            outcome = AttemptOutcome.FAILED
+            notification.state = NotificationState.FAILED
+            notification.last_error = result.error or f"HTTP {result.status}"
+        attempt.outcome = outcome
+        attempt.save(update_fields=["http_status", "latency_ms", "error", "outcome"])
+        notification.save(update_fields=["state", "delivered_at", "last_error", "next_attempt_at", "lease_until"])
+        metrics.NOTIFICATIONS.labels(receiver=receiver.name, outcome=outcome).inc()
+        if notification.group_id and outcome != AttemptOutcome.RETRY:
+            GroupEvent.objects.create(
+                group_id=notification.group_id,
+                at=now,
+                kind=GroupEventKind.DELIVERED if result.ok else GroupEventKind.DELIVERY_FAILED,
+                message=f"{notification.event} → {receiver.name}"
+                + ("" if result.ok else f": {notification.last_error[:200]}"),
+            )
+        if outcome != AttemptOutcome.RETRY:
+            _schedule_next_in_key(notification)
+    return "delivered" if result.ok else str(outcome)
+
+
+def _schedule_next_in_key(notification: Notification) -> None:
+    following = (
+        Notification.objects.filter(
+            receiver_id=notification.receiver_id,
+            dedup_key=notification.dedup_key,
+            state=NotificationState.PENDING,
+            pk__gt=notification.pk,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following:
+        schedule_delivery(following)
+
+
+def notifications_sweep(*, now: datetime, limit: int = 500) -> int:
+    """The outbox relay's safety net: re-queue due pending notifications (first of each key) and take back
+    those whose worker died mid-delivery (lease expired). Returns how many were queued."""
+    with transaction.atomic():
+        stale = Notification.objects.select_for_update(no_key=True).filter(
+            state=NotificationState.SENDING, lease_until__lt=now
+        )
+        for notification in stale:
+            notification.state = NotificationState.PENDING
+            notification.next_attempt_at = now
+            notification.save(update_fields=["state", "next_attempt_at"])
+        due = (
+            Notification.objects.filter(state=NotificationState.PENDING, next_attempt_at__lte=now)
+            .order_by("pk")
+            .values_list("pk", "receiver_id", "dedup_key")[: limit * 4]
+        )
+        seen: set[tuple[int, str]] = set()
+        queued = 0
+        for pk, receiver_id, dedup_key in due:
+            if (receiver_id, dedup_key) in seen:
+                continue
+            seen.add((receiver_id, dedup_key))
+            schedule_delivery(pk)
+            queued += 1
+            if queued >= limit:
+                break
+    return queued

@@ -1,0 +1,297 @@
+"""Intake: every alert (Alertmanager webhook, generic JSON, SLO burn alerts, drills) enters here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from alerts.choices import AlertStatus, GroupEventKind, GroupState, ReceiverKind
+from alerts.domain import routing
+from alerts.domain.matchers import fingerprint as label_fingerprint
+from alerts.domain.matchers import valid_label_name
+from alerts.models import Alert, AlertGroup, GroupEvent, Receiver, Route
+from alerts.selectors import routing_tree
+from sre.errors import InvalidInputError
+
+DEFAULT_RECEIVER = "default"
+
+
+@dataclass(frozen=True)
+class AlertInput:
+    """One alert as received. ``fingerprint`` may be given by the sender; otherwise it is the label hash."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str] = field(default_factory=dict)
+    status: str = AlertStatus.FIRING
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    generator_url: str = ""
+    fingerprint: str = ""
+
+
+def _validate(item: AlertInput, index: int | None) -> None:
+    where = f"alerts[{index}]." if index is not None else ""
+    if not isinstance(item.labels, dict) or not item.labels:
+        raise InvalidInputError("An alert needs at least one label.", fields={f"{where}labels": ["Required."]})
+    for name, value in item.labels.items():
+        if not isinstance(name, str) or not valid_label_name(name):
+            raise InvalidInputError(f"Invalid label name {name!r}.", fields={f"{where}labels": ["Invalid name."]})
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"Label {name!r} must be a string.", fields={f"{where}labels.{name}": ["Must be a string."]}
+            )
+    for name, value in (item.annotations or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidInputError(
+                "Annotations must map strings to strings.", fields={f"{where}annotations": ["Must be strings."]}
+            )
+    if item.status not in AlertStatus.values:
+        raise InvalidInputError(
+            f"Unknown status {item.status!r}; expected firing or resolved.", fields={f"{where}status": ["Invalid."]}
+        )
+
+
+def routing_ensure_default() -> Route:
+    """The root route, created (with a ledger-only ``default`` receiver) when the tree is empty."""
+    root = Route.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is not None:
+        return root
+    receiver, _ = Receiver.objects.get_or_create(name=DEFAULT_RECEIVER, defaults={"kind": ReceiverKind.LEDGER})
+    return Route.objects.create(
+        name="root",
+        receiver=receiver,
+        group_by=["alertname"],
+        group_wait=30,
+        group_interval=300,
+        repeat_interval=14400,
+    )
+
+
+def alert_raise(
+    *,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    status: str,
+    source: str,
+    now: datetime,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    generator_url: str = "",
+) -> Alert:
+    """Internal intake (SLO burn alerts, restore drills): the same path as the webhooks.
+
+    ``status`` is ``firing`` or ``resolved``. Raises ``InvalidInputError`` on bad labels. Routing, grouping
+    and notification follow exactly as for a webhook alert; the notification is sent after commit.
+    """
+    item = AlertInput(
+        labels=labels,
+        annotations=annotations or {},
+        status=status,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        generator_url=generator_url,
+    )
+    return alerts_ingest(items=[item], source=source, now=now)[0]
+
+
+def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> list[Alert]:
+    """Store a batch of alerts atomically (all or nothing), group them and flush groups that are due.
+
+    Idempotent for repeated deliveries: the same firing alert updates the same row and, as its group's
+    membership and state do not change, no new notification is created (Alertmanager delivers at least
+    once). Rows are read, locked and written in bulk (a constant number of queries per batch, plus one
+    flush per changed group)."""
+    for index, item in enumerate(items):
+        _validate(item, index if len(items) > 1 else None)
+    from alerts.services.notify import FlushContext, group_flush, group_mark_changed
+
+    with transaction.atomic():
+        tree = routing_tree()
+        if tree is None:
+            routing_ensure_default()
+            tree = routing_tree()
+        assert tree is not None
+        alerts, changed_fps = _upsert_all(items, source=source, now=now)
+        routed: list[tuple[Alert, routing.Route]] = []
+        for alert in alerts.values():
+            if alert.status == AlertStatus.RESOLVED and alert.fingerprint not in changed_fps:
+                continue
+            routed.extend((alert, route) for route in routing.match(tree, alert.labels))
+        groups = _groups_for(routed, now=now)
+        changed = _join_all(routed, groups, changed_fps=changed_fps, now=now)
+        context = FlushContext.load(now=now) if changed else None
+        for group in changed.values():
+            group_mark_changed(group=group, now=now)
+            if group.next_flush_at is not None and group.next_flush_at <= now:
+                group_flush(group_id=group.pk, now=now, ingested_at=now, context=context)
+    return [alerts[_fp(item)] for item in items]
+
+
+def _fp(item: AlertInput) -> str:
+    return item.fingerprint or label_fingerprint(item.labels)
+
+
+def _apply(alert: Alert, item: AlertInput, *, now: datetime) -> bool:
+    """Update an existing alert from a delivery; returns whether its status changed."""
+    starts_at = item.starts_at or now
+    refire = alert.status != item.status and item.status == AlertStatus.FIRING
+    if refire and item.starts_at and item.starts_at <= alert.starts_at:
+        # The same episode firing again after it was resolved: a late retry from Alertmanager, or an alert
+        # a person resolved here while the source still fires it. A new episode has a later startsAt.
+        alert.receive_count += 1
+        return False
+    changed = alert.status != item.status
+    alert.labels = item.labels
+    alert.annotations = item.annotations
+    if changed and item.status == AlertStatus.FIRING:
+        alert.starts_at = starts_at
+        alert.resolved_by = ""
+    alert.status = item.status
+    alert.ends_at = (item.ends_at or now) if item.status == AlertStatus.RESOLVED else None
+    alert.generator_url = item.generator_url[:2000] or alert.generator_url
+    alert.received_at = now
+    alert.updated_at = now
+    alert.receive_count += 1
+    return changed
+
+
+UPDATE_FIELDS = ["labels", "annotations", "status", "starts_at", "ends_at", "generator_url", "received_at"]
+UPDATE_FIELDS += ["updated_at", "receive_count", "resolved_by"]
+
+
+def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple[dict[str, Alert], set[str]]:
+    """Lock existing alerts (in fingerprint order: no deadlocks), update them, insert new ones."""
+    latest = {_fp(item): item for item in items}  # a fingerprint twice in one batch: the last one counts
+    existing = {
+        a.fingerprint: a
+        for a in Alert.objects.select_for_update(no_key=True)
+        .filter(fingerprint__in=list(latest))
+        .order_by("fingerprint")
+    }
+    changed: set[str] = set()
+    for fp, alert in existing.items():
+        if _apply(alert, latest[fp], now=now):
+            changed.add(fp)
+    if existing:
+        Alert.objects.bulk_update(list(existing.values()), UPDATE_FIELDS)
+    new = [
+        Alert(
+            fingerprint=fp,
+            labels=item.labels,
+            annotations=item.annotations,
+            status=item.status,
+            starts_at=item.starts_at or now,
+            ends_at=(item.ends_at or now) if item.status == AlertStatus.RESOLVED else None,
+            generator_url=item.generator_url[:2000],
+            source=source[:100],
+            received_at=now,
+            updated_at=now,
+        )
+        for fp, item in latest.items()
+        if fp not in existing
+    ]
+    if new:
+        # A concurrent request may insert the same fingerprint: ignore the conflict, then read the row.
+        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        created = [a.fingerprint for a in new]
+        for alert in (
+            Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=created).order_by("fingerprint")
+        ):
+            existing[alert.fingerprint] = alert
+        changed.update(created)
+    return existing, changed
+
+
+def _groups_for(routed: list[tuple[Alert, routing.Route]], *, now: datetime) -> dict[str, AlertGroup]:
+    """The groups (by key) the routed alerts belong to; firing alerts create missing ones."""
+    keys = {route.group_key(alert.labels): (alert, route) for alert, route in routed}
+    if not keys:
+        return {}
+    groups = {
+        g.group_key: g
+        for g in AlertGroup.objects.select_for_update(no_key=True)
+        .filter(group_key__in=list(keys))
+        .order_by("group_key")
+    }
+    missing = [k for k, (alert, _) in keys.items() if k not in groups and alert.status == AlertStatus.FIRING]
+    if missing:
+        receivers = {r.name: r for r in Receiver.objects.all()}
+        fresh = []
+        for key in missing:
+            alert, route = keys[key]
+            fresh.append(
+                AlertGroup(
+                    group_key=key,
+                    route_id=route.id,
+                    receiver=receivers.get(route.receiver),
+                    group_labels=route.group_labels(alert.labels),
+                    timing={
+                        "group_wait": route.group_wait,
+                        "group_interval": route.group_interval,
+                        "repeat_interval": route.repeat_interval,
+                        "mute_time_intervals": list(route.mute_time_intervals),
+                        "active_time_intervals": list(route.active_time_intervals),
+                    },
+                    state=GroupState.FIRING,
+                    created_at=now,
+                    updated_at=now,
+                    next_flush_at=now + timedelta(seconds=route.group_wait),
+                )
+            )
+        AlertGroup.objects.bulk_create(fresh, ignore_conflicts=True)
+        for group in (
+            AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=missing).order_by("group_key")
+        ):
+            groups[group.group_key] = group
+        GroupEvent.objects.bulk_create(
+            [
+                GroupEvent(
+                    group=groups[k],
+                    at=now,
+                    kind=GroupEventKind.CREATED,
+                    message=f"Route {keys[k][1].name or keys[k][1].id}",
+                )
+                for k in missing
+                if k in groups
+            ]
+        )
+    return groups
+
+
+def _join_all(
+    routed: list[tuple[Alert, routing.Route]], groups: dict[str, AlertGroup], *, changed_fps: set[str], now: datetime
+) -> dict[int, AlertGroup]:
+    """Add alerts to their groups and write the timeline; returns the groups that changed."""
+    pairs = []
+    for alert, route in routed:
+        group = groups.get(route.group_key(alert.labels))
+        if group is not None:
+            pairs.append((group, alert))
+    if not pairs:
+        return {}
+    through = AlertGroup.alerts.through
+    members = set(
+        through.objects.filter(
+            alertgroup_id__in={g.pk for g, _ in pairs}, alert_id__in={a.pk for _, a in pairs}
+        ).values_list("alertgroup_id", "alert_id")
+    )
+    changed: dict[int, AlertGroup] = {}
+    links, events = [], []
+    for group, alert in pairs:
+        name = alert.labels.get("alertname", alert.fingerprint)
+        if (group.pk, alert.pk) not in members:
+            if alert.status != AlertStatus.FIRING:
+                continue
+            members.add((group.pk, alert.pk))
+            links.append(through(alertgroup_id=group.pk, alert_id=alert.pk))
+            events.append(GroupEvent(group=group, at=now, kind=GroupEventKind.ALERT_JOINED, message=name))
+            changed[group.pk] = group
+        elif alert.fingerprint in changed_fps:
+            kind = GroupEventKind.ALERT_REFIRED if alert.status == AlertStatus.FIRING else GroupEventKind.ALERT_RESOLVED
+            events.append(GroupEvent(group=group, at=now, kind=kind, message=name))
+            changed[group.pk] = group
+    through.objects.bulk_create(links, ignore_conflicts=True)
+    GroupEvent.objects.bulk_create(events)
+    return changed

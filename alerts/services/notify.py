@@ -1,0 +1,307 @@
+"""Group flushes: decide what each group must tell its receiver, and write it to the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from alerts.choices import AlertStatus, GroupEventKind, GroupState, NotificationEvent
+from alerts.domain import suppression, timeintervals
+from alerts.domain.matchers import matches_all, parse_matchers
+from alerts.models import AlertGroup, GroupEvent, Notification, Receiver
+from alerts.selectors import inhibit_rules, maintenance_active, silences_active, time_interval_map
+
+logger = logging.getLogger(__name__)
+
+
+def base_url() -> str:
+    return settings.SRE.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def group_mark_changed(*, group: AlertGroup, now: datetime) -> None:
+    """Schedule a flush: a new group waits ``group_wait``; a changed one waits for ``group_interval`` since
+    its last flush (Alertmanager's batching)."""
+    interval = timedelta(seconds=group.timing.get("group_interval", 300))
+    if group.last_flush_at is None:
+        due = group.created_at + timedelta(seconds=group.timing.get("group_wait", 30))
+    else:
+        due = max(now, group.last_flush_at + interval)
+    if group.next_flush_at is None or due < group.next_flush_at:
+        group.next_flush_at = due
+    group.updated_at = now
+    group.save(update_fields=["next_flush_at", "updated_at"])
+
+
+def _hash(values: Any) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class FlushContext:
+    """What a flush reads besides the group: loaded once per intake batch or tick, not once per group."""
+
+    silences: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
+    rules: list = field(default_factory=list)
+
+    @classmethod
+    def load(cls, *, now: datetime) -> FlushContext:
+        return cls(silences=silences_active(now=now), windows=maintenance_active(now=now), rules=inhibit_rules())
+
+
+def group_flush(
+    *, group_id: int, now: datetime, ingested_at: datetime | None = None, context: FlushContext | None = None
+) -> list[Notification]:
+    """Recompute the group's state (silences, inhibition, muting) and queue the notifications it needs.
+
+    Locks the group row; running it twice at the same instant queues nothing the second time. Returns the
+    notifications written (delivered after commit)."""
+    with transaction.atomic():
+        group = (
+            AlertGroup.objects.select_for_update(of=("self",), no_key=True)
+            .filter(pk=group_id)
+            .select_related("receiver")
+            .first()
+        )
+        if group is None:
+            return []
+        alerts = list(group.alerts.all())
+        firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+        context = context or FlushContext.load(now=now)
+        silences, windows, rules = context.silences, context.windows, context.rules
+        all_firing = [(a.fingerprint, a.labels) for a in firing]
+        if rules:
+            from alerts.models import Alert
+
+            all_firing = list(Alert.objects.filter(status=AlertStatus.FIRING).values_list("fingerprint", "labels"))
+        muted_route = _route_muted(group, now=now, windows=windows)
+        active = []
+        for alert in firing:
+            silenced_by = [
+                str(s.id) for s in silences if matches_all(suppression.silence_matchers(s.matchers), alert.labels)
+            ]
+            silenced_by += [
+                f"maintenance:{w.pk}"
+                for w in windows
+                if w.matchers and matches_all(parse_matchers(w.matchers), alert.labels)
+            ]
+            inhibited = bool(rules) and suppression.inhibited(
+                labels=alert.labels, fingerprint=alert.fingerprint, rules=rules, firing=all_firing
+            )
+            if silenced_by != alert.silenced_by or inhibited != alert.inhibited:
+                alert.silenced_by, alert.inhibited = silenced_by, inhibited
+                alert.save(update_fields=["silenced_by", "inhibited"])
+            if not silenced_by and not inhibited and not muted_route:
+                active.append(alert)
+        previous_state = group.state
+        if not firing:
+            state = GroupState.RESOLVED
+        elif not active:
+            state = GroupState.SILENCED
+        elif group.acknowledged_at:
+            state = GroupState.ACKNOWLEDGED
+        else:
+            state = GroupState.FIRING
+        queued: list[Notification] = []
+        active_hash = _hash(sorted(a.fingerprint for a in active)) if active else ""
+        repeat = timedelta(seconds=group.timing.get("repeat_interval", 14400))
+        if active and not group.acknowledged_at:
+            due_repeat = group.last_notified_at is not None and now - group.last_notified_at >= repeat
+            if active_hash != group.last_notified_hash or due_repeat:
+                queued += notification_enqueue(
+                    group=group, event=NotificationEvent.TRIGGER, now=now, ingested_at=ingested_at
+                )
+                group.last_notified_hash = active_hash
+                group.last_notified_at = now
+        elif not firing and group.last_notified_hash:
+            if group.receiver is None or group.receiver.send_resolved:
+                queued += notification_enqueue(
+                    group=group, event=NotificationEvent.RESOLVE, now=now, ingested_at=ingested_at
+                )
+            group.last_notified_hash = ""
+            group.last_notified_at = now
+        if state != previous_state:
+            _state_event(group, previous_state, state, now=now)
+        if state == GroupState.RESOLVED and previous_state != GroupState.RESOLVED:
+            group.resolved_at = now
+        group.state = state
+        group.last_flush_at = now
+        group.updated_at = now
+        if state == GroupState.RESOLVED:
+            group.next_flush_at = None
+        elif state == GroupState.SILENCED or muted_route:
+            # Re-check when silences or mute intervals may have ended.
+            group.next_flush_at = now + timedelta(seconds=min(60, group.timing.get("group_interval", 300)))
+        elif group.acknowledged_at:
+            group.next_flush_at = None
+        else:
+            group.next_flush_at = (group.last_notified_at or now) + repeat
+        group.save()
+        # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
+        # with group_id after commit when the group opened, changed state or queued a notification.
+        if queued or state != previous_state:
+            for hook in settings.SRE.get("ALERT_GROUP_HOOKS", ()):
+                transaction.on_commit(partial(import_string(hook), group_id=group.pk), robust=True)
+    return queued
+
+
+def _route_muted(group: AlertGroup, *, now: datetime, windows: list) -> bool:
+    if any(group.route_id in {r.pk for r in w.routes.all()} for w in windows):
+        return True
+    mute = tuple(group.timing.get("mute_time_intervals") or ())
+    active = tuple(group.timing.get("active_time_intervals") or ())
+    if not mute and not active:
+        return False
+    try:
+        return timeintervals.route_muted(mute=mute, active=active, intervals=time_interval_map(), at=now)
+    except timeintervals.IntervalError:
+        logger.warning("Ignoring a malformed time interval on group %s", group.pk)
+        return False
+
+
+def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime) -> None:
+    kind = {
+        GroupState.RESOLVED: GroupEventKind.RESOLVED,
+        GroupState.SILENCED: GroupEventKind.SILENCED,
+    }.get(state)
+    if kind is None:
+        kind = GroupEventKind.REOPENED if previous == GroupState.RESOLVED else GroupEventKind.UNSILENCED
+        if previous == GroupState.RESOLVED:
+            group.acknowledged_at = None
+            group.acknowledged_by = ""
+            group.resolved_at = None
+    GroupEvent.objects.create(group=group, at=now, kind=kind)
+
+
+def groups_flush_due(*, now: datetime, limit: int = 500) -> int:
+    """Flush every group whose ``next_flush_at`` has come (the periodic tick)."""
+    ids = list(
+        AlertGroup.objects.filter(next_flush_at__lte=now).order_by("next_flush_at").values_list("pk", flat=True)[:limit]
+    )
+    context = FlushContext.load(now=now) if ids else None
+    for group_id in ids:
+        group_flush(group_id=group_id, now=now, context=context)
+    return len(ids)
+
+
+def group_payload(group: AlertGroup, *, event: str) -> dict[str, Any]:
+    """The receiver-neutral description of a group at this moment (frozen into the outbox row)."""
+    alerts = list(group.alerts.all())
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+    link = f"{base_url()}/alerts/groups/{group.pk}/"
+    common = _common(alerts)
+    name = common.get("alertname") or group.group_labels.get("alertname") or "alert"
+    summary = next((a.annotations.get("summary") for a in firing if a.annotations.get("summary")), "")
+    title = f"[{event.upper()}{':' + str(len(firing)) if firing else ''}] {name}"
+    if summary:
+        title += f": {summary}"
+    links = [{"href": link, "text": "Alert group in the SRE control plane"}]
+    for a in alerts[:5]:
+        if a.generator_url:
+            links.append({"href": a.generator_url, "text": "Source"})
+            break
+    slo = common.get("slo")
+    if slo:
+        service = common.get("service", "")
+        links.append({"href": f"{base_url()}/slos/?service={service}&slo={slo}", "text": f"SLO {slo}"})
+    for key in ("runbook_url", "dashboard_url"):
+        url = next((a.annotations.get(key) for a in alerts if a.annotations.get(key)), "")
+        if url:
+            links.append({"href": url, "text": key.replace("_url", "").title()})
+    return {
+        "version": "1",
+        "event": event,
+        "group_id": group.pk,
+        "group_key": group.group_key,
+        "dedup_key": group.dedup_key,
+        "state": group.state,
+        "title": title[:1024],
+        "group_labels": group.group_labels,
+        "common_labels": common,
+        "severity": common.get("severity", ""),
+        "link": link,
+        "links": links,
+        "alerts": [
+            {
+                "fingerprint": a.fingerprint,
+                "status": a.status,
+                "labels": a.labels,
+                "annotations": a.annotations,
+                "starts_at": a.starts_at.isoformat(),
+                "ends_at": a.ends_at.isoformat() if a.ends_at else None,
+                "generator_url": a.generator_url,
+            }
+            for a in alerts[:100]
+        ],
+        "truncated_alerts": max(0, len(alerts) - 100),
+    }
+
+
+def _common(alerts: list) -> dict[str, str]:
+    if not alerts:
+        return {}
+    common = dict(alerts[0].labels)
+    for alert in alerts[1:]:
+        common = {k: v for k, v in common.items() if alert.labels.get(k) == v}
+    return common
+
+
+def notification_enqueue(
+    *,
+    group: AlertGroup,
+    event: str,
+    now: datetime,
+    requested_by: str = "",
+    ingested_at: datetime | None = None,
+    receiver: Receiver | None = None,
+) -> list[Notification]:
+    """Write one outbox row for the group's receiver (inside the caller's transaction) and hand it to a
+    worker after commit. Nothing is written when the group has no receiver."""
+    receiver = receiver or group.receiver
+    if receiver is None:
+        return []
+    payload = group_payload(group, event=event)
+    notification = Notification.objects.create(
+        receiver=receiver,
+        group=group,
+        event=event,
+        dedup_key=group.dedup_key,
+        payload=payload,
+        payload_hash=_hash(payload),
+        next_attempt_at=now,
+        created_at=now,
+        requested_by=requested_by,
+        ingested_at=ingested_at,
+    )
+    GroupEvent.objects.create(
+        group=group, at=now, kind=GroupEventKind.NOTIFIED, actor=requested_by, message=f"{event} → {receiver.name}"
+    )
+    schedule_delivery(notification.pk)
+    return [notification]
+
+
+def schedule_delivery(notification_id: int, *, countdown: float = 0) -> None:
+    """Send the delivery task after the surrounding transaction commits (the outbox relay's fast path;
+    the periodic sweep is the slow path that catches anything lost)."""
+
+    def send() -> None:
+        from alerts.tasks import notification_deliver_task
+
+        try:
+            if countdown > 0:
+                notification_deliver_task.apply_async(args=[notification_id], countdown=countdown)
+            else:
+                notification_deliver_task.delay(notification_id)
+        except Exception:  # noqa: BLE001 - the broker being down must not fail the request; the sweep retries.
+            logger.warning("Could not enqueue delivery of notification %s; the sweep will", notification_id)
+
+    transaction.on_commit(send)

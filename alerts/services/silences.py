@@ -1,0 +1,127 @@
+"""Silences (Alertmanager's shape) and maintenance windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from alerts.choices import GroupState
+from alerts.domain import suppression
+from alerts.domain.matchers import MatcherError, parse_matchers
+from alerts.models import AlertGroup, MaintenanceWindow, Silence
+from sre.errors import ConflictError, InvalidInputError
+
+
+def validate_silence_matchers(matchers: Any) -> list[dict[str, Any]]:
+    """Normalise API v2 matchers; raises ``InvalidInputError`` naming the bad one."""
+    if not isinstance(matchers, list) or not matchers:
+        raise InvalidInputError("A silence needs at least one matcher.", fields={"matchers": ["Required."]})
+    out = []
+    for index, item in enumerate(matchers):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("name"), str)
+            or not isinstance(item.get("value"), str)
+        ):
+            raise InvalidInputError(
+                "Each matcher needs a string name and value.", fields={f"matchers[{index}]": ["Invalid matcher."]}
+            )
+        clean = {
+            "name": item["name"],
+            "value": item["value"],
+            "isRegex": bool(item.get("isRegex", False)),
+            "isEqual": bool(item.get("isEqual", True)),
+        }
+        try:
+            suppression.silence_matchers([clean])
+        except MatcherError as exc:
+            raise InvalidInputError(str(exc), fields={f"matchers[{index}]": [str(exc)]}) from None
+        out.append(clean)
+    compiled = suppression.silence_matchers(out)
+    if all(m.matches({}) for m in compiled):
+        raise InvalidInputError("These matchers would match every alert; add a matcher that needs a label value.")
+    return out
+
+
+def _reflush_open_groups(*, now: datetime) -> None:
+    from alerts.services.notify import group_flush
+
+    for group_id in AlertGroup.objects.exclude(state=GroupState.RESOLVED).values_list("pk", flat=True):
+        group_flush(group_id=group_id, now=now)
+
+
+def silence_create(
+    *, matchers: Any, starts_at: datetime, ends_at: datetime, created_by: str, comment: str, now: datetime
+) -> Silence:
+    """Create a silence; groups it affects are re-evaluated at once (and un-silenced when it ends)."""
+    clean = validate_silence_matchers(matchers)
+    if ends_at <= starts_at:
+        raise InvalidInputError("endsAt must be after startsAt.", fields={"endsAt": ["Must be after startsAt."]})
+    if ends_at <= now:
+        raise InvalidInputError("endsAt is in the past.", fields={"endsAt": ["Must be in the future."]})
+    if not comment.strip():
+        raise InvalidInputError("Say why (comment).", fields={"comment": ["Required."]})
+    with transaction.atomic():
+        silence = Silence.objects.create(
+            matchers=clean, starts_at=starts_at, ends_at=ends_at, created_by=created_by[:150], comment=comment
+        )
+        _reflush_open_groups(now=now)
+    return silence
+
+
+def silence_update(
+    *, silence: Silence, matchers: Any, starts_at: datetime, ends_at: datetime, comment: str, now: datetime
+) -> Silence:
+    if suppression.silence_state(starts_at=silence.starts_at, ends_at=silence.ends_at, now=now) == "expired":
+        raise ConflictError("An expired silence cannot be changed; create a new one.")
+    clean = validate_silence_matchers(matchers)
+    if ends_at <= starts_at:
+        raise InvalidInputError("endsAt must be after startsAt.", fields={"endsAt": ["Must be after startsAt."]})
+    with transaction.atomic():
+        silence.matchers, silence.starts_at, silence.ends_at, silence.comment = clean, starts_at, ends_at, comment
+        silence.save()
+        _reflush_open_groups(now=now)
+    return silence
+
+
+def silence_expire(*, silence_id: Any, now: datetime) -> Silence:
+    """End a silence now (Alertmanager's ``DELETE /silence/{id}``); conflict if already expired."""
+    with transaction.atomic():
+        silence = Silence.objects.select_for_update(no_key=True).filter(pk=silence_id).first()
+        if silence is None:
+            raise InvalidInputError("No such silence.")
+        if silence.ends_at <= now:
+            raise ConflictError("This silence has already expired.")
+        silence.ends_at = now
+        if silence.starts_at > now:
+            silence.starts_at = now
+        silence.save()
+        _reflush_open_groups(now=now)
+    return silence
+
+
+def maintenance_window_save(
+    *, window: MaintenanceWindow | None, data: dict[str, Any], routes: list | None, now: datetime
+) -> MaintenanceWindow:
+    """Create or update a maintenance window (matchers and/or routes); re-evaluates open groups."""
+    if data["ends_at"] <= data["starts_at"]:
+        raise InvalidInputError("The window must end after it starts.", fields={"ends_at": ["Must be after start."]})
+    if data.get("recurrence", "none") not in suppression.RECURRENCES:
+        raise InvalidInputError("Unknown recurrence.", fields={"recurrence": ["Invalid."]})
+    try:
+        parse_matchers(data.get("matchers") or [])
+    except MatcherError as exc:
+        raise InvalidInputError(str(exc), fields={"matchers": [str(exc)]}) from None
+    if not data.get("matchers") and not routes:
+        raise InvalidInputError("Choose routes or give matchers: a window must say what it mutes.")
+    with transaction.atomic():
+        window = window or MaintenanceWindow()
+        for key, value in data.items():
+            setattr(window, key, value)
+        window.save()
+        if routes is not None:
+            window.routes.set(routes)
+        _reflush_open_groups(now=now)
+    return window

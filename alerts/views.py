@@ -1,0 +1,231 @@
+"""HTML pages of the alerts app: alert groups, group detail, silences, the notification ledger.
+Configuration pages (routes, receivers, maintenance) are in ``alerts.views_config``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from alerts.choices import AttemptOutcome, GroupState, NotificationEvent
+from alerts.domain.matchers import MatcherError, parse_matchers
+from alerts.domain.suppression import silence_matchers, silence_state
+from alerts.forms import SilenceForm
+from alerts.models import Alert, AlertGroup, Silence
+from alerts.selectors import attempt_list, group_list, group_matches, group_with_alerts, receiver_list, silence_preview
+from alerts.services import alert_resolve, group_acknowledge, group_resolve
+from alerts.services.silences import silence_create, silence_expire
+from sre.auth.views import RoleRequiredMixin
+from sre.choices import Role
+from sre.errors import DomainError
+
+OPEN_STATES = [GroupState.FIRING, GroupState.ACKNOWLEDGED, GroupState.SILENCED]
+
+
+def _groups_context(request: HttpRequest) -> dict[str, Any]:
+    states = request.GET.getlist("state") or OPEN_STATES
+    label_text = request.GET.get("labels", "").strip()
+    error = ""
+    matchers: tuple = ()
+    if label_text:
+        try:
+            matchers = parse_matchers([m for m in label_text.split(",") if m.strip()])
+        except MatcherError as exc:
+            error = f"Label filter: {exc}"
+    groups = group_list(states=states, receiver=request.GET.get("receiver", "")).prefetch_related("alerts")[:500]
+    groups = [g for g in groups if group_matches(g, matchers)]
+    return {
+        "groups": groups[:200],
+        "states": states,
+        "all_states": GroupState.choices,
+        "labels": label_text,
+        "filter_error": error,
+        "receivers": receiver_list(),
+        "receiver": request.GET.get("receiver", ""),
+        "query": request.GET.urlencode(),
+    }
+
+
+class IndexView(RoleRequiredMixin, View):
+    """Alert groups with acknowledge / silence / resolve; label filters; live refresh (htmx)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = _groups_context(request)
+        if request.headers.get("HX-Request"):
+            return render(request, "alerts/_groups.html", context)
+        return render(request, "alerts/index.html", context)
+
+
+class GroupDetailView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        group = group_with_alerts(group_id=pk)
+        if group is None:
+            return render(
+                request, "sre/error.html", {"title": "Not found", "message": "No such alert group."}, status=404
+            )
+        attempts = attempt_list(group_id=group.pk)[:100]
+        context = {
+            "group": group,
+            "alerts": list(group.alerts.all()),
+            "events": list(group.events.all()),
+            "attempts": attempts,
+            "notifications": list(group.notifications.select_related("receiver").order_by("-pk")[:50]),
+        }
+        return render(request, "alerts/group_detail.html", context)
+
+
+class GroupActionView(RoleRequiredMixin, View):
+    """POST acknowledge | resolve (responders)."""
+
+    write_role = Role.RESPONDER
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        actor, now = request.user.get_username(), timezone.now()
+        try:
+            if action == "acknowledge":
+                group_acknowledge(group_id=pk, actor=actor, now=now)
+                messages.success(request, "Acknowledged. Repeats stop; the receiver was told if it had been paged.")
+            elif action == "resolve":
+                group_resolve(group_id=pk, actor=actor, now=now)
+                messages.success(request, "Resolved. The receiver was told if it had been paged.")
+            else:
+                messages.error(request, "Unknown action.")
+        except DomainError as exc:
+            messages.warning(request, exc.message)
+        if request.POST.get("next"):
+            return redirect(_safe_next(request))
+        return redirect("alerts:group", pk=pk)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/alerts/") and "//" not in target else "/alerts/"
+
+
+class AlertResolveView(RoleRequiredMixin, View):
+    write_role = Role.RESPONDER
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            alert_resolve(alert_id=pk, actor=request.user.get_username(), now=timezone.now())
+            messages.success(request, "Alert resolved.")
+        except DomainError as exc:
+            messages.warning(request, exc.message)
+        return redirect(_safe_next(request))
+
+
+class SilenceListView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        now = timezone.now()
+        rows = []
+        for silence in Silence.objects.order_by("-starts_at")[:300]:
+            rows.append(
+                {
+                    "silence": silence,
+                    "state": silence_state(starts_at=silence.starts_at, ends_at=silence.ends_at, now=now),
+                }
+            )
+        wanted = request.GET.get("state", "")
+        if wanted:
+            rows = [row for row in rows if row["state"] == wanted]
+        return render(request, "alerts/silences.html", {"rows": rows, "state": wanted})
+
+
+def _prefill(request: HttpRequest) -> str:
+    """Matchers text from ?alert=<id> (all its labels) or ?group=<id> (its group labels)."""
+    labels: dict[str, str] = {}
+    if request.GET.get("alert", "").isdigit():
+        alert = Alert.objects.filter(pk=int(request.GET["alert"])).first()
+        labels = alert.labels if alert else {}
+    elif request.GET.get("group", "").isdigit():
+        group = AlertGroup.objects.filter(pk=int(request.GET["group"])).first()
+        labels = group.group_labels if group else {}
+    return "\n".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+
+
+class SilenceCreateView(RoleRequiredMixin, View):
+    """Create a silence, prefilled from an alert or group; "Preview" shows what it would silence now."""
+
+    write_role = Role.RESPONDER
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = SilenceForm(initial={"matchers": _prefill(request)})
+        return render(request, "alerts/silence_form.html", {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SilenceForm(request.POST)
+        preview = None
+        if form.is_valid():
+            if "preview" in request.POST:
+                preview = silence_preview(matchers=silence_matchers(form.api_matchers()))
+            else:
+                now = timezone.now()
+                try:
+                    silence = silence_create(
+                        matchers=form.api_matchers(),
+                        starts_at=now,
+                        ends_at=now + timedelta(hours=form.cleaned_data["duration_hours"]),
+                        created_by=request.user.get_username(),
+                        comment=form.cleaned_data["comment"],
+                        now=now,
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(
+                        request, f"Silence {silence.id} created until {silence.ends_at:%Y-%m-%d %H:%M} UTC."
+                    )
+                    return redirect("alerts:silences")
+        status = 400 if form.errors else 200
+        return render(request, "alerts/silence_form.html", {"form": form, "preview": preview}, status=status)
+
+
+class SilenceExpireView(RoleRequiredMixin, View):
+    """GET asks for confirmation; POST expires the silence now."""
+
+    write_role = Role.RESPONDER
+
+    def get(self, request: HttpRequest, pk: str) -> HttpResponse:
+        return render(request, "alerts/silence_expire.html", {"silence": get_object_or_404(Silence, pk=pk)})
+
+    def post(self, request: HttpRequest, pk: str) -> HttpResponse:
+        silence = get_object_or_404(Silence, pk=pk)
+        try:
+            silence_expire(silence_id=silence.pk, now=timezone.now())
+            messages.success(request, "Silence expired; the alerts it covered notify again.")
+        except DomainError as exc:
+            messages.warning(request, exc.message)
+        return redirect("alerts:silences")
+
+
+class NotificationsView(RoleRequiredMixin, View):
+    """The ledger: every delivery attempt, filterable by receiver, event, outcome and group."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        q = request.GET
+        group = q.get("group", "")
+        attempts = attempt_list(
+            receiver=q.get("receiver", ""),
+            event=q.get("event", ""),
+            outcome=q.get("outcome", ""),
+            group_id=int(group) if group.isdigit() else None,
+            dedup_key=q.get("dedup_key", ""),
+        )
+        page = Paginator(attempts, 100).get_page(q.get("page"))
+        params = q.copy()
+        params.pop("page", None)
+        context = {
+            "page": page,
+            "receivers": receiver_list(),
+            "events": NotificationEvent.choices,
+            "outcomes": AttemptOutcome.choices,
+            "filters": q,
+            "params": params.urlencode(),
+        }
+        return render(request, "alerts/notifications.html", context)

@@ -1,0 +1,301 @@
+"""Alert latency: Alertmanager webhook in → PagerDuty request out (group_wait 0), vs a real Alertmanager.
+
+Our side: gunicorn + PostgreSQL + a Celery worker (Redis broker) with the routing tree
+``group_by: [alertname], group_wait: 0`` to a PagerDuty receiver whose base URL is a loopback HTTPS stub
+driven by the real ``pagerduty`` client. The load is Alertmanager-shaped webhooks (``version: "4"``) of
+10 alerts each (one group per webhook, as Alertmanager batches a group), paced at 100 and 1,000 alerts/s.
+Latency = PagerDuty request received − webhook sent, per group.
+
+Alertmanager side, same run and same tree: a real ``prometheus-alertmanager`` gets the same alerts on
+``/api/v2/alerts`` (10 per call) and delivers to a webhook receiver; latency = webhook received − alerts
+posted. The ratio ours/Alertmanager is printed for p50, p99 and throughput.
+
+The per-routing-key rate limit (100 events/min by default) is raised for the run (SRE_ALERTS_PAGERDUTY_RATE),
+since every group here goes to one key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from bench.support import ROOT, free_port, gunicorn_stack
+
+PER_WEBHOOK = 10
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class _Recorder:
+    """Arrival times by group name (alertname), for both sides."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.arrivals: dict[str, float] = {}
+
+    def seen(self, name: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.arrivals.setdefault(name, now)
+
+
+def _am_webhook_server(recorder: _Recorder) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if body.get("status") == "firing":
+                recorder.seen(body["groupLabels"].get("alertname", ""))
+            self.send_response(200)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/hook"
+
+
+def _pace(send, *, rate: float, seconds: float, prefix: str) -> dict[str, float]:
+    """Call ``send(name)`` for one group every 1/(rate/PER_WEBHOOK) s; returns send times by name."""
+    interval = PER_WEBHOOK / rate
+    count = int(seconds / interval)
+    sent: dict[str, float] = {}
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for index in range(count):
+            target = start + index * interval
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            name = f"{prefix}{index:06d}"
+            sent[name] = time.monotonic()
+            pool.submit(send, name)
+    return sent
+
+
+def _result(sent: dict[str, float], arrivals: dict[str, float], *, wait: float) -> dict:
+    deadline = time.monotonic() + wait
+    while len([n for n in sent if n in arrivals]) < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    latencies = [(arrivals[n] - t) * 1000 for n, t in sent.items() if n in arrivals]
+    delivered = [arrivals[n] for n in sent if n in arrivals]
+    span = (max(delivered) - min(sent.values())) if delivered else float("nan")
+    return {
+        "groups": len(sent),
+        "delivered": len(latencies),
+        "p50": _percentile(latencies, 50),
+        "p99": _percentile(latencies, 99),
+        "mean": statistics.fmean(latencies) if latencies else float("nan"),
+        "alerts_per_s": len(latencies) * PER_WEBHOOK / span if delivered else 0.0,
+    }
+
+
+def _alerts(name: str) -> list[dict]:
+    return [
+        {
+            "labels": {"alertname": name, "instance": f"host-{i}", "severity": "critical"},
+            "annotations": {"summary": "x"},
+        }
+        for i in range(PER_WEBHOOK)
+    ]
+
+
+def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: str) -> dict:
+    recorder = _Recorder()
+    stub.on_event = lambda body: recorder.seen(body.get("payload", {}).get("class", ""))
+
+    def send(name: str) -> None:
+        alerts = [{**a, "status": "firing", "startsAt": "2026-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                   "generatorURL": "", "fingerprint": ""} for a in _alerts(name)]  # fmt: skip
+        body = {"version": "4", "groupKey": name, "truncatedAlerts": 0, "status": "firing", "receiver": "pd",
+                "groupLabels": {"alertname": name}, "commonLabels": {}, "commonAnnotations": {},
+                "externalURL": "http://am", "alerts": alerts}  # fmt: skip
+        request = urllib.request.Request(
+            stack.url + "/api/v1/alerts/alertmanager",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=30).read()
+        except OSError:
+            pass
+
+    sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
+    return _result(sent, recorder.arrivals, wait=240)
+
+
+def _run_alertmanager(base: str, recorder: _Recorder, *, rate: float, seconds: float, prefix: str) -> dict:
+    def send(name: str) -> None:
+        request = urllib.request.Request(
+            base + "/api/v2/alerts",
+            data=json.dumps(_alerts(name)).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=30).read()
+        except OSError:
+            pass
+
+    sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
+    return _result(sent, recorder.arrivals, wait=240)
+
+
+AM_CONFIG = """
+route:
+  receiver: hook
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 5m
+  repeat_interval: 4h
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: {url}
+        send_resolved: false
+"""
+
+OUR_CONFIG = """
+route:
+  receiver: pd
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 5m
+  repeat_interval: 4h
+"""
+
+
+def run(*, quick: bool) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from tests.alerts.pagerduty_stub import PagerDutyStub  # the same stub the tests use
+
+    seconds = 3 if quick else 5
+    rates = (10, 100, 1000)  # 10/s shows the unqueued latency; 100 and 1,000 are the issue's rates
+    stub = PagerDutyStub()
+    original = stub._answer
+
+    def answer(path, body):
+        status, data = original(path, body)
+        if status == 202 and body.get("event_action") == "trigger" and getattr(stub, "on_event", None):
+            stub.on_event(body)
+        return status, data
+
+    stub._answer = answer
+    rows: list[list] = []
+    extra: dict = {}
+    env = {
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+        "SRE_ALERTS_CA_FILE": str(stub.cert),
+        "SRE_ALERTS_ALLOW_PRIVATE_TARGETS": "1",
+        "SRE_ALERTS_PAGERDUTY_RATE": "1000000",
+    }
+    try:
+        with gunicorn_stack(db_name="bench_alert_latency", workers=3, extra_env=env) as stack:
+            stack.manage("ensure_admin")
+            token = stack.manage("create_api_token", "--user", "admin", "--scopes", "ingest,read,write").strip()
+            token = token.splitlines()[-1]
+            _api(stack.url, token, "/api/v1/alerts/receivers", {"name": "pd", "kind": "pagerduty", "url": stub.url,
+                                                                 "routing_key": "BENCHROUTINGKEY"})  # fmt: skip
+            _api(stack.url, token, "/api/v1/alerts/routes/import", {"yaml": OUR_CONFIG})
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "sre", "worker", "--loglevel", "WARNING", "--pool", "threads",
+                 "--concurrency", "8", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            subprocess.run(["redis-cli", "-n", env["CELERY_BROKER_URL"].rsplit("/", 1)[-1], "FLUSHDB"],
+                           capture_output=True, check=False)  # fmt: skip
+            time.sleep(4)
+            am_recorder = _Recorder()
+            am_server, hook_url = _am_webhook_server(am_recorder)
+            am_process, am_base, am_dir = _start_alertmanager(hook_url)
+            try:
+                # Warm up both (connections, caches) before measuring.
+                _run_ours(stack, token, rate=50, seconds=1, stub=stub, prefix="warm-")
+                _run_alertmanager(am_base, am_recorder, rate=50, seconds=1, prefix="warm-")
+                for rate in rates:
+                    ours = _run_ours(stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{rate}-")
+                    theirs = _run_alertmanager(am_base, am_recorder, rate=rate, seconds=seconds, prefix=f"a{rate}-")
+                    for who, r in (("ours (webhook→PagerDuty)", ours), ("Alertmanager (API→webhook)", theirs)):
+                        rows.append([f"{rate}/s", who, r["groups"], r["delivered"], round(r["p50"], 1),
+                                     round(r["p99"], 1), round(r["alerts_per_s"], 1)])  # fmt: skip
+                    extra[f"ratio p50 ours/AM @{rate}/s"] = (
+                        round(ours["p50"] / theirs["p50"], 2) if theirs["p50"] else None
+                    )
+                    extra[f"ratio p99 ours/AM @{rate}/s"] = (
+                        round(ours["p99"] / theirs["p99"], 2) if theirs["p99"] else None
+                    )
+                    extra[f"ratio throughput ours/AM @{rate}/s"] = (
+                        round(ours["alerts_per_s"] / theirs["alerts_per_s"], 2) if theirs["alerts_per_s"] else None
+                    )
+                    extra[f"p99 goal (≤200 ms) @{rate}/s"] = "met" if ours["p99"] <= 200 else "NOT met"
+            finally:
+                am_process.terminate()
+                am_process.wait(timeout=10)
+                am_dir.cleanup()
+                am_server.shutdown()
+                worker.terminate()
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+    finally:
+        stub.close()
+    extra["seconds per rate"] = seconds
+    extra["alerts per webhook / group"] = PER_WEBHOOK
+    return {
+        "title": "Alert latency: webhook in → PagerDuty out (ours) vs a real Alertmanager (API in → webhook out)",
+        "columns": ["rate", "system", "groups", "delivered", "p50 ms", "p99 ms", "alerts/s"],
+        "rows": rows,
+        "extra": extra,
+    }
+
+
+def _api(base: str, token: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def _start_alertmanager(hook_url: str):
+    folder = tempfile.TemporaryDirectory(prefix="bench-am-")
+    path = Path(folder.name)
+    (path / "am.yml").write_text(AM_CONFIG.format(url=hook_url))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        ["prometheus-alertmanager", f"--config.file={path / 'am.yml'}", f"--storage.path={path / 'data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", f"--web.external-url={base}",
+         "--log.level=error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/ready", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("alertmanager did not start") from None
+            time.sleep(0.2)
+    return process, base, folder

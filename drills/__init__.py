@@ -1,0 +1,1 @@
+"""Backup targets and disaster-recovery restore drills."""

@@ -1,0 +1,114 @@
+"""The drill verdict and the RTO/RPO arithmetic it rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+RESTORE_FAILED = "The restore did not succeed."
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        return "All checks passed within RTO and RPO." if self.passed else "; ".join(self.reasons)
+
+
+def observed_rpo(*, backup_taken_at: dt.datetime | None, restore_started_at: dt.datetime | None) -> float | None:
+    """Age of the backup's data when the restore started, in seconds (never negative); None if unknown."""
+    if backup_taken_at is None or restore_started_at is None:
+        return None
+    return max(0.0, (restore_started_at - backup_taken_at).total_seconds())
+
+
+def observed_rto(*, restore_started_at: dt.datetime | None, verified_at: dt.datetime | None) -> float | None:
+    """Restore start to verified, in seconds; None if the restore never got verified."""
+    if restore_started_at is None or verified_at is None:
+        return None
+    return max(0.0, (verified_at - restore_started_at).total_seconds())
+
+
+def format_duration(seconds: float | None) -> str:
+    """``4 h``, ``15 min``, ``1 h 30 min``, ``42 s``, ``0.4 s``; ``—`` when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes:
+        parts.append(f"{minutes} min")
+    if secs and not hours:
+        parts.append(f"{secs} s")
+    return " ".join(parts)
+
+
+def drill_verdict(
+    *,
+    restore_ok: bool,
+    checks: Sequence[CheckOutcome],
+    rto_seconds: float | None,
+    rpo_seconds: float | None,
+    rto_target_seconds: float,
+    rpo_target_seconds: float,
+    cleanup_ok: bool = True,
+) -> Verdict:
+    """Passed only if the restore succeeded, every check passed (at least one ran), RTO <= target and RPO <=
+    target (and the scratch resources were removed). An unknown RTO or RPO fails: what cannot be measured
+    has not been proven."""
+    reasons: list[str] = []
+    if not restore_ok:
+        reasons.append(RESTORE_FAILED)
+    failed = [c for c in checks if not c.passed]
+    for check in failed:
+        reasons.append(f"Check '{check.name}' failed" + (f": {check.message}" if check.message else "."))
+    if restore_ok and not checks:
+        reasons.append("No verification check ran.")
+    if rto_seconds is None:
+        if restore_ok:
+            reasons.append("RTO could not be measured.")
+    elif rto_seconds > rto_target_seconds:
+        reasons.append(
+            f"RTO {format_duration(rto_seconds)} is over the target of {format_duration(rto_target_seconds)}."
+        )
+    if rpo_seconds is None:
+        if restore_ok:
+            reasons.append("RPO could not be measured (the backup's time is unknown).")
+    elif rpo_seconds > rpo_target_seconds:
+        reasons.append(
+            f"RPO {format_duration(rpo_seconds)} is over the target of {format_duration(rpo_target_seconds)}."
+        )
+    if not cleanup_ok:
+        reasons.append("Scratch resources could not be removed (see the clean-up step).")
+    return Verdict(passed=not reasons, reasons=tuple(reasons))
+
+
+def run_is_stale(
+    *, heartbeat_at: dt.datetime | None, started_at: dt.datetime | None, now: dt.datetime, interval_seconds: float
+) -> bool:
+    """A running drill whose last sign of life (heartbeat, else start) is older than 1.5 heartbeat intervals.
+
+    The reaper checks every half interval, so a dead worker's run is ended within two intervals of its last
+    heartbeat."""
+    last = heartbeat_at or started_at
+    if last is None:
+        return True
+    return (now - last).total_seconds() > 1.5 * interval_seconds

@@ -1,0 +1,244 @@
+"""What every executor shares: the run's context, interruptible subprocesses, and the result types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drills.domain.values import redact, tail
+
+LOG_LIMIT = 64 * 1024
+OUTPUT_LIMIT = 16 * 1024
+
+
+class StepFailed(Exception):
+    """The backup could not be obtained or restored; the message says why, for people."""
+
+
+class DrillCancelled(Exception):
+    """Someone cancelled the run."""
+
+
+class DrillTimeout(Exception):
+    """The run used up its time limit."""
+
+
+@dataclass
+class Backup:
+    ref: str
+    taken_at: dt.datetime | None
+    size_bytes: int | None = None
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckRecord:
+    name: str
+    kind: str
+    passed: bool
+    expected: str = ""
+    observed: str = ""
+    message: str = ""
+
+
+class Runtime:
+    """Cancellation, the deadline, secret redaction and the live log of the current step.
+
+    ``cancel()`` may be called from another thread (the heartbeat); it kills the running command's process
+    group so that a long restore stops at once.
+    """
+
+    def __init__(self, *, timeout_seconds: float, secrets: list[str]) -> None:
+        self.deadline = time.monotonic() + timeout_seconds
+        self.timeout_seconds = timeout_seconds
+        self.secrets = [s for s in secrets if s]
+        self.cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._live_fd: int | None = None  # output file of the running command, for the live log
+        self._log: list[str] = []
+
+    # --- log -----------------------------------------------------------------------------------
+    def log(self, text: str) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+        with self._lock:
+            self._log.append(f"[{stamp}] {redact(text.rstrip(), self.secrets)}")
+
+    def log_text(self) -> str:
+        """The step's log so far, with the running command's latest output (read without disturbing it)."""
+        with self._lock:
+            text = "\n".join(self._log)
+            fd = self._live_fd
+            if fd is not None:
+                try:
+                    size = os.fstat(fd).st_size
+                    live = os.pread(fd, min(size, 8192), max(0, size - 8192)).decode(errors="replace")
+                except OSError:
+                    live = ""
+                if live.strip():
+                    text += "\n… running, latest output:\n" + redact(live, self.secrets)
+            return tail(text, limit=LOG_LIMIT)
+
+    def log_reset(self) -> None:
+        with self._lock:
+            self._log = []
+
+    # --- interruption ----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        self.cancelled.set()
+        self._kill_current()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check(self) -> None:
+        if self.cancelled.is_set():
+            raise DrillCancelled("The drill was cancelled.")
+        if self.remaining() <= 0:
+            raise DrillTimeout(f"The drill exceeded its time limit of {int(self.timeout_seconds)} s.")
+
+    def _kill_current(self) -> None:
+        with self._lock:
+            process = self._process
+        if process is not None and process.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    return
+                try:
+                    process.wait(timeout=3)
+                    return
+                except subprocess.TimeoutExpired:
+                    continue
+
+    def run(
+        self, command: list[str], *, env: dict[str, str], cwd: Path | None = None, label: str | None = None
+    ) -> tuple[int, str]:
+        """Run ``command`` to completion (or cancellation/deadline) and return its exit code and output."""
+        self.check()
+        self.log("$ " + (label or " ".join(command)))
+        with tempfile.TemporaryFile() as out:
+            process = subprocess.Popen(
+                command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+            with self._lock:
+                self._process = process
+                self._live_fd = out.fileno()
+            try:
+                while True:
+                    try:
+                        process.wait(timeout=0.2)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if self.cancelled.is_set() or self.remaining() <= 0:
+                            self._kill_current()
+                            self.check()
+            except BaseException:
+                # Cancelled, out of time or a soft time limit: never leave the child running; keep its output.
+                self._kill_current()
+                with self._lock:
+                    self._live_fd = None
+                out.seek(0)
+                partial = out.read().decode(errors="replace")
+                if partial.strip():
+                    self.log(tail(partial, limit=OUTPUT_LIMIT))
+                self.log("stopped")
+                raise
+            finally:
+                with self._lock:
+                    self._process = None
+                    self._live_fd = None
+            self.check()
+            out.seek(0)
+            output = tail(out.read().decode(errors="replace"), limit=OUTPUT_LIMIT)
+        if output.strip():
+            self.log(output)
+        self.log(f"exit code {process.returncode}")
+        return process.returncode, redact(output, self.secrets)
+
+
+@dataclass
+class Context:
+    """Everything an executor needs for one run; ``register_scratch(kind, ref)`` must be called (and is
+    committed) before a scratch database or directory is created, so a crash leaves a record."""
+
+    run_id: int
+    target_id: int
+    plan: dict[str, Any]
+    connection: str
+    scratch_connection: str
+    secret: str
+    environment: dict[str, str]
+    scratch_dir: Path
+    runtime: Runtime
+    register_scratch: Callable[[str, str], None]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def newest_file(directory: str) -> Path:
+    """The most recently modified regular, non-hidden file in ``directory``; ``StepFailed`` if none."""
+    if not directory:
+        raise StepFailed("No backup directory is configured (location).")
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise StepFailed(f"The backup directory {folder} does not exist or is not a directory.")
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+    if not files:
+        raise StepFailed(f"No backup found: the directory {folder} has no files.")
+    return max(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def mtime_of(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+
+
+def tree_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment for tools and user commands: never the control plane's own secrets."""
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ") if key in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(extra or {})
+    return env
+
+
+def file_check(*, name: str, restored: Path, expected: str, source: Path | None) -> CheckRecord:
+    """SHA-256 of a restored file against ``expected`` or, when empty, the live ``source`` file."""
+    if not expected:
+        if source is None:
+            return CheckRecord(name, "file_checksum", False, message="No expected SHA-256 and no source file.")
+        if not source.is_file():
+            return CheckRecord(name, "file_checksum", False, message=f"Source file {source} does not exist.")
+        expected = sha256_file(source)
+    if not restored.is_file():
+        return CheckRecord(
+            name, "file_checksum", False, expected, message=f"{restored.name} is missing from the restored files."
+        )
+    observed = sha256_file(restored)
+    ok = observed == expected.lower()
+    message = "" if ok else f"Checksum mismatch for {restored.name}: expected {expected[:12]}…, got {observed[:12]}…."
+    return CheckRecord(name, "file_checksum", ok, expected, observed, message)

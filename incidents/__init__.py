@@ -1,0 +1,1 @@
+"""Incidents, timelines, postmortems and action items."""

@@ -1,0 +1,14 @@
+"""``/api/v1/`` routes of the incidents app."""
+
+from rest_framework.routers import SimpleRouter
+
+from incidents.api import views
+
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("incidents/action-items", views.ActionItemViewSet, basename="incidents-action-item")
+router.register("incidents/severities", views.SeverityLevelViewSet, basename="incidents-severity")
+router.register("incidents/policies", views.IncidentPolicyViewSet, basename="incidents-policy")
+router.register("incidents", views.IncidentViewSet, basename="incidents-incident")
+
+urlpatterns = [*router.urls]

@@ -1,0 +1,186 @@
+"""Forms of the incidents pages. Datetimes are read in the viewer's time zone (activated by the views)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from incidents.choices import (
+    ActionItemPriority,
+    ActionItemStatus,
+    IncidentStatus,
+    PublicImpact,
+    Severity,
+    TimelineKind,
+    UpdateVisibility,
+)
+from incidents.domain.lifecycle import TIMESTAMP_FIELDS
+from slo.models import Service
+from statuspage.choices import ComponentStatus
+from statuspage.models import Component
+
+LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _users():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_username()
+
+
+def _severity_choices() -> list[tuple[str, str]]:
+    from incidents.selectors import severity_levels
+
+    levels = severity_levels()
+    return [(key, levels[key].label if key in levels else label) for key, label in Severity.choices]
+
+
+class IncidentForm(forms.Form):
+    """Declare an incident by hand."""
+
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Markdown.")
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.order_by("name"), required=False, to_field_name="name",
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )  # fmt: skip
+    started_at = forms.DateTimeField(
+        required=False, widget=LOCAL, input_formats=DATETIME_FORMATS, help_text="Leave empty for now."
+    )
+    commander = UserChoiceField(queryset=_users(), required=False, help_text="Defaults to whoever acknowledges.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = _severity_choices()
+        self.fields["commander"].queryset = _users()
+
+
+class FromGroupForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=Severity.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = _severity_choices()
+
+
+class IncidentEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(choices=Severity.choices)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.order_by("name"), required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = _severity_choices()
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(min_value=1, required=False)
+    status = forms.ChoiceField(choices=IncidentStatus.choices)
+    note = forms.CharField(max_length=2000, required=False)
+
+
+class RolesForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    commander = UserChoiceField(queryset=_users(), required=False, empty_label="— unassigned —")
+    communications_lead = UserChoiceField(queryset=_users(), required=False, empty_label="— unassigned —")
+    scribe = UserChoiceField(queryset=_users(), required=False, empty_label="— unassigned —")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("commander", "communications_lead", "scribe"):
+            self.fields[name].queryset = _users()
+
+
+class TimestampsForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    started_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS)
+    detected_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS, required=False)
+    acknowledged_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS, required=False)
+    mitigated_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS, required=False)
+    resolved_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS, required=False)
+    closed_at = forms.DateTimeField(widget=LOCAL, input_formats=DATETIME_FORMATS, required=False)
+
+    def changed_values(self, incident) -> dict:
+        """Only the fields whose minute changed (the inputs have minute precision)."""
+        out = {}
+        for name in TIMESTAMP_FIELDS:
+            new = self.cleaned_data.get(name)
+            old = getattr(incident, name)
+            old_minute = old.replace(second=0, microsecond=0) if old else None
+            if new != old_minute:
+                out[name] = new
+        return out
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=50000, label="Note (Markdown)")
+
+
+class StatusUpdateForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=50000, label="Update (Markdown)")
+    visibility = forms.ChoiceField(choices=UpdateVisibility.choices, initial=UpdateVisibility.INTERNAL)
+    status = forms.ChoiceField(choices=[("", "— keep status —"), *IncidentStatus.choices], required=False)
+
+
+class ComponentsForm(forms.Form):
+    """One select per component: not affected, or its impact."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, components=None, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.components = list(components if components is not None else Component.objects.order_by("name"))
+        current = current or {}
+        choices = [("", "Not affected"), *ComponentStatus.choices]
+        for component in self.components:
+            self.fields[f"c{component.pk}"] = forms.ChoiceField(
+                choices=choices, required=False, label=component.name, initial=current.get(component.pk, "")
+            )
+
+    def impacts(self) -> list[tuple[Component, str]]:
+        return [(c, self.cleaned_data[f"c{c.pk}"]) for c in self.components if self.cleaned_data.get(f"c{c.pk}")]
+
+
+class LinkGroupForm(forms.Form):
+    group_id = forms.IntegerField(min_value=1, label="Alert group id")
+
+
+class TimelineFilterForm(forms.Form):
+    kind = forms.MultipleChoiceField(choices=TimelineKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+
+class PostmortemForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 30}), required=False, strip=False, max_length=500000)
+
+
+class ActionItemForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    owner = UserChoiceField(queryset=_users(), required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.ChoiceField(choices=ActionItemPriority.choices, initial=ActionItemPriority.P2)
+    link = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _users()
+
+
+class ActionItemStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionItemStatus.choices)
+
+
+class SeverityLevelForm(forms.Form):
+    label = forms.CharField(max_length=50)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    public_impact = forms.ChoiceField(choices=PublicImpact.choices)

@@ -1,0 +1,257 @@
+"""Reads of the incidents app: lists, the merged timeline, budget impact, metrics, and the public feed the
+status page renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind
+from incidents.domain import lifecycle
+from incidents.models import (
+    ActionItem,
+    Incident,
+    IncidentAlertGroup,
+    IncidentComponent,
+    IncidentPolicy,
+    SeverityLevel,
+    StatusUpdate,
+    TimelineEntry,
+)
+
+# How an alert group's own timeline event shows on the incident's timeline (read from alerts, not copied).
+GROUP_EVENT_KINDS = {
+    "alert_joined": TimelineKind.ALERT_FIRED,
+    "alert_refired": TimelineKind.ALERT_FIRED,
+    "reopened": TimelineKind.ALERT_FIRED,
+    "alert_resolved": TimelineKind.ALERT_RESOLVED,
+    "resolved": TimelineKind.ALERT_RESOLVED,
+    "acknowledged": TimelineKind.ACKNOWLEDGE,
+    "notified": TimelineKind.NOTIFICATION,
+    "delivered": TimelineKind.NOTIFICATION,
+    "delivery_failed": TimelineKind.NOTIFICATION,
+    "silenced": TimelineKind.ALERT_OTHER,
+    "unsilenced": TimelineKind.ALERT_OTHER,
+    "unacknowledged": TimelineKind.ALERT_OTHER,
+}
+MAX_GROUP_EVENTS = 2000
+
+
+def severity_levels() -> dict[str, SeverityLevel]:
+    return {level.key: level for level in SeverityLevel.objects.all()}
+
+
+def severity_label(key: str, levels: dict[str, SeverityLevel] | None = None) -> str:
+    levels = severity_levels() if levels is None else levels
+    level = levels.get(key)
+    return level.label if level else key.upper()
+
+
+def incident_list(*, status: str = "", severity: str = "", service: str = "", q: str = "") -> QuerySet[Incident]:
+    """Incidents, open ones first, then newest first. ``status`` is a status, ``open`` or ``closed``
+    (resolved or closed); ``service`` a service name."""
+    qs = Incident.objects.select_related("commander").prefetch_related("services")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if service:
+        # A subquery rather than a join: no duplicate rows, so no DISTINCT over every column.
+        qs = qs.filter(pk__in=Incident.services.through.objects.filter(service__name=service).values("incident_id"))
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+    open_first = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(open_rank=open_first).order_by("open_rank", "severity", "-started_at", "-pk")
+
+
+def incident_detail(*, incident_id: int) -> Incident | None:
+    """One incident with what its page shows (roles, services, components, linked groups, postmortem)."""
+    return (
+        Incident.objects.select_related("commander", "communications_lead", "scribe")
+        .prefetch_related(
+            "services",
+            Prefetch("component_impacts", queryset=IncidentComponent.objects.select_related("component")),
+            Prefetch("alert_links", queryset=IncidentAlertGroup.objects.select_related("group")),
+        )
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
+def incident_postmortem(incident: Incident):
+    from incidents.models import Postmortem
+
+    return Postmortem.objects.filter(incident=incident).first()
+
+
+def incidents_open(*, limit: int = 20) -> list[Incident]:
+    return list(
+        Incident.objects.filter(status__in=OPEN_STATUSES)
+        .select_related("commander")
+        .order_by("severity", "-started_at")[:limit]
+    )
+
+
+def incident_open_for_group(*, group_id: int) -> Incident | None:
+    return Incident.objects.filter(alert_links__group_id=group_id, status__in=OPEN_STATUSES).first()
+
+
+def incidents_for_group(*, group_id: int) -> list[Incident]:
+    return list(Incident.objects.filter(alert_links__group_id=group_id).order_by("-started_at"))
+
+
+@dataclass(slots=True)
+class TimelineItem:
+    """One row of the merged timeline: the incident's own entries and its alert groups' events."""
+
+    at: datetime
+    kind: str
+    kind_label: str
+    actor: str
+    message: str
+    source: str  # "incident" or "alert group 12"
+    is_note: bool = False
+    data: dict | None = None
+    entry_id: int | None = None
+    group_id: int | None = None
+
+
+def incident_timeline(
+    *, incident: Incident, kinds: list[str] | None = None, latest: int | None = None
+) -> list[TimelineItem]:
+    """The incident's timeline, oldest first, optionally only ``kinds`` and only the ``latest`` entries.
+    Alert group events (fired, resolved, acknowledged, notifications) are read from the linked groups'
+    timelines."""
+    from alerts.choices import GroupEventKind
+    from alerts.models import GroupEvent
+
+    labels = dict(TimelineKind.choices)
+    wanted = set(kinds or [])
+    items: list[TimelineItem] = []
+    entries = TimelineEntry.objects.filter(incident=incident)
+    if wanted:
+        entries = entries.filter(kind__in=wanted)
+    notes = (TimelineKind.NOTE, TimelineKind.UPDATE)
+    entries = entries.order_by("-at", "-pk").values("pk", "at", "kind", "actor", "message", "data")
+    for entry in entries[:latest] if latest else entries:
+        items.append(
+            TimelineItem(
+                at=entry["at"],
+                kind=entry["kind"],
+                kind_label=labels.get(entry["kind"], entry["kind"]),
+                actor=entry["actor"],
+                message=entry["message"],
+                source="incident",
+                is_note=entry["kind"] in notes,
+                data=entry["data"],
+                entry_id=entry["pk"],
+            )
+        )
+    group_ids = list(IncidentAlertGroup.objects.filter(incident=incident).values_list("group_id", flat=True))
+    event_kinds = [k for k, v in GROUP_EVENT_KINDS.items() if not wanted or v in wanted]
+    if group_ids and event_kinds:
+        group_labels = dict(GroupEventKind.choices)
+        events = (
+            GroupEvent.objects.filter(group_id__in=group_ids, kind__in=event_kinds)
+            .order_by("-at", "-pk")
+            .values("at", "kind", "actor", "message", "group_id")[: min(latest or MAX_GROUP_EVENTS, MAX_GROUP_EVENTS)]
+        )
+        for event in events:
+            kind = GROUP_EVENT_KINDS[event["kind"]]
+            label = group_labels.get(event["kind"], event["kind"])
+            items.append(
+                TimelineItem(
+                    at=event["at"],
+                    kind=kind,
+                    kind_label=label,
+                    actor=event["actor"],
+                    message=event["message"],
+                    source=f"alert group {event['group_id']}",
+                    group_id=event["group_id"],
+                )
+            )
+    items.sort(key=lambda item: (item.at, item.source != "incident"))
+    return items[-latest:] if latest else items
+
+
+def incident_timeline_count(*, incident: Incident, kinds: list[str] | None = None) -> int:
+    """How many entries ``incident_timeline`` holds (two counts)."""
+    from alerts.models import GroupEvent
+
+    entries = TimelineEntry.objects.filter(incident=incident)
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    event_kinds = [k for k, v in GROUP_EVENT_KINDS.items() if not kinds or v in kinds]
+    group_ids = IncidentAlertGroup.objects.filter(incident=incident).values("group_id")
+    events = GroupEvent.objects.filter(group_id__in=group_ids, kind__in=event_kinds).count() if event_kinds else 0
+    return entries.count() + min(events, MAX_GROUP_EVENTS)
+
+
+def incident_updates(*, incident: Incident, visibility: str = "") -> QuerySet[StatusUpdate]:
+    qs = StatusUpdate.objects.filter(incident=incident)
+    if visibility:
+        qs = qs.filter(visibility=visibility)
+    return qs.order_by("-created_at", "-pk")
+
+
+def action_item_list(
+    *, status: str = "", owner: str = "", overdue_on: date | None = None, incident_id: int | None = None
+) -> QuerySet[ActionItem]:
+    """Action items; ``status`` may be ``open`` (not done/won't do); ``overdue_on`` keeps open items due
+    before that date."""
+    qs = ActionItem.objects.select_related("owner", "incident")
+    if status == "open":
+        qs = qs.exclude(status__in=ACTION_ITEM_CLOSED)
+    elif status:
+        qs = qs.filter(status=status)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if incident_id is not None:
+        qs = qs.filter(incident_id=incident_id)
+    if overdue_on is not None:
+        qs = qs.exclude(status__in=ACTION_ITEM_CLOSED).filter(due_date__lt=overdue_on)
+    return qs.order_by(
+        Case(When(status__in=ACTION_ITEM_CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        "due_date",
+        "priority",
+        "pk",
+    )
+
+
+def action_items_overdue(*, today: date, limit: int = 20) -> list[ActionItem]:
+    return list(action_item_list(overdue_on=today)[:limit])
+
+
+def action_item_is_overdue(item: ActionItem, *, today: date) -> bool:
+    return item.due_date is not None and item.due_date < today and item.status not in ACTION_ITEM_CLOSED
+
+
+def policy_list() -> QuerySet[IncidentPolicy]:
+    return IncidentPolicy.objects.order_by("position", "pk")
+
+
+def incident_counts() -> dict[str, int]:
+    rows = Incident.objects.values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def elapsed_end(incident: Incident) -> datetime | None:
+    """Where the header's elapsed time stops: resolution, else still running (None)."""
+    return incident.resolved_at if not lifecycle.is_open(incident.status) else None
+
+
+def field_of(result: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``names`` present on a result object or dict (the SLO app's result shape)."""
+    for name in names:
+        if isinstance(result, dict) and name in result:
+            return result[name]
+        if hasattr(result, name):
+            return getattr(result, name)
+    return default

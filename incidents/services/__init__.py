@@ -1,0 +1,50 @@
+"""Writes of the incidents app: every change of an incident goes through one of these functions."""
+
+from incidents.services.common import StaleVersionError
+from incidents.services.config import severity_level_save
+from incidents.services.incidents import (
+    group_prefill,
+    incident_acknowledge,
+    incident_create,
+    incident_create_from_group,
+    incident_link_group,
+    incident_set_components,
+    incident_set_roles,
+    incident_set_timestamps,
+    incident_transition,
+    incident_unlink_group,
+    incident_update,
+)
+from incidents.services.postmortems import (
+    action_item_create,
+    action_item_delete,
+    action_item_update,
+    postmortem_create,
+    postmortem_transition,
+    postmortem_update,
+)
+from incidents.services.updates import status_update_post, timeline_note_add
+
+__all__ = [
+    "StaleVersionError",
+    "action_item_create",
+    "action_item_delete",
+    "action_item_update",
+    "group_prefill",
+    "incident_acknowledge",
+    "incident_create",
+    "incident_create_from_group",
+    "incident_link_group",
+    "incident_set_components",
+    "incident_set_roles",
+    "incident_set_timestamps",
+    "incident_transition",
+    "incident_unlink_group",
+    "incident_update",
+    "postmortem_create",
+    "postmortem_transition",
+    "postmortem_update",
+    "severity_level_save",
+    "status_update_post",
+    "timeline_note_add",
+]

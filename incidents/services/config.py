@@ -1,0 +1,53 @@
+"""Writes of the configuration admins own: severity labels and descriptions."""
+
+from __future__ import annotations
+
+from incidents.choices import PublicImpact, Severity
+from incidents.models import SeverityLevel
+from sre.errors import InvalidInputError
+
+
+def severity_level_save(*, key: str, label: str, description: str = "", public_impact: str = "") -> SeverityLevel:
+    """Set the label / description / public impact of one of the fixed severity keys."""
+    if key not in Severity.values:
+        raise InvalidInputError(f"Unknown severity {key!r}.")
+    label = (label or "").strip()[:50]
+    if not label:
+        raise InvalidInputError("A severity needs a label.", fields={"label": ["Required."]})
+    if public_impact and public_impact not in PublicImpact.values:
+        raise InvalidInputError("Unknown public impact.", fields={"public_impact": ["Invalid."]})
+    level, _ = SeverityLevel.objects.get_or_create(key=key, defaults={"label": label})
+    level.label = label
+    level.description = description or ""
+    if public_impact:
+        level.public_impact = public_impact
+    level.save()
+    return level
+
+
+DEFAULT_SEVERITIES = (
+    ("sev1", "SEV1 · Critical", "Customer-facing outage or data loss on a critical service; all hands.", "critical"),
+    ("sev2", "SEV2 · Major", "Major degradation of a critical service, or outage of a non-critical one.", "major"),
+    ("sev3", "SEV3 · Minor", "Partial degradation with a workaround; fix during working hours.", "minor"),
+    ("sev4", "SEV4 · Low", "No customer impact yet; a risk worth tracking.", "none"),
+)
+DEFAULT_POLICY = {
+    "name": "SLO burn on a tier-1 service",
+    "matchers": ["severity=page", "slo=~.+"],
+    "max_service_tier": 1,
+    "severity": "sev2",
+    "enabled": True,
+}
+
+
+def incident_defaults_ensure() -> None:
+    """Create the default severity levels and auto-open policy where missing (migration 0002 does the same
+    on install; this re-asserts them after a flush, e.g. in tests or ``seed_demo``). Never overwrites."""
+    from incidents.models import IncidentPolicy
+
+    for key, label, description, impact in DEFAULT_SEVERITIES:
+        SeverityLevel.objects.get_or_create(
+            key=key, defaults={"label": label, "description": description, "public_impact": impact}
+        )
+    if not IncidentPolicy.objects.exists():
+        IncidentPolicy.objects.create(**DEFAULT_POLICY)

@@ -1,0 +1,91 @@
+"""Template helpers of the incidents app: sanitised Markdown, durations, pills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+from incidents.domain.response import format_duration
+from incidents.markdown import render_markdown
+
+register = template.Library()
+
+STATUS_PILL = {
+    "triage": "bad",
+    "investigating": "bad",
+    "identified": "warn",
+    "monitoring": "warn",
+    "resolved": "ok",
+    "closed": "ok",
+}
+SEVERITY_PILL = {"sev1": "bad", "sev2": "bad", "sev3": "warn", "sev4": "ok"}
+COMPONENT_PILL = {
+    "operational": "ok",
+    "degraded_performance": "warn",
+    "partial_outage": "warn",
+    "major_outage": "bad",
+    "under_maintenance": "warn",
+}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    return render_markdown(text)
+
+
+@register.filter
+def status_pill(status: str) -> str:
+    return STATUS_PILL.get(status, "")
+
+
+@register.filter
+def severity_pill(severity: str) -> str:
+    return SEVERITY_PILL.get(severity, "")
+
+
+@register.filter
+def component_pill(status: str) -> str:
+    return COMPONENT_PILL.get(status, "")
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    return format_duration(seconds)
+
+
+@register.simple_tag
+def elapsed(start: datetime | None, end: datetime | None = None) -> str:
+    """Time from ``start`` to ``end`` (or now)."""
+    if start is None:
+        return "—"
+    return format_duration(((end or timezone.now()) - start).total_seconds())
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+@register.filter
+def local_input(value: datetime | None) -> str:
+    """A ``datetime-local`` input value in the active (viewer's) time zone."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+@register.simple_tag
+def group_incidents(group_id: int) -> list:
+    """Incidents an alert group is linked to (for the alert group page's include)."""
+    from incidents.selectors import incidents_for_group
+
+    return incidents_for_group(group_id=group_id)
+
+
+@register.simple_tag
+def severity_label(key: str) -> str:
+    from incidents.selectors import severity_label as label
+
+    return label(key)

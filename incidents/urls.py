@@ -1,0 +1,27 @@
+from django.urls import path
+
+from incidents import views, views_followup
+
+app_name = "incidents"
+urlpatterns = [
+    path("", views.IndexView.as_view(), name="index"),
+    path("new/", views.IncidentCreateView.as_view(), name="create"),
+    path("from-alert-group/<int:group_id>/", views.FromGroupView.as_view(), name="from-group"),
+    path("action-items/", views_followup.ActionItemsView.as_view(), name="action-items"),
+    path(
+        "action-items/<int:pk>/<slug:command>/",
+        views_followup.ActionItemCommandView.as_view(),
+        name="action-item-command",
+    ),
+    path("insights/", views_followup.InsightsView.as_view(), name="insights"),
+    path("settings/", views_followup.SettingsView.as_view(), name="settings"),
+    path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/timeline.csv", views.TimelineExportView.as_view(), name="timeline-csv"),
+    path("<int:pk>/postmortem/", views_followup.PostmortemView.as_view(), name="postmortem"),
+    path("<int:pk>/postmortem/preview/", views_followup.PostmortemPreviewView.as_view(), name="postmortem-preview"),
+    path("<int:pk>/postmortem.md", views_followup.PostmortemExportView.as_view(), name="postmortem-export"),
+    path(
+        "<int:pk>/postmortem/<slug:command>/", views_followup.PostmortemCommandView.as_view(), name="postmortem-command"
+    ),
+    path("<int:pk>/<slug:command>/", views.IncidentCommandView.as_view(), name="command"),
+]

@@ -1,0 +1,1 @@
+"""Services, SLOs, error budgets and burn-rate alerts."""

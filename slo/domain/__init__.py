@@ -1,0 +1,1 @@
+"""Pure SLO maths and formats: no Django, no I/O, no clock reads (time is always an argument)."""

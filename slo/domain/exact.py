@@ -1,0 +1,61 @@
+"""Exact numbers: counts and ratios are ``Fraction``; printing never shows float noise."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+
+Number = int | Fraction
+
+
+def exact(value: object) -> Fraction:
+    """``Fraction`` of an int, a Decimal, a decimal string ("0.999") or a float (its exact binary value).
+
+    Raises ``ValueError`` for anything else, NaN and infinities."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float | Decimal):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("expected a finite number")
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(Decimal(value.strip()))
+        except (ArithmeticError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+@lru_cache(maxsize=4096)
+def decimal_str(value: Fraction, *, max_digits: int = 30) -> str:
+    """Shortest exact decimal of ``value`` when it has one (denominator of 2s and 5s): 0.0144, never
+    0.014399999. Otherwise rounded to ``max_digits`` significant digits."""
+    value = Fraction(value)
+    den, twos, fives = value.denominator, 0, 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den == 1:
+        places = max(twos, fives)
+        d = Decimal(value.numerator * (10**places // value.denominator)).scaleb(-places)
+        text = format(d, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text or "0"
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = max_digits
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+
+def to_float(value: Fraction | int | None) -> float | None:
+    return None if value is None else float(value)

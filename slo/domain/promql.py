@@ -1,0 +1,116 @@
+"""PromQL text for SLIs: counts over a window, combined per-window queries, Prometheus rule files."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from slo.domain.budget import Condition
+from slo.domain.exact import decimal_str
+from slo.domain.windows import format_duration
+
+REF_LABEL = "slo_ref"
+
+
+def count_expr(query: str, seconds: int) -> str:
+    """The number of events ``query`` counts over the last ``seconds``: the query with ``$window``
+    replaced, or ``sum(increase(<selector>[W]))``."""
+    window = format_duration(seconds)
+    if "$window" in query:
+        return query.replace("$window", window)
+    return f"sum(increase({query}[{window}]))"
+
+
+def timeslice_exprs(*, good: str | None, bad: str | None, total: str, seconds: int, slice_target: Fraction) -> dict:
+    """Bad and total one-minute slices over ``seconds`` as subqueries (minutes without traffic not counted)."""
+    window = format_duration(seconds)
+    total_1m = count_expr(total, 60)
+    if good is not None:
+        ratio = f"({count_expr(good, 60)} / {total_1m})"
+    else:
+        ratio = f"(1 - {count_expr(bad, 60)} / {total_1m})"  # type: ignore[arg-type]
+    return {
+        "bad": f"sum_over_time(({ratio} < bool {decimal_str(slice_target)})[{window}:1m])",
+        "total": f"count_over_time(({total_1m} > 0)[{window}:1m])",
+    }
+
+
+def tagged(expr: str, ref: str) -> str:
+    """``expr`` (one unlabelled series) with label ``slo_ref=ref``, so many SLOs share one query."""
+    return f'label_replace({expr}, "{REF_LABEL}", "{ref}", "", "")'
+
+
+def combine(parts: list[str]) -> str:
+    return " or ".join(parts)
+
+
+def error_ratio_expr(*, good: str | None, bad: str | None, total: str, window: str) -> str:
+    """The error ratio over ``window`` as PromQL (rates, as recording rules usually are)."""
+
+    def rate(q: str) -> str:
+        return q.replace("$window", window) if "$window" in q else f"sum(rate({q}[{window}]))"
+
+    if bad is not None:
+        return f"{rate(bad)} / {rate(total)}"
+    return f"1 - ({rate(good)} / {rate(total)})"  # type: ignore[arg-type]
+
+
+def rule_groups(
+    *,
+    slo: str,
+    service: str,
+    target: Fraction,
+    good: str | None,
+    bad: str | None,
+    total: str,
+    windows: list[int],
+    conditions: list[Condition],
+    budget_window: int,
+) -> dict:
+    """A Prometheus rule file (as a dict for YAML): recording rules ``slo:sli_error:ratio_rate<W>`` per
+    window and one alerting rule per policy condition, thresholds printed exactly."""
+    labels = {"slo": slo, "service": service}
+    selector = f'{{slo="{slo}"}}'
+    needed = sorted(set(windows) | {c.long_window for c in conditions} | {c.short_window for c in conditions}
+                    | {budget_window})  # fmt: skip
+    recording = [
+        {
+            "record": f"slo:sli_error:ratio_rate{format_duration(w)}",
+            "expr": error_ratio_expr(good=good, bad=bad, total=total, window=format_duration(w)),
+            "labels": dict(labels),
+        }
+        for w in needed
+    ]
+    alerting = []
+    for c in conditions:
+        threshold = decimal_str(c.factor * (1 - target))
+        long_w, short_w = format_duration(c.long_window), format_duration(c.short_window)
+        alerting.append(
+            {
+                "alert": "SLOErrorBudgetBurn",
+                "expr": (
+                    f"slo:sli_error:ratio_rate{long_w}{selector} > {threshold}\n"
+                    f"and\nslo:sli_error:ratio_rate{short_w}{selector} > {threshold}"
+                ),
+                "labels": {
+                    **labels,
+                    "severity": c.severity,
+                    "condition": c.name,
+                    "long_window": long_w,
+                    "short_window": short_w,
+                },
+                "annotations": {
+                    "summary": f"SLO {slo} burns its error budget at over {decimal_str(c.factor)}x",
+                    "threshold": threshold,
+                    "description": (
+                        f"Error ratio over {long_w} is {{{{ $value }}}} (threshold {threshold} = "
+                        f"{decimal_str(c.factor)} x (1 - {decimal_str(target)}))."
+                    ),
+                },
+            }
+        )
+    return {
+        "groups": [
+            {"name": f"slo-{slo}-recording", "rules": recording},
+            {"name": f"slo-{slo}-alerts", "rules": alerting},
+        ]
+    }

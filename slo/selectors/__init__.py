@@ -1,0 +1,236 @@
+"""Reads of the slo app (and the contracts other apps use).
+
+slo_daily_sli(slo_ids=, days=, now=, tz=)      -> per SLO, per local day: (good, total) or None
+slo_budget_impact(slo_id=, start=, end=)       -> bad/total events, share of the window budget,
+                                                  bad minutes in [start, end]
+slo_exclusions(slos=, start=, end=)            -> maintenance ranges left out of budgets
+slo_counts(queries=, now=)  (slo.selectors.counts) -> bulk counts per window from every source
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import QuerySet
+
+from slo.domain.budget import Counts, sli
+from slo.domain.exact import exact
+from slo.domain.windows import MINUTE, zone
+from slo.models import SLO, Service, SLOSnapshot
+from slo.selectors.counts import SloCounts, SloQuery, slo_counts
+
+__all__ = [
+    "SloCounts",
+    "SloQuery",
+    "service_list",
+    "slo_budget_impact",
+    "slo_counts",
+    "slo_daily_sli",
+    "slo_exclusions",
+    "slo_list",
+]
+
+
+def service_list() -> QuerySet[Service]:
+    return Service.objects.all()
+
+
+def slo_list(*, service: str = "", enabled: bool | None = None) -> QuerySet[SLO]:
+    qs = SLO.objects.select_related("service")
+    if service:
+        qs = qs.filter(service__name=service)
+    if enabled is not None:
+        qs = qs.filter(enabled=enabled)
+    return qs
+
+
+def slo_exclusions(*, slos: list[SLO], start: dt.datetime, end: dt.datetime) -> dict[int, list[tuple[int, int]]]:
+    """Maintenance ranges (unix seconds) to leave out of each SLO's counts within ``[start, end]``.
+
+    Taken from ``alerts.MaintenanceWindow`` rows flagged ``exclude_from_slo`` (a field the status page
+    work adds; until it exists nothing is excluded). A window with matchers applies to the SLOs whose
+    burn-alert labels (``service``, ``slo``) match; without matchers to every SLO."""
+    from alerts.models import MaintenanceWindow
+
+    if "exclude_from_slo" not in {f.name for f in MaintenanceWindow._meta.get_fields()}:
+        return {}
+    from alerts.domain.matchers import matches_all, parse_matchers
+    from alerts.domain.suppression import next_occurrence
+
+    out: dict[int, list[tuple[int, int]]] = {}
+    for window in MaintenanceWindow.objects.filter(exclude_from_slo=True, starts_at__lt=end):
+        ranges, after = [], start
+        for _ in range(2000):
+            occ = next_occurrence(
+                starts_at=window.starts_at,
+                ends_at=window.ends_at,
+                recurrence=window.recurrence,
+                until=window.recurrence_until,
+                after=after,
+            )
+            if occ is None or occ[0] >= end:
+                break
+            ranges.append((int(occ[0].timestamp()), int(occ[1].timestamp())))
+            after = occ[1]
+        if not ranges:
+            continue
+        try:
+            matchers = parse_matchers([str(m) for m in window.matchers or []])
+        except ValueError:
+            continue
+        for slo in slos:
+            if matches_all(matchers, {"service": slo.service.name, "slo": slo.name}):
+                out.setdefault(slo.pk, []).extend(ranges)
+    return out
+
+
+def slo_query(slo: SLO, *, windows: set[int], excluded: list[tuple[int, int]] | None = None) -> SloQuery:
+    """What to count for ``slo`` (its spec as stored, validated on save)."""
+    from slo.choices import BudgetingMethod
+
+    timeslices = slo.budgeting_method == BudgetingMethod.TIMESLICES
+    return SloQuery(
+        slo_id=slo.pk,
+        kind=slo.sli_kind,
+        spec=slo.sli,
+        windows=frozenset(windows),
+        slice_target=exact(slo.timeslice_target) if timeslices else None,
+        excluded=tuple(excluded or ()),
+    )
+
+
+def _minute_counts(slo: SLO, *, start: int, end: int) -> dict[int, Counts]:
+    """Per-minute counts of one SLO over bucket starts in ``[start, end)`` (minute aligned).
+
+    Uses the same counting path as the evaluator: each minute is a one-minute window. For the metric
+    store this reads the minute rollups once; PromQL and log SLIs ask their source per day."""
+    from slo.selectors.counts import _minutes, _resolve, _to_counts
+
+    if slo.sli_kind in ("ratio", "latency"):
+        q = slo_query(slo, windows={end - start})
+        resolved = _resolve([q])
+        fake = SloQuery(q.slo_id, q.kind, q.spec, frozenset({end - start}), Fraction(1))
+        now = dt.datetime.fromtimestamp(end - MINUTE, tz=dt.UTC)
+        per_minute = _minutes([fake], resolved, now=now).get(slo.pk, {})
+        r = resolved[slo.pk]
+        out = {}
+        for m, values in per_minute.items():
+            c = _to_counts(r, values)
+            if start <= m < end and c is not None:
+                out[m] = c
+        return out
+    return {}
+
+
+def slo_daily_sli(
+    *, slo_ids: list[int], days: int, now: dt.datetime, tz: str = "UTC"
+) -> dict[int, list[tuple[dt.date, tuple[Fraction | int, Fraction | int] | None]]]:
+    """For each SLO, the last ``days`` local days in ``tz`` (oldest first, today included) with
+    ``(good, total)`` events, or None where the day had no traffic (or the source failed).
+
+    One counting query per SLO per day through the evaluator's path (``slo_counts`` with a window of
+    that day), so the numbers agree with the SLO pages. Timeslices SLOs report good/total minutes."""
+    local_today = now.astimezone(zone(tz)).date()
+    slos = list(SLO.objects.filter(pk__in=slo_ids).select_related("service"))
+    out: dict[int, list] = {slo.pk: [] for slo in slos}
+    for offset in range(days - 1, -1, -1):
+        day = local_today - dt.timedelta(days=offset)
+        start = dt.datetime.combine(day, dt.time(), tzinfo=zone(tz)).astimezone(dt.UTC)
+        end = min(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone(tz)).astimezone(dt.UTC), now)
+        if end <= start:
+            for slo in slos:
+                out[slo.pk].append((day, None))
+            continue
+        for slo, counts in _range_counts(slos, start=start, end=end).items():
+            out[slo.pk].append((day, None if counts is None else (counts.good, counts.total)))
+    return out
+
+
+def _range_counts(slos: list[SLO], *, start: dt.datetime, end: dt.datetime) -> dict[SLO, Counts | None]:
+    """Counts of each SLO over ``(start, end]`` (rounded to whole minutes), maintenance excluded."""
+    end_ts = int(end.timestamp()) // MINUTE * MINUTE
+    seconds = max(MINUTE, end_ts - int(start.timestamp()) // MINUTE * MINUTE)
+    at = dt.datetime.fromtimestamp(end_ts - 1, tz=dt.UTC)  # the window ends with the minute before end
+    excluded = slo_exclusions(slos=slos, start=start, end=end)
+    queries = [slo_query(slo, windows={seconds}, excluded=excluded.get(slo.pk)) for slo in slos]
+    result = slo_counts(queries=queries, now=at)
+    return {slo: (None if result[slo.pk].error else result[slo.pk].counts.get(seconds)) for slo in slos}
+
+
+@dataclass(frozen=True)
+class BudgetImpact:
+    """What ``[start, end]`` cost an SLO (for incidents)."""
+
+    slo_id: int
+    bad: Fraction | int
+    total: Fraction | int
+    budget_consumed_ratio: Fraction | None  # bad / the allowed bad events of the SLO's whole window
+    bad_minutes: int  # whole minutes in [start, end) whose SLI was below target (metric-store SLIs)
+    data_state: str  # ok | no_data | source_error
+
+
+def slo_budget_impact(*, slo_id: int, start: dt.datetime, end: dt.datetime) -> BudgetImpact:
+    """Bad and total events of the SLO in ``[start, end]`` (whole minutes), the fraction of the budget of
+    the SLO window ending at ``end`` that they consumed, and the minutes whose SLI was below target."""
+    from slo.domain.windows import slo_window_seconds
+
+    slo = SLO.objects.select_related("service").get(pk=slo_id)
+    target = exact(slo.target)
+    counts = _range_counts([slo], start=start, end=end)[slo]
+    window = slo_window_seconds(
+        kind=slo.window_kind, days=slo.window_days, unit=slo.calendar_unit, tz=slo.timezone, now=end
+    )
+    window_counts = _range_counts([slo], start=end - dt.timedelta(seconds=window), end=end)[slo]
+    consumed = None
+    if counts is not None and window_counts is not None and window_counts.total:
+        consumed = Fraction(counts.bad) / ((1 - target) * window_counts.total)
+    s, e = int(start.timestamp()) // MINUTE * MINUTE, int(end.timestamp()) // MINUTE * MINUTE
+    minutes = _minute_counts(slo, start=s, end=e)
+    bad_minutes = sum(1 for c in minutes.values() if (ratio := sli(c)) is not None and ratio < target)
+    return BudgetImpact(
+        slo_id=slo.pk,
+        bad=counts.bad if counts else 0,
+        total=counts.total if counts else 0,
+        budget_consumed_ratio=consumed,
+        bad_minutes=bad_minutes,
+        data_state="ok" if counts is not None else "no_data",
+    )
+
+
+def slo_history(*, slo_id: int, start: dt.datetime, end: dt.datetime, step: int) -> list[SLOSnapshot]:
+    """Snapshots in ``[start, end]``, the last one of each ``step``-second bucket (at most 2,000 points)."""
+    rows = SLOSnapshot.objects.filter(slo_id=slo_id, at__gte=start, at__lte=end).order_by("at")
+    picked: dict[int, SLOSnapshot] = {}
+    for snap in rows.iterator(chunk_size=2000):
+        picked[int(snap.at.timestamp()) // step] = snap
+    return list(picked.values())
+
+
+def slo_sparkline(
+    *, slo_ids: list[int], since: dt.datetime, now: dt.datetime, points: int = 24
+) -> dict[int, list[float | None]]:
+    """Budget remaining over time per SLO (the last value per bucket) for list sparklines: one query."""
+    span = max(1.0, (now - since).total_seconds() / points)
+    out: dict[int, dict[int, float | None]] = {i: {} for i in slo_ids}
+    rows = SLOSnapshot.objects.filter(slo_id__in=slo_ids, at__gte=since).values_list("slo_id", "at", "remaining_ratio")
+    for slo_id, at, remaining in rows.order_by("at"):
+        out[slo_id][int((at - since).total_seconds() // span)] = remaining
+    return {i: [v.get(b) for b in range(points) if b in v] for i, v in out.items()}
+
+
+def slo_firing_alerts(slo: SLO) -> list:
+    """Firing alerts in the alerts app raised for this SLO (its burn alerts), newest first."""
+    from alerts.models import Alert
+
+    alerts = Alert.objects.filter(status="firing", source="slo").order_by("-starts_at")[:200]
+    return [a for a in alerts if a.labels.get("slo") == slo.name]
+
+
+def service_incidents(service: Service, *, limit: int = 10) -> list:
+    """Recent incidents that name ``service`` (the incidents app's ``services`` relation), if any."""
+    related = getattr(service, "incidents", None)
+    if related is None:
+        return []
+    return list(related.order_by("-started_at")[:limit])

@@ -1,0 +1,437 @@
+"""Writes of the slo app: services and SLOs (validated here), and the evaluator that stores status
+snapshots and raises/resolves burn alerts through ``alerts.services.alert_raise``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from slo import metrics
+from slo.choices import BudgetingMethod, CalendarUnit, DataState, SliKind, WindowKind
+from slo.domain.budget import Evaluation, evaluate, policy_windows
+from slo.domain.exact import decimal_str, exact
+from slo.domain.spec import SpecError, policy_validate, sli_validate, target_validate
+from slo.domain.windows import BURN_WINDOWS, format_duration, slo_period_seconds, slo_window_seconds, zone
+from slo.models import SLO, Service, SLOSnapshot
+from slo.selectors import slo_counts, slo_exclusions, slo_query
+from sre.errors import ConflictError, InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+ALERT_NAME = "SLOErrorBudgetBurn"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+EXHAUSTION_WINDOW = 3600
+SERVICE_FIELDS = ("name", "owner_team", "tier", "description", "links")
+SLO_FIELDS = (
+    "service",
+    "name",
+    "display_name",
+    "description",
+    "target",
+    "window_kind",
+    "window_days",
+    "calendar_unit",
+    "timezone",
+    "budgeting_method",
+    "timeslice_target",
+    "sli_kind",
+    "sli",
+    "alert_policy",
+    "enabled",
+)
+
+
+def _invalid(exc: SpecError) -> InvalidInputError:
+    return InvalidInputError(f"Invalid SLO: {exc}", fields=exc.errors)
+
+
+def service_save(*, service: Service | None, data: dict) -> Service:
+    """Create or update a service. ``links`` must be a list of {"title", "url"} with http(s) URLs."""
+    links = data.get("links", service.links if service else [])
+    if not isinstance(links, list) or any(
+        not isinstance(x, dict)
+        or set(x) - {"title", "url"}
+        or not str(x.get("url", "")).startswith(("http://", "https://"))
+        for x in links
+    ):
+        raise InvalidInputError("links: a list of {title, url} with http(s) URLs.", fields={"links": ["Invalid."]})
+    name = data.get("name", service.name if service else "")
+    if not isinstance(name, str) or not SLUG.fullmatch(name):
+        raise InvalidInputError(
+            f"Invalid service name {name!r}: a slug (a-z, 0-9, -, _) of at most 100 characters.",
+            fields={"name": ["Must be a slug of at most 100 characters."]},
+        )
+    if len(str(data.get("owner_team", ""))) > 100:
+        raise InvalidInputError("owner_team: at most 100 characters.", fields={"owner_team": ["Too long."]})
+    service = service or Service()
+    for key in SERVICE_FIELDS:
+        if key in data:
+            setattr(service, key, data[key])
+    try:
+        with transaction.atomic():
+            service.save()
+    except IntegrityError:
+        raise ConflictError(f"A service named {service.name!r} exists.", fields={"name": ["Taken."]}) from None
+    return service
+
+
+def service_delete(*, service: Service) -> None:
+    """Delete a service and (cascade) its SLOs and their history."""
+    service.delete()
+
+
+def slo_clean(data: dict, *, instance: SLO | None = None) -> dict:
+    """Validate and normalise SLO fields (merged over ``instance``); raises ``InvalidInputError``."""
+    merged = {key: getattr(instance, key) for key in SLO_FIELDS if instance is not None}
+    merged.update({k: v for k, v in data.items() if k in SLO_FIELDS})
+    errors: dict[str, list[str]] = {}
+    if not isinstance(merged.get("name"), str) or not SLUG.fullmatch(merged.get("name", "")):
+        errors["name"] = ["A slug (letters, digits, - and _) of at most 100 characters."]
+    for key, limit in (("display_name", 200), ("description", 20000)):
+        if not isinstance(merged.get(key, ""), str) or len(merged.get(key, "")) > limit:
+            errors[key] = [f"Text of at most {limit} characters."]
+    try:
+        merged["target"] = Decimal(decimal_str(target_validate(merged.get("target", "0.999"))))
+    except SpecError as exc:
+        errors.update(exc.errors)
+    if merged.get("budgeting_method", BudgetingMethod.OCCURRENCES) not in BudgetingMethod.values:
+        errors["budgeting_method"] = ["Occurrences or Timeslices."]
+    try:
+        ts = target_validate(merged.get("timeslice_target", "0.99"), field="timeslice_target")
+        merged["timeslice_target"] = Decimal(decimal_str(ts))
+    except SpecError as exc:
+        errors.update(exc.errors)
+    if merged.get("window_kind", WindowKind.ROLLING) not in WindowKind.values:
+        errors["window_kind"] = ["rolling or calendar."]
+    if merged.get("calendar_unit", CalendarUnit.MONTH) not in CalendarUnit.values:
+        errors["calendar_unit"] = ["week or month."]
+    days = merged.get("window_days", 30)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+        errors["window_days"] = ["Whole days from 1 to 90."]
+    try:
+        zone(str(merged.get("timezone", "UTC")))
+    except ValueError as exc:
+        errors["timezone"] = [str(exc)]
+    try:
+        merged["sli"] = sli_validate(merged.get("sli_kind", SliKind.RATIO), merged.get("sli", {}))
+    except SpecError as exc:
+        errors.update(exc.errors)
+    try:
+        from slo.domain.spec import policy_default, policy_dump
+
+        merged["alert_policy"] = policy_dump(policy_validate(merged.get("alert_policy", policy_default())))
+    except SpecError as exc:
+        errors.update(exc.errors)
+    if errors:
+        first = next(iter(errors.items()))
+        raise InvalidInputError(f"Invalid SLO: {first[0]}: {' '.join(first[1])}", fields=errors)
+    return merged
+
+
+def slo_save(*, slo: SLO | None, data: dict) -> SLO:
+    """Create or update an SLO after validating its SLI and policy. A changed definition clears the
+    cached status (the next evaluation recomputes it); firing burn alerts stay until re-evaluated."""
+    merged = slo_clean(data, instance=slo)
+    slo = slo or SLO()
+    for key, value in merged.items():
+        setattr(slo, key, value)
+    slo.status, slo.status_at = {}, None
+    try:
+        with transaction.atomic():
+            slo.save()
+    except IntegrityError:
+        raise ConflictError(f"An SLO named {slo.name!r} exists.", fields={"name": ["Taken."]}) from None
+    return slo
+
+
+def slo_delete(*, slo: SLO, now: dt.datetime) -> None:
+    """Delete an SLO and its history; its firing burn alerts are resolved first."""
+    with transaction.atomic():
+        for labels in slo.burn_alerts:
+            _alert(labels=labels, annotations={"summary": f"SLO {slo.name} was deleted"}, firing=False, now=now)
+        slo.delete()
+
+
+# --- evaluation -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SloResult:
+    slo: SLO
+    evaluation: Evaluation | None
+    error: str
+    document: dict
+
+
+def slo_windows(slo: SLO, *, now: dt.datetime) -> tuple[int, int, set[int]]:
+    """(window seconds, period seconds, every window length to count) for ``slo`` at ``now``."""
+    window = slo_window_seconds(
+        kind=slo.window_kind, days=slo.window_days, unit=slo.calendar_unit, tz=slo.timezone, now=now
+    )
+    period = slo_period_seconds(
+        kind=slo.window_kind, days=slo.window_days, unit=slo.calendar_unit, tz=slo.timezone, now=now
+    )
+    conditions = _conditions(slo)
+    return window, period, {window, EXHAUSTION_WINDOW, *BURN_WINDOWS.values(), *policy_windows(conditions)}
+
+
+_POLICY_CACHE: dict[str, tuple] = {}
+
+
+def _conditions(slo: SLO) -> tuple:
+    """Validated conditions of the SLO's stored policy (memoised: most SLOs share the default policy)."""
+    cached = getattr(slo, "_conditions_cache", None)
+    if cached is not None and cached[0] is slo.alert_policy:
+        return cached[1]
+    key = repr(slo.alert_policy)
+    if key not in _POLICY_CACHE:
+        if len(_POLICY_CACHE) > 1000:
+            _POLICY_CACHE.clear()
+        _POLICY_CACHE[key] = tuple(policy_validate(slo.alert_policy))
+    slo._conditions_cache = (slo.alert_policy, _POLICY_CACHE[key])
+    return _POLICY_CACHE[key]
+
+
+def slo_evaluate(*, slos: list[SLO], now: dt.datetime) -> list[SloResult]:
+    """Evaluate many SLOs at ``now`` in bulk (reads only): one counting pass over every source."""
+    if not slos:
+        return []
+    plans = {slo.pk: slo_windows(slo, now=now) for slo in slos}
+    longest = max(plan[0] for plan in plans.values())
+    excluded = slo_exclusions(slos=slos, start=now - dt.timedelta(seconds=longest), end=now)
+    queries = [slo_query(slo, windows=plans[slo.pk][2], excluded=excluded.get(slo.pk)) for slo in slos]
+    counts = slo_counts(queries=queries, now=now)
+    results = []
+    for slo in slos:
+        window, period, _ = plans[slo.pk]
+        found = counts[slo.pk]
+        if found.error:
+            results.append(SloResult(slo, None, found.error, status_document(slo, None, found.error, now, window)))
+            continue
+        evaluation = evaluate(
+            target=exact(slo.target),
+            window_seconds=window,
+            period_seconds=period,
+            counts=found.counts,
+            conditions=_conditions(slo),
+            burn_windows=BURN_WINDOWS,
+            exhaustion_window=EXHAUSTION_WINDOW,
+        )
+        results.append(SloResult(slo, evaluation, "", status_document(slo, evaluation, "", now, window)))
+    return results
+
+
+def _num(value: Fraction | int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def status_document(slo: SLO, ev: Evaluation | None, error: str, now: dt.datetime, window: int) -> dict:
+    """The JSON status of an SLO (the API's ``/status`` and the cached ``SLO.status``)."""
+    target = exact(slo.target)
+    doc: dict = {
+        "evaluated_at": now.isoformat(),
+        "target": decimal_str(target),
+        "window": {
+            "kind": slo.window_kind,
+            "days": slo.window_days if slo.window_kind == WindowKind.ROLLING else None,
+            "calendar_unit": slo.calendar_unit if slo.window_kind == WindowKind.CALENDAR else None,
+            "timezone": slo.timezone,
+            "seconds": window,
+            "start": (now - dt.timedelta(seconds=window)).isoformat(),
+            "end": now.isoformat(),
+        },
+        "budgeting_method": slo.budgeting_method,
+        "data_state": DataState.SOURCE_ERROR if error else (ev.data_state if ev else DataState.NO_DATA),
+        "error": error,
+        "sli": None,
+        "error_budget": {
+            "total_events": None,
+            "allowed_bad": None,
+            "bad": None,
+            "remaining_ratio": None,
+            "consumed_ratio": None,
+        },
+        "burn_rates": dict.fromkeys([*BURN_WINDOWS, "slo"]),
+        "alerts": [],
+        "conditions": [],
+        "time_to_exhaustion_seconds": None,
+    }
+    if ev is None:
+        return doc
+    b = ev.budget
+    doc["sli"] = _num(ev.sli)
+    doc["error_budget"] = {
+        "total_events": _num(b.total_events),
+        "allowed_bad": _num(b.allowed_bad),
+        "bad": _num(b.bad),
+        "remaining_ratio": _num(b.remaining_ratio),
+        "consumed_ratio": _num(b.consumed),
+    }
+    doc["burn_rates"] = {name: _num(rate) for name, rate in ev.burn_rates.items()}
+    doc["time_to_exhaustion_seconds"] = _num(ev.time_to_exhaustion)
+    for c in ev.conditions:
+        item = {
+            "name": c.condition.name,
+            "severity": c.condition.severity,
+            "factor": decimal_str(c.condition.factor),
+            "threshold": decimal_str(c.threshold),
+            "long_window": format_duration(c.condition.long_window),
+            "short_window": format_duration(c.condition.short_window),
+            "long_ratio": _num(c.long_ratio),
+            "short_ratio": _num(c.short_ratio),
+            "long_burn_rate": _num(c.long_burn),
+            "short_burn_rate": _num(c.short_burn),
+            "firing": c.firing,
+            "data_state": c.data_state,
+        }
+        doc["conditions"].append(item)
+        if c.firing:
+            doc["alerts"].append(item)
+    return doc
+
+
+def _alert_labels(slo: SLO, item: dict) -> dict[str, str]:
+    return {
+        "alertname": ALERT_NAME,
+        "service": slo.service.name,
+        "slo": slo.name,
+        "severity": item["severity"],
+        "long_window": item["long_window"],
+        "short_window": item["short_window"],
+    }
+
+
+def _fmt(value: float | None, pattern: str = "{:.6g}") -> str:
+    return "n/a" if value is None else pattern.format(value)
+
+
+def _alert_annotations(slo: SLO, item: dict, doc: dict) -> dict[str, str]:
+    tte = doc["time_to_exhaustion_seconds"]
+    consumed = doc["error_budget"]["consumed_ratio"]
+    return {
+        "summary": f"SLO {slo.name} ({slo.service.name}) burns its error budget at over {item['factor']}x",
+        "description": (
+            f"Error ratio {_fmt(item['long_ratio'])} over {item['long_window']} and {_fmt(item['short_ratio'])} "
+            f"over {item['short_window']}, both above {item['threshold']} = {item['factor']} x (1 - {doc['target']})."
+        ),
+        "long_window_ratio": _fmt(item["long_ratio"], "{!r}"),
+        "short_window_ratio": _fmt(item["short_ratio"], "{!r}"),
+        "long_window_burn_rate": _fmt(item["long_burn_rate"]),
+        "short_window_burn_rate": _fmt(item["short_burn_rate"]),
+        "threshold": item["threshold"],
+        "factor": item["factor"],
+        "target": doc["target"],
+        "budget_consumed": _fmt(consumed),
+        "budget_remaining": _fmt(doc["error_budget"]["remaining_ratio"]),
+        "time_to_exhaustion_seconds": "never at this rate" if tte is None else str(round(tte)),
+    }
+
+
+def _alert(*, labels: dict, annotations: dict, firing: bool, now: dt.datetime, url: str = "") -> None:
+    from alerts.services import alert_raise
+
+    alert_raise(
+        labels=labels,
+        annotations=annotations,
+        status="firing" if firing else "resolved",
+        source="slo",
+        now=now,
+        generator_url=url,
+    )
+
+
+def slo_evaluate_all(*, now: dt.datetime, slo_ids: list[int] | None = None) -> dict:
+    """Evaluate every enabled SLO (or ``slo_ids``), store one snapshot each and raise/resolve burn alerts.
+
+    Idempotent: rows are locked (ordered by pk) and an SLO already evaluated at or after ``now`` is
+    skipped, so a duplicate run leaves the same state. A source error keeps the alert state as it was
+    (no resolve on an outage) and is recorded in the snapshot."""
+    qs = SLO.objects.select_related("service").filter(enabled=True)
+    if slo_ids is not None:
+        qs = qs.filter(pk__in=slo_ids)
+    slos = list(qs.order_by("pk"))
+    results = slo_evaluate(slos=slos, now=now)
+    stats = {"evaluated": 0, "skipped": 0, "raised": 0, "resolved": 0, "errors": 0}
+    base = settings.SRE["BASE_URL"].rstrip("/")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # bulk_update's CASE over hundreds of rows looks expensive enough to the planner to trigger
+            # JIT compilation, which costs far more than the update itself.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        fresh = set(
+            SLO.objects.select_for_update()
+            .filter(pk__in=[s.pk for s in slos])
+            .exclude(status_at__gte=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        snapshots, updated = [], []
+        for r in results:
+            slo, doc = r.slo, r.document
+            if slo.pk not in fresh:
+                stats["skipped"] += 1
+                continue
+            stats["evaluated"] += 1
+            stats["errors"] += bool(r.error)
+            snapshots.append(
+                SLOSnapshot(
+                    slo=slo,
+                    at=now,
+                    data_state=doc["data_state"],
+                    error=r.error[:2000],
+                    sli=doc["sli"],
+                    bad=doc["error_budget"]["bad"],
+                    total=doc["error_budget"]["total_events"],
+                    remaining_ratio=doc["error_budget"]["remaining_ratio"],
+                    burn_rates=doc["burn_rates"],
+                    firing=[a["name"] for a in doc["alerts"]],
+                )
+            )
+            if not r.error:
+                firing = {tuple(sorted(_alert_labels(slo, a).items())): a for a in doc["alerts"]}
+                before = {tuple(sorted(labels.items())) for labels in slo.burn_alerts}
+                url = f"{base}/slos/{slo.pk}/"
+                for key in firing.keys() - before:
+                    _alert(
+                        labels=dict(key),
+                        annotations=_alert_annotations(slo, firing[key], doc),
+                        firing=True,
+                        now=now,
+                        url=url,
+                    )
+                    stats["raised"] += 1
+                for key in before - firing.keys():
+                    _alert(
+                        labels=dict(key),
+                        annotations={"summary": f"SLO {slo.name} burn is back under threshold"},
+                        firing=False,
+                        now=now,
+                        url=url,
+                    )
+                    stats["resolved"] += 1
+                slo.burn_alerts = [dict(key) for key in sorted(firing)]
+            slo.status, slo.status_at = doc, now
+            updated.append(slo)
+        SLOSnapshot.objects.bulk_create(snapshots, batch_size=1000, ignore_conflicts=True)
+        SLO.objects.bulk_update(updated, ["status", "status_at", "burn_alerts"], batch_size=500)
+    metrics.record(stats)
+    return stats
+
+
+def snapshots_expire(*, now: dt.datetime) -> int:
+    """Delete snapshots older than ``SRE["SLO_SNAPSHOT_RETENTION_DAYS"]`` in bounded batches."""
+    cutoff = now - dt.timedelta(days=settings.SRE.get("SLO_SNAPSHOT_RETENTION_DAYS", 35))
+    deleted = 0
+    while True:
+        ids = list(SLOSnapshot.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:5000])
+        if not ids:
+            return deleted
+        deleted += SLOSnapshot.objects.filter(pk__in=ids).delete()[0]

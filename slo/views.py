@@ -1,0 +1,255 @@
+"""HTML pages of the slo app: SLO list and detail (charts, explained numbers), create/edit with a 24 h
+preview, delete, OpenSLO import; services list/detail/edit/delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+
+from slo import charts
+from slo.forms import ImportForm, ServiceForm, SloForm
+from slo.interchange import openslo_import
+from slo.models import SLO, Service
+from slo.previews import sli_preview
+from slo.selectors import slo_list, slo_sparkline
+from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
+from sre.auth.views import RoleRequiredMixin
+from sre.choices import Role
+from sre.errors import DomainError
+
+SLI_FIELD = {
+    ("ratio", "good"): "ratio_numerator_selector",
+    ("ratio", "bad"): "ratio_numerator_selector",
+    ("ratio", "total"): "ratio_total_selector",
+    ("promql", "good"): "promql_numerator_query",
+    ("promql", "bad"): "promql_numerator_query",
+    ("promql", "total"): "promql_total_query",
+    ("log", "service"): "log_service",
+    ("log", "bad_query"): "log_bad_query",
+    ("log", "bad_levels"): "log_bad_levels",
+    ("latency", "selector"): "latency_selector",
+    ("latency", "threshold"): "latency_threshold",
+}
+
+
+def _slo_or_404(pk: int) -> SLO:
+    slo = SLO.objects.select_related("service").filter(pk=pk).first()
+    if slo is None:
+        raise Http404("No such SLO.")
+    return slo
+
+
+def _service_or_404(pk: int) -> Service:
+    service = Service.objects.filter(pk=pk).first()
+    if service is None:
+        raise Http404("No such service.")
+    return service
+
+
+def _errors_to_form(form, exc: DomainError, kind: str = "") -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        target = field
+        if field.startswith("sli."):
+            target = SLI_FIELD.get((kind, field[4:]), "")
+        elif field.startswith("alert_policy"):
+            target = "alert_policy"
+        if target in form.fields:
+            for error in errors:
+                form.add_error(target, f"{field}: {error}" if target == "alert_policy" else error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+class IndexView(RoleRequiredMixin, View):
+    """SLOs sorted by remaining budget (least first, no data last), with sparklines; services below."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        now = timezone.now()
+        slos = list(slo_list())
+        lines = slo_sparkline(slo_ids=[s.pk for s in slos], since=now - dt.timedelta(hours=24), now=now)
+        for s in slos:
+            s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
+            s.sparkline = charts.sparkline_points(lines.get(s.pk, []))
+            s.firing = len(s.burn_alerts)
+        slos.sort(key=lambda s: (s.remaining is None, s.remaining if s.remaining is not None else 0, s.name))
+        services = Service.objects.order_by("name")
+        return render(request, "slo/index.html", {"slos": slos, "services": services, "now": now})
+
+
+class SloDetailView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        slo = _slo_or_404(pk)
+        now = timezone.now().replace(microsecond=0)
+        result = slo_evaluate(slos=[slo], now=now)[0]
+        context = {
+            "slo": slo,
+            "status": result.document,
+            "explain": charts.explanation(slo, result),
+            "chart_data": charts.detail_charts(slo, result, now=now),
+            "firing_alerts": charts.firing_alerts(slo),
+            "incidents": charts.related_incidents(slo),
+        }
+        return render(request, "slo/detail.html", context)
+
+
+class _SloFormView(RoleRequiredMixin, View):
+    read_role = Role.ADMIN
+
+    def _render(self, request: HttpRequest, form: SloForm, slo: SLO | None) -> HttpResponse:
+        status = 400 if form.is_bound and form.errors else 200
+        return render(request, "slo/form.html", {"form": form, "slo": slo}, status=status)
+
+    def _save(self, request: HttpRequest, slo: SLO | None) -> HttpResponse:
+        form = SloForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, slo)
+        try:
+            saved = slo_save(slo=slo, data=form.cleaned_for_service())
+        except DomainError as exc:
+            _errors_to_form(form, exc, form.cleaned_data.get("sli_kind", ""))
+            return self._render(request, form, slo)
+        messages.success(request, f"SLO “{saved.name}” saved. Its status appears at the next evaluation.")
+        return redirect("slo:detail", pk=saved.pk)
+
+
+class SloCreateView(_SloFormView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial = {}
+        if request.GET.get("service"):
+            initial["service"] = request.GET["service"]
+        return self._render(request, SloForm(initial=initial), None)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self._save(request, None)
+
+
+class SloEditView(_SloFormView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        slo = _slo_or_404(pk)
+        return self._render(request, SloForm(initial=SloForm.initial_from(slo)), slo)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._save(request, _slo_or_404(pk))
+
+
+class SloPreviewView(RoleRequiredMixin, View):
+    """POST the form: an HTML fragment with the SLI over the last 24 h (htmx target in the form)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SloForm(request.POST)
+        form.is_valid()  # the preview only needs the SLI fields
+        context: dict = {}
+        try:
+            kind = form.cleaned_data.get("sli_kind") or request.POST.get("sli_kind", "")
+            target = form.cleaned_data.get("target") or "0.999"
+            preview = sli_preview(sli_kind=kind, sli=form.sli_spec(), target=target, now=timezone.now())
+            context["preview"] = preview
+            context["points"] = charts.sparkline_points([p["sli"] for p in preview["points"]], width=480, height=80)
+        except DomainError as exc:
+            context["error"] = exc.message
+        return render(request, "slo/_preview.html", context)
+
+
+class SloDeleteView(RoleRequiredMixin, View):
+    read_role = Role.ADMIN
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return render(request, "slo/delete_confirm.html", {"object": _slo_or_404(pk), "kind": "SLO"})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        slo = _slo_or_404(pk)
+        slo_delete(slo=slo, now=timezone.now())
+        messages.success(request, f"SLO “{slo.name}” deleted; its burn alerts were resolved.")
+        return redirect("slo:index")
+
+
+class ImportView(RoleRequiredMixin, View):
+    read_role = Role.ADMIN
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "slo/import.html", {"form": ImportForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ImportForm(request.POST)
+        report = None
+        if form.is_valid():
+            try:
+                report = openslo_import(text=form.cleaned_data["documents"], dry_run=form.cleaned_data["dry_run"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                for line in [x for lines in exc.fields.values() for x in lines][1:]:
+                    form.add_error(None, line)
+        status = 400 if form.errors else 200
+        return render(request, "slo/import.html", {"form": form, "report": report}, status=status)
+
+
+class ServiceDetailView(RoleRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        service = _service_or_404(pk)
+        slos = list(service.slos.all())
+        for s in slos:
+            s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
+        incidents = charts.service_incidents_of(service)
+        return render(request, "slo/service_detail.html", {"service": service, "slos": slos, "incidents": incidents})
+
+
+class _ServiceFormView(RoleRequiredMixin, View):
+    read_role = Role.ADMIN
+
+    def _render(self, request: HttpRequest, form: ServiceForm, service: Service | None) -> HttpResponse:
+        status = 400 if form.is_bound and form.errors else 200
+        return render(request, "slo/service_form.html", {"form": form, "service": service}, status=status)
+
+    def _save(self, request: HttpRequest, service: Service | None) -> HttpResponse:
+        form = ServiceForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, service)
+        try:
+            saved = service_save(service=service, data=form.cleaned_data)
+        except DomainError as exc:
+            _errors_to_form(form, exc)
+            return self._render(request, form, service)
+        messages.success(request, f"Service “{saved.name}” saved.")
+        return redirect("slo:service-detail", pk=saved.pk)
+
+
+class ServiceCreateView(_ServiceFormView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, ServiceForm(), None)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self._save(request, None)
+
+
+class ServiceEditView(_ServiceFormView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        service = _service_or_404(pk)
+        return self._render(request, ServiceForm(initial=ServiceForm.initial_from(service)), service)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._save(request, _service_or_404(pk))
+
+
+class ServiceDeleteView(RoleRequiredMixin, View):
+    read_role = Role.ADMIN
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        service = _service_or_404(pk)
+        return render(
+            request,
+            "slo/delete_confirm.html",
+            {"object": service, "kind": "service", "slo_count": service.slos.count()},
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        service = _service_or_404(pk)
+        service_delete(service=service)
+        messages.success(request, f"Service “{service.name}” and its SLOs deleted.")
+        return redirect("slo:index")

@@ -1,0 +1,1 @@
+"""Shared API plumbing: authentication, permissions, parsing, errors, pagination, throttling."""

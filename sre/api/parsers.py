@@ -1,0 +1,42 @@
+"""A JSON parser that refuses bodies larger than the configured limit (413) and non-standard numbers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+from sre.api.exceptions import PayloadTooLarge
+
+
+def read_limited(stream: Any) -> bytes:
+    """Read a request body, raising 413 past ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+    if stream is None:
+        return b""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
+    return body
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class StrictJSONParser(parsers.JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        body = read_limited(stream)
+        if not body.strip():
+            raise ParseError("Request body is empty; expected a JSON document.")
+        try:
+            return json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        except UnicodeDecodeError:
+            raise ParseError("Request body is not UTF-8 text.") from None
+        except ValueError as exc:
+            raise ParseError(f"Malformed JSON: {exc}") from None
+        except RecursionError:
+            raise ParseError("Malformed JSON: nested too deeply.") from None

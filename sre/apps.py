@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SreConfig(AppConfig):
+    name = "sre"
+    verbose_name = "SRE control plane"
+
+    def ready(self) -> None:
+        # Celery task metrics are recorded through signals; connecting them here keeps the worker and the
+        # web process on the same definitions.
+        from sre.api import schema  # noqa: F401  (registers OpenAPI auth extensions)
+        from sre.ops import task_signals  # noqa: F401

@@ -1,0 +1,1 @@
+"""Roles, anonymous-access rules and role checks for HTML views."""

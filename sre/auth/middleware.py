@@ -1,0 +1,29 @@
+"""Anonymous users reach only the public paths and the login page; everything else asks them to log in.
+
+API paths are left to DRF, which authenticates bearer tokens and answers 401 in JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+
+class AnonymousAccessMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated and not self._is_open(request.path):
+            return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_open(path: str) -> bool:
+        if path.startswith(("/api/", settings.STATIC_URL)) or path == reverse(settings.LOGIN_URL):
+            return True
+        return any(path == p.rstrip("/") or path.startswith(p) for p in settings.SRE["PUBLIC_PATHS"])

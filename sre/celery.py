@@ -1,0 +1,30 @@
+"""The Celery application. Settings come from Django settings under the ``CELERY_`` namespace."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sre.settings")
+
+app = Celery("sre")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def task_options(*, transient: tuple[type[BaseException], ...] = (), max_retries: int = 5, **extra: object) -> dict:
+    """Defaults for every task: acks late, re-queued if the worker dies, bounded retries with jittered
+    backoff for the named transient errors only, and time limits (overridable per task)."""
+    options: dict[str, object] = {
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "max_retries": max_retries,
+        "retry_backoff": True,
+        "retry_backoff_max": 600,
+        "retry_jitter": True,
+    }
+    if transient:
+        options["autoretry_for"] = transient
+    options.update(extra)
+    return options

@@ -1,0 +1,43 @@
+"""Template context for the shell: navigation, the user's role and the background heartbeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from sre.auth.roles import user_role
+from sre.domain.heartbeat import heartbeat_age_seconds
+from sre.selectors import heartbeat_get
+
+NAVIGATION = (
+    ("Overview", "overview"),
+    ("SLOs", "slo:index"),
+    ("Alerts", "alerts:index"),
+    ("Incidents", "incidents:index"),
+    ("Status page", "statuspage:index"),
+    ("Drills", "drills:index"),
+    ("Logs", "telemetry:logs"),
+    ("Settings", "settings"),
+)
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": (), "user_role": None}
+    age = heartbeat_age_seconds(last_seen_at=getattr(heartbeat_get(), "last_seen_at", None), now=timezone.now())
+    nav_items = []
+    for label, urlname in NAVIGATION:
+        href = reverse(urlname)
+        active = request.path == href or (href != "/" and request.path.startswith(href))
+        nav_items.append({"label": label, "href": href, "active": active})
+    return {
+        "nav_items": nav_items,
+        "user_role": user_role(user),
+        "heartbeat_age": None if age is None else int(age),
+        "heartbeat_ok": age is not None and age <= settings.SRE["HEARTBEAT_MAX_AGE"],
+    }

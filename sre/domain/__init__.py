@@ -1,0 +1,1 @@
+"""Pure helpers of the project package: no Django, no I/O, no clock reads."""

@@ -1,0 +1,41 @@
+"""Domain errors that services raise; the API exception handler maps them to 400/409/422."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: ``status`` is the HTTP status the API answers with, ``code`` a stable machine name."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInputError(DomainError):
+    status = 400
+    code = "invalid"
+
+
+class ConflictError(DomainError):
+    """The request is well-formed but the object's state does not allow it (already resolved, …)."""
+
+    status = 409
+    code = "conflict"
+
+
+class UnprocessableError(DomainError):
+    """Well-formed, but cannot be processed as given (e.g. a config that does not parse)."""
+
+    status = 422
+    code = "unprocessable"
+
+
+class SourceUnavailableError(DomainError):
+    """An external source (Prometheus, Elasticsearch) could not answer."""
+
+    status = 503
+    code = "source_unavailable"

@@ -1,0 +1,61 @@
+"""Readiness checks: the database, the broker and the age of the last background heartbeat."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from kombu import Connection
+
+from sre.domain.heartbeat import heartbeat_age_seconds
+from sre.selectors import heartbeat_get
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_database() -> CheckResult:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the text says which.
+        return CheckResult("database", False, f"{type(exc).__name__}: {exc}")
+    return CheckResult("database", True, connection.vendor)
+
+
+def check_broker() -> CheckResult:
+    url = settings.CELERY_BROKER_URL
+    timeout = settings.SRE["BROKER_CHECK_TIMEOUT"]
+    try:
+        with Connection(
+            url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=timeout
+        ) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001
+        return CheckResult("broker", False, f"{type(exc).__name__}: {exc}")
+    return CheckResult("broker", True, url.split("://", 1)[0])
+
+
+def check_heartbeat(*, now: dt.datetime) -> CheckResult:
+    max_age = settings.SRE["HEARTBEAT_MAX_AGE"]
+    age = heartbeat_age_seconds(last_seen_at=getattr(heartbeat_get(), "last_seen_at", None), now=now)
+    if age is None:
+        return CheckResult("heartbeat", False, "no background heartbeat recorded yet (is the worker and beat running?)")
+    if age > max_age:
+        return CheckResult("heartbeat", False, f"last background heartbeat {age:.0f}s ago (limit {max_age}s)")
+    return CheckResult("heartbeat", True, f"{age:.0f}s ago")
+
+
+def readiness(*, now: dt.datetime) -> list[CheckResult]:
+    database = check_database()
+    checks = [database, check_broker()]
+    if database.ok:
+        checks.append(check_heartbeat(now=now))
+    return checks

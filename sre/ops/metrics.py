@@ -1,0 +1,39 @@
+"""The control plane's own Prometheus metrics.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (``make run`` sets it for gunicorn, the worker and beat), every
+process writes to that folder and ``/metrics`` aggregates them; otherwise the default registry is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter(
+    "sre_http_requests_total", "HTTP requests served, by view, method and status.", ["view", "method", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "sre_http_request_duration_seconds", "HTTP request latency by view.", ["view"], buckets=LATENCY_BUCKETS
+)
+TASKS = Counter("sre_celery_tasks_total", "Celery tasks finished, by task and state.", ["task", "state"])
+TASK_DURATION = Histogram(
+    "sre_celery_task_duration_seconds",
+    "Celery task run time.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300),
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics text and its content type."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,27 @@
+"""Celery signal handlers that record task counts and durations."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import signals
+
+from sre.ops.metrics import TASK_DURATION, TASKS
+
+_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _task_prerun(task_id: str | None = None, **_: Any) -> None:
+    if task_id:
+        _started[task_id] = time.perf_counter()
+
+
+@signals.task_postrun.connect
+def _task_postrun(task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any) -> None:
+    name = getattr(task, "name", "unknown")
+    started = _started.pop(task_id, None) if task_id else None
+    if started is not None:
+        TASK_DURATION.labels(task=name).observe(time.perf_counter() - started)
+    TASKS.labels(task=name, state=(state or "UNKNOWN").lower()).inc()

@@ -1,0 +1,39 @@
+"""Reads for the project package."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from sre.auth.roles import user_role
+from sre.domain.tokens import token_matches, token_prefix
+from sre.models import ApiToken, Heartbeat
+
+
+def api_token_find(*, raw: str, now: dt.datetime) -> ApiToken | None:
+    """The live token whose plaintext is ``raw`` (not revoked, not expired, active user), else ``None``."""
+    prefix = token_prefix(raw)
+    if prefix is None:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not token_matches(raw=raw, digest=token.digest):
+        return None
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    return token
+
+
+def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """Tokens a user may see: their own; admins see everyone's."""
+    tokens = ApiToken.objects.select_related("user")
+    if user_role(user) == "admin":
+        return tokens.all()
+    return tokens.filter(user=user)
+
+
+def heartbeat_get(*, name: str = "worker") -> Heartbeat | None:
+    return Heartbeat.objects.filter(name=name).first()

@@ -1,0 +1,273 @@
+"""Django settings, read from the environment only (through ``sre.env.Env``).
+
+Embedded defaults (SQLite in ``var/``, Celery on the filesystem transport in ``var/``) let ``make run``
+work on a fresh machine; production sets ``SRE_ENV=production`` and the URLs documented in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sre import config
+from sre.env import Env, EnvError
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("SRE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SRE_ENV = env.choice("SRE_ENV", ("development", "production"), "development")
+PRODUCTION = SRE_ENV == "production"
+
+SECRET_KEY = config.secret_key(env, production=PRODUCTION, var_dir=VAR_DIR)
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise EnvError("ALLOWED_HOSTS", "a comma-separated list of host names (required when SRE_ENV=production)")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "sre",
+    "telemetry",
+    "slo",
+    "alerts",
+    "incidents",
+    "statuspage",
+    "drills",
+]
+
+MIDDLEWARE = [
+    "sre.ops.middleware.RequestMetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sre.auth.middleware.AnonymousAccessMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sre.urls"
+WSGI_APPLICATION = "sre.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sre.context_processors.shell",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": config.database_config(env, var_dir=VAR_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+CACHES = config.cache_config(env)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.timezone("TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Uploads: telemetry batches can be large, but not unbounded (413 beyond this).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SRE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- Security -------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Health checks come from load balancers over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- Email ------------------------------------------------------------------------------------------
+for _key, _value in config.email_config(env, var_dir=VAR_DIR).items():
+    globals()[_key] = _value
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "sre-control-plane@localhost")
+
+# --- Integrations (off until their URL is set) ------------------------------------------------------
+PROMETHEUS_URL = env.url("PROMETHEUS_URL", schemes=("http", "https"))
+ELASTICSEARCH_URL = env.url("ELASTICSEARCH_URL", schemes=("http", "https"))
+
+# --- REST framework ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sre.api.authentication.BearerTokenAuthentication",
+        "sre.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["sre.api.permissions.RoleAndScopePermission"],
+    "DEFAULT_PARSER_CLASSES": ["sre.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "sre.api.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["sre.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("SRE_API_RATE", "6000/min", expected="a rate such as 6000/min")},
+    "EXCEPTION_HANDLER": "sre.api.exceptions.json_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SRE control plane API",
+    "DESCRIPTION": "Telemetry, SLOs, alerts, incidents, status page and restore drills.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["sre.api.permissions.RoleAndScopePermission"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+        "ActionItemStatusEnum": "incidents.choices.ActionItemStatus",
+        "PostmortemStateEnum": "incidents.choices.PostmortemState",
+        "AlertGroupStateEnum": "alerts.choices.GroupState",
+    },
+}
+
+# --- Celery -----------------------------------------------------------------------------------------
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = config.broker_config(env, var_dir=VAR_DIR)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Application tunables (one namespaced dict, documented defaults) ------------------------------
+SRE = {
+    # Paths anonymous users may open (prefix match). The login page and static files are always open.
+    "PUBLIC_PATHS": env.list("SRE_PUBLIC_PATHS", ["/status/", "/healthz", "/readyz", "/metrics"]),
+    # Seconds between background heartbeats, and the age past which /readyz reports the worker stale.
+    "HEARTBEAT_INTERVAL": env.int("SRE_HEARTBEAT_INTERVAL", 30, minimum=1),
+    "HEARTBEAT_MAX_AGE": env.int("SRE_HEARTBEAT_MAX_AGE", 120, minimum=5),
+    # Timeout (seconds) for the broker check in /readyz.
+    "BROKER_CHECK_TIMEOUT": env.float("SRE_BROKER_CHECK_TIMEOUT", 2.0, minimum=0.1),
+    # Seconds between synthetic demo traffic batches (the demo beat task).
+    "DEMO_TRAFFIC_INTERVAL": env.int("SRE_DEMO_TRAFFIC_INTERVAL", 60, minimum=5),
+    # Restore drills: heartbeat of a running drill (the reaper ends a silent run within two intervals),
+    # how long a drill may wait in the queue, where scratch copies go (default var/drills/scratch), and
+    # whether targets of kind "command" (shell commands run by the worker) may be created.
+    "DRILL_HEARTBEAT_INTERVAL": env.int("SRE_DRILL_HEARTBEAT_INTERVAL", 10, minimum=1),
+    "DRILL_QUEUE_TIMEOUT": env.int("SRE_DRILL_QUEUE_TIMEOUT", 3600, minimum=10),
+    "DRILL_SCRATCH_DIR": env.str("SRE_DRILL_SCRATCH_DIR", ""),
+    "DRILL_COMMAND_TARGETS": env.bool("SRE_DRILL_COMMAND_TARGETS", default=True),
+    # Alerts: links in notifications, delivery retries (backoff base/cap seconds), circuit breaker, PagerDuty
+    # events per minute per routing key, the tick that flushes groups and sweeps the outbox, receiver TLS/SSRF.
+    "BASE_URL": env.str("SRE_BASE_URL", "http://127.0.0.1:8000"),
+    "ALERTS_MAX_ATTEMPTS": env.int("SRE_ALERTS_MAX_ATTEMPTS", 12, minimum=1),
+    "ALERTS_BACKOFF_BASE": env.float("SRE_ALERTS_BACKOFF_BASE", 2.0, minimum=0.01),
+    "ALERTS_BACKOFF_CAP": env.float("SRE_ALERTS_BACKOFF_CAP", 300.0, minimum=0.01),
+    "ALERTS_BREAKER_THRESHOLD": env.int("SRE_ALERTS_BREAKER_THRESHOLD", 5, minimum=1),
+    "ALERTS_BREAKER_COOLDOWN": env.float("SRE_ALERTS_BREAKER_COOLDOWN", 30.0, minimum=0.01),
+    "ALERTS_PAGERDUTY_RATE": env.int("SRE_ALERTS_PAGERDUTY_RATE", 100, minimum=1),
+    "ALERTS_LEASE_MARGIN": env.float("SRE_ALERTS_LEASE_MARGIN", 30.0, minimum=0.1),
+    "ALERTS_TICK": env.float("SRE_ALERTS_TICK", 5.0, minimum=0.1),
+    "ALERTS_MAX_BATCH": env.int("SRE_ALERTS_MAX_BATCH", 1000, minimum=1),
+    "ALERTS_CA_FILE": env.str("SRE_ALERTS_CA_FILE", ""),
+    "ALERTS_ALLOW_PRIVATE_TARGETS": env.bool("SRE_ALERTS_ALLOW_PRIVATE_TARGETS", default=False),
+    # Called (dotted paths, with group_id=) after an alert group opens, changes state or notifies: incidents' policy.
+    "ALERT_GROUP_HOOKS": env.list("SRE_ALERT_GROUP_HOOKS", ["incidents.policy.alert_group_hook"]),
+    # Telemetry: days of per-minute/hourly rollups and of logs kept; samples further ahead than this many
+    # seconds are rejected; series allowed per metric name (METRIC_CARDINALITY_LIMITS overrides per metric,
+    # e.g. SRE_METRIC_CARDINALITY_LIMITS=http_requests_total=50000); Prometheus query timeout (seconds).
+    "ROLLUP_RETENTION_DAYS": env.int("SRE_ROLLUP_RETENTION_DAYS", 400, minimum=1),
+    "LOG_RETENTION_DAYS": env.int("SRE_LOG_RETENTION_DAYS", 14, minimum=1),
+    "RETENTION_BATCH_SIZE": env.int("SRE_RETENTION_BATCH_SIZE", 5000, minimum=100),
+    "MAX_FUTURE_SKEW": env.int("SRE_MAX_FUTURE_SKEW", 600, minimum=0),
+    "METRIC_MAX_SERIES": env.int("SRE_METRIC_MAX_SERIES", 20000, minimum=1),
+    "METRIC_CARDINALITY_LIMITS": env.int_map("SRE_METRIC_CARDINALITY_LIMITS"),
+    "PROMETHEUS_TIMEOUT": env.float("SRE_PROMETHEUS_TIMEOUT", 10.0, minimum=0.1),
+    "LOG_STORE": env.choice("SRE_LOG_STORE", ("database", "elasticsearch"), "database"),
+    # SLOs: seconds between bulk evaluations (10 s at the fastest) and days of status snapshots kept.
+    "SLO_EVALUATION_INTERVAL": env.int("SRE_SLO_EVALUATION_INTERVAL", 60, minimum=10),
+    "SLO_SNAPSHOT_RETENTION_DAYS": env.int("SRE_SLO_SNAPSHOT_RETENTION_DAYS", 35, minimum=1),
+    # Status page: public name and time zone, snapshot directory (default var/status-snapshot), seconds
+    # between timed syncs/renders, sign-ups per address per hour, whether public webhook subscribers may
+    # name private addresses, months of history pages, and whether changes trigger a sync at once.
+    "STATUSPAGE_NAME": env.str("SRE_STATUSPAGE_NAME", "System status"),
+    "STATUSPAGE_TIMEZONE": env.str("SRE_STATUSPAGE_TIMEZONE", "UTC"),
+    "STATUSPAGE_SNAPSHOT_DIR": env.str("SRE_STATUSPAGE_SNAPSHOT_DIR", ""),
+    "STATUSPAGE_SYNC_INTERVAL": env.int("SRE_STATUSPAGE_SYNC_INTERVAL", 30, minimum=5),
+    "STATUSPAGE_SUBSCRIBE_RATE": env.int("SRE_STATUSPAGE_SUBSCRIBE_RATE", 10, minimum=1),
+    "STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS": env.bool("SRE_STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS", default=False),
+    "STATUSPAGE_HISTORY_MONTHS": env.int("SRE_STATUSPAGE_HISTORY_MONTHS", 12, minimum=1),
+    "STATUSPAGE_SYNC_ON_CHANGE": env.bool("SRE_STATUSPAGE_SYNC_ON_CHANGE", default=True),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+CELERY_BEAT_SCHEDULE = {
+    "sre-heartbeat": {"task": "sre.heartbeat", "schedule": float(SRE["HEARTBEAT_INTERVAL"])},
+    "drills-reaper": {"task": "drills.reap", "schedule": SRE["DRILL_HEARTBEAT_INTERVAL"] / 2},
+    "alerts-tick": {"task": "alerts.tick", "schedule": float(SRE["ALERTS_TICK"])},
+    "incidents-policy-sweep": {"task": "incidents.policy_sweep", "schedule": 60.0},
+    "telemetry-retention": {"task": "telemetry.retention", "schedule": 600.0},
+    "slo-evaluate": {"task": "slo.evaluate", "schedule": float(SRE["SLO_EVALUATION_INTERVAL"])},
+    "slo-retention": {"task": "slo.retention", "schedule": 3600.0},
+    "statuspage-sync": {"task": "statuspage.sync", "schedule": float(SRE["STATUSPAGE_SYNC_INTERVAL"])},
+}

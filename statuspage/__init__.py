@@ -1,0 +1,1 @@
+"""Components, maintenance and subscribers of the public status page."""

@@ -1,0 +1,1 @@
+"""Pure status page logic: status roll-ups, uptime per day, maintenance occurrences (no Django, no clock)."""

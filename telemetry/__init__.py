@@ -1,0 +1,1 @@
+"""Metric series and per-minute rollups; log ingestion and search."""

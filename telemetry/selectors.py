@@ -1,0 +1,192 @@
+"""Reads of the telemetry app: the contract the SLO app (and the UI) builds on.
+
+(a) Counter sums over the rollups, for many series at once
+    ``series_match(name=..., matchers=[("service", "=", "checkout"), ("code", "=~", "5..")])`` -> series
+    ``counter_increase_windows(series_ids=[...], windows=[300, 3600, 2592000], now=now)``
+        -> ``{300: {series_id: increase, ...}, 3600: {...}, ...}`` (series without data are absent)
+    ``counter_increase_matching(name=..., matchers=..., windows=[...], now=now)``
+        -> ``{window: total}`` summed over every matching series (None when nothing matched / no data)
+    Each window costs ONE query whatever the number of series: whole hours come from ``HourRollup``
+    (maintained in the same statement as the minutes, so the sums are identical), the partial hours at
+    both edges from ``MinuteRollup`` (see ``telemetry.domain.windows``). A 30-day window reads ~720 hour
+    rows + at most 118 minute rows per series. A window is "the last N seconds rounded up to whole
+    minutes, including the current partial minute".
+    ``minute_increases(series_ids=..., start=..., end=...)`` -> per-minute sums for charts.
+    ``gauge_last(series_ids=..., now=..., lookback=...)`` -> last gauge value per series.
+
+(b) Prometheus as a query source: ``telemetry.prometheus.prometheus_source()`` (None when not
+    configured) with ``.instant(q, at=)`` and ``.range(q, start=, end=, step=)``; failures raise
+    ``sre.errors.SourceUnavailableError`` (show "source unavailable", never a zero).
+
+(c) Logs: ``log_count_over_time(query=LogQuery(q=..., service=..., levels=(...), start=, end=), step=60)``
+    -> buckets of (start, level, count) from the configured LogStore; ``log_count(query=...)`` -> int.
+    For a log-based SLI: total = log_count(service, window), bad = log_count(service, q or levels).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from telemetry.domain.logs import LogQuery, bucket_edges
+from telemetry.domain.windows import plan_window, window_bounds
+from telemetry.logstore import LogBucket, LogPage, get_log_store
+from telemetry.models import Series
+
+MATCH_OPS = ("=", "!=", "=~", "!~")
+
+
+@dataclass(frozen=True)
+class SeriesRef:
+    id: int
+    name: str
+    labels: dict[str, str]
+
+
+def _matches(labels: dict[str, str], matchers: Iterable[tuple[str, str, str]]) -> bool:
+    """Prometheus matcher semantics: a missing label is "", regexes are fully anchored."""
+    for label, op, value in matchers:
+        have = labels.get(label, "")
+        if op == "=" and have != value:
+            return False
+        if op == "!=" and have == value:
+            return False
+        if op == "=~" and not re.fullmatch(value, have):
+            return False
+        if op == "!~" and re.fullmatch(value, have):
+            return False
+    return True
+
+
+def series_match(*, name: str, matchers: Iterable[tuple[str, str, str]] = ()) -> list[SeriesRef]:
+    """Series of metric ``name`` whose labels satisfy every matcher ``(label, op, value)`` with op one of
+    ``=``, ``!=``, ``=~``, ``!~``. Raises ``ValueError`` for an unknown op or an invalid regex."""
+    matchers = list(matchers)
+    for _, op, value in matchers:
+        if op not in MATCH_OPS:
+            raise ValueError(f"unknown matcher operator {op!r}")
+        if op in ("=~", "!~"):
+            re.compile(value)
+    rows = Series.objects.filter(name=name).values_list("id", "labels")
+    return [SeriesRef(sid, name, labels) for sid, labels in rows if _matches(labels, matchers)]
+
+
+def _window_sql(plan, ids: list[int]) -> tuple[str, list]:
+    placeholders = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for a, b in plan.minute_ranges:
+        parts.append(
+            f"SELECT series_id, increase FROM telemetry_minuterollup "  # noqa: S608 - placeholders only
+            f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
+        )
+        params += [*ids, a, b]
+    if plan.hour_range:
+        parts.append(
+            f"SELECT series_id, increase FROM telemetry_hourrollup "  # noqa: S608 - placeholders only
+            f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
+        )
+        params += [*ids, *plan.hour_range]
+    sql = f"SELECT series_id, SUM(increase) FROM ({' UNION ALL '.join(parts)}) w GROUP BY series_id"  # noqa: S608
+    return sql, params
+
+
+def counter_increase_windows(
+    *, series_ids: Iterable[int], windows: Iterable[int], now: dt.datetime
+) -> dict[int, dict[int, float]]:
+    """Summed counter increase (and pushed deltas) per series for each window (seconds) ending at ``now``.
+
+    One query per window. Series with no rollup row in a window are absent from its dict, so "no data"
+    (absent) and "zero" (present, 0.0) stay distinct.
+    """
+    ids = sorted(set(series_ids))
+    out: dict[int, dict[int, float]] = {}
+    for seconds in windows:
+        out[seconds] = {}
+        if not ids:
+            continue
+        start, end = window_bounds(now=now.timestamp(), seconds=seconds)
+        plan = plan_window(start=start, end=end)
+        for chunk_start in range(0, len(ids), 1000):
+            sql, params = _window_sql(plan, ids[chunk_start : chunk_start + 1000])
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                out[seconds].update({int(sid): float(total) for sid, total in cursor.fetchall()})
+    return out
+
+
+def counter_increase_matching(
+    *, name: str, matchers: Iterable[tuple[str, str, str]] = (), windows: Iterable[int], now: dt.datetime
+) -> dict[int, float | None]:
+    """Total increase over every series matching ``name{matchers}`` per window; None means no data."""
+    refs = series_match(name=name, matchers=matchers)
+    per_window = counter_increase_windows(series_ids=[r.id for r in refs], windows=windows, now=now)
+    return {w: (sum(v.values()) if v else None) for w, v in per_window.items()}
+
+
+def minute_increases(*, series_ids: Iterable[int], start: int, end: int) -> dict[int, float]:
+    """Per-minute increase summed over ``series_ids`` for minute buckets in ``[start, end)`` (unix seconds)."""
+    from django.db.models import Sum
+
+    from telemetry.models import MinuteRollup
+
+    rows = (
+        MinuteRollup.objects.filter(series_id__in=list(series_ids), start__gte=start, start__lt=end)
+        .values("start")
+        .annotate(total=Sum("increase"))
+        .order_by("start")
+    )
+    return {r["start"]: r["total"] for r in rows}
+
+
+def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 600) -> dict[int, float]:
+    """The most recent gauge value per series within ``lookback`` seconds before ``now``."""
+    from telemetry.models import MinuteRollup
+
+    since = int(now.timestamp()) - lookback
+    out: dict[int, tuple[int, float]] = {}
+    rows = MinuteRollup.objects.filter(
+        series_id__in=list(series_ids), start__gte=since, gauge__isnull=False
+    ).values_list("series_id", "start", "gauge")
+    for sid, start, gauge in rows:
+        if sid not in out or start > out[sid][0]:
+            out[sid] = (start, gauge)
+    return {sid: value for sid, (_, value) in out.items()}
+
+
+def metric_names() -> list[str]:
+    return list(Series.objects.order_by("name").values_list("name", flat=True).distinct())
+
+
+# --- logs ---------------------------------------------------------------------------------------------
+
+
+def log_search(*, query: LogQuery, offset: int = 0, limit: int = 50) -> LogPage:
+    """Matching lines newest first from the configured store (raises SourceUnavailableError on outage)."""
+    return get_log_store().search(query, offset=offset, limit=limit)
+
+
+@dataclass(frozen=True)
+class LogCounts:
+    step: int
+    buckets: list[LogBucket]
+
+
+def log_count_over_time(*, query: LogQuery, step: int | None = None) -> LogCounts:
+    """Counts per bucket and level for ``query`` (needs ``start`` and ``end``); ``step`` defaults to a
+    width giving at most 120 buckets."""
+    if query.start is None or query.end is None:
+        raise ValueError("log_count_over_time needs query.start and query.end")
+    step = step or bucket_edges(start=query.start, end=query.end)
+    return LogCounts(step=step, buckets=get_log_store().count_over_time(query, step=step))
+
+
+def log_count(*, query: LogQuery) -> int:
+    """How many lines match ``query`` in ``[start, end)``: one aggregation, whatever the range."""
+    if query.start is None or query.end is None:
+        raise ValueError("log_count needs query.start and query.end")
+    span = int((query.end - query.start).total_seconds()) + 1
+    return sum(b.count for b in get_log_store().count_over_time(query, step=max(60, span)))

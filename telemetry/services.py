@@ -1,0 +1,189 @@
+"""Writes of the telemetry app: metric and log ingestion, retention.
+
+Every ingest path (JSON, text exposition, remote_write, the demo generator) ends in
+:func:`metrics_ingest` or :func:`logs_ingest`, so validation, limits and idempotency are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+
+from sre.errors import UnprocessableError
+from telemetry import metrics
+from telemetry.domain.logs import LogRecord
+from telemetry.domain.samples import Sample, time_range_reason
+from telemetry.logstore import LogStore, get_log_store
+from telemetry.store import CardinalityError, series_ids, write_samples
+
+MAX_REASONS = 5
+
+
+@dataclass
+class IngestResult:
+    """What the API answers: counts and the first few reasons for refused items."""
+
+    accepted: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+    duplicate: bool = False
+    batch_id: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "reasons": self.reasons[:MAX_REASONS],
+            "duplicate": self.duplicate,
+            "batch_id": self.batch_id,
+        }
+
+
+def cardinality_limit(name: str) -> int:
+    """Series allowed for metric ``name``: the per-metric override or the default."""
+    return settings.SRE["METRIC_CARDINALITY_LIMITS"].get(name, settings.SRE["METRIC_MAX_SERIES"])
+
+
+def _retention_seconds() -> float:
+    return settings.SRE["ROLLUP_RETENTION_DAYS"] * 86400.0
+
+
+def metrics_ingest(
+    *, samples: list[Sample], scope: str, batch_id: str | None, now: dt.datetime, rejected: list[str] | None = None
+) -> IngestResult:
+    """Store a batch of samples in the rollups, atomically, or answer a retried ``batch_id`` unchanged.
+
+    Samples outside ``[now - retention, now + MAX_FUTURE_SKEW]`` are refused with a reason; counter
+    samples out of order (at or before the series' last time) are refused too. A metric whose new series
+    would exceed its cardinality limit makes the whole batch fail with ``UnprocessableError`` (422) and
+    nothing is stored. ``rejected`` carries reasons found while decoding (NaN markers, ...).
+    """
+    now_ts = now.timestamp()
+    reasons = list(rejected or [])
+    kept: list[Sample] = []
+    max_future, retention = float(settings.SRE["MAX_FUTURE_SKEW"]), _retention_seconds()
+    for sample in samples:
+        reason = time_range_reason(sample.ts, now=now_ts, max_future=max_future, retention_seconds=retention)
+        if reason:
+            reasons.append(f"{sample.key}: {reason}")
+        else:
+            kept.append(sample)
+    pre_rejected = len(reasons)
+    result = IngestResult(batch_id=batch_id)
+    if kept:
+        try:
+            ids = series_ids(kept, limit_for=cardinality_limit)
+        except CardinalityError as exc:
+            raise UnprocessableError(
+                f"Metric {exc.name!r} would have {exc.existing + exc.new} series, over its cardinality limit of "
+                f"{exc.limit}; the batch was not stored.",
+                fields={"metric": [exc.name]},
+            ) from None
+    else:
+        ids = {}
+    outcome = write_samples(kept, ids, scope=scope, batch_id=batch_id, pre_rejected=pre_rejected, now=now)
+    if outcome.duplicate:
+        metrics.DUPLICATE_BATCHES.labels("metrics").inc()
+        return _duplicate(kind="metrics", scope=scope, batch_id=batch_id)
+    if outcome.out_of_order:
+        reasons.append(f"{outcome.out_of_order} counter samples were at or before their series' last timestamp")
+    result.accepted, result.rejected, result.reasons = outcome.accepted, outcome.rejected, reasons
+    metrics.INGESTED.labels("samples").inc(outcome.accepted)
+    metrics.REJECTED.labels("samples").inc(outcome.rejected)
+    return result
+
+
+def _duplicate(*, kind: str, scope: str, batch_id: str | None) -> IngestResult:
+    from telemetry.models import IngestBatch
+
+    stored = IngestBatch.objects.filter(scope=scope, kind=kind, batch_id=batch_id).first()
+    return IngestResult(
+        accepted=stored.accepted if stored else 0,
+        rejected=stored.rejected if stored else 0,
+        reasons=["this batch_id was already stored; nothing was added"],
+        duplicate=True,
+        batch_id=batch_id,
+    )
+
+
+def logs_ingest(
+    *, records: list[LogRecord], scope: str, batch_id: str | None, now: dt.datetime, store: LogStore | None = None
+) -> IngestResult:
+    """Store log lines in the configured :class:`LogStore` (all or none). Lines older than the log
+    retention or too far in the future are refused with a reason."""
+    store = store or get_log_store()
+    oldest = now - dt.timedelta(days=settings.SRE["LOG_RETENTION_DAYS"])
+    newest = now + dt.timedelta(seconds=settings.SRE["MAX_FUTURE_SKEW"])
+    kept, reasons = [], []
+    for index, record in enumerate(records):
+        if record.timestamp < oldest:
+            reasons.append(f"line {index}: timestamp is older than the log retention")
+        elif record.timestamp > newest:
+            reasons.append(f"line {index}: timestamp is too far in the future")
+        else:
+            kept.append(record)
+    outcome = store.write(kept, scope=scope, batch_id=batch_id, now=now)
+    if outcome.duplicate:
+        metrics.DUPLICATE_BATCHES.labels("logs").inc()
+        return _duplicate(kind="logs", scope=scope, batch_id=batch_id)
+    metrics.INGESTED.labels("logs").inc(outcome.accepted)
+    metrics.REJECTED.labels("logs").inc(len(reasons))
+    return IngestResult(accepted=outcome.accepted, rejected=len(reasons), reasons=reasons, batch_id=batch_id)
+
+
+def _delete_batches(table: str, *, where: str, params: list, batch_size: int, max_batches: int) -> int:
+    """Delete matching rows ``batch_size`` at a time (each its own short statement)."""
+    if connection.vendor == "postgresql":
+        sql = f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {where} LIMIT %s))"  # noqa: S608
+    else:
+        sql = f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT %s)"  # noqa: S608
+    total = 0
+    for _ in range(max_batches):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, batch_size])
+            deleted = cursor.rowcount
+        total += deleted
+        if deleted < batch_size:
+            break
+    return total
+
+
+@dataclass
+class RetentionResult:
+    minute_rows: int = 0
+    hour_rows: int = 0
+    batch_ids: int = 0
+    logs: int = 0
+
+
+def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResult:
+    """Delete minute/hour rollups older than ``ROLLUP_RETENTION_DAYS`` and batch ids older than 7 days,
+    ``RETENTION_BATCH_SIZE`` rows per statement, at most ``max_batches`` statements per table per run
+    (the next run continues)."""
+    cutoff = int(now.timestamp() - _retention_seconds())
+    size = settings.SRE["RETENTION_BATCH_SIZE"]
+    result = RetentionResult()
+    result.minute_rows = _delete_batches(
+        "telemetry_minuterollup", where="start < %s", params=[cutoff], batch_size=size, max_batches=max_batches
+    )
+    result.hour_rows = _delete_batches(
+        "telemetry_hourrollup", where="start < %s", params=[cutoff - 3600], batch_size=size, max_batches=max_batches
+    )
+    result.batch_ids = _delete_batches(
+        "telemetry_ingestbatch",
+        where="received_at < %s",
+        params=[now - dt.timedelta(days=7)],
+        batch_size=size,
+        max_batches=max_batches,
+    )
+    return result
+
+
+def logs_expire(*, now: dt.datetime, max_batches: int = 50, store: LogStore | None = None) -> int:
+    """Delete log lines older than ``LOG_RETENTION_DAYS`` from the configured store, in bounded batches."""
+    store = store or get_log_store()
+    cutoff = now - dt.timedelta(days=settings.SRE["LOG_RETENTION_DAYS"])
+    return store.delete_before(cutoff, batch_size=settings.SRE["RETENTION_BATCH_SIZE"], max_batches=max_batches)

@@ -1,0 +1,78 @@
+"""Fixtures of the alerts tests: a routing tree with immediate group_wait."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.alerts.factories import ReceiverFactory, RouteFactory
+
+
+@pytest.fixture
+def root_route(db):
+    """Root route to a ledger receiver, grouped by alertname, no waiting (group_wait 0)."""
+    return RouteFactory(
+        name="root",
+        parent=None,
+        receiver=ReceiverFactory(name="default"),
+        group_by=["alertname"],
+        group_wait=0,
+        group_interval=60,
+        repeat_interval=3600,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Delivery tasks run inline when a test commits (nothing is left in a broker folder)."""
+    from sre.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def pd_stub():
+    from tests.alerts.pagerduty_stub import PagerDutyStub
+
+    stub = PagerDutyStub()
+    yield stub
+    stub.close()
+
+
+@pytest.fixture
+def alert_settings(settings, pd_stub):
+    """Trust the stub's certificate, allow loopback targets, fast backoff."""
+    settings.SRE = {
+        **settings.SRE,
+        "ALERTS_CA_FILE": str(pd_stub.cert),
+        "ALERTS_ALLOW_PRIVATE_TARGETS": True,
+        "ALERTS_BACKOFF_BASE": 0.01,
+        "ALERTS_BACKOFF_CAP": 0.05,
+        "ALERTS_BREAKER_THRESHOLD": 3,
+        "ALERTS_BREAKER_COOLDOWN": 0.05,
+    }
+    return settings
+
+
+@pytest.fixture
+def pd_route(db, pd_stub, alert_settings):
+    """Root route to a PagerDuty receiver that points at the stub."""
+    from alerts.choices import ReceiverKind
+    from alerts.services.receivers import receiver_save
+
+    receiver = receiver_save(
+        receiver=None,
+        data={"name": "pagerduty", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url, "timeout_seconds": 5},
+        routing_key="R0UTINGKEY0000000000000000000001",
+    )
+    return RouteFactory(
+        name="root",
+        parent=None,
+        receiver=receiver,
+        group_by=["alertname"],
+        group_wait=0,
+        group_interval=1,
+        repeat_interval=3600,
+    )

@@ -1,0 +1,219 @@
+"""HTML pages: roles, CSRF, prefilled silences, the route tester, secrets never echoed, empty states."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from alerts.choices import ReceiverKind
+from alerts.models import AlertGroup, Receiver, Route, Silence
+from alerts.services import alert_raise
+from alerts.services.receivers import receiver_save
+from tests.alerts.factories import RouteFactory
+
+LABELS = {"alertname": "HighLatency", "service": "search", "severity": "critical"}
+
+
+def csrf(client, url):
+    """GET a page and return its CSRF token (the client enforces CSRF)."""
+    client.get(url)
+    return client.cookies["csrftoken"].value
+
+
+@pytest.fixture
+def firing(root_route):
+    alert_raise(labels=LABELS, annotations={"summary": "slow"}, status="firing", source="test", now=timezone.now())
+    return AlertGroup.objects.get()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/alerts/",
+        "/alerts/silences/",
+        "/alerts/routes/",
+        "/alerts/receivers/",
+        "/alerts/notifications/",
+        "/alerts/maintenance/",
+        "/",
+    ],
+)
+def test_pages_render_for_viewers_with_empty_states(session_client, db, url):
+    response = session_client("viewer").get(url)
+    assert response.status_code == 200
+
+
+def test_alerts_page_lists_group_and_filters_by_label(session_client, firing):
+    client = session_client("viewer")
+    assert b"HighLatency" in client.get("/alerts/").content
+    assert b"HighLatency" not in client.get("/alerts/?labels=severity%3D%22info%22").content
+    assert b"HighLatency" in client.get("/alerts/?labels=service%3D~%22sea.*%22").content
+    partial = client.get("/alerts/", HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and b"HighLatency" in partial.content
+    bad = client.get("/alerts/?labels=%3D%3D")
+    assert b"Label filter" in bad.content
+
+
+def test_overview_shows_firing_group(session_client, firing):
+    assert b"HighLatency" in session_client("viewer").get("/").content
+
+
+def test_group_detail_has_alerts_timeline_and_ledger(session_client, firing):
+    response = session_client("viewer").get(f"/alerts/groups/{firing.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Alert joined" in body and "Notification ledger" in body and firing.dedup_key in body
+    assert session_client("viewer").get("/alerts/groups/999999/").status_code == 404
+
+
+def test_acknowledge_needs_responder_and_csrf(session_client, firing):
+    viewer = session_client("viewer")
+    token = csrf(viewer, "/alerts/")
+    assert viewer.post(f"/alerts/groups/{firing.pk}/acknowledge/", {"csrfmiddlewaretoken": token}).status_code == 403
+    responder = session_client("responder")
+    assert responder.post(f"/alerts/groups/{firing.pk}/acknowledge/").status_code == 403  # no CSRF token
+    token = csrf(responder, "/alerts/")
+    response = responder.post(f"/alerts/groups/{firing.pk}/acknowledge/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    firing.refresh_from_db()
+    assert firing.state == "acknowledged" and firing.acknowledged_by == responder.user.username
+
+
+def test_resolve_from_ui(session_client, firing):
+    client = session_client("responder")
+    token = csrf(client, "/alerts/")
+    client.post(f"/alerts/groups/{firing.pk}/resolve/", {"csrfmiddlewaretoken": token, "next": "/alerts/"})
+    firing.refresh_from_db()
+    assert firing.state == "resolved"
+    assert firing.events.filter(kind="resolved", actor=client.user.username).exists()
+
+
+def test_silence_from_alert_is_prefilled_previewed_and_created(session_client, firing):
+    client = session_client("responder")
+    alert = firing.alerts.get()
+    page = client.get(f"/alerts/silences/new/?alert={alert.pk}").content.decode()
+    assert "service=&quot;search&quot;" in page and "alertname=&quot;HighLatency&quot;" in page
+    token = client.cookies["csrftoken"].value
+    form = {"matchers": 'service="search"', "duration_hours": "1", "comment": "deploy", "csrfmiddlewaretoken": token}
+    preview = client.post("/alerts/silences/new/", {**form, "preview": "1"})
+    assert b"Would silence 1 firing alert" in preview.content
+    assert not Silence.objects.exists()
+    assert client.post("/alerts/silences/new/", form).status_code == 302
+    silence = Silence.objects.get()
+    assert silence.matchers == [{"name": "service", "value": "search", "isRegex": False, "isEqual": True}]
+    firing.refresh_from_db()
+    assert firing.state == "silenced"
+    # Expire with confirmation.
+    assert b"Expire now" in client.get(f"/alerts/silences/{silence.pk}/expire/").content
+    client.post(f"/alerts/silences/{silence.pk}/expire/", {"csrfmiddlewaretoken": token})
+    silence.refresh_from_db()
+    assert silence.ends_at <= timezone.now()
+    firing.refresh_from_db()
+    assert firing.state == "firing"
+
+
+def test_silence_form_errors_are_shown(session_client, firing):
+    client = session_client("responder")
+    token = csrf(client, "/alerts/silences/new/")
+    response = client.post(
+        "/alerts/silences/new/",
+        {"matchers": "a=~(", "duration_hours": "1", "comment": "", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 400
+    assert b"invalid regular expression" in response.content
+
+
+def test_route_tester_shows_matching_route(session_client, root_route):
+    child = RouteFactory(parent=root_route, name="db-team", matchers=['team="db"'], group_by=["alertname", "instance"])
+    client = session_client("viewer")
+    token = csrf(client, "/alerts/routes/")
+    response = client.post(
+        "/alerts/routes/test/", {"labels": "alertname=Disk\nteam=db\ninstance=db1", "csrfmiddlewaretoken": token}
+    )
+    body = response.content.decode()
+    assert "db-team" in body and child.receiver.name in body and 'instance="db1"' in body
+
+
+def test_import_yaml_from_ui_is_admin_only(session_client, root_route):
+    yaml_text = "route:\n  receiver: ops\n  routes:\n    - matchers: ['severity=\"page\"']\n      receiver: pager\n"
+    responder = session_client("responder")
+    token = csrf(responder, "/alerts/routes/")
+    assert (
+        responder.post("/alerts/routes/import/", {"yaml": yaml_text, "csrfmiddlewaretoken": token}).status_code == 403
+    )
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/")
+    assert admin.post("/alerts/routes/import/", {"yaml": yaml_text, "csrfmiddlewaretoken": token}).status_code == 302
+    assert Route.objects.count() == 2 and Receiver.objects.filter(name__in=["ops", "pager"]).count() == 2
+    bad = admin.post("/alerts/routes/import/", {"yaml": "route: [", "csrfmiddlewaretoken": token})
+    assert bad.status_code == 400 and b"Not valid YAML" in bad.content
+    assert Route.objects.count() == 2  # untouched
+
+
+def test_receiver_form_never_echoes_secrets_and_keeps_them(session_client, db, settings):
+    settings.SRE = {**settings.SRE, "ALERTS_ALLOW_PRIVATE_TARGETS": True}
+    receiver = receiver_save(
+        receiver=None,
+        data={"name": "pd", "kind": ReceiverKind.PAGERDUTY, "url": "https://127.0.0.1:9"},
+        routing_key="SUPERSECRETKEY",
+    )
+    admin = session_client("admin")
+    page = admin.get(f"/alerts/receivers/{receiver.pk}/").content.decode()
+    assert "SUPERSECRETKEY" not in page and "A routing key is stored" in page
+    assert "SUPERSECRETKEY" not in admin.get("/alerts/receivers/").content.decode()
+    token = admin.cookies["csrftoken"].value
+    data = {
+        "name": "pd",
+        "kind": "pagerduty",
+        "url": "https://127.0.0.1:9",
+        "timeout_seconds": "5",
+        "send_resolved": "on",
+        "csrfmiddlewaretoken": token,
+    }
+    assert admin.post(f"/alerts/receivers/{receiver.pk}/", data).status_code == 302
+    receiver.refresh_from_db()
+    assert receiver.routing_key == "SUPERSECRETKEY"
+
+
+def test_receiver_url_to_private_address_refused(session_client, db):
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/receivers/new/")
+    data = {
+        "name": "hook",
+        "kind": "webhook",
+        "url": "http://169.254.169.254/latest",
+        "timeout_seconds": "5",
+        "csrfmiddlewaretoken": token,
+    }
+    response = admin.post("/alerts/receivers/new/", data)
+    assert response.status_code == 400 and b"not allowed" in response.content
+    assert not Receiver.objects.filter(name="hook").exists()
+
+
+def test_send_test_notification_lands_in_ledger(session_client, root_route, django_capture_on_commit_callbacks):
+    client = session_client("responder")
+    token = csrf(client, "/alerts/receivers/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/alerts/receivers/{root_route.receiver_id}/test/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "success" in page and "test" in page
+
+
+def test_maintenance_window_mutes_route(session_client, root_route):
+    client = session_client("responder")
+    token = csrf(client, "/alerts/maintenance/")
+    now = timezone.now()
+    data = {
+        "name": "DB upgrade",
+        "starts_at": (now - timezone.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now + timezone.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "recurrence": "weekly",
+        "routes": [str(root_route.pk)],
+        "csrfmiddlewaretoken": token,
+    }
+    assert client.post("/alerts/maintenance/", data).status_code == 302
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    group = AlertGroup.objects.get()
+    assert group.state == "silenced"
+    assert not group.notifications.exists()

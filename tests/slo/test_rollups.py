@@ -1,0 +1,33 @@
+"""The two-statement window sums equal telemetry's one-statement-per-window sums."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from slo.selectors.rollups import increase_windows
+from telemetry.selectors import counter_increase_windows, series_match
+from tests.slo.conftest import push, traffic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("seconds_into_minute", [0, 30, 59])
+def test_same_sums_as_telemetry(minute_now, seconds_into_minute):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    push(traffic(service="a", now=minute_now, minutes=60 * 30, ok=7, errors=lambda m: m % 3), now=minute_now)
+    push(traffic(service="b", now=minute_now, minutes=90, ok=3, errors=1, offset=200), now=minute_now)
+    ids = [s.id for s in series_match(name="http_requests_total")]
+    now = minute_now.replace(second=seconds_into_minute)
+    windows = [60, 300, 1800, 3600, 5400, 7200, 21600, 86400, 97200, 7 * 86400, 30 * 86400]
+    with CaptureQueriesContext(connection) as ctx:
+        ours = increase_windows(series_ids=ids, windows=windows, now=now)
+    assert [q["sql"].split()[0] for q in ctx.captured_queries if "rollup" in q["sql"]] == ["SELECT", "SELECT"]
+    theirs = counter_increase_windows(series_ids=ids, windows=windows, now=now)
+    assert ours == theirs
+    assert ours[300] and ours[30 * 86400]
+    later = now + dt.timedelta(days=40)
+    assert increase_windows(series_ids=ids, windows=[300], now=later) == {300: {}}

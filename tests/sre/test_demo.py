@@ -1,0 +1,42 @@
+"""``seed_demo`` creates one user per role and the demo services, and running it twice changes nothing."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from slo.models import Service
+from sre.auth.roles import user_role
+
+
+def test_seed_demo_is_idempotent(db) -> None:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "demo-viewer / sre-demo" in out.getvalue()
+    users = {u.username: user_role(u) for u in get_user_model().objects.filter(username__startswith="demo-")}
+    assert users == {"demo-viewer": "viewer", "demo-responder": "responder", "demo-admin": "admin"}
+    services = set(Service.objects.values_list("name", flat=True))
+    assert {"checkout", "payments-api", "search", "notifications"} <= services
+    counts = (get_user_model().objects.count(), Service.objects.count())
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "sre-demo" not in again.getvalue()
+    assert (get_user_model().objects.count(), Service.objects.count()) == counts
+
+
+def test_seed_demo_refuses_production(db, settings) -> None:
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+
+
+def test_ensure_admin_prints_password_once(db) -> None:
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = out.getvalue().split("one-time password: ")[1].split()[0]
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.check_password(password) and user_role(admin) == "admin"
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert "already exists" in out.getvalue()

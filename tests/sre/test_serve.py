@@ -1,0 +1,116 @@
+"""``make run`` end to end: ``manage.py serve`` on the embedded defaults starts web, worker and beat; the login
+page answers, the heartbeat turns recent, demo users sign in; SIGINT stops every process it started."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _children(pid: int) -> set[int]:
+    """All descendants of ``pid`` (by walking /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _get(url: str, opener: urllib.request.OpenerDirector | None = None) -> tuple[int, str]:
+    try:
+        with (opener or urllib.request.build_opener()).open(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""
+
+
+@pytest.mark.integration
+def test_serve_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SRE_ENV")}
+    env.update({"SRE_VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "SRE_HEARTBEAT_INTERVAL": "5"})
+    log = (tmp_path / "serve.log").open("w+")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--web-workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def login_page_up() -> bool:
+        if process.poll() is not None:
+            pytest.fail("serve exited early:\n" + (tmp_path / "serve.log").read_text()[-3000:])
+        return _get(base + "/accounts/login/")[0] == 200
+
+    try:
+        wait_for(login_page_up, timeout=120, what="login page")
+        _, body = wait_for(
+            lambda: (lambda r: r if r[0] == 200 else None)(_get(base + "/readyz")), timeout=90, what="readyz 200"
+        )
+        assert json.loads(body)["checks"]["heartbeat"]["ok"]
+        output = (tmp_path / "serve.log").read_text()
+        assert re.search(r"one-time password: \S+", output)
+        assert f"running at http://127.0.0.1:{port}/" in output
+        assert (tmp_path / "sre.sqlite3").exists() and (tmp_path / "celery" / "queue").is_dir()
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        _, login_page = _get(base + "/accounts/login/", opener)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf, "username": "demo-responder", "password": "sre-demo"}
+        ).encode()
+        request = urllib.request.Request(base + "/accounts/login/", data=form, headers={"Referer": base + "/"})
+        with opener.open(request, timeout=10) as response:
+            page = response.read().decode()
+        assert 'data-testid="role">responder<' in page
+
+        descendants = _children(process.pid)
+        assert len(descendants) >= 3  # gunicorn master + worker, celery worker (+ pool), beat
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        log.close()
+    assert process.returncode == 0, (tmp_path / "serve.log").read_text()[-3000:]
+    assert "Stopped." in (tmp_path / "serve.log").read_text()
+    left = [pid for pid in descendants if _alive(pid)]
+    assert not left, f"processes left running: {left}"
