@@ -6,7 +6,10 @@ import os
 
 from celery import Celery
 
+from sre import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sre.settings")
+broker.register()
 
 app = Celery("sre")
 app.config_from_object("django.conf:settings", namespace="CELERY")
