@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from sre.api.authentication import token_cache_clear
 from sre.api.throttling import TokenRateThrottle
 from sre.models import ApiToken
 from sre.services import api_token_create
@@ -92,6 +93,9 @@ def test_revoked_and_expired_tokens_stop_working(token_client) -> None:
     ApiToken.objects.filter(user=client.user).exclude(pk=body["id"]).update(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
+    # A raw UPDATE sends no signal: this process would see it after TOKEN_CACHE_SECONDS (as other
+    # workers do for any change); clearing the cache stands for that wait.
+    token_cache_clear()
     assert client.get("/api/v1/me").status_code == 401
 
 
@@ -194,3 +198,22 @@ def test_public_paths_are_configurable(db, settings) -> None:
     settings.SRE = {**settings.SRE, "PUBLIC_PATHS": ["/status/", "/healthz"]}
     assert Client().get("/metrics").status_code == 302
     assert Client().get("/healthz").status_code == 200
+
+
+def test_token_lookup_is_cached_for_a_few_seconds(token_client, monkeypatch) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sre.api import authentication
+
+    client = token_client("viewer", scopes=("read",))
+    assert client.get("/api/v1/me").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me").status_code == 200
+    assert not [q for q in queries if "sre_apitoken" in q["sql"]]
+    # A change that sends no signal (another process's view of a revocation) shows after the TTL.
+    ApiToken.objects.filter(user=client.user).update(revoked_at=timezone.now())
+    assert client.get("/api/v1/me").status_code == 200
+    later = authentication._clock() + authentication.TOKEN_CACHE_SECONDS + 1
+    monkeypatch.setattr(authentication, "_clock", lambda: later)
+    assert client.get("/api/v1/me").status_code == 401
