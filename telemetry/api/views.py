@@ -157,10 +157,9 @@ class RemoteWriteView(APIView):
         if encoding not in ("snappy", ""):
             raise InvalidInputError(f"Unsupported Content-Encoding {encoding!r}; remote_write 1.0 uses snappy.")
         try:
-            write_request = remote_write.decode(body)
+            samples, rejected = remote_write.to_samples(remote_write.decode(body))
         except remote_write.RemoteWriteError as exc:
             raise InvalidInputError(str(exc), fields={"body": [str(exc)]}) from None
-        samples, rejected = remote_write.to_samples(write_request)
         result = metrics_ingest(samples=samples, scope=_scope(request), batch_id=None, now=now, rejected=rejected)
         return _ingest_response(result)
 

@@ -56,13 +56,32 @@ def _build() -> tuple[type, type]:
             ("metadata", 3, _F.TYPE_MESSAGE, rep, ".prometheus.MetricMetadata"),
         ],
     )
+    # The same wire format read with each label left as its encoded bytes (a length-delimited field is a
+    # sub-message or bytes alike): the tuple of a series' label bytes is a ready-made cache key, so a
+    # series seen before costs no per-label Python objects. Labels are decoded only on a cache miss.
+    message(
+        "RawTimeSeries",
+        [("labels", 1, _F.TYPE_BYTES, rep, None), ("samples", 2, _F.TYPE_MESSAGE, rep, ".prometheus.Sample")],
+    )
+    message(
+        "RawWriteRequest",
+        [
+            ("timeseries", 1, _F.TYPE_MESSAGE, rep, ".prometheus.RawTimeSeries"),
+            ("metadata", 3, _F.TYPE_MESSAGE, rep, ".prometheus.MetricMetadata"),
+        ],
+    )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fdp)
     classes = message_factory.GetMessages([fdp], pool=pool)
-    return classes["prometheus.WriteRequest"], classes["prometheus.TimeSeries"]
+    return (
+        classes["prometheus.WriteRequest"],
+        classes["prometheus.TimeSeries"],
+        classes["prometheus.RawWriteRequest"],
+        classes["prometheus.Label"],
+    )
 
 
-WriteRequest, TimeSeries = _build()
+WriteRequest, TimeSeries, _RawWriteRequest, _Label = _build()
 # MetricMetadata.MetricType: 1 counter, 2 gauge, 3 histogram, 4 gaugehistogram, 5 summary.
 _COUNTER_TYPES = {1}
 _HISTOGRAM_TYPES = {3, 5}
@@ -94,7 +113,7 @@ def decode(body: bytes) -> object:
         raw = bytes(cramjam.snappy.decompress_raw(body))
     except Exception as exc:  # noqa: BLE001 - cramjam raises its own DecompressionError and ValueError.
         raise RemoteWriteError(f"Body is not valid snappy (block format): {exc}") from None
-    request = WriteRequest()
+    request = _RawWriteRequest()
     try:
         request.ParseFromString(raw)
     except DecodeError as exc:
@@ -108,7 +127,8 @@ def encode(request: object) -> bytes:
 
 
 def to_samples(request: object) -> tuple[list[Sample], list[str]]:
-    """Samples of a WriteRequest and the reasons for the ones skipped (NaN staleness markers, bad names).
+    """Samples of a decoded WriteRequest and the reasons for the ones skipped (NaN staleness markers,
+    bad names); :class:`RemoteWriteError` when a label is not a valid protobuf ``Label``.
 
     Kinds come from metadata in the same request when present, else from the name's suffix.
     """
@@ -116,36 +136,54 @@ def to_samples(request: object) -> tuple[list[Sample], list[str]]:
     samples: list[Sample] = []
     rejected: list[str] = []
     append = samples.append
+    known = _known
+    isfinite = math.isfinite
     for series in request.timeseries:
-        pairs = [(label.name, label.value) for label in series.labels]
-        labels = dict(pairs)
-        name = labels.pop("__name__", "")
-        cached = _known.get(tuple(pairs))
-        if cached is None:
-            problem = metric_name_error(name)
-            bad = labels_error(labels) if not problem else None
-            if problem or bad:
-                reason = problem or f"label {bad[0]!r}: {bad[1]}"
-                rejected.extend(f"series {name!r}: {reason}" for _ in series.samples)
+        raw_labels = tuple(series.labels)
+        entry = known.get(raw_labels)
+        if entry is None:
+            entry = _resolve(raw_labels)
+            if isinstance(entry, str):
+                rejected.extend(entry for _ in series.samples)
                 continue
-            key = series_key(name, labels)
-            if len(_known) > _KNOWN_MAX:
-                _known.clear()
-            _known[tuple(pairs)] = key
-        else:
-            key = cached
-        kind = _kind(name, family_types)
+        name, labels, key, kind = entry
+        if family_types:
+            kind = _kind(name, family_types)
+        counter = kind == "counter"
         for sample in series.samples:
             value = sample.value
-            if math.isnan(value) or math.isinf(value) or (kind == "counter" and value < 0):
+            if not isfinite(value) or (counter and value < 0):
                 rejected.append(f"{key}: value {value} cannot be stored (NaN is a staleness marker)")
                 continue
             append(Sample(name, labels, key, value, sample.timestamp / 1000.0, kind))
     return samples, rejected
 
 
-# Label sets already validated, to their series key (Prometheus resends the same series every batch).
-_known: dict[tuple, str] = {}
+def _resolve(raw_labels: tuple[bytes, ...]) -> tuple[str, dict[str, str], str, str] | str:
+    """Decode and validate a label set: ``(name, labels, key, kind from the name)`` (remembered), or the
+    reason to refuse its samples."""
+    pairs = []
+    for raw in raw_labels:
+        try:
+            label = _Label.FromString(raw)
+        except DecodeError as exc:
+            raise RemoteWriteError(f"Body is not a protobuf WriteRequest: bad label: {exc}") from None
+        pairs.append((label.name, label.value))
+    labels = dict(pairs)
+    name = labels.pop("__name__", "")
+    problem = metric_name_error(name)
+    bad = labels_error(labels) if not problem else None
+    if problem or bad:
+        return f"series {name!r}: {problem or f'label {bad[0]!r}: {bad[1]}'}"
+    entry = (name, labels, series_key(name, labels), infer_kind(name))
+    if len(_known) > _KNOWN_MAX:
+        _known.clear()
+    _known[raw_labels] = entry
+    return entry
+
+
+# Encoded label sets already validated (Prometheus resends the same series in every batch).
+_known: dict[tuple[bytes, ...], tuple[str, dict[str, str], str, str]] = {}
 _KNOWN_MAX = 200_000
 
 
