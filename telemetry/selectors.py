@@ -78,18 +78,17 @@ def series_match(*, name: str, matchers: Iterable[tuple[str, str, str]] = ()) ->
 def _window_sql(plan, ids: list[int]) -> tuple[str, list]:
     placeholders = ", ".join(["%s"] * len(ids))
     parts, params = [], []
-    for a, b in plan.minute_ranges:
+    # Increments staged but not folded yet (telemetry.fold) are in neither rollup table: add them for
+    # every range, by their minute.
+    ranges = [("telemetry_minuterollup", r) for r in plan.minute_ranges]
+    if plan.hour_range:
+        ranges.append(("telemetry_hourrollup", plan.hour_range))
+    for table, (a, b) in [*ranges, *(("telemetry_pendingrollup", r) for _, r in ranges)]:
         parts.append(
-            f"SELECT series_id, increase FROM telemetry_minuterollup "  # noqa: S608 - placeholders only
+            f"SELECT series_id, increase FROM {table} "  # noqa: S608 - placeholders only
             f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
         )
         params += [*ids, a, b]
-    if plan.hour_range:
-        parts.append(
-            f"SELECT series_id, increase FROM telemetry_hourrollup "  # noqa: S608 - placeholders only
-            f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
-        )
-        params += [*ids, *plan.hour_range]
     sql = f"SELECT series_id, SUM(increase) FROM ({' UNION ALL '.join(parts)}) w GROUP BY series_id"  # noqa: S608
     return sql, params
 
@@ -133,13 +132,31 @@ def minute_increases(*, series_ids: Iterable[int], start: int, end: int) -> dict
 
     from telemetry.models import MinuteRollup
 
+    ids = list(series_ids)
     rows = (
-        MinuteRollup.objects.filter(series_id__in=list(series_ids), start__gte=start, start__lt=end)
+        MinuteRollup.objects.filter(series_id__in=ids, start__gte=start, start__lt=end)
         .values("start")
         .annotate(total=Sum("increase"))
         .order_by("start")
     )
-    return {r["start"]: r["total"] for r in rows}
+    out = {r["start"]: r["total"] for r in rows}
+    for _sid, minute, increase, _gauge, _gauge_ts in _pending(ids, since=start, until=end):
+        out[minute] = out.get(minute, 0.0) + increase
+    return dict(sorted(out.items()))
+
+
+def _pending(ids: list[int], *, since: int, until: int | None = None) -> list[tuple]:
+    """Staged, not yet folded rollup rows (see ``telemetry.fold``) of ``ids`` with ``since <= start < until``."""
+    if not ids:
+        return []
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "SELECT series_id, start, increase, gauge, gauge_ts FROM telemetry_pendingrollup "  # noqa: S608
+        f"WHERE series_id IN ({placeholders}) AND start >= %s" + (" AND start < %s" if until is not None else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, since, *([until] if until is not None else [])])
+        return cursor.fetchall()
 
 
 def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 600) -> dict[int, float]:
@@ -147,13 +164,16 @@ def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 6
     from telemetry.models import MinuteRollup
 
     since = int(now.timestamp()) - lookback
-    out: dict[int, tuple[int, float]] = {}
-    rows = MinuteRollup.objects.filter(
-        series_id__in=list(series_ids), start__gte=since, gauge__isnull=False
-    ).values_list("series_id", "start", "gauge")
-    for sid, start, gauge in rows:
-        if sid not in out or start > out[sid][0]:
-            out[sid] = (start, gauge)
+    ids = list(series_ids)
+    out: dict[int, tuple[float, float]] = {}
+    rows = MinuteRollup.objects.filter(series_id__in=ids, start__gte=since, gauge__isnull=False).values_list(
+        "series_id", "start", "gauge", "gauge_ts"
+    )
+    staged = [(sid, start, g, gts) for sid, start, _inc, g, gts in _pending(ids, since=since) if gts is not None]
+    for sid, start, gauge, gauge_ts in [*rows, *staged]:
+        when = gauge_ts if gauge_ts is not None else float(start)
+        if sid not in out or when > out[sid][0]:
+            out[sid] = (when, gauge)
     return {sid: value for sid, (_, value) in out.items()}
 
 

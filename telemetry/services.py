@@ -16,6 +16,7 @@ from sre.errors import UnprocessableError
 from telemetry import metrics
 from telemetry.domain.logs import LogRecord
 from telemetry.domain.samples import Sample, time_range_reason
+from telemetry.fold import fold_after_ingest, rollups_fold
 from telemetry.logstore import LogStore, get_log_store
 from telemetry.store import CardinalityError, series_ids, write_samples
 
@@ -52,9 +53,19 @@ def _retention_seconds() -> float:
 
 
 def metrics_ingest(
-    *, samples: list[Sample], scope: str, batch_id: str | None, now: dt.datetime, rejected: list[str] | None = None
+    *,
+    samples: list[Sample],
+    scope: str,
+    batch_id: str | None,
+    now: dt.datetime,
+    rejected: list[str] | None = None,
+    background_fold: bool = False,
 ) -> IngestResult:
     """Store a batch of samples in the rollups, atomically, or answer a retried ``batch_id`` unchanged.
+
+    On PostgreSQL the batch's increases are staged and folded into the rollup tables right after it
+    (or, with ``background_fold``, by this process's folder thread within ``telemetry.fold.FOLD_INTERVAL``;
+    see ``telemetry.fold``): the answer and the counter semantics are the same either way.
 
     Samples outside ``[now - retention, now + MAX_FUTURE_SKEW]`` are refused with a reason; counter
     samples out of order (at or before the series' last time) are refused too. A metric whose new series
@@ -88,6 +99,8 @@ def metrics_ingest(
     if outcome.duplicate:
         metrics.DUPLICATE_BATCHES.labels("metrics").inc()
         return _duplicate(kind="metrics", scope=scope, batch_id=batch_id)
+    if outcome.accepted:
+        fold_after_ingest(background=background_fold)
     if outcome.out_of_order:
         reasons.append(f"{outcome.out_of_order} counter samples were at or before their series' last timestamp")
     result.accepted, result.rejected, result.reasons = outcome.accepted, outcome.rejected, reasons
@@ -163,6 +176,7 @@ def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResul
     """Delete minute/hour rollups older than ``ROLLUP_RETENTION_DAYS`` and batch ids older than 7 days,
     ``RETENTION_BATCH_SIZE`` rows per statement, at most ``max_batches`` statements per table per run
     (the next run continues)."""
+    rollups_fold(wait=True)  # rows staged by a worker that died with no ingest since
     cutoff = int(now.timestamp() - _retention_seconds())
     size = settings.SRE["RETENTION_BATCH_SIZE"]
     result = RetentionResult()

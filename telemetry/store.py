@@ -175,30 +175,9 @@ mrows AS (
          max(ts) FILTER (WHERE kind = 1) AS gts
   FROM acc GROUP BY 1, 2
 ),
-mins AS (
-  INSERT INTO telemetry_minuterollup AS r (series_id, start, increase, gauge, gauge_ts, samples)
-  SELECT sid, start, inc, g, gts, n FROM mrows ORDER BY sid, start
-  ON CONFLICT (series_id, start) DO UPDATE SET
-    increase = r.increase + EXCLUDED.increase,
-    samples = r.samples + EXCLUDED.samples,
-    gauge = CASE WHEN EXCLUDED.gauge_ts IS NOT NULL AND (r.gauge_ts IS NULL OR EXCLUDED.gauge_ts >= r.gauge_ts)
-                 THEN EXCLUDED.gauge ELSE r.gauge END,
-    gauge_ts = GREATEST(r.gauge_ts, EXCLUDED.gauge_ts)
-),
-hrows AS (
-  SELECT sid, (start / 3600) * 3600 AS start, sum(inc) AS inc, sum(n) AS n,
-         (array_agg(g ORDER BY gts DESC) FILTER (WHERE gts IS NOT NULL))[1] AS g, max(gts) AS gts
-  FROM mrows GROUP BY 1, 2
-),
-hours AS (
-  INSERT INTO telemetry_hourrollup AS r (series_id, start, increase, gauge, gauge_ts, samples)
-  SELECT sid, start, inc, g, gts, n FROM hrows ORDER BY sid, start
-  ON CONFLICT (series_id, start) DO UPDATE SET
-    increase = r.increase + EXCLUDED.increase,
-    samples = r.samples + EXCLUDED.samples,
-    gauge = CASE WHEN EXCLUDED.gauge_ts IS NOT NULL AND (r.gauge_ts IS NULL OR EXCLUDED.gauge_ts >= r.gauge_ts)
-                 THEN EXCLUDED.gauge ELSE r.gauge END,
-    gauge_ts = GREATEST(r.gauge_ts, EXCLUDED.gauge_ts)
+staged AS (
+  INSERT INTO telemetry_pendingrollup (series_id, start, increase, gauge, gauge_ts, samples)
+  SELECT sid, start, inc, g, gts, n FROM mrows
 ),
 rej AS (SELECT count(*) AS n FROM ev WHERE NOT ok),
 batch AS (
@@ -235,15 +214,9 @@ upd AS (
   RETURNING s.id AS sid, i.ts,
     CASE WHEN s.prev_value IS NULL THEN 0 WHEN i.val >= s.prev_value THEN i.val - s.prev_value ELSE i.val END AS inc
 ),
-mins AS (
-  INSERT INTO telemetry_minuterollup AS r (series_id, start, increase, samples)
-  SELECT sid, (floor(ts / 60) * 60)::bigint, inc, 1 FROM upd ORDER BY sid
-  ON CONFLICT (series_id, start) DO UPDATE SET increase = r.increase + EXCLUDED.increase, samples = r.samples + 1
-),
-hours AS (
-  INSERT INTO telemetry_hourrollup AS r (series_id, start, increase, samples)
-  SELECT sid, (floor(ts / 3600) * 3600)::bigint, inc, 1 FROM upd ORDER BY sid
-  ON CONFLICT (series_id, start) DO UPDATE SET increase = r.increase + EXCLUDED.increase, samples = r.samples + 1
+staged AS (
+  INSERT INTO telemetry_pendingrollup (series_id, start, increase, samples)
+  SELECT sid, (floor(ts / 60) * 60)::bigint, inc, 1 FROM upd
 ),
 batch AS (
   INSERT INTO telemetry_ingestbatch (scope, batch_id, kind, accepted, rejected, received_at)
