@@ -294,3 +294,20 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.notification_id}: {self.outcome}"
+
+
+class ConfigVersion(models.Model):
+    """One row whose ``version`` changes (to a fresh random value) whenever the routing tree, receivers,
+    inhibition rules, time intervals, silences or maintenance windows change (``alerts.signals``).
+
+    Intake reads it once per batch and reuses its in-process copy of that configuration while it is unchanged.
+    A random value, not a counter, so a rolled-back change can never make a stale copy look current."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    version = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="alerts_configversion_single_row")]
+
+    def __str__(self) -> str:
+        return self.version

@@ -54,6 +54,15 @@ def rate_limit_wait(*, recent: list[datetime], now: datetime, limit: int, window
     return max(0.0, (oldest_that_must_leave - cutoff).total_seconds())
 
 
+def rate_limit_wait_nth(*, nth_most_recent: datetime | None, now: datetime, window: float = 60.0) -> float:
+    """The same answer as ``rate_limit_wait`` given only the ``limit``-th most recent send inside the window
+    (``None`` when fewer than ``limit`` sends are inside it): wait until that one leaves the window."""
+    if nth_most_recent is None:
+        return 0.0
+    cutoff = now - timedelta(seconds=window)
+    return max(0.0, (nth_most_recent - cutoff).total_seconds())
+
+
 PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
 _SEVERITY_ALIASES = {
     "critical": "critical",

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alerts import metrics
@@ -58,7 +59,17 @@ def notification_deliver(
 
 def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:
     with transaction.atomic():
-        notification = Notification.objects.select_for_update(no_key=True).filter(pk=notification_id).first()
+        # One query: the row (locked), its receiver, and whether an earlier one of the same key is still open.
+        earlier_open = Notification.objects.filter(
+            receiver_id=OuterRef("receiver_id"), dedup_key=OuterRef("dedup_key"), state__in=OPEN, pk__lt=OuterRef("pk")
+        )
+        notification = (
+            Notification.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("receiver")
+            .annotate(blocked=Exists(earlier_open))
+            .filter(pk=notification_id)
+            .first()
+        )
         if notification is None:
             logger.info("Notification %s vanished; nothing to deliver", notification_id)
             return "done"
@@ -72,15 +83,9 @@ def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, 
             return "leased"
         if notification.next_attempt_at > now:
             return "deferred"
-        earlier = Notification.objects.filter(
-            receiver_id=notification.receiver_id,
-            dedup_key=notification.dedup_key,
-            state__in=OPEN,
-            pk__lt=notification.pk,
-        ).exists()
-        if earlier:
+        if notification.blocked:
             return "blocked"
-        receiver = Receiver.objects.get(pk=notification.receiver_id)
+        receiver = notification.receiver
         if receiver.breaker_open_until is not None:
             receiver = Receiver.objects.select_for_update(no_key=True).get(pk=notification.receiver_id)
         if notification.attempts:
@@ -124,21 +129,26 @@ def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, 
 
 
 def _rate_limit_wait(receiver: Receiver, *, now: datetime) -> float:
-    limit = tunable("ALERTS_PAGERDUTY_RATE", 100)
+    """Seconds until the key may take another event. Only the ``limit``-th most recent attempt inside the
+    window matters (a sliding window is full exactly when that one exists), so one row is read, not the
+    whole window: the cost does not grow with the limit or the traffic."""
+    limit = max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100)))
+    window = 60.0
     # Lock every receiver sharing the key so two receivers cannot both take the last slot.
     list(
         Receiver.objects.select_for_update(no_key=True)
         .filter(routing_key_digest=receiver.routing_key_digest)
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    recent = list(
+    nth = (
         DeliveryAttempt.objects.filter(
-            routing_key_digest=receiver.routing_key_digest, started_at__gt=now - timedelta(seconds=60)
+            routing_key_digest=receiver.routing_key_digest, started_at__gt=now - timedelta(seconds=window)
         )
         .order_by("-started_at")
-        .values_list("started_at", flat=True)[:limit]
+        .values_list("started_at", flat=True)[limit - 1 : limit]
     )
-    return rules.rate_limit_wait(recent=recent, now=now, limit=limit)
+    return rules.rate_limit_wait_nth(nth_most_recent=next(iter(nth), None), now=now, window=window)
 
 
 def _defer(notification: Notification, *, until: datetime, now: datetime, reason: str) -> None:
@@ -152,18 +162,31 @@ def _defer(notification: Notification, *, until: datetime, now: datetime, reason
 
 def _complete(notification_id: int, attempt_id: int, *, result: SendResult, latency_ms: float, now: datetime) -> str:
     with transaction.atomic():
-        notification = Notification.objects.select_for_update(no_key=True).get(pk=notification_id)
-        receiver = Receiver.objects.get(pk=notification.receiver_id)
-        attempt = DeliveryAttempt.objects.select_for_update(no_key=True).get(pk=attempt_id)
-        if attempt.outcome != AttemptOutcome.IN_FLIGHT:
-            # Our lease expired and another worker took over; keep its record, add ours as late.
+        notification = (
+            Notification.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("receiver")
+            .defer("payload", "receiver__routing_key", "receiver__secret")  # not needed here: no copy, no decrypt
+            .get(pk=notification_id)
+        )
+        receiver = notification.receiver
+        transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
+        if result.ok:
+            outcome = AttemptOutcome.SUCCESS
+        elif transient and notification.attempts < tunable("ALERTS_MAX_ATTEMPTS", 12):
+            outcome = AttemptOutcome.RETRY
+        else:
+            outcome = AttemptOutcome.FAILED
+        # The attempt is still ours only while it is in flight: a worker that took over after our lease
+        # expired marked it lost (under the same notification row lock, so the two cannot interleave).
+        still_ours = DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
+            http_status=result.status, latency_ms=round(latency_ms, 3), error=result.error[:2000], outcome=outcome
+        )
+        if not still_ours:
+            # Keep the other worker's record; add ours as a late result.
+            attempt = DeliveryAttempt.objects.get(pk=attempt_id)
             attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
             attempt.save(update_fields=["error"])
             return "done"
-        attempt.http_status = result.status
-        attempt.latency_ms = round(latency_ms, 3)
-        attempt.error = result.error[:2000]
-        transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
         breaker = rules.breaker_after(
             rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until),
             success=result.ok or not transient,
@@ -177,8 +200,7 @@ def _complete(notification_id: int, attempt_id: int, *, result: SendResult, late
                 breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
             )
         notification.lease_until = None
-        if result.ok:
-            outcome = AttemptOutcome.SUCCESS
+        if outcome == AttemptOutcome.SUCCESS:
             notification.state = NotificationState.DELIVERED
             notification.delivered_at = now
             notification.last_error = ""
@@ -186,8 +208,7 @@ def _complete(notification_id: int, attempt_id: int, *, result: SendResult, late
                 metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
                     max(0.0, (now - notification.ingested_at).total_seconds())
                 )
-        elif transient and notification.attempts < tunable("ALERTS_MAX_ATTEMPTS", 12):
-            outcome = AttemptOutcome.RETRY
+        elif outcome == AttemptOutcome.RETRY:
             delay = rules.backoff_seconds(
                 attempt=notification.attempts,
                 base=tunable("ALERTS_BACKOFF_BASE", 2.0),
@@ -201,11 +222,8 @@ def _complete(notification_id: int, attempt_id: int, *, result: SendResult, late
             notification.last_error = result.error or f"HTTP {result.status}"
             schedule_delivery(notification.pk, countdown=delay)
         else:
-            outcome = AttemptOutcome.FAILED
             notification.state = NotificationState.FAILED
             notification.last_error = result.error or f"HTTP {result.status}"
-        attempt.outcome = outcome
-        attempt.save(update_fields=["http_status", "latency_ms", "error", "outcome"])
         notification.save(update_fields=["state", "delivered_at", "last_error", "next_attempt_at", "lease_until"])
         metrics.NOTIFICATIONS.labels(receiver=receiver.name, outcome=outcome).inc()
         if notification.group_id and outcome != AttemptOutcome.RETRY:

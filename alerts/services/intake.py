@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, ReceiverKind
+from alerts.config_cache import intake_config
 from alerts.domain import routing
 from alerts.domain.matchers import fingerprint as label_fingerprint
 from alerts.domain.matchers import valid_label_name
 from alerts.models import Alert, AlertGroup, GroupEvent, Receiver, Route
-from alerts.selectors import routing_tree
 from sre.errors import InvalidInputError
 
 DEFAULT_RECEIVER = "default"
@@ -101,17 +101,19 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
 
     Idempotent for repeated deliveries: the same firing alert updates the same row and, as its group's
     membership and state do not change, no new notification is created (Alertmanager delivers at least
-    once). Rows are read, locked and written in bulk (a constant number of queries per batch, plus one
-    flush per changed group)."""
+    once). Rows are read, locked and written in bulk: a constant number of queries per batch plus about two
+    per changed group, whatever the number of alerts. A group due now (``group_wait`` 0) is flushed in this
+    transaction, so its outbox row commits with the alerts and goes to a worker on commit."""
     for index, item in enumerate(items):
         _validate(item, index if len(items) > 1 else None)
-    from alerts.services.notify import FlushContext, group_flush, group_mark_changed
+    from alerts.services.notify import FlushContext, group_flush_locked, group_schedule
 
     with transaction.atomic():
-        tree = routing_tree()
-        if tree is None:
+        config = intake_config(now=now)
+        if config.tree is None:
             routing_ensure_default()
-            tree = routing_tree()
+            config = intake_config(now=now)
+        tree = config.tree
         assert tree is not None
         alerts, changed_fps = _upsert_all(items, source=source, now=now)
         routed: list[tuple[Alert, routing.Route]] = []
@@ -119,13 +121,28 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
             if alert.status == AlertStatus.RESOLVED and alert.fingerprint not in changed_fps:
                 continue
             routed.extend((alert, route) for route in routing.match(tree, alert.labels))
-        groups = _groups_for(routed, now=now)
-        changed = _join_all(routed, groups, changed_fps=changed_fps, now=now)
-        context = FlushContext.load(now=now) if changed else None
-        for group in changed.values():
-            group_mark_changed(group=group, now=now)
-            if group.next_flush_at is not None and group.next_flush_at <= now:
-                group_flush(group_id=group.pk, now=now, ingested_at=now, context=context)
+        events: list[GroupEvent] = []
+        groups = _groups_for(routed, receivers=config.receivers, now=now, events=events)
+        changed, members = _join_all(routed, groups, changed_fps=changed_fps, now=now, events=events)
+        if changed:
+            context = FlushContext.load(now=now, config=config)
+            by_pk = {a.pk: a for a in alerts.values()}
+            due = []
+            for group in changed.values():
+                group_schedule(group=group, now=now)
+                if group.next_flush_at is not None and group.next_flush_at <= now:
+                    due.append(group)
+                else:
+                    group.save(update_fields=["next_flush_at", "updated_at"])
+            others = {pk for group in due for pk in members[group.pk]} - set(by_pk)
+            if others:
+                by_pk.update((a.pk, a) for a in Alert.objects.filter(pk__in=others))
+            for group in due:
+                group_alerts = sorted((by_pk[pk] for pk in members[group.pk]), key=lambda a: a.pk)
+                group_flush_locked(
+                    group=group, alerts=group_alerts, now=now, ingested_at=now, context=context, events=events
+                )
+        GroupEvent.objects.bulk_create(events)
     return [alerts[_fp(item)] for item in items]
 
 
@@ -204,20 +221,21 @@ def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple
     return existing, changed
 
 
-def _groups_for(routed: list[tuple[Alert, routing.Route]], *, now: datetime) -> dict[str, AlertGroup]:
-    """The groups (by key) the routed alerts belong to; firing alerts create missing ones."""
+def _groups_for(
+    routed: list[tuple[Alert, routing.Route]],
+    *,
+    receivers: dict[str, Receiver],
+    now: datetime,
+    events: list[GroupEvent],
+) -> dict[str, AlertGroup]:
+    """The groups (by key) the routed alerts belong to, locked; firing alerts create missing ones."""
     keys = {route.group_key(alert.labels): (alert, route) for alert, route in routed}
     if not keys:
         return {}
-    groups = {
-        g.group_key: g
-        for g in AlertGroup.objects.select_for_update(no_key=True)
-        .filter(group_key__in=list(keys))
-        .order_by("group_key")
-    }
+    locked = AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=list(keys)).order_by("group_key")
+    groups = {g.group_key: g for g in locked}
     missing = [k for k, (alert, _) in keys.items() if k not in groups and alert.status == AlertStatus.FIRING]
     if missing:
-        receivers = {r.name: r for r in Receiver.objects.all()}
         fresh = []
         for key in missing:
             alert, route = keys[key]
@@ -240,58 +258,84 @@ def _groups_for(routed: list[tuple[Alert, routing.Route]], *, now: datetime) -> 
                     next_flush_at=now + timedelta(seconds=route.group_wait),
                 )
             )
+        # A concurrent request may create the same group: ignore the conflict, then read (and lock) the rows.
         AlertGroup.objects.bulk_create(fresh, ignore_conflicts=True)
         for group in (
             AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=missing).order_by("group_key")
         ):
             groups[group.group_key] = group
-        GroupEvent.objects.bulk_create(
-            [
-                GroupEvent(
-                    group=groups[k],
-                    at=now,
-                    kind=GroupEventKind.CREATED,
-                    message=f"Route {keys[k][1].name or keys[k][1].id}",
-                )
-                for k in missing
-                if k in groups
-            ]
+        events.extend(
+            GroupEvent(group=groups[k], at=now, kind=GroupEventKind.CREATED, message=f"Route {route_name(keys[k][1])}")
+            for k in missing
+            if k in groups
         )
+    # The flush reads the receiver (name, send_resolved): use the configuration's copy, not a query (and a
+    # decryption of its secrets) per group.
+    by_id = {r.pk: r for r in receivers.values()}
+    for group in groups.values():
+        if group.receiver_id in by_id:
+            group.receiver = by_id[group.receiver_id]
     return groups
 
 
+def route_name(route: routing.Route) -> str:
+    return route.name or str(route.id)
+
+
+def alert_title(labels: dict[str, str], group_labels: dict[str, str]) -> str:
+    """How the timeline names an alert inside its group: alertname plus the labels that tell it apart."""
+    name = labels.get("alertname", "alert")
+    extra = [f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname" and k not in group_labels]
+    return f"{name} {{{', '.join(extra[:4])}{', …' if len(extra) > 4 else ''}}}" if extra else name
+
+
+def _timeline_line(titles: list[str], limit: int = 20) -> str:
+    shown = ", ".join(titles[:limit])
+    return f"{len(titles)} alert(s): {shown}" + (f", +{len(titles) - limit} more" if len(titles) > limit else "")
+
+
 def _join_all(
-    routed: list[tuple[Alert, routing.Route]], groups: dict[str, AlertGroup], *, changed_fps: set[str], now: datetime
-) -> dict[int, AlertGroup]:
-    """Add alerts to their groups and write the timeline; returns the groups that changed."""
+    routed: list[tuple[Alert, routing.Route]],
+    groups: dict[str, AlertGroup],
+    *,
+    changed_fps: set[str],
+    now: datetime,
+    events: list[GroupEvent],
+) -> tuple[dict[int, AlertGroup], dict[int, set[int]]]:
+    """Add alerts to their groups and write the timeline (one row per group and kind per batch, naming the
+    alerts). Returns the groups that changed and the alert ids of every touched group (all its members)."""
     pairs = []
     for alert, route in routed:
         group = groups.get(route.group_key(alert.labels))
         if group is not None:
             pairs.append((group, alert))
     if not pairs:
-        return {}
+        return {}, {}
     through = AlertGroup.alerts.through
-    members = set(
-        through.objects.filter(
-            alertgroup_id__in={g.pk for g, _ in pairs}, alert_id__in={a.pk for _, a in pairs}
-        ).values_list("alertgroup_id", "alert_id")
-    )
+    members: dict[int, set[int]] = {g.pk: set() for g, _ in pairs}
+    for group_id, alert_id in through.objects.filter(alertgroup_id__in=list(members)).values_list(
+        "alertgroup_id", "alert_id"
+    ):
+        members[group_id].add(alert_id)
     changed: dict[int, AlertGroup] = {}
-    links, events = [], []
+    links = []
+    lines: dict[tuple[int, str], list[str]] = {}
     for group, alert in pairs:
-        name = alert.labels.get("alertname", alert.fingerprint)
-        if (group.pk, alert.pk) not in members:
+        if alert.pk not in members[group.pk]:
             if alert.status != AlertStatus.FIRING:
                 continue
-            members.add((group.pk, alert.pk))
+            members[group.pk].add(alert.pk)
             links.append(through(alertgroup_id=group.pk, alert_id=alert.pk))
-            events.append(GroupEvent(group=group, at=now, kind=GroupEventKind.ALERT_JOINED, message=name))
-            changed[group.pk] = group
+            kind = GroupEventKind.ALERT_JOINED
         elif alert.fingerprint in changed_fps:
             kind = GroupEventKind.ALERT_REFIRED if alert.status == AlertStatus.FIRING else GroupEventKind.ALERT_RESOLVED
-            events.append(GroupEvent(group=group, at=now, kind=kind, message=name))
-            changed[group.pk] = group
+        else:
+            continue
+        lines.setdefault((group.pk, kind), []).append(alert_title(alert.labels, group.group_labels))
+        changed[group.pk] = group
     through.objects.bulk_create(links, ignore_conflicts=True)
-    GroupEvent.objects.bulk_create(events)
-    return changed
+    events.extend(
+        GroupEvent(group=changed[group_id], at=now, kind=kind, message=_timeline_line(titles))
+        for (group_id, kind), titles in lines.items()
+    )
+    return changed, members

@@ -15,10 +15,9 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, NotificationEvent
+from alerts.config_cache import IntakeConfig, intake_config
 from alerts.domain import suppression, timeintervals
-from alerts.domain.matchers import matches_all, parse_matchers
-from alerts.models import AlertGroup, GroupEvent, Notification, Receiver
-from alerts.selectors import inhibit_rules, maintenance_active, silences_active, time_interval_map
+from alerts.models import Alert, AlertGroup, GroupEvent, Notification, Receiver
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +26,9 @@ def base_url() -> str:
     return settings.SRE.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def group_mark_changed(*, group: AlertGroup, now: datetime) -> None:
-    """Schedule a flush: a new group waits ``group_wait``; a changed one waits for ``group_interval`` since
-    its last flush (Alertmanager's batching)."""
+def group_schedule(*, group: AlertGroup, now: datetime) -> None:
+    """Schedule a flush in memory (the caller saves): a new group waits ``group_wait``; a changed one waits
+    for ``group_interval`` since its last flush (Alertmanager's batching)."""
     interval = timedelta(seconds=group.timing.get("group_interval", 300))
     if group.last_flush_at is None:
         due = group.created_at + timedelta(seconds=group.timing.get("group_wait", 30))
@@ -38,6 +37,11 @@ def group_mark_changed(*, group: AlertGroup, now: datetime) -> None:
     if group.next_flush_at is None or due < group.next_flush_at:
         group.next_flush_at = due
     group.updated_at = now
+
+
+def group_mark_changed(*, group: AlertGroup, now: datetime) -> None:
+    """``group_schedule`` and save."""
+    group_schedule(group=group, now=now)
     group.save(update_fields=["next_flush_at", "updated_at"])
 
 
@@ -49,13 +53,20 @@ def _hash(values: Any) -> str:
 class FlushContext:
     """What a flush reads besides the group: loaded once per intake batch or tick, not once per group."""
 
-    silences: list = field(default_factory=list)
-    windows: list = field(default_factory=list)
-    rules: list = field(default_factory=list)
+    config: IntakeConfig
+    now: datetime
+    _firing: list[tuple[str, dict]] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, *, now: datetime) -> FlushContext:
-        return cls(silences=silences_active(now=now), windows=maintenance_active(now=now), rules=inhibit_rules())
+    def load(cls, *, now: datetime, config: IntakeConfig | None = None) -> FlushContext:
+        return cls(config=config or intake_config(now=now), now=now)
+
+    def all_firing(self) -> list[tuple[str, dict]]:
+        """(fingerprint, labels) of every firing alert: inhibition sources. Read once per context, only when
+        inhibition rules exist."""
+        if self._firing is None:
+            self._firing = list(Alert.objects.filter(status=AlertStatus.FIRING).values_list("fingerprint", "labels"))
+        return self._firing
 
 
 def group_flush(
@@ -74,101 +85,119 @@ def group_flush(
         )
         if group is None:
             return []
-        alerts = list(group.alerts.all())
-        firing = [a for a in alerts if a.status == AlertStatus.FIRING]
-        context = context or FlushContext.load(now=now)
-        silences, windows, rules = context.silences, context.windows, context.rules
-        all_firing = [(a.fingerprint, a.labels) for a in firing]
-        if rules:
-            from alerts.models import Alert
-
-            all_firing = list(Alert.objects.filter(status=AlertStatus.FIRING).values_list("fingerprint", "labels"))
-        muted_route = _route_muted(group, now=now, windows=windows)
-        active = []
-        for alert in firing:
-            silenced_by = [
-                str(s.id) for s in silences if matches_all(suppression.silence_matchers(s.matchers), alert.labels)
-            ]
-            silenced_by += [
-                f"maintenance:{w.pk}"
-                for w in windows
-                if w.matchers and matches_all(parse_matchers(w.matchers), alert.labels)
-            ]
-            inhibited = bool(rules) and suppression.inhibited(
-                labels=alert.labels, fingerprint=alert.fingerprint, rules=rules, firing=all_firing
-            )
-            if silenced_by != alert.silenced_by or inhibited != alert.inhibited:
-                alert.silenced_by, alert.inhibited = silenced_by, inhibited
-                alert.save(update_fields=["silenced_by", "inhibited"])
-            if not silenced_by and not inhibited and not muted_route:
-                active.append(alert)
-        previous_state = group.state
-        if not firing:
-            state = GroupState.RESOLVED
-        elif not active:
-            state = GroupState.SILENCED
-        elif group.acknowledged_at:
-            state = GroupState.ACKNOWLEDGED
-        else:
-            state = GroupState.FIRING
-        queued: list[Notification] = []
-        active_hash = _hash(sorted(a.fingerprint for a in active)) if active else ""
-        repeat = timedelta(seconds=group.timing.get("repeat_interval", 14400))
-        if active and not group.acknowledged_at:
-            due_repeat = group.last_notified_at is not None and now - group.last_notified_at >= repeat
-            if active_hash != group.last_notified_hash or due_repeat:
-                queued += notification_enqueue(
-                    group=group, event=NotificationEvent.TRIGGER, now=now, ingested_at=ingested_at
-                )
-                group.last_notified_hash = active_hash
-                group.last_notified_at = now
-        elif not firing and group.last_notified_hash:
-            if group.receiver is None or group.receiver.send_resolved:
-                queued += notification_enqueue(
-                    group=group, event=NotificationEvent.RESOLVE, now=now, ingested_at=ingested_at
-                )
-            group.last_notified_hash = ""
-            group.last_notified_at = now
-        if state != previous_state:
-            _state_event(group, previous_state, state, now=now)
-        if state == GroupState.RESOLVED and previous_state != GroupState.RESOLVED:
-            group.resolved_at = now
-        group.state = state
-        group.last_flush_at = now
-        group.updated_at = now
-        if state == GroupState.RESOLVED:
-            group.next_flush_at = None
-        elif state == GroupState.SILENCED or muted_route:
-            # Re-check when silences or mute intervals may have ended.
-            group.next_flush_at = now + timedelta(seconds=min(60, group.timing.get("group_interval", 300)))
-        elif group.acknowledged_at:
-            group.next_flush_at = None
-        else:
-            group.next_flush_at = (group.last_notified_at or now) + repeat
-        group.save()
-        # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
-        # with group_id after commit when the group opened, changed state or queued a notification.
-        if queued or state != previous_state:
-            for hook in settings.SRE.get("ALERT_GROUP_HOOKS", ()):
-                transaction.on_commit(partial(import_string(hook), group_id=group.pk), robust=True)
+        events: list[GroupEvent] = []
+        queued = group_flush_locked(
+            group=group,
+            alerts=list(group.alerts.all()),
+            now=now,
+            ingested_at=ingested_at,
+            context=context or FlushContext.load(now=now),
+            events=events,
+        )
+        GroupEvent.objects.bulk_create(events)
     return queued
 
 
-def _route_muted(group: AlertGroup, *, now: datetime, windows: list) -> bool:
-    if any(group.route_id in {r.pk for r in w.routes.all()} for w in windows):
+def group_flush_locked(
+    *,
+    group: AlertGroup,
+    alerts: list[Alert],
+    now: datetime,
+    context: FlushContext,
+    events: list[GroupEvent],
+    ingested_at: datetime | None = None,
+) -> list[Notification]:
+    """``group_flush`` for a group the caller has locked, with all its alerts already loaded (intake has
+    them in hand). Timeline rows are appended to ``events`` for the caller to write in one statement; the
+    group row is saved here."""
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+    config = context.config
+    rules = config.rules
+    all_firing = context.all_firing() if rules and firing else []
+    muted_route = _route_muted(group, now=now, context=context)
+    active, touched = [], []
+    for alert in firing:
+        silenced_by = config.silenced_by(alert.labels, now=now) if (config.silences or config.windows) else []
+        inhibited = bool(rules) and suppression.inhibited(
+            labels=alert.labels, fingerprint=alert.fingerprint, rules=rules, firing=all_firing
+        )
+        if silenced_by != alert.silenced_by or inhibited != alert.inhibited:
+            alert.silenced_by, alert.inhibited = silenced_by, inhibited
+            touched.append(alert)
+        if not silenced_by and not inhibited and not muted_route:
+            active.append(alert)
+    if touched:
+        Alert.objects.bulk_update(touched, ["silenced_by", "inhibited"])
+    previous_state = group.state
+    if not firing:
+        state = GroupState.RESOLVED
+    elif not active:
+        state = GroupState.SILENCED
+    elif group.acknowledged_at:
+        state = GroupState.ACKNOWLEDGED
+    else:
+        state = GroupState.FIRING
+    queued: list[Notification] = []
+    active_hash = _hash(sorted(a.fingerprint for a in active)) if active else ""
+    repeat = timedelta(seconds=group.timing.get("repeat_interval", 14400))
+    if active and not group.acknowledged_at:
+        due_repeat = group.last_notified_at is not None and now - group.last_notified_at >= repeat
+        if active_hash != group.last_notified_hash or due_repeat:
+            queued += notification_enqueue(
+                group=group, event=NotificationEvent.TRIGGER, now=now, ingested_at=ingested_at, alerts=alerts,
+                events=events,
+            )  # fmt: skip
+            group.last_notified_hash = active_hash
+            group.last_notified_at = now
+    elif not firing and group.last_notified_hash:
+        if group.receiver is None or group.receiver.send_resolved:
+            queued += notification_enqueue(
+                group=group, event=NotificationEvent.RESOLVE, now=now, ingested_at=ingested_at, alerts=alerts,
+                events=events,
+            )  # fmt: skip
+        group.last_notified_hash = ""
+        group.last_notified_at = now
+    if state != previous_state:
+        events.append(_state_event(group, previous_state, state, now=now))
+    if state == GroupState.RESOLVED and previous_state != GroupState.RESOLVED:
+        group.resolved_at = now
+    group.state = state
+    group.last_flush_at = now
+    group.updated_at = now
+    if state == GroupState.RESOLVED:
+        group.next_flush_at = None
+    elif state == GroupState.SILENCED or muted_route:
+        # Re-check when silences or mute intervals may have ended.
+        group.next_flush_at = now + timedelta(seconds=min(60, group.timing.get("group_interval", 300)))
+    elif group.acknowledged_at:
+        group.next_flush_at = None
+    else:
+        group.next_flush_at = (group.last_notified_at or now) + repeat
+    group.save()
+    # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
+    # with group_id after commit when the group opened, changed state or queued a notification.
+    if queued or state != previous_state:
+        for hook in settings.SRE.get("ALERT_GROUP_HOOKS", ()):
+            transaction.on_commit(partial(import_string(hook), group_id=group.pk), robust=True)
+    return queued
+
+
+def _route_muted(group: AlertGroup, *, now: datetime, context: FlushContext) -> bool:
+    config = context.config
+    if config.windows and any(group.route_id in w.route_ids for w in config.windows_at(now)):
         return True
     mute = tuple(group.timing.get("mute_time_intervals") or ())
     active = tuple(group.timing.get("active_time_intervals") or ())
     if not mute and not active:
         return False
     try:
-        return timeintervals.route_muted(mute=mute, active=active, intervals=time_interval_map(), at=now)
+        return timeintervals.route_muted(mute=mute, active=active, intervals=config.intervals, at=now)
     except timeintervals.IntervalError:
         logger.warning("Ignoring a malformed time interval on group %s", group.pk)
         return False
 
 
-def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime) -> None:
+def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime) -> GroupEvent:
     kind = {
         GroupState.RESOLVED: GroupEventKind.RESOLVED,
         GroupState.SILENCED: GroupEventKind.SILENCED,
@@ -179,7 +208,7 @@ def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime)
             group.acknowledged_at = None
             group.acknowledged_by = ""
             group.resolved_at = None
-    GroupEvent.objects.create(group=group, at=now, kind=kind)
+    return GroupEvent(group=group, at=now, kind=kind)
 
 
 def groups_flush_due(*, now: datetime, limit: int = 500) -> int:
@@ -193,9 +222,10 @@ def groups_flush_due(*, now: datetime, limit: int = 500) -> int:
     return len(ids)
 
 
-def group_payload(group: AlertGroup, *, event: str) -> dict[str, Any]:
-    """The receiver-neutral description of a group at this moment (frozen into the outbox row)."""
-    alerts = list(group.alerts.all())
+def group_payload(group: AlertGroup, *, event: str, alerts: list[Alert] | None = None) -> dict[str, Any]:
+    """The receiver-neutral description of a group at this moment (frozen into the outbox row); ``alerts``
+    are the group's alerts when the caller has them."""
+    alerts = list(group.alerts.all()) if alerts is None else alerts
     firing = [a for a in alerts if a.status == AlertStatus.FIRING]
     link = f"{base_url()}/alerts/groups/{group.pk}/"
     common = _common(alerts)
@@ -263,13 +293,16 @@ def notification_enqueue(
     requested_by: str = "",
     ingested_at: datetime | None = None,
     receiver: Receiver | None = None,
+    alerts: list[Alert] | None = None,
+    events: list[GroupEvent] | None = None,
 ) -> list[Notification]:
     """Write one outbox row for the group's receiver (inside the caller's transaction) and hand it to a
-    worker after commit. Nothing is written when the group has no receiver."""
+    worker after commit. Nothing is written when the group has no receiver. The timeline row is appended
+    to ``events`` when given (the caller writes it), else written here."""
     receiver = receiver or group.receiver
     if receiver is None:
         return []
-    payload = group_payload(group, event=event)
+    payload = group_payload(group, event=event, alerts=alerts)
     notification = Notification.objects.create(
         receiver=receiver,
         group=group,
@@ -282,9 +315,13 @@ def notification_enqueue(
         requested_by=requested_by,
         ingested_at=ingested_at,
     )
-    GroupEvent.objects.create(
+    event_row = GroupEvent(
         group=group, at=now, kind=GroupEventKind.NOTIFIED, actor=requested_by, message=f"{event} → {receiver.name}"
     )
+    if events is None:
+        event_row.save()
+    else:
+        events.append(event_row)
     schedule_delivery(notification.pk)
     return [notification]
 

@@ -8,8 +8,10 @@ real PagerDuty would have done. Behaviour is driven by the test: ``fail_next(503
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import socket
 import ssl
 import tempfile
 import threading
@@ -69,6 +71,7 @@ class PagerDutyStub:
         self.held = threading.Event()
         self._hold_next = False
         self.server: ThreadingHTTPServer | None = None
+        self._connections: set = set()  # open keep-alive connections, closed by refuse()
         self.restore()
 
     # --- behaviour ---------------------------------------------------------------------------------
@@ -93,6 +96,11 @@ class PagerDutyStub:
         """Stop listening: connections are refused until ``restore()``."""
         if self.server is not None:
             self.server.shutdown()
+            with self.lock:
+                connections = list(self._connections)
+            for connection in connections:  # PagerDuty going away drops kept-alive connections too
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
             self.server.server_close()
             self.server = None
 
@@ -102,8 +110,22 @@ class PagerDutyStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 with keep-alive, as PagerDuty's endpoint answers: a client reuses its connection.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def log_message(self, *args) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with stub.lock:
+                    stub._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with stub.lock:
+                    stub._connections.discard(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
@@ -125,6 +147,7 @@ class PagerDutyStub:
 
         server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         server.allow_reuse_address = True
+        server.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, self.key)
         server.socket = context.wrap_socket(server.socket, server_side=True)

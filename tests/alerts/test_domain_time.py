@@ -178,6 +178,22 @@ def test_rate_limit_sliding_window():
     assert delivery.rate_limit_wait(recent=older, now=now, limit=100) == 0
 
 
+@settings(max_examples=200)
+@given(
+    ages=st.lists(st.floats(min_value=0, max_value=120, allow_nan=False), max_size=40),
+    limit=st.integers(min_value=1, max_value=30),
+)
+def test_rate_limit_from_nth_most_recent_equals_full_window(ages, limit):
+    """The service reads only the limit-th most recent send inside the window; same answer as the full list."""
+    now = MON_10
+    recent = [now - dt.timedelta(seconds=a) for a in ages]
+    inside = sorted((t for t in recent if t > now - dt.timedelta(seconds=60)), reverse=True)
+    nth = inside[limit - 1] if len(inside) >= limit else None
+    assert delivery.rate_limit_wait_nth(nth_most_recent=nth, now=now) == pytest.approx(
+        delivery.rate_limit_wait(recent=recent, now=now, limit=limit)
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1d", 86400), (None, None), (42, 42)]
 )

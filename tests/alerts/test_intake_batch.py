@@ -1,0 +1,111 @@
+"""Intake in bulk: a constant number of queries per batch, the cached configuration follows every change,
+and the timeline says which alerts joined in one row per batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from alerts.choices import GroupEventKind
+from alerts.config_cache import intake_config
+from alerts.models import Alert, AlertGroup, ConfigVersion, Notification, Silence
+from alerts.services import AlertInput, alerts_ingest
+from tests.alerts.factories import ReceiverFactory, RouteFactory
+
+NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
+
+
+def batch(name: str, count: int, **labels: str) -> list[AlertInput]:
+    return [
+        AlertInput(labels={"alertname": name, "instance": f"host-{i}", **labels}, annotations={"summary": "x"})
+        for i in range(count)
+    ]
+
+
+def test_queries_per_batch_do_not_grow_with_the_number_of_alerts(root_route, django_assert_max_num_queries):
+    alerts_ingest(items=batch("Warm", 1), source="test", now=NOW)  # the configuration is now cached
+    with django_assert_max_num_queries(16):
+        alerts_ingest(items=batch("Ten", 10), source="test", now=NOW)
+    with django_assert_max_num_queries(16):
+        alerts_ingest(items=batch("Hundred", 100), source="test", now=NOW)
+    assert AlertGroup.objects.get(group_labels={"alertname": "Hundred"}).alerts.count() == 100
+    assert Notification.objects.filter(group__group_labels={"alertname": "Hundred"}).count() == 1
+
+
+def test_repeated_batch_into_existing_group_stays_bounded(root_route, django_assert_max_num_queries):
+    alerts_ingest(items=batch("Again", 30), source="test", now=NOW)
+    with django_assert_max_num_queries(12):
+        alerts_ingest(items=batch("Again", 30), source="test", now=NOW + dt.timedelta(seconds=5))
+    assert Notification.objects.count() == 1  # a duplicate delivery pages nobody again
+
+
+def test_timeline_has_one_row_per_batch_naming_each_alert(root_route):
+    alerts_ingest(items=batch("Disk", 3), source="test", now=NOW)
+    group = AlertGroup.objects.get()
+    kinds = list(group.events.values_list("kind", flat=True))
+    assert kinds[:2] == [GroupEventKind.CREATED, GroupEventKind.ALERT_JOINED]
+    assert kinds.count(GroupEventKind.ALERT_JOINED) == 1
+    joined = group.events.get(kind=GroupEventKind.ALERT_JOINED).message
+    assert joined.startswith("3 alert(s): ")
+    for i in range(3):
+        assert f"instance=host-{i}" in joined
+    alerts_ingest(
+        items=[AlertInput(labels={"alertname": "Disk", "instance": "host-1"}, status="resolved")],
+        source="test",
+        now=NOW + dt.timedelta(minutes=1),
+    )
+    left = group.events.get(kind=GroupEventKind.ALERT_RESOLVED).message
+    assert left == "1 alert(s): Disk {instance=host-1}"
+
+
+def test_route_added_after_the_tree_was_cached_routes_the_next_batch(root_route):
+    alerts_ingest(items=batch("Before", 1, team="db"), source="test", now=NOW)
+    db_receiver = ReceiverFactory(name="db-team")
+    RouteFactory(parent=root_route, matchers=["team=db"], receiver=db_receiver, group_wait=0)
+    alerts_ingest(items=batch("After", 1, team="db"), source="test", now=NOW)
+    assert AlertGroup.objects.get(group_labels={"alertname": "After"}).receiver == db_receiver
+    assert AlertGroup.objects.get(group_labels={"alertname": "Before"}).receiver == root_route.receiver
+
+
+def test_silence_created_after_the_cache_silences_the_next_batch(root_route):
+    alerts_ingest(items=batch("Noisy", 1), source="test", now=NOW)
+    silence = Silence.objects.create(
+        matchers=[{"name": "alertname", "value": "Quiet", "isRegex": False}],
+        starts_at=NOW - dt.timedelta(minutes=1),
+        ends_at=NOW + dt.timedelta(hours=1),
+        created_by="alice",
+        comment="maintenance",
+    )
+    alerts_ingest(items=batch("Quiet", 1), source="test", now=NOW)
+    assert Alert.objects.get(labels__alertname="Quiet").silenced_by == [str(silence.id)]
+    assert not Notification.objects.filter(group__group_labels={"alertname": "Quiet"}).exists()
+    # The same cached silence no longer applies once it has ended: the group's next flush pages.
+    joining = AlertInput(labels={"alertname": "Quiet", "instance": "host-9"})
+    alerts_ingest(items=[joining], source="test", now=NOW + dt.timedelta(hours=2))
+    assert Alert.objects.get(labels__instance="host-0", labels__alertname="Quiet").silenced_by == []
+    assert Notification.objects.filter(group__group_labels={"alertname": "Quiet"}).count() == 1
+
+
+def test_rolled_back_change_never_leaves_a_stale_copy(root_route):
+    alerts_ingest(items=batch("First", 1), source="test", now=NOW)
+    with transaction.atomic():
+        RouteFactory(parent=root_route, matchers=["alertname=Ghost"], receiver=ReceiverFactory(name="ghost"))
+        assert intake_config(now=NOW).tree.children  # cached inside the transaction
+        transaction.set_rollback(True)
+    alerts_ingest(items=batch("Ghost", 1), source="test", now=NOW)
+    assert AlertGroup.objects.get(group_labels={"alertname": "Ghost"}).receiver == root_route.receiver
+
+
+@pytest.mark.parametrize("missing_row", [False, True])
+def test_each_config_write_changes_the_version(root_route, missing_row):
+    if missing_row:  # as after a test database flush
+        ConfigVersion.objects.all().delete()
+    before = ConfigVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    RouteFactory(parent=root_route, matchers=["a=b"])
+    after = ConfigVersion.objects.get(pk=1).version
+    assert after and after != before
+    root_route.receiver.breaker_failures = 3
+    root_route.receiver.save(update_fields=["breaker_failures"])  # delivery bookkeeping, not configuration
+    assert ConfigVersion.objects.get(pk=1).version == after
