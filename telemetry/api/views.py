@@ -42,10 +42,9 @@ def _scope(request: Request) -> str:
 
 
 def _server(request: Request) -> bool:
-    """Served by gunicorn with threads (``make run``, production): the worker's folder thread folds the
-    staged rollups (see ``telemetry.fold``); anywhere else (test clients, live test servers) fold inline."""
-    meta = request.META
-    return bool(meta.get("wsgi.multithread")) and str(meta.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
+    """Served by gunicorn (``make run``, production): the worker's folder thread folds the staged
+    rollups (see ``telemetry.fold``); anywhere else (test clients, live test servers) fold inline."""
+    return str(request.META.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
 
 
 def _media_type(request: Request) -> str:
