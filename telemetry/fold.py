@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 FOLD_INTERVAL = 1.0
 FOLD_CHUNK = 200_000
+VACUUM_EVERY = 500_000  # folded rows
 _LOCK_KEY = 0x74656C65_666F6C64  # "telefold"
 
 _UPSERT_SET = """increase = r.increase + EXCLUDED.increase, samples = r.samples + EXCLUDED.samples,
@@ -134,11 +135,18 @@ class _Folder(threading.Thread):
                     _exit_hook["registered"] = True
 
     def run(self) -> None:
+        folded_since_vacuum = 0
         while True:
             time.sleep(FOLD_INTERVAL)
             try:
                 close_old_connections()
-                rollups_fold()
+                folded_since_vacuum += rollups_fold() or 0
+                if folded_since_vacuum >= VACUUM_EVERY:
+                    # Folded rows are deleted: make their space reusable even where autovacuum is off or
+                    # slow, so the staging table stays small and the fold's scan short (no index: cheap).
+                    folded_since_vacuum = 0
+                    with connection.cursor() as cursor:
+                        cursor.execute("VACUUM telemetry_pendingrollup")
             except Exception:  # keep folding; staged rows stay durable and are retried.
                 logger.exception("telemetry fold failed; will retry")
                 with contextlib.suppress(Exception):
