@@ -35,12 +35,25 @@ def incident_locked(*, incident_id: int, version: int | None = None) -> Incident
 
 
 def incident_touch(incident: Incident, *, actor: str, now: datetime, fields: list[str] | None = None) -> None:
-    """Save ``fields`` and bump the version (every change of an incident goes through here)."""
+    """Save ``fields`` and bump the version (every change of an incident goes through here), and tell the
+    status page to refresh once the transaction commits."""
     incident.version += 1
     incident.updated_at = now
     incident.updated_by = actor
     update = {"version", "updated_at", "updated_by", *(fields or [])}
     incident.save(update_fields=sorted(update))
+    status_page_refresh()
+
+
+def status_page_refresh() -> None:
+    """Ask the status page to sync and re-render after this commit (idempotent; beat catches anything
+    missed, e.g. an incident deleted in the Django admin)."""
+    from django.conf import settings
+
+    if settings.SRE.get("STATUSPAGE_SYNC_ON_CHANGE", True):
+        from statuspage.services.sync import snapshot_request
+
+        snapshot_request()
 
 
 def timeline_add(

@@ -13,7 +13,7 @@ from incidents import metrics
 from incidents.choices import IncidentSource, IncidentStatus, Severity, TimelineKind
 from incidents.domain import lifecycle
 from incidents.models import Incident, IncidentAlertGroup, IncidentComponent
-from incidents.services.common import incident_locked, incident_touch, iso, timeline_add
+from incidents.services.common import incident_locked, incident_touch, iso, status_page_refresh, timeline_add
 from sre.errors import ConflictError, InvalidInputError
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ def incident_create(
             IncidentComponent.objects.create(incident=incident, component=component, status=status, updated_at=now)
         for group_id in alert_group_ids:
             _link(incident, group_id=group_id, actor=actor, now=now)
+        status_page_refresh()
     transaction.on_commit(lambda: metrics.INCIDENTS_OPENED.labels(severity=severity, source=source).inc())
     return incident
 

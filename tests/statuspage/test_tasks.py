@@ -31,6 +31,19 @@ def test_a_public_update_asks_for_a_sync_on_commit(django_capture_on_commit_call
 
 
 @pytest.mark.django_db
+def test_every_incident_change_asks_for_a_sync(django_capture_on_commit_callbacks, monkeypatch) -> None:
+    from incidents.services import incident_transition
+
+    api = Component.objects.create(name="API")
+    incident = public_incident(title="x", components=[(api, "major_outage")])
+    sent = []
+    monkeypatch.setattr(sync, "delay", lambda *a: sent.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_transition(incident_id=incident.pk, target="resolved", actor="alice", now=timezone.now())
+    assert sent  # a status change (through incident_touch) refreshes the page
+
+
+@pytest.mark.django_db
 def test_sync_twice_is_harmless(snapshot_dir) -> None:
     api = Component.objects.create(name="API")
     public_incident(title="Twice", components=[(api, "major_outage")])
