@@ -16,6 +16,7 @@ urlpatterns = [
     path("insights/", views_followup.InsightsView.as_view(), name="insights"),
     path("settings/", views_followup.SettingsView.as_view(), name="settings"),
     path("<int:pk>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<int:pk>/changes/", views.IncidentChangesView.as_view(), name="changes"),
     path("<int:pk>/timeline.csv", views.TimelineExportView.as_view(), name="timeline-csv"),
     path("<int:pk>/postmortem/", views_followup.PostmortemView.as_view(), name="postmortem"),
     path("<int:pk>/postmortem/preview/", views_followup.PostmortemPreviewView.as_view(), name="postmortem-preview"),

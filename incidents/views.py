@@ -348,6 +348,21 @@ class _FormInvalid(Exception):
     pass
 
 
+class IncidentChangesView(IncidentsPage):
+    """GET /incidents/<pk>/changes/?since=<version>: polled by the incident page every few seconds; a
+    banner with a reload link once someone else has changed the incident (the page never replaces itself
+    under a responder who is typing)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        incident = incident_or_404(pk)
+        try:
+            since = int(request.GET.get("since", ""))
+        except ValueError:
+            return HttpResponse("", status=400)
+        changed = incident.version > since
+        return render(request, "incidents/_changed.html", {"incident": incident, "changed": changed})
+
+
 class TimelineExportView(IncidentsPage):
     """The timeline as CSV (UTC times), with the same ``?kind=`` filter as the page."""
 

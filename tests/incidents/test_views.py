@@ -102,6 +102,20 @@ def test_stale_version_shows_changed_by_message(session_client, post_form) -> No
     assert incident.title == "Checkout errors"
 
 
+def test_open_page_learns_of_someone_elses_change(session_client, client) -> None:
+    incident = _incident()
+    viewer = session_client("viewer")
+    page = viewer.get(f"/incidents/{incident.pk}/").content.decode()
+    poll = f"/incidents/{incident.pk}/changes/?since={incident.version}"
+    assert poll in page
+    assert "Reload" not in viewer.get(poll).content.decode()
+    incident_transition(incident_id=incident.pk, target="investigating", actor="alice", now=timezone.now())
+    banner = viewer.get(poll).content.decode()
+    assert "Changed by alice" in banner and "Reload" in banner
+    assert viewer.get(f"/incidents/{incident.pk}/changes/?since=x").status_code == 400
+    assert client.get(poll).status_code in (302, 403)  # anonymous: not shown
+
+
 def test_invalid_transition_reports_allowed_states(session_client, post_form) -> None:
     incident = _incident()
     client = session_client("responder")
