@@ -66,16 +66,18 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
         raise SampleError(-1, "samples", "Must be a list of samples.")
     out: list[Sample] = []
     append = out.append
+    known = _valid_keys
+    fields = SAMPLE_FIELDS
+    isfinite = math.isfinite
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise SampleError(index, "", "Each sample must be an object.")
-        unknown = item.keys() - SAMPLE_FIELDS
-        if unknown:
-            raise SampleError(index, sorted(unknown)[0], "Unknown field.")
+        if not fields.issuperset(item):
+            raise SampleError(index, sorted(item.keys() - fields)[0], "Unknown field.")
         name = item.get("metric")
         labels = item.get("labels")
         labels = {} if labels is None else labels
-        key = _known_key(name, labels)
+        key = _known_key(name, labels, known)
         if key is None:
             problem = metric_name_error(name)
             if problem:
@@ -86,17 +88,27 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
                 raise SampleError(index, f"labels.{label}" if label else "labels", reason)
             key = _remember_key(name, labels)
         value = item.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        kind_value = type(value)
+        if not (kind_value is float or kind_value is int) and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            raise SampleError(index, "value", "Must be a finite number.")
+        if not isfinite(value):
             raise SampleError(index, "value", "Must be a finite number.")
         kind = item.get("kind")
         if kind is None:
             kind = infer_kind(name)
         elif kind not in KINDS:
             raise SampleError(index, "kind", f"Must be one of {', '.join(KINDS)}.")
-        if kind != "gauge" and value < 0:
+        if value < 0 and kind != "gauge":
             raise SampleError(index, "value", f"A {kind} cannot be negative.")
         raw_ts = item.get("timestamp")
-        ts = now if raw_ts is None else parse_timestamp(raw_ts)
+        if raw_ts is None:
+            ts = now
+        elif type(raw_ts) is float or type(raw_ts) is int:
+            ts = float(raw_ts) if isfinite(raw_ts) else None
+        else:
+            ts = parse_timestamp(raw_ts)
         if ts is None:
             raise SampleError(index, "timestamp", "Must be unix seconds or an RFC 3339 time with a zone.")
         append(Sample(name, labels, key, float(value), ts, kind))
@@ -104,31 +116,26 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
 
 
 # (name, label items) already validated -> series key: producers resend the same series in every batch.
+# Only valid signatures are stored (all-string values), so a lookup needs no type check of its own.
 _valid_keys: dict[tuple, str] = {}
 _VALID_KEYS_MAX = 200_000
 
 
-def _signature(name: object, labels: object) -> tuple | None:
-    if not isinstance(name, str) or not isinstance(labels, dict):
+def _known_key(name: object, labels: object, known: dict[tuple, str] = _valid_keys) -> str | None:
+    if type(labels) is not dict:
         return None
-    items = tuple(labels.items())
-    if not all(type(v) is str for _, v in items):
+    try:
+        return known.get((name, tuple(labels.items())))
+    except TypeError:  # an unhashable label value (a list, an object): validation will say so
         return None
-    return (name, items)
-
-
-def _known_key(name: object, labels: object) -> str | None:
-    signature = _signature(name, labels)
-    return _valid_keys.get(signature) if signature is not None else None
 
 
 def _remember_key(name: str, labels: dict[str, str]) -> str:
     key = series_key(name, labels)
-    signature = _signature(name, labels)
-    if signature is not None:
+    if type(labels) is dict and all(type(v) is str for v in labels.values()) and type(name) is str:
         if len(_valid_keys) > _VALID_KEYS_MAX:
             _valid_keys.clear()
-        _valid_keys[signature] = key
+        _valid_keys[(name, tuple(labels.items()))] = key
     return key
 
 
