@@ -184,3 +184,24 @@ class SeverityLevelForm(forms.Form):
     label = forms.CharField(max_length=50)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     public_impact = forms.ChoiceField(choices=PublicImpact.choices)
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    matchers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "class": "mono"}),
+        help_text="Alert label matchers, one per line, e.g. severity=page or slo=~.+ (all must match).",
+    )
+    max_service_tier = forms.TypedChoiceField(
+        label="Service tier at most",
+        choices=[("", "any service"), (1, "tier 1"), (2, "tier 1–2"), (3, "tier 1–3")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    severity = forms.ChoiceField(label="Opens as", choices=Severity.choices)
+    position = forms.IntegerField(min_value=0, initial=0, required=False)
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def clean_matchers(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["matchers"].splitlines() if line.strip()]

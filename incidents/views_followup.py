@@ -261,11 +261,16 @@ class InsightsView(IncidentsPage):
 
 
 class SettingsView(IncidentsPage):
-    """Severity labels and descriptions (admins edit), and the auto-open policies (edited in the API)."""
+    """Severity labels and descriptions, and the auto-open policies; viewers read, admins edit."""
 
     write_role = Role.ADMIN
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request)
+
+    def _render(
+        self, request: HttpRequest, *, bound: forms.PolicyForm | None = None, bound_id: str = ""
+    ) -> HttpResponse:
         levels = severity_levels()
         rows = []
         for key, label in Severity.choices:
@@ -273,9 +278,23 @@ class SettingsView(IncidentsPage):
             initial = {"label": level.label if level else label, "description": level.description if level else "",
                        "public_impact": level.public_impact if level else "minor"}  # fmt: skip
             rows.append({"key": key, "form": forms.SeverityLevelForm(initial=initial, prefix=key)})
-        return render(request, "incidents/settings.html", {"rows": rows, "policies": policy_list()})
+        policies = []
+        for policy in policy_list():
+            prefix = f"p{policy.pk}"
+            form = bound if bound is not None and bound_id == str(policy.pk) else forms.PolicyForm(
+                prefix=prefix,
+                initial={"name": policy.name, "matchers": "\n".join(policy.matchers), "enabled": policy.enabled,
+                         "max_service_tier": policy.max_service_tier, "severity": policy.severity,
+                         "position": policy.position},
+            )  # fmt: skip
+            policies.append({"policy": policy, "form": form})
+        new_form = bound if bound is not None and bound_id == "new" else forms.PolicyForm(prefix="new")
+        context = {"rows": rows, "policies": policies, "new_policy_form": new_form}
+        return render(request, "incidents/settings.html", context, status=400 if bound is not None else 200)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if "policy" in request.POST:
+            return self._post_policy(request)
         key = request.POST.get("key", "")
         if key not in Severity.values:
             raise Http404("Unknown severity.")
@@ -289,3 +308,24 @@ class SettingsView(IncidentsPage):
         else:
             messages.error(request, "Not saved: " + "; ".join(" ".join(e) for e in form.errors.values()))
         return redirect("incidents:settings")
+
+    def _post_policy(self, request: HttpRequest) -> HttpResponse:
+        policy_id = request.POST.get("policy", "")
+        existing = {str(p.pk): p for p in policy_list()}
+        if policy_id != "new" and policy_id not in existing:
+            raise Http404("No such policy.")
+        if request.POST.get("delete") == "1" and policy_id in existing:
+            services.policy_delete(policy_id=existing[policy_id].pk)
+            messages.success(request, f"Policy {existing[policy_id].name!r} deleted.")
+            return redirect("incidents:settings")
+        form = forms.PolicyForm(request.POST, prefix="new" if policy_id == "new" else f"p{policy_id}")
+        if form.is_valid():
+            try:
+                policy = services.policy_save(policy=existing.get(policy_id), data=form.cleaned_data)
+            except DomainError as exc:
+                for field, errors in (exc.fields or {"__all__": [exc.message]}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"Policy {policy.name!r} saved.")
+                return redirect("incidents:settings")
+        return self._render(request, bound=form, bound_id=policy_id)

@@ -1,7 +1,7 @@
 """Writes of the incidents app: every change of an incident goes through one of these functions."""
 
 from incidents.services.common import StaleVersionError
-from incidents.services.config import severity_level_save
+from incidents.services.config import policy_delete, policy_save, severity_level_save
 from incidents.services.incidents import (
     group_prefill,
     incident_acknowledge,
@@ -41,6 +41,8 @@ __all__ = [
     "incident_transition",
     "incident_unlink_group",
     "incident_update",
+    "policy_delete",
+    "policy_save",
     "postmortem_create",
     "postmortem_transition",
     "postmortem_update",

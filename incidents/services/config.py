@@ -1,9 +1,13 @@
-"""Writes of the configuration admins own: severity labels and descriptions."""
+"""Writes of the configuration admins own: severity labels and descriptions, auto-open policies."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
 from incidents.choices import PublicImpact, Severity
-from incidents.models import SeverityLevel
+from incidents.models import IncidentPolicy, SeverityLevel
 from sre.errors import InvalidInputError
 
 
@@ -51,3 +55,39 @@ def incident_defaults_ensure() -> None:
         )
     if not IncidentPolicy.objects.exists():
         IncidentPolicy.objects.create(**DEFAULT_POLICY)
+
+
+def policy_save(*, policy: IncidentPolicy | None, data: dict[str, Any]) -> IncidentPolicy:
+    """Create (``policy=None``) or update an auto-open policy. ``matchers`` are Alertmanager matcher
+    strings; ``max_service_tier`` is 1–3 or ``None`` for any service."""
+    from alerts.domain.matchers import MatcherError, parse_matchers
+
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise InvalidInputError("A policy needs a name.", fields={"name": ["Required."]})
+    matchers = [m.strip() for m in data.get("matchers", []) if m.strip()]
+    if not matchers:
+        raise InvalidInputError("A policy needs at least one matcher.", fields={"matchers": ["Required."]})
+    try:
+        parse_matchers(matchers)
+    except MatcherError as exc:
+        raise InvalidInputError(str(exc), fields={"matchers": [str(exc)]}) from None
+    tier = data.get("max_service_tier")
+    if tier is not None and tier not in (1, 2, 3):
+        raise InvalidInputError("A tier is 1, 2 or 3, or empty for any.", fields={"max_service_tier": ["Invalid."]})
+    if data.get("severity") not in Severity.values:
+        raise InvalidInputError("Unknown severity.", fields={"severity": ["Invalid."]})
+    policy = policy or IncidentPolicy()
+    policy.name, policy.matchers, policy.max_service_tier = name[:100], matchers, tier
+    policy.severity, policy.enabled = data["severity"], bool(data.get("enabled"))
+    policy.position = int(data.get("position") or 0)
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:
+        raise InvalidInputError(f"A policy named {name!r} exists.", fields={"name": ["Already used."]}) from None
+    return policy
+
+
+def policy_delete(*, policy_id: int) -> None:
+    IncidentPolicy.objects.filter(pk=policy_id).delete()

@@ -279,3 +279,55 @@ def test_alert_group_page_has_the_declare_button_and_links_back(session_client, 
     assert "already linked to open incident" in client.get(url).content.decode()
     viewer_page = session_client("viewer").get(f"/alerts/groups/{group.pk}/").content.decode()
     assert "/incidents/from-alert-group/" not in viewer_page
+
+
+def test_admin_adds_edits_and_deletes_an_auto_open_policy(session_client, post_form) -> None:
+    from incidents.models import IncidentPolicy
+
+    page = "/incidents/settings/"
+    admin = session_client("admin")
+    new = {"policy": "new", "new-name": "DB pages", "new-matchers": "severity=page\nteam=~db|storage",
+           "new-max_service_tier": "2", "new-severity": "sev1", "new-position": "3", "new-enabled": "on"}  # fmt: skip
+    assert post_form(admin, page, page, new).status_code == 302
+    policy = IncidentPolicy.objects.get(name="DB pages")
+    assert (policy.matchers, policy.max_service_tier, policy.severity, policy.enabled) == (
+        ["severity=page", "team=~db|storage"],
+        2,
+        "sev1",
+        True,
+    )
+    assert "DB pages" in admin.get(page).content.decode()
+
+    bad = {**new, "new-name": "Other", "new-matchers": "severity=~(page"}
+    response = post_form(admin, page, page, bad)
+    assert response.status_code == 400 and "field-error" in response.content.decode()
+    assert not IncidentPolicy.objects.filter(name="Other").exists()
+    duplicate = post_form(admin, page, page, {**new, "new-matchers": "severity=page"})
+    assert duplicate.status_code == 400 and "Already used" in duplicate.content.decode()
+
+    fields = {
+        "name": "DB pages",
+        "matchers": "severity=page",
+        "max_service_tier": "",
+        "severity": "sev2",
+        "position": "0",
+    }
+    edit = {"policy": str(policy.pk), **{f"p{policy.pk}-{key}": value for key, value in fields.items()}}
+    assert post_form(admin, page, page, edit).status_code == 302
+    policy.refresh_from_db()
+    assert (policy.matchers, policy.max_service_tier, policy.severity, policy.enabled) == (
+        ["severity=page"],
+        None,
+        "sev2",
+        False,
+    )
+    assert post_form(admin, page, page, {"policy": str(policy.pk), "delete": "1"}).status_code == 302
+    assert not IncidentPolicy.objects.filter(pk=policy.pk).exists()
+
+
+def test_policy_edits_need_admin(session_client, post_form) -> None:
+    page = "/incidents/settings/"
+    responder = session_client("responder")
+    new = {"policy": "new", "new-name": "x", "new-matchers": "a=b", "new-severity": "sev1"}
+    assert post_form(responder, page, page, new).status_code == 403
+    assert post_form(session_client("admin"), page, page, {"policy": "99999", "delete": "1"}).status_code == 404
