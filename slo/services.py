@@ -421,9 +421,28 @@ def slo_evaluate_all(*, now: dt.datetime, slo_ids: list[int] | None = None) -> d
             slo.status, slo.status_at = doc, now
             updated.append(slo)
         SLOSnapshot.objects.bulk_create(snapshots, batch_size=1000, ignore_conflicts=True)
-        SLO.objects.bulk_update(updated, ["status", "status_at", "burn_alerts"], batch_size=500)
+        _statuses_store(updated)
     metrics.record(stats)
     return stats
+
+
+STATUS_FIELDS = ("status", "status_at", "burn_alerts")
+
+
+def _statuses_store(slos: list[SLO]) -> None:
+    """Write the evaluated status of many SLOs: one ``UPDATE ... WHERE id = %s`` per SLO sent with
+    ``executemany`` (a pipeline on PostgreSQL). Django's ``bulk_update`` builds a CASE expression per row and
+    field, which cost more Python time than all the counting queries together at 1,000 SLOs."""
+    if not slos:
+        return
+    fields = [SLO._meta.get_field(name) for name in STATUS_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(SLO._meta.db_table)} SET {assignments} WHERE {quote(SLO._meta.pk.column)} = %s"  # noqa: S608
+    rows = [[field.get_db_prep_save(getattr(slo, field.attname), connection) for field in fields] + [slo.pk]
+            for slo in slos]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def snapshots_expire(*, now: dt.datetime) -> int:
