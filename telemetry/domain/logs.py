@@ -30,6 +30,8 @@ class LogRecord:
     message: str
     attributes: dict = field(default_factory=dict)
     trace_id: str = ""
+    # ``attributes`` as JSON when validation already encoded it (the database store writes it as is).
+    attributes_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,8 @@ def validate_logs(items: list, *, now: float) -> list[LogRecord]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise SampleError(index, "", "Each log line must be a JSON object.")
-        unknown = item.keys() - LOG_FIELDS
-        if unknown:
-            raise SampleError(index, sorted(unknown)[0], "Unknown field.")
+        if not LOG_FIELDS.issuperset(item):
+            raise SampleError(index, sorted(item.keys() - LOG_FIELDS)[0], "Unknown field.")
         service = item.get("service")
         if not isinstance(service, str) or not service.strip() or len(service) > MAX_SERVICE:
             raise SampleError(index, "service", f"Must be a non-empty string of at most {MAX_SERVICE} characters.")
@@ -88,7 +89,9 @@ def validate_logs(items: list, *, now: float) -> list[LogRecord]:
             when = dt.datetime.fromtimestamp(ts, tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             raise SampleError(index, "timestamp", "Out of range.") from None
-        out.append(LogRecord(when, service.strip(), level, message.replace("\x00", ""), attributes, trace_id))
+        if "\x00" in message:
+            message = message.replace("\x00", "")
+        out.append(LogRecord(when, service.strip(), level, message, attributes, trace_id, encoded.decode()))
     return out
 
 

@@ -33,7 +33,7 @@ def _copy_text(records) -> bytes:
     go costs a fraction of psycopg adapting every value of every row."""
     return "".join(
         f"{r.timestamp.isoformat()}\t{_esc(r.service)}\t{r.level}\t{_esc(r.message)}\t"
-        f"{_esc(orjson.dumps(r.attributes, default=str).decode())}\t{_esc(r.trace_id)}\n"
+        f"{_esc(r.attributes_json or orjson.dumps(r.attributes, default=str).decode())}\t{_esc(r.trace_id)}\n"
         for r in records
     ).encode()
 
