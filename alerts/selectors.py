@@ -106,6 +106,8 @@ def group_with_alerts(*, group_id: int) -> AlertGroup | None:
     """A group with its alerts, route and receiver (the seam the incidents app uses)."""
     return (
         AlertGroup.objects.select_related("route", "receiver")
+        # The receiver's secrets are not for readers of a group: skip copying and decrypting them.
+        .defer("receiver__routing_key", "receiver__secret")
         .prefetch_related(Prefetch("alerts", queryset=Alert.objects.order_by("-starts_at")))
         .filter(pk=group_id)
         .first()

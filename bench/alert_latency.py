@@ -16,6 +16,7 @@ since every group here goes to one key.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import statistics
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +34,9 @@ from pathlib import Path
 from bench.support import ROOT, free_port, gunicorn_stack
 
 PER_WEBHOOK = 10
+POOL = os.environ.get("BENCH_ALERTS_POOL", "prefork")
+CONCURRENCY = int(os.environ.get("BENCH_ALERTS_CONCURRENCY", "3"))
+WEB_WORKERS = int(os.environ.get("BENCH_ALERTS_WEB_WORKERS", "3"))
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -71,6 +76,28 @@ def _am_webhook_server(recorder: _Recorder) -> tuple[ThreadingHTTPServer, str]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}/hook"
+
+
+_local = threading.local()
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+    """POST on this thread's kept-alive connection (as Alertmanager's Go client and any real sender do),
+    reconnecting once if the server closed it. Errors are swallowed: a lost request is a missing arrival."""
+    parts = urllib.parse.urlsplit(url)
+    for _ in range(2):
+        connection = getattr(_local, "connections", {}).get(parts.netloc)
+        if connection is None:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            _local.__dict__.setdefault("connections", {})[parts.netloc] = connection
+        try:
+            connection.request("POST", parts.path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            del _local.connections[parts.netloc]
 
 
 def _pace(send, *, rate: float, seconds: float, prefix: str) -> dict[str, float]:
@@ -128,15 +155,8 @@ def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: s
         body = {"version": "4", "groupKey": name, "truncatedAlerts": 0, "status": "firing", "receiver": "pd",
                 "groupLabels": {"alertname": name}, "commonLabels": {}, "commonAnnotations": {},
                 "externalURL": "http://am", "alerts": alerts}  # fmt: skip
-        request = urllib.request.Request(
-            stack.url + "/api/v1/alerts/alertmanager",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-        try:
-            urllib.request.urlopen(request, timeout=30).read()
-        except OSError:
-            pass
+        _post(stack.url + "/api/v1/alerts/alertmanager", json.dumps(body).encode(),
+              {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})  # fmt: skip
 
     sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
     return _result(sent, recorder.arrivals, wait=240)
@@ -144,15 +164,7 @@ def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: s
 
 def _run_alertmanager(base: str, recorder: _Recorder, *, rate: float, seconds: float, prefix: str) -> dict:
     def send(name: str) -> None:
-        request = urllib.request.Request(
-            base + "/api/v2/alerts",
-            data=json.dumps(_alerts(name)).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            urllib.request.urlopen(request, timeout=30).read()
-        except OSError:
-            pass
+        _post(base + "/api/v2/alerts", json.dumps(_alerts(name)).encode(), {"Content-Type": "application/json"})
 
     sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
     return _result(sent, recorder.arrivals, wait=240)
@@ -207,18 +219,14 @@ def run(*, quick: bool) -> dict:
         "SRE_ALERTS_PAGERDUTY_RATE": "1000000",
     }
     try:
-        with gunicorn_stack(db_name="bench_alert_latency", workers=3, extra_env=env) as stack:
+        with gunicorn_stack(db_name="bench_alert_latency", workers=WEB_WORKERS, extra_env=env) as stack:
             stack.manage("ensure_admin")
             token = stack.manage("create_api_token", "--user", "admin", "--scopes", "ingest,read,write").strip()
             token = token.splitlines()[-1]
             _api(stack.url, token, "/api/v1/alerts/receivers", {"name": "pd", "kind": "pagerduty", "url": stub.url,
                                                                  "routing_key": "BENCHROUTINGKEY"})  # fmt: skip
             _api(stack.url, token, "/api/v1/alerts/routes/import", {"yaml": OUR_CONFIG})
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "sre", "worker", "--loglevel", "WARNING", "--pool", "threads",
-                 "--concurrency", "8", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=ROOT, env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            workers = _start_workers(stack.env)
             subprocess.run(["redis-cli", "-n", env["CELERY_BROKER_URL"].rsplit("/", 1)[-1], "FLUSHDB"],
                            capture_output=True, check=False)  # fmt: skip
             time.sleep(4)
@@ -226,9 +234,10 @@ def run(*, quick: bool) -> dict:
             am_server, hook_url = _am_webhook_server(am_recorder)
             am_process, am_base, am_dir = _start_alertmanager(hook_url)
             try:
-                # Warm up both (connections, caches) before measuring.
-                _run_ours(stack, token, rate=50, seconds=1, stub=stub, prefix="warm-")
-                _run_alertmanager(am_base, am_recorder, rate=50, seconds=1, prefix="warm-")
+                # Warm up both before measuring: every gunicorn thread and worker process opens its database,
+                # broker and PagerDuty connections and loads its caches once.
+                _run_ours(stack, token, rate=100, seconds=3, stub=stub, prefix="warm-")
+                _run_alertmanager(am_base, am_recorder, rate=100, seconds=3, prefix="warm-")
                 for rate in rates:
                     ours = _run_ours(stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{rate}-")
                     theirs = _run_alertmanager(am_base, am_recorder, rate=rate, seconds=seconds, prefix=f"a{rate}-")
@@ -250,11 +259,13 @@ def run(*, quick: bool) -> dict:
                 am_process.wait(timeout=10)
                 am_dir.cleanup()
                 am_server.shutdown()
-                worker.terminate()
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+                for worker in workers:
+                    worker.terminate()
+                for worker in workers:
+                    try:
+                        worker.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        worker.kill()
     finally:
         stub.close()
     extra["seconds per rate"] = seconds
@@ -265,6 +276,27 @@ def run(*, quick: bool) -> dict:
         "rows": rows,
         "extra": extra,
     }
+
+
+def _start_workers(env: dict) -> list[subprocess.Popen]:
+    """The Celery side: ``prefork`` (one worker, CONCURRENCY children), ``threads``, or ``solo`` (CONCURRENCY
+    separate single-task worker processes: no parent/child hand-off per task)."""
+    common = ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if POOL == "solo":
+        commands = [
+            [sys.executable, "-m", "celery", "-A", "sre", "worker", "--pool", "solo", "--hostname", f"bench{i}@%h",
+             *common]
+            for i in range(CONCURRENCY)
+        ]  # fmt: skip
+    else:
+        commands = [
+            [sys.executable, "-m", "celery", "-A", "sre", "worker", "--pool", POOL, "--concurrency", str(CONCURRENCY),
+             *common]
+        ]  # fmt: skip
+    return [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for command in commands
+    ]
 
 
 def _api(base: str, token: str, path: str, body: dict) -> dict:
