@@ -54,7 +54,7 @@ def notification_deliver(
     started = time.perf_counter()
     result = sender(receiver, event=notification.event, payload=notification.payload, dedup_key=notification.dedup_key)
     latency_ms = (time.perf_counter() - started) * 1000
-    return _complete(notification.pk, attempt.pk, result=result, latency_ms=latency_ms, now=clock())
+    return _complete(notification, receiver, attempt.pk, result=result, latency_ms=latency_ms, now=clock())
 
 
 def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:
@@ -160,33 +160,29 @@ def _defer(notification: Notification, *, until: datetime, now: datetime, reason
     schedule_delivery(notification.pk, countdown=max(0.05, (until - now).total_seconds()))
 
 
-def _complete(notification_id: int, attempt_id: int, *, result: SendResult, latency_ms: float, now: datetime) -> str:
+def _complete(
+    notification: Notification,
+    receiver: Receiver,
+    attempt_id: int,
+    *,
+    result: SendResult,
+    latency_ms: float,
+    now: datetime,
+) -> str:
+    """Record the result of the attempt ``_claim`` started (``notification`` and ``receiver`` as claimed).
+
+    The attempt is still ours only while the row's ``attempts`` is the number we claimed: a worker that took
+    over after our lease expired raised it (and marked our attempt lost). Both writes are conditional, so
+    nothing is read again here."""
+    number = notification.attempts
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("receiver")
-            .defer("payload", "receiver__routing_key", "receiver__secret")  # not needed here: no copy, no decrypt
-            .get(pk=notification_id)
-        )
-        receiver = notification.receiver
         transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
         if result.ok:
             outcome = AttemptOutcome.SUCCESS
-        elif transient and notification.attempts < tunable("ALERTS_MAX_ATTEMPTS", 12):
+        elif transient and number < tunable("ALERTS_MAX_ATTEMPTS", 12):
             outcome = AttemptOutcome.RETRY
         else:
             outcome = AttemptOutcome.FAILED
-        # The attempt is still ours only while it is in flight: a worker that took over after our lease
-        # expired marked it lost (under the same notification row lock, so the two cannot interleave).
-        still_ours = DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
-            http_status=result.status, latency_ms=round(latency_ms, 3), error=result.error[:2000], outcome=outcome
-        )
-        if not still_ours:
-            # Keep the other worker's record; add ours as a late result.
-            attempt = DeliveryAttempt.objects.get(pk=attempt_id)
-            attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
-            attempt.save(update_fields=["error"])
-            return "done"
         breaker = rules.breaker_after(
             rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until),
             success=result.ok or not transient,
@@ -194,45 +190,55 @@ def _complete(notification_id: int, attempt_id: int, *, result: SendResult, late
             threshold=tunable("ALERTS_BREAKER_THRESHOLD", 5),
             cooldown=tunable("ALERTS_BREAKER_COOLDOWN", 30),
         )
-        if (breaker.failures, breaker.open_until) != (receiver.breaker_failures, receiver.breaker_open_until):
-            # Only failures and recoveries write the receiver row (the common success path does not).
-            Receiver.objects.filter(pk=receiver.pk).update(
-                breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
-            )
-        notification.lease_until = None
+        changes: dict[str, Any] = {"lease_until": None}
+        delay = 0.0
         if outcome == AttemptOutcome.SUCCESS:
-            notification.state = NotificationState.DELIVERED
-            notification.delivered_at = now
-            notification.last_error = ""
-            if notification.ingested_at:
-                metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
-                    max(0.0, (now - notification.ingested_at).total_seconds())
-                )
+            changes.update(state=NotificationState.DELIVERED, delivered_at=now, last_error="")
         elif outcome == AttemptOutcome.RETRY:
             delay = rules.backoff_seconds(
-                attempt=notification.attempts,
+                attempt=number,
                 base=tunable("ALERTS_BACKOFF_BASE", 2.0),
                 cap=tunable("ALERTS_BACKOFF_CAP", 300.0),
                 jitter=random.random(),
             )
             if breaker.open_until is not None:
                 delay = max(delay, (breaker.open_until - now).total_seconds())
-            notification.state = NotificationState.PENDING
-            notification.next_attempt_at = now + timedelta(seconds=delay)
-            notification.last_error = result.error or f"HTTP {result.status}"
-            schedule_delivery(notification.pk, countdown=delay)
+            changes.update(
+                state=NotificationState.PENDING,
+                next_attempt_at=now + timedelta(seconds=delay),
+                last_error=result.error or f"HTTP {result.status}",
+            )
         else:
-            notification.state = NotificationState.FAILED
-            notification.last_error = result.error or f"HTTP {result.status}"
-        notification.save(update_fields=["state", "delivered_at", "last_error", "next_attempt_at", "lease_until"])
+            changes.update(state=NotificationState.FAILED, last_error=result.error or f"HTTP {result.status}")
+        if not Notification.objects.filter(pk=notification.pk, attempts=number).update(**changes):
+            # Another worker took over (or the row vanished): keep its record, add ours as a late result.
+            attempt = DeliveryAttempt.objects.filter(pk=attempt_id).first()
+            if attempt is not None:
+                attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
+                attempt.save(update_fields=["error"])
+            return "done"
+        DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
+            http_status=result.status, latency_ms=round(latency_ms, 3), error=result.error[:2000], outcome=outcome
+        )
+        if (breaker.failures, breaker.open_until) != (receiver.breaker_failures, receiver.breaker_open_until):
+            # Only failures and recoveries write the receiver row (the common success path does not).
+            Receiver.objects.filter(pk=receiver.pk).update(
+                breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
+            )
+        if outcome == AttemptOutcome.SUCCESS and notification.ingested_at:
+            metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
+                max(0.0, (now - notification.ingested_at).total_seconds())
+            )
+        if outcome == AttemptOutcome.RETRY:
+            schedule_delivery(notification.pk, countdown=delay)
         metrics.NOTIFICATIONS.labels(receiver=receiver.name, outcome=outcome).inc()
         if notification.group_id and outcome != AttemptOutcome.RETRY:
+            last_error = changes["last_error"]
             GroupEvent.objects.create(
                 group_id=notification.group_id,
                 at=now,
                 kind=GroupEventKind.DELIVERED if result.ok else GroupEventKind.DELIVERY_FAILED,
-                message=f"{notification.event} → {receiver.name}"
-                + ("" if result.ok else f": {notification.last_error[:200]}"),
+                message=f"{notification.event} → {receiver.name}" + ("" if result.ok else f": {last_error[:200]}"),
             )
         if outcome != AttemptOutcome.RETRY:
             _schedule_next_in_key(notification)

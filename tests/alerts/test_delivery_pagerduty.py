@@ -143,3 +143,26 @@ def test_rate_limit_per_routing_key(pd_route, pd_stub, settings):
     assert len(pd_stub.accepted()) == 3
     deferred = Notification.objects.filter(state="pending").first()
     assert deferred.next_attempt_at > timezone.now() + dt.timedelta(seconds=50)
+
+
+def test_result_after_another_worker_took_over_is_recorded_as_late(pd_route, pd_stub):
+    from alerts.senders import SendResult
+
+    fire()
+    notification = Notification.objects.get()
+    taken_over = []
+
+    def slow_sender(receiver, **kwargs):
+        # Our lease runs out mid-request: another worker takes the row over and delivers it.
+        later = timezone.now() + dt.timedelta(hours=1)
+        taken_over.append(notification_deliver(notification_id=notification.pk, clock=lambda: later))
+        return SendResult(ok=True, status=202)
+
+    assert notification_deliver(notification_id=notification.pk, sender=slow_sender) == "done"
+    assert taken_over == ["delivered"]
+    attempts = list(DeliveryAttempt.objects.order_by("number").values_list("number", "outcome", "error"))
+    assert attempts[0][:2] == (1, AttemptOutcome.LOST) and "late result: ok" in attempts[0][2]
+    assert attempts[1][:2] == (2, AttemptOutcome.SUCCESS)
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == (NotificationState.DELIVERED, 2)
+    assert len(pd_stub.accepted()) == 1
