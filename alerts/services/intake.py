@@ -210,14 +210,22 @@ def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple
         if fp not in existing
     ]
     if new:
-        # A concurrent request may insert the same fingerprint: ignore the conflict, then read the row.
+        # A concurrent request may insert the same fingerprint: ignore the conflict, then lock the rows and
+        # learn their ids. A row stamped with our instant is the one we inserted (our object is it); any
+        # other was inserted concurrently and is read whole.
         Alert.objects.bulk_create(new, ignore_conflicts=True)
-        created = [a.fingerprint for a in new]
-        for alert in (
-            Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=created).order_by("fingerprint")
-        ):
-            existing[alert.fingerprint] = alert
-        changed.update(created)
+        ours = {a.fingerprint: a for a in new}
+        locked = Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=list(ours)).order_by("fingerprint")
+        theirs = []
+        for fp, pk, received_at in locked.values_list("fingerprint", "pk", "received_at"):
+            if received_at == now:
+                ours[fp].pk = pk
+                existing[fp] = ours[fp]
+            else:
+                theirs.append(pk)
+        if theirs:
+            existing.update((a.fingerprint, a) for a in Alert.objects.filter(pk__in=theirs))
+        changed.update(ours)
     return existing, changed
 
 
@@ -258,17 +266,28 @@ def _groups_for(
                     next_flush_at=now + timedelta(seconds=route.group_wait),
                 )
             )
-        # A concurrent request may create the same group: ignore the conflict, then read (and lock) the rows.
+        # A concurrent request may create the same group: ignore the conflict, then lock the rows and learn
+        # their ids (as for alerts: a row stamped with our instant is ours, any other is read whole).
         AlertGroup.objects.bulk_create(fresh, ignore_conflicts=True)
-        for group in (
-            AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=missing).order_by("group_key")
-        ):
-            groups[group.group_key] = group
-        events.extend(
-            GroupEvent(group=groups[k], at=now, kind=GroupEventKind.CREATED, message=f"Route {route_name(keys[k][1])}")
-            for k in missing
-            if k in groups
-        )
+        ours = {g.group_key: g for g in fresh}
+        locked = AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=missing).order_by("group_key")
+        theirs = []
+        for key, pk, created_at in locked.values_list("group_key", "pk", "created_at"):
+            if created_at == now:
+                ours[key].pk = pk
+                groups[key] = ours[key]
+                events.append(
+                    GroupEvent(
+                        group=ours[key],
+                        at=now,
+                        kind=GroupEventKind.CREATED,
+                        message=f"Route {route_name(keys[key][1])}",
+                    )
+                )
+            else:
+                theirs.append(pk)
+        if theirs:
+            groups.update((g.group_key, g) for g in AlertGroup.objects.filter(pk__in=theirs))
     # The flush reads the receiver (name, send_resolved): use the configuration's copy, not a query (and a
     # decryption of its secrets) per group.
     by_id = {r.pk: r for r in receivers.values()}

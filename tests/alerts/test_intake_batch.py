@@ -109,3 +109,29 @@ def test_each_config_write_changes_the_version(root_route, missing_row):
     root_route.receiver.breaker_failures = 3
     root_route.receiver.save(update_fields=["breaker_failures"])  # delivery bookkeeping, not configuration
     assert ConfigVersion.objects.get(pk=1).version == after
+
+
+def test_alert_inserted_concurrently_is_read_not_assumed(root_route, monkeypatch):
+    """Another request inserts one of our fingerprints between our read and our insert: we use its row."""
+    from alerts.domain.matchers import fingerprint
+
+    items = batch("Race", 2)
+    real_bulk_create = Alert.objects.bulk_create
+    other = {}
+
+    def racing_bulk_create(objs, **kwargs):
+        if not other:
+            first = objs[0]
+            twin = Alert(
+                fingerprint=first.fingerprint, labels=first.labels, annotations={"summary": "theirs"},
+                starts_at=NOW, received_at=NOW - dt.timedelta(seconds=1), updated_at=NOW,
+            )  # fmt: skip
+            twin.save()
+            other["pk"] = twin.pk
+        return real_bulk_create(objs, **kwargs)
+
+    monkeypatch.setattr(Alert.objects, "bulk_create", racing_bulk_create)
+    result = alerts_ingest(items=items, source="test", now=NOW)
+    assert result[0].pk == other["pk"] and result[0].annotations == {"summary": "theirs"}
+    assert result[1].pk is not None and result[1].fingerprint == fingerprint(items[1].labels)
+    assert set(AlertGroup.objects.get().alerts.values_list("pk", flat=True)) == {a.pk for a in result}
