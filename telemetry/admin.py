@@ -15,7 +15,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Series)
 class SeriesAdmin(ReadOnlyAdmin):
-    list_display = ("key", "kind", "last_value", "created_at")
+    list_display = ("key", "kind", "created_at")
     list_filter = ("kind",)
     search_fields = ("name", "key")
 

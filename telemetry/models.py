@@ -15,20 +15,13 @@ class Series(models.Model):
     """One time series: a metric name plus its sorted label set.
 
     ``key`` is the canonical ``name{a="1",b="2"}`` form (labels sorted), unique, so the same labels in any
-    order name the same series. ``last_value``/``last_ts`` hold the counter state that the next cumulative
-    sample is compared with (the increase since then, or a reset); they are written only by
-    ``telemetry.services.metrics_ingest`` under a row lock.
+    order name the same series. Its counter state lives in :class:`SeriesState` (created with it).
     """
 
     name = models.CharField(max_length=200)
     key = models.CharField(max_length=2000, unique=True)
     labels = models.JSONField(default=dict)
     kind = models.CharField(max_length=10, choices=SeriesKind.choices, default=SeriesKind.COUNTER)
-    last_value = models.FloatField(null=True, blank=True)
-    last_ts = models.FloatField(null=True, blank=True)
-    # Scratch for the PostgreSQL fast path: ``SET prev_value = last_value, last_value = ...`` makes
-    # ``RETURNING prev_value`` answer the value before the update (PostgreSQL 15 has no RETURNING OLD).
-    prev_value = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,6 +30,29 @@ class Series(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SeriesState(models.Model):
+    """The counter state of a series: ``last_value``/``last_ts`` are what the next cumulative sample is
+    compared with (the increase since then, or a reset, or out of order).
+
+    A narrow row of its own (one index, the primary key) because every sample of every counter updates
+    it: the wide ``Series`` row with its four indexes made those updates costly. Created in the same
+    transaction as its series (``telemetry.store.series_ids``), so whoever sees a series sees its state.
+    Written only by ``telemetry.store`` (the ingest statement), under the row lock of the update.
+    """
+
+    series = models.OneToOneField(
+        Series, primary_key=True, on_delete=models.CASCADE, db_constraint=False, related_name="state"
+    )
+    last_value = models.FloatField(null=True, blank=True)
+    last_ts = models.FloatField(null=True, blank=True)
+    # Scratch for the PostgreSQL fast path: ``SET prev_value = last_value, last_value = ...`` makes
+    # ``RETURNING prev_value`` answer the value before the update (PostgreSQL 15 has no RETURNING OLD).
+    prev_value = models.FloatField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.series_id}: {self.last_value}@{self.last_ts}"
 
 
 class MinuteRollup(models.Model):

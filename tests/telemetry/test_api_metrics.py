@@ -47,7 +47,7 @@ def test_counter_increases_with_reset_become_minute_and_hour_rollups(ingest_clie
     by_minute = {r.start: r.increase for r in MinuteRollup.objects.all()}
     assert by_minute == {int(t0): 10.0, int(t0) + 60: 25.0, int(t0) + 120: 20.0}
     assert sum(r.increase for r in HourRollup.objects.all()) == 55
-    assert series.last_value == 25 and series.last_ts == t0 + 120
+    assert series.state.last_value == 25 and series.state.last_ts == t0 + 120
 
 
 @pytest.mark.django_db

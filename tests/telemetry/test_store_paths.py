@@ -11,7 +11,7 @@ import pytest
 from django.db.models import Sum
 
 from telemetry.domain.samples import counter_increase, validate_samples
-from telemetry.models import HourRollup, MinuteRollup, Series
+from telemetry.models import HourRollup, MinuteRollup, Series, SeriesState
 from telemetry.services import metrics_ingest
 from telemetry.store import cache_clear
 
@@ -62,7 +62,7 @@ def test_single_sample_batches_count_resets_and_refuse_out_of_order():
         sums = dict(model.objects.values("series_id").annotate(s=Sum("increase")).values_list("series_id", "s"))
         assert sums[ids["0"]] == pytest.approx(5 + 3)
         assert sums[ids["1"]] == pytest.approx(2 + 2 + 41)
-    assert Series.objects.get(id=ids["1"]).last_value == 50
+    assert SeriesState.objects.get(series_id=ids["1"]).last_value == 50
 
 
 @pytest.mark.django_db
