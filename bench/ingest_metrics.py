@@ -275,8 +275,10 @@ def run(*, quick: bool) -> dict:
         ours = _push(stack.url, "/api/v1/write", rw_bodies[SERIES // BATCH :], {**rw_headers, **auth}, seconds=seconds)
         cpu = meter.used()
         rss_end = _worker_rss_mib(port)
+        meter = _CpuMeter(port, "bench_ingest_metrics")
         ours_json = _push(stack.url, "/api/v1/metrics", json_bodies[SERIES // BATCH :],
                           {"Content-Type": "application/json", **auth}, seconds=seconds)  # fmt: skip
+        cpu_json = meter.used()
         backlog = _pending_rows(stack.env["DATABASE_URL"])
         rows.append(["ours: remote_write (gunicorn 3 workers, PostgreSQL)", ours["samples_per_s"],
                      ours["accepted_per_s"], ours["p50_ms"], ours["p99_ms"], ours["requests"], ours["errors"],
@@ -289,6 +291,9 @@ def run(*, quick: bool) -> dict:
         extra["worker RSS MiB at end of the remote_write run"] = rss_end
         extra["CPU ms per 1,000-sample remote_write batch (gunicorn, PostgreSQL incl. fold)"] = [
             round(cpu[k] / max(1, ours["requests"]) * 1000, 1) for k in ("gunicorn", "postgres")
+        ]
+        extra["CPU ms per 1,000-sample JSON batch (gunicorn, PostgreSQL incl. fold)"] = [
+            round(cpu_json[k] / max(1, ours_json["requests"]) * 1000, 1) for k in ("gunicorn", "postgres")
         ]
         if ours["first_errors"] or ours_json["first_errors"]:
             extra["first errors"] = ours["first_errors"] + ours_json["first_errors"]
