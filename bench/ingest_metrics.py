@@ -252,12 +252,12 @@ class _Prometheus:
 
 def run(*, quick: bool) -> dict:
     seconds = 15 if quick else 60
-    # More bodies than can be sent in the time at 130,000 samples/s, so the runs are time-bound
-    # (the JSON bodies are ~10x larger, so fewer: that run may end early, which its seconds column shows).
-    rounds = seconds * 13 + 10
+    # More bodies than can be sent in the time at 160,000 samples/s, so the runs are time-bound
+    # (the JSON bodies are ~15x larger, so fewer: that run may end early, which its seconds column shows).
+    rounds = seconds * 16 + 10
     t0 = time.time() - rounds - 60
     rw_bodies = _remote_write_bodies(rounds=rounds, t0=t0)
-    json_bodies = _json_bodies(rounds=min(rounds, 20 + seconds * 8), t0=t0)
+    json_bodies = _json_bodies(rounds=min(rounds, 20 + seconds * 11), t0=t0)
     rw_headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
                   "X-Prometheus-Remote-Write-Version": "0.1.0"}  # fmt: skip
     rows, extra = [], {}
