@@ -11,7 +11,14 @@ Alertmanager side, same run and same tree: a real ``prometheus-alertmanager`` ge
 posted. The ratio ours/Alertmanager is printed for p50, p99 and throughput.
 
 The per-routing-key rate limit (100 events/min by default) is raised for the run (SRE_ALERTS_PAGERDUTY_RATE),
-since every group here goes to one key.
+since every group here goes to one key. Each group also enqueues the incidents auto-open policy task (the
+``ALERT_GROUP_HOOKS`` contract), which the same worker runs: it is part of the measured pipeline.
+
+Senders keep their connections alive (as Alertmanager's Go client does) on both sides; the PagerDuty stub
+answers HTTP/1.1 with keep-alive. The worker is a prefork worker with 3 children by default
+(``BENCH_ALERTS_POOL`` = prefork | threads | solo, ``BENCH_ALERTS_CONCURRENCY``; gunicorn workers with
+``BENCH_ALERTS_WEB_WORKERS``). Everything, load generator included, shares the machine's cores: report the
+load average with the figures.
 """
 
 from __future__ import annotations
