@@ -123,7 +123,8 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
             routed.extend((alert, route) for route in routing.match(tree, alert.labels))
         events: list[GroupEvent] = []
         groups = _groups_for(routed, receivers=config.receivers, now=now, events=events)
-        changed, members = _join_all(routed, groups, changed_fps=changed_fps, now=now, events=events)
+        created = {e.group.pk for e in events if e.kind == GroupEventKind.CREATED}  # ours: no members yet
+        changed, members = _join_all(routed, groups, created=created, changed_fps=changed_fps, now=now, events=events)
         if changed:
             context = FlushContext.load(now=now, config=config)
             by_pk = {a.pk: a for a in alerts.values()}
@@ -317,12 +318,14 @@ def _join_all(
     routed: list[tuple[Alert, routing.Route]],
     groups: dict[str, AlertGroup],
     *,
+    created: set[int],
     changed_fps: set[str],
     now: datetime,
     events: list[GroupEvent],
 ) -> tuple[dict[int, AlertGroup], dict[int, set[int]]]:
     """Add alerts to their groups and write the timeline (one row per group and kind per batch, naming the
-    alerts). Returns the groups that changed and the alert ids of every touched group (all its members)."""
+    alerts). Returns the groups that changed and the alert ids of every touched group (all its members).
+    ``created`` are the ids of groups this batch inserted (known to be empty)."""
     pairs = []
     for alert, route in routed:
         group = groups.get(route.group_key(alert.labels))
@@ -332,10 +335,12 @@ def _join_all(
         return {}, {}
     through = AlertGroup.alerts.through
     members: dict[int, set[int]] = {g.pk: set() for g, _ in pairs}
-    for group_id, alert_id in through.objects.filter(alertgroup_id__in=list(members)).values_list(
-        "alertgroup_id", "alert_id"
-    ):
-        members[group_id].add(alert_id)
+    existing = [pk for pk in members if pk not in created]  # a group this batch created has no members yet
+    if existing:
+        for group_id, alert_id in through.objects.filter(alertgroup_id__in=existing).values_list(
+            "alertgroup_id", "alert_id"
+        ):
+            members[group_id].add(alert_id)
     changed: dict[int, AlertGroup] = {}
     links = []
     lines: dict[tuple[int, str], list[str]] = {}
