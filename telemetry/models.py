@@ -37,8 +37,8 @@ class SeriesState(models.Model):
     compared with (the increase since then, or a reset, or out of order).
 
     A narrow row of its own (one index, the primary key) because every sample of every counter updates
-    it: the wide ``Series`` row with its four indexes made those updates costly. Created in the same
-    transaction as its series (``telemetry.store.series_ids``), so whoever sees a series sees its state.
+    it: the wide ``Series`` row with its four indexes made those updates costly. Created (if missing)
+    the first time a process resolves the series (``telemetry.store.series_ids``), before any write.
     Written only by ``telemetry.store`` (the ingest statement), under the row lock of the update.
     """
 

@@ -61,23 +61,20 @@ def series_ids(samples: list[Sample], *, limit_for) -> dict[str, int]:
         new = [wanted[key] for key in missing if key not in found]
         if new:
             _check_cardinality(new, limit_for=limit_for)
-            # Series and their state rows in one transaction: whoever sees a series sees its state row
-            # (the ingest statements only UPDATE state). A concurrent creator's rows are left alone.
-            with transaction.atomic():
-                Series.objects.bulk_create(
-                    [Series(name=s.name, key=s.key, labels=s.labels, kind=s.kind) for s in new],
-                    ignore_conflicts=True,
-                    batch_size=2000,
-                )
-                keys = [s.key for s in new]
-                created: dict[str, int] = {}
-                for start in range(0, len(keys), 5000):
-                    chunk = keys[start : start + 5000]
-                    created.update(Series.objects.filter(key__in=chunk).values_list("key", "id"))
-                SeriesState.objects.bulk_create(
-                    [SeriesState(series_id=sid) for sid in created.values()], ignore_conflicts=True, batch_size=2000
-                )
-            found.update(created)
+            Series.objects.bulk_create(
+                [Series(name=s.name, key=s.key, labels=s.labels, kind=s.kind) for s in new],
+                ignore_conflicts=True,
+                batch_size=2000,
+            )
+            keys = [s.key for s in new]
+            for start in range(0, len(keys), 5000):
+                found.update(Series.objects.filter(key__in=keys[start : start + 5000]).values_list("key", "id"))
+        # The ingest statements only UPDATE counter state, so make sure every series this process has not
+        # used yet has its state row (new series, and ones created by other processes or other code);
+        # existing rows are left alone. Once per series per process.
+        SeriesState.objects.bulk_create(
+            [SeriesState(series_id=found[key]) for key in missing], ignore_conflicts=True, batch_size=2000
+        )
         with _cache_lock:
             if len(_series_cache) > _CACHE_MAX:
                 _series_cache.clear()

@@ -109,3 +109,15 @@ def test_fast_and_general_paths_store_identical_rollups():
     expected = _expected(history)
     assert totals == pytest.approx({f'paths_total{{i="{i}"}}': v for i, v in expected.items()})
     assert one_by_one == grouped
+
+
+@pytest.mark.django_db
+def test_series_created_elsewhere_gets_its_counter_state_on_first_use():
+    """A series row made outside ingest (admin, a bulk load) has no state row yet: ingest adds it."""
+    Series.objects.create(name="paths_total", key='paths_total{i="9"}', labels={"i": "9"})
+    now = _now()
+    t = now.timestamp() - 600
+    assert _push([(9, 4, t)], now=now).accepted == 1
+    assert _push([(9, 10, t + 30)], now=now).accepted == 1
+    assert SeriesState.objects.get(series__key='paths_total{i="9"}').last_value == 10
+    assert MinuteRollup.objects.aggregate(s=Sum("increase"))["s"] == pytest.approx(6)
