@@ -29,6 +29,9 @@ from bench.support import free_port, gunicorn_stack
 SERIES = 10_000
 BATCH = 1_000
 CLIENTS = 6
+# gunicorn as ``make run`` starts it; BENCH_WORKERS / BENCH_THREADS try other shapes (3 x 4 measured best).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 
 def _varint(value: int) -> bytes:
@@ -261,7 +264,9 @@ def run(*, quick: bool) -> dict:
     rw_headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
                   "X-Prometheus-Remote-Write-Version": "0.1.0"}  # fmt: skip
     rows, extra = [], {}
-    with gunicorn_stack(db_name="bench_ingest_metrics", workers=3) as stack:
+    with gunicorn_stack(
+        db_name="bench_ingest_metrics", workers=WORKERS, extra_env={"GUNICORN_THREADS": str(THREADS)}
+    ) as stack:
         stack.manage("ensure_admin")
         token = stack.manage("create_api_token", "--user", "admin", "--scopes", "ingest").strip().splitlines()[-1]
         auth = {"Authorization": f"Bearer {token}"}
@@ -280,7 +285,7 @@ def run(*, quick: bool) -> dict:
                           {"Content-Type": "application/json", **auth}, seconds=seconds)  # fmt: skip
         cpu_json = meter.used()
         backlog = _pending_rows(stack.env["DATABASE_URL"])
-        rows.append(["ours: remote_write (gunicorn 3 workers, PostgreSQL)", ours["samples_per_s"],
+        rows.append([f"ours: remote_write (gunicorn {WORKERS}x{THREADS}, PostgreSQL)", ours["samples_per_s"],
                      ours["accepted_per_s"], ours["p50_ms"], ours["p99_ms"], ours["requests"], ours["errors"],
                      ours["seconds"]])  # fmt: skip
         rows.append(["ours: JSON /api/v1/metrics", ours_json["samples_per_s"], ours_json["accepted_per_s"],
