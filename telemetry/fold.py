@@ -107,13 +107,19 @@ def _fold_chunk(*, wait: bool) -> int | None:
 
 
 def fold_after_ingest(*, background: bool) -> None:
-    """Called after a batch was staged: fold now, or make sure this process's folder thread runs."""
+    """Called after a batch was staged: fold now, or make sure this process's folder thread runs.
+
+    Never raises: the batch is already stored (its answer must stay a 2xx), and rows a failed fold left
+    staged are still counted by the selectors and folded by the next fold."""
     if connection.vendor != "postgresql":
         return
     if background:
         _Folder.ensure_started()
-    else:
+        return
+    try:
         rollups_fold(wait=True)
+    except Exception:  # the staged rows stay durable; the next fold takes them.
+        logger.exception("telemetry fold after ingest failed; rows stay staged")
 
 
 class _Folder(threading.Thread):

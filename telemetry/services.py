@@ -7,6 +7,7 @@ Every ingest path (JSON, text exposition, remote_write, the demo generator) ends
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from telemetry.logstore import LogStore, get_log_store
 from telemetry.store import CardinalityError, series_ids, write_samples
 
 MAX_REASONS = 5
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -176,7 +178,10 @@ def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResul
     """Delete minute/hour rollups older than ``ROLLUP_RETENTION_DAYS`` and batch ids older than 7 days,
     ``RETENTION_BATCH_SIZE`` rows per statement, at most ``max_batches`` statements per table per run
     (the next run continues)."""
-    rollups_fold(wait=True)  # rows staged by a worker that died with no ingest since
+    try:
+        rollups_fold(wait=True)  # rows staged by a worker that died with no ingest since
+    except Exception:  # retention must go on; the rows stay staged for the next fold.
+        logger.exception("telemetry fold before retention failed")
     cutoff = int(now.timestamp() - _retention_seconds())
     size = settings.SRE["RETENTION_BATCH_SIZE"]
     result = RetentionResult()

@@ -66,3 +66,20 @@ def test_staged_increments_are_read_exactly_then_folded_once(postgres_only, monk
     assert HourRollup.objects.aggregate(s=Sum("increase"))["s"] == 12
     assert rollups_fold() == 0  # nothing left: a second fold changes nothing
     assert reads() == before
+
+
+@pytest.mark.django_db
+def test_a_failing_fold_does_not_fail_the_stored_batch(postgres_only, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("fold broke")
+
+    monkeypatch.setattr("telemetry.fold.rollups_fold", broken)
+    now = dt.datetime.fromtimestamp((time.time() // 3600) * 3600 - 1800, tz=dt.UTC)
+    items = [{"metric": "late_total", "value": 2, "timestamp": now.timestamp() - 60, "kind": "delta"}]
+    result = metrics_ingest(samples=validate_samples(items, now=now.timestamp()), scope="t", batch_id="f-1", now=now)
+    assert (result.accepted, result.rejected) == (1, 0)
+    [ref] = series_match(name="late_total")
+    assert counter_increase_windows(series_ids=[ref.id], windows=[600], now=now)[600] == {ref.id: 2.0}
+    monkeypatch.undo()
+    assert rollups_fold() == 1
+    assert MinuteRollup.objects.get(series_id=ref.id).increase == 2
