@@ -163,3 +163,16 @@ def test_beat_evaluation_counts_batches_not_folded_yet(minute_now, monkeypatch):
     slo_evaluate_all(now=minute_now)
     snapshot = SLOSnapshot.objects.get(slo=slo)
     assert (snapshot.bad, snapshot.total) == (30, 30 * 1000)
+
+
+def test_a_fold_stuck_behind_a_lock_does_not_stop_the_evaluation(minute_now, monkeypatch):
+    import psycopg
+
+    def stuck(**kwargs):
+        raise psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+
+    monkeypatch.setattr("slo.services.rollups_fold", stuck)
+    push(traffic(service="checkout", now=minute_now, minutes=30, ok=999, errors=1), now=minute_now)
+    slo = SLOFactory(service=ServiceFactory(name="checkout"))
+    assert slo_evaluate_all(now=minute_now)["evaluated"] == 1
+    assert SLOSnapshot.objects.get(slo=slo).data_state == "ok"
