@@ -243,7 +243,10 @@ def run(*, quick: bool) -> dict:
             try:
                 # Warm up both before measuring: every gunicorn thread and worker process opens its database,
                 # broker and PagerDuty connections and loads its caches once.
+                # A short burst first, so concurrent requests open every pooled connection too.
+                _run_ours(stack, token, rate=400, seconds=1, stub=stub, prefix="burst-")
                 _run_ours(stack, token, rate=100, seconds=3, stub=stub, prefix="warm-")
+                _run_alertmanager(am_base, am_recorder, rate=400, seconds=1, prefix="burst-")
                 _run_alertmanager(am_base, am_recorder, rate=100, seconds=3, prefix="warm-")
                 for rate in rates:
                     ours = _run_ours(stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{rate}-")
