@@ -2,8 +2,10 @@
 or is linked to the open incident the same policy already opened for the same service (deduplicated).
 
 The alerts app calls ``alert_group_hook(group_id=…)`` after a group flush commits (``SRE["ALERT_GROUP_HOOKS"]``);
-the hook only enqueues ``incidents.policy_evaluate``. ``policy_sweep`` (beat) re-evaluates recently changed
-firing groups so a lost message cannot lose an incident."""
+the hook enqueues ``incidents.policy_evaluate`` when an enabled policy's matchers match one of the group's firing
+alerts (two small queries in the caller's process, instead of a task per group change that could never open
+anything). ``policy_sweep`` (beat) re-evaluates recently changed firing groups, so neither a lost message nor
+this pre-check can lose an incident."""
 
 from __future__ import annotations
 
@@ -26,11 +28,31 @@ def alert_group_hook(*, group_id: int) -> None:
     from incidents.tasks import policy_evaluate_task
 
     try:
-        policy_evaluate_task.delay(group_id)
-    except Exception:  # a broker hiccup must not break alert handling; the sweep catches up.
+        if _may_match(group_id):
+            policy_evaluate_task.delay(group_id)
+    except Exception:  # a broker or database hiccup must not break alert handling; the sweep catches up.
         logger.warning(
             "Could not enqueue incident policy evaluation for group %s; the sweep will", group_id, exc_info=True
         )
+
+
+def _may_match(group_id: int) -> bool:
+    """Whether an enabled policy's matchers match a firing alert of the group (tier and dedup are the
+    task's business)."""
+    from alerts.choices import AlertStatus
+    from alerts.domain.matchers import MatcherError, matches_all, parse_matchers
+    from alerts.models import Alert
+
+    policies = []
+    for matchers in IncidentPolicy.objects.filter(enabled=True).values_list("matchers", flat=True):
+        try:
+            policies.append(parse_matchers(matchers or []))
+        except MatcherError:
+            continue
+    if not policies:
+        return False
+    firing = Alert.objects.filter(groups=group_id, status=AlertStatus.FIRING).values_list("labels", flat=True)
+    return any(matches_all(matchers, labels) for labels in firing for matchers in policies)
 
 
 def _matching(policy: IncidentPolicy, alerts: list, services: dict) -> tuple[bool, str]:

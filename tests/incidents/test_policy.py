@@ -106,6 +106,19 @@ def test_hook_failure_never_breaks_alert_intake(root_route, monkeypatch) -> None
     assert not Incident.objects.exists()
 
 
+def test_hook_enqueues_only_for_groups_a_policy_could_match(root_route, monkeypatch) -> None:
+    from incidents.tasks import policy_evaluate_task
+
+    sent = []
+    monkeypatch.setattr(policy_evaluate_task, "delay", lambda group_id: sent.append(group_id))
+    ServiceFactory(name="checkout", tier=1)
+    alert_raise(labels={"alertname": "DiskFull", "service": "checkout", "severity": "warning"}, annotations={},
+                status="firing", source="test", now=timezone.now())  # fmt: skip
+    assert sent == []  # the default policy wants severity=page and an slo label
+    _burn("checkout")
+    assert len(sent) == 1
+
+
 def test_reopening_an_old_policy_incident_while_a_new_one_is_open(root_route) -> None:
     ServiceFactory(name="checkout", tier=1)
     t = timezone.now()
