@@ -307,6 +307,8 @@ def run(*, quick: bool) -> dict:
         prom = _push(prom_url, "/api/v1/write", rw_bodies[SERIES // BATCH :], rw_headers, seconds=seconds)
         rows.append(["Prometheus 2.42 remote-write receiver", prom["samples_per_s"], "", prom["p50_ms"],
                      prom["p99_ms"], prom["requests"], prom["errors"], prom["seconds"]])  # fmt: skip
+    if prom["first_errors"]:
+        extra["Prometheus first errors"] = prom["first_errors"]
     ratio = ours["samples_per_s"] / prom["samples_per_s"] if prom["samples_per_s"] else 0.0
     extra["ratio ours/Prometheus (remote_write)"] = round(ratio, 3)
     extra["goal"] = ">= 100,000 samples/s with p99 <= 250 ms"
