@@ -7,6 +7,12 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sre.settings")
 application = get_wsgi_application()
 
+# Import every view now rather than on the first request, so the first request is not slow and gunicorn's
+# post_worker_init can freeze these long-lived objects out of the garbage collector's scans.
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
+
 # The public status page is answered from its static snapshot before Django (statuspage/wsgi.py).
 from statuspage.wsgi import SnapshotApp  # noqa: E402 - needs Django set up first
 
