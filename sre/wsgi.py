@@ -13,6 +13,11 @@ from django.urls import get_resolver  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018 - evaluated for its imports
 
+# Web workers fold staged metric rollups in a background thread rather than after each batch (telemetry.fold).
+from telemetry.fold import fold_in_background  # noqa: E402
+
+fold_in_background()
+
 # The public status page is answered from its static snapshot before Django (statuspage/wsgi.py).
 from statuspage.wsgi import SnapshotApp  # noqa: E402 - needs Django set up first
 

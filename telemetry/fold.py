@@ -13,8 +13,8 @@ folds are serialised by an advisory lock (and could not double count anyway: a r
 ``telemetry.selectors`` add the staged rows to what they read, so their sums are exact at any moment.
 Code reading the rollup tables directly sees folded data only: at most ``FOLD_INTERVAL`` behind.
 
-Who folds: a gunicorn worker (threaded) starts one daemon thread that folds every ``FOLD_INTERVAL``
-seconds and once more at exit; any other caller (tests, Celery, management commands, test servers)
+Who folds: a process serving ``sre/wsgi.py`` (each gunicorn worker) starts one daemon thread that folds
+every ``FOLD_INTERVAL`` seconds and once more at exit; any other caller (tests, Celery, management commands, test servers)
 folds right after its batch. The retention task folds too, a safety net for rows staged by a
 worker that was killed when no ingest follows.
 """
@@ -106,14 +106,23 @@ def _fold_chunk(*, wait: bool) -> int | None:
         return cursor.fetchone()[0]
 
 
-def fold_after_ingest(*, background: bool) -> None:
+_mode = {"background": False}
+
+
+def fold_in_background() -> None:
+    """Make this process fold staged rows in its folder thread instead of after each batch. ``sre/wsgi.py``
+    calls it, so every gunicorn worker folds in the background; tests, Celery and commands fold inline."""
+    _mode["background"] = True
+
+
+def fold_after_ingest() -> None:
     """Called after a batch was staged: fold now, or make sure this process's folder thread runs.
 
     Never raises: the batch is already stored (its answer must stay a 2xx), and rows a failed fold left
     staged are still counted by the selectors and folded by the next fold."""
     if connection.vendor != "postgresql":
         return
-    if background:
+    if _mode["background"]:
         _Folder.ensure_started()
         return
     try:

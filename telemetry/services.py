@@ -61,13 +61,12 @@ def metrics_ingest(
     batch_id: str | None,
     now: dt.datetime,
     rejected: list[str] | None = None,
-    background_fold: bool = False,
 ) -> IngestResult:
     """Store a batch of samples in the rollups, atomically, or answer a retried ``batch_id`` unchanged.
 
-    On PostgreSQL the batch's increases are staged and folded into the rollup tables right after it
-    (or, with ``background_fold``, by this process's folder thread within ``telemetry.fold.FOLD_INTERVAL``;
-    see ``telemetry.fold``): the answer and the counter semantics are the same either way.
+    On PostgreSQL the batch's increases are staged and folded into the rollup tables right after it (in a
+    gunicorn worker, by its folder thread within ``telemetry.fold.FOLD_INTERVAL``; see ``telemetry.fold``):
+    the answer and the counter semantics are the same either way.
 
     Samples outside ``[now - retention, now + MAX_FUTURE_SKEW]`` are refused with a reason; counter
     samples out of order (at or before the series' last time) are refused too. A metric whose new series
@@ -102,7 +101,7 @@ def metrics_ingest(
         metrics.DUPLICATE_BATCHES.labels("metrics").inc()
         return _duplicate(kind="metrics", scope=scope, batch_id=batch_id)
     if outcome.accepted:
-        fold_after_ingest(background=background_fold)
+        fold_after_ingest()
     if outcome.out_of_order:
         reasons.append(f"{outcome.out_of_order} counter samples were at or before their series' last timestamp")
     result.accepted, result.rejected, result.reasons = outcome.accepted, outcome.rejected, reasons

@@ -41,12 +41,6 @@ def _scope(request: Request) -> str:
     return f"user:{request.user.pk}"
 
 
-def _server(request: Request) -> bool:
-    """Served by gunicorn (``make run``, production): the worker's folder thread folds the staged
-    rollups (see ``telemetry.fold``); anywhere else (test clients, live test servers) fold inline."""
-    return str(request.META.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
-
-
 def _media_type(request: Request) -> str:
     return (request.content_type or "").split(";")[0].strip().lower()
 
@@ -121,9 +115,7 @@ class MetricsIngestView(APIView):
                 samples = validate_samples(payload["samples"], now=now.timestamp())
             except SampleError as exc:
                 raise _sample_error(exc, collection="samples") from None
-            result = metrics_ingest(
-                samples=samples, scope=_scope(request), batch_id=batch_id, now=now, background_fold=_server(request)
-            )
+            result = metrics_ingest(samples=samples, scope=_scope(request), batch_id=batch_id, now=now)
             return _ingest_response(result)
         if media in ("text/plain", "application/openmetrics-text"):
             extra = {}
@@ -141,9 +133,8 @@ class MetricsIngestView(APIView):
             except exposition.ExpositionError as exc:
                 raise InvalidInputError(str(exc), fields={"body": [str(exc)]}) from None
             result = metrics_ingest(
-                samples=samples, scope=_scope(request), batch_id=batch_id, now=now, rejected=rejected,
-                background_fold=_server(request),
-            )  # fmt: skip
+                samples=samples, scope=_scope(request), batch_id=batch_id, now=now, rejected=rejected
+            )
             return _ingest_response(result)
         raise UnsupportedMediaType(
             media, detail=f"Unsupported Content-Type {media!r}: send application/json or text/plain."
@@ -169,10 +160,7 @@ class RemoteWriteView(APIView):
             samples, rejected = remote_write.to_samples(remote_write.decode(body))
         except remote_write.RemoteWriteError as exc:
             raise InvalidInputError(str(exc), fields={"body": [str(exc)]}) from None
-        result = metrics_ingest(
-            samples=samples, scope=_scope(request), batch_id=None, now=now, rejected=rejected,
-            background_fold=_server(request),
-        )  # fmt: skip
+        result = metrics_ingest(samples=samples, scope=_scope(request), batch_id=None, now=now, rejected=rejected)
         return _ingest_response(result)
 
 
