@@ -272,21 +272,3 @@ class IncidentsPolicySerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = IncidentPolicy
         fields = ["id", "name", "enabled", "position", "matchers", "max_service_tier", "severity", "created_at"]
         read_only_fields = ["id", "created_at"]
-
-    def validate_matchers(self, value):
-        from alerts.domain.matchers import MatcherError, parse_matchers
-
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise serializers.ValidationError('A list of matcher strings, e.g. ["severity=page"].')
-        if len(value) > 50:
-            raise serializers.ValidationError("At most 50 matchers.")
-        try:
-            parse_matchers(value)
-        except MatcherError as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        return value
-
-    def validate_max_service_tier(self, value):
-        if value is not None and value not in (1, 2, 3):
-            raise serializers.ValidationError("A tier is 1, 2 or 3 (or null for any).")
-        return value

@@ -465,3 +465,12 @@ class IncidentPolicyViewSet(viewsets.ModelViewSet):
     serializer_class = s.IncidentsPolicySerializer
     queryset = IncidentPolicy.objects.order_by("position", "pk")
     lookup_value_regex = r"\d+"
+
+    def perform_create(self, serializer):
+        serializer.instance = services.policy_save(policy=None, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.policy_save(policy=serializer.instance, data=serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.policy_delete(policy_id=instance.pk)

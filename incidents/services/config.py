@@ -57,30 +57,39 @@ def incident_defaults_ensure() -> None:
         IncidentPolicy.objects.create(**DEFAULT_POLICY)
 
 
+POLICY_FIELDS = ("name", "enabled", "position", "matchers", "max_service_tier", "severity")
+MAX_POLICY_MATCHERS = 50
+
+
 def policy_save(*, policy: IncidentPolicy | None, data: dict[str, Any]) -> IncidentPolicy:
-    """Create (``policy=None``) or update an auto-open policy. ``matchers`` are Alertmanager matcher
-    strings; ``max_service_tier`` is 1–3 or ``None`` for any service."""
+    """Create (``policy=None``) or update an auto-open policy from the fields in ``data`` (others keep
+    their current or default values). ``matchers`` are Alertmanager matcher strings that must all match a
+    firing alert (none: every alert); ``max_service_tier`` is 1–3, or ``None`` for any service."""
     from alerts.domain.matchers import MatcherError, parse_matchers
 
-    name = (data.get("name") or "").strip()
+    policy = policy or IncidentPolicy()
+    values = {field: data.get(field, getattr(policy, field)) for field in POLICY_FIELDS}
+    name = str(values["name"] or "").strip()
     if not name:
         raise InvalidInputError("A policy needs a name.", fields={"name": ["Required."]})
-    matchers = [m.strip() for m in data.get("matchers", []) if m.strip()]
-    if not matchers:
-        raise InvalidInputError("A policy needs at least one matcher.", fields={"matchers": ["Required."]})
+    matchers = values["matchers"]
+    if not isinstance(matchers, list) or not all(isinstance(m, str) for m in matchers):
+        raise InvalidInputError("Matchers are a list of strings.", fields={"matchers": ['e.g. ["severity=page"]']})
+    matchers = [m.strip() for m in matchers if m.strip()]
+    if len(matchers) > MAX_POLICY_MATCHERS:
+        raise InvalidInputError("Too many matchers.", fields={"matchers": [f"At most {MAX_POLICY_MATCHERS}."]})
     try:
         parse_matchers(matchers)
     except MatcherError as exc:
         raise InvalidInputError(str(exc), fields={"matchers": [str(exc)]}) from None
-    tier = data.get("max_service_tier")
+    tier = values["max_service_tier"]
     if tier is not None and tier not in (1, 2, 3):
         raise InvalidInputError("A tier is 1, 2 or 3, or empty for any.", fields={"max_service_tier": ["Invalid."]})
-    if data.get("severity") not in Severity.values:
+    if values["severity"] not in Severity.values:
         raise InvalidInputError("Unknown severity.", fields={"severity": ["Invalid."]})
-    policy = policy or IncidentPolicy()
     policy.name, policy.matchers, policy.max_service_tier = name[:100], matchers, tier
-    policy.severity, policy.enabled = data["severity"], bool(data.get("enabled"))
-    policy.position = int(data.get("position") or 0)
+    policy.severity, policy.enabled = values["severity"], bool(values["enabled"])
+    policy.position = int(values["position"] or 0)
     try:
         with transaction.atomic():
             policy.save()

@@ -209,6 +209,15 @@ def test_policies_are_admin_configuration_with_validated_matchers(token_client) 
         format="json",
     )
     assert ok.status_code == 201
+    url = f"{BASE}/policies/{ok.json()['id']}/"
+    assert admin.patch(url, {"enabled": False}, format="json").status_code == 200
+    from incidents.models import IncidentPolicy
+
+    policy = IncidentPolicy.objects.get(name="db")  # a partial update keeps the other fields
+    assert (policy.enabled, policy.matchers, policy.severity) == (False, ["team=db"], "sev3")
+    patched = admin.patch(url, {"matchers": ["team=~("]}, format="json")
+    assert patched.status_code == 400 and "matchers" in patched.json()["error"]["fields"]
+    assert admin.delete(url).status_code == 204 and not IncidentPolicy.objects.filter(name="db").exists()
 
 
 def test_metrics_endpoint(token_client) -> None:
