@@ -9,4 +9,7 @@ class SreConfig(AppConfig):
         # Celery task metrics are recorded through signals; connecting them here keeps the worker and the
         # web process on the same definitions.
         from sre.api import schema  # noqa: F401  (registers OpenAPI auth extensions)
+        from sre.api.authentication import connect_invalidation
         from sre.ops import task_signals  # noqa: F401
+
+        connect_invalidation()

@@ -34,7 +34,8 @@ def token_cache_clear(*_args: Any, **_kwargs: Any) -> None:
         _cache.clear()
 
 
-def _connect_invalidation() -> None:
+def connect_invalidation() -> None:
+    """Clear the cache on any token, user or group-membership change (called from ``SreConfig.ready``)."""
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -45,9 +46,6 @@ def _connect_invalidation() -> None:
         post_save.connect(token_cache_clear, sender=model, dispatch_uid=f"sre-token-cache-save-{model.__name__}")
         post_delete.connect(token_cache_clear, sender=model, dispatch_uid=f"sre-token-cache-del-{model.__name__}")
     m2m_changed.connect(token_cache_clear, sender=user_model.groups.through, dispatch_uid="sre-token-cache-groups")
-
-
-_connect_invalidation()
 
 
 def _lookup(raw: str, now) -> Any:
