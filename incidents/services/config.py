@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from incidents.choices import PublicImpact, Severity
 from incidents.models import IncidentPolicy, SeverityLevel
-from sre.errors import InvalidInputError
+from sre.errors import ConflictError, InvalidInputError
 
 
 def severity_level_save(*, key: str, label: str, description: str = "", public_impact: str = "") -> SeverityLevel:
@@ -94,7 +94,7 @@ def policy_save(*, policy: IncidentPolicy | None, data: dict[str, Any]) -> Incid
         with transaction.atomic():
             policy.save()
     except IntegrityError:
-        raise InvalidInputError(f"A policy named {name!r} exists.", fields={"name": ["Already used."]}) from None
+        raise ConflictError(f"A policy named {name!r} exists.", fields={"name": ["Already used."]}) from None
     return policy
 
 
