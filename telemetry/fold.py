@@ -14,8 +14,8 @@ folds are serialised by an advisory lock (and could not double count anyway: a r
 Code reading the rollup tables directly sees folded data only: at most ``FOLD_INTERVAL`` behind.
 
 Who folds: a process serving ``sre/wsgi.py`` (each gunicorn worker) starts one daemon thread that folds
-every ``FOLD_INTERVAL`` seconds and once more at exit; any other caller (tests, Celery, management commands, test servers)
-folds right after its batch. The retention task folds too, a safety net for rows staged by a
+every ``FOLD_INTERVAL`` seconds and once more at exit; any other caller (tests, Celery, management
+commands, test servers) folds right after its batch. The retention task folds too, a safety net for rows staged by a
 worker that was killed when no ingest follows.
 """
 
