@@ -1,15 +1,18 @@
 """Auto-open policy: an alert group that fires and matches an enabled ``IncidentPolicy`` opens an incident,
 or is linked to the open incident the same policy already opened for the same service (deduplicated).
 
-The alerts app calls ``alert_group_hook(group_id=…)`` after a group flush commits (``SRE["ALERT_GROUP_HOOKS"]``);
-the hook enqueues ``incidents.policy_evaluate`` when an enabled policy's matchers match one of the group's firing
-alerts (two small queries in the caller's process, instead of a task per group change that could never open
-anything). ``policy_sweep`` (beat) re-evaluates recently changed firing groups, so neither a lost message nor
-this pre-check can lose an incident."""
+The alerts app calls ``alert_group_hook(group_id=…, firing_labels=…)`` after a group flush commits
+(``SRE["ALERT_GROUP_HOOKS"]``); the hook enqueues ``incidents.policy_evaluate`` when an enabled policy's matchers
+match one of the group's firing alerts, instead of a task per group change that could never open anything. The
+enabled policies' matchers are kept per process for a few seconds (dropped at once when this process saves or
+deletes a policy), so the pre-check usually costs no query. ``policy_sweep`` (beat) re-evaluates recently
+changed firing groups, so neither a lost message nor a stale pre-check can lose an incident."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -21,14 +24,21 @@ from incidents.models import Incident, IncidentAlertGroup, IncidentPolicy
 logger = logging.getLogger(__name__)
 
 SWEEP_LOOKBACK = timedelta(minutes=15)
+MATCHERS_TTL = 5.0  # seconds a process trusts its copy of the enabled policies' matchers
+
+_matchers_lock = threading.Lock()
+_matchers: tuple[float, list] | None = None  # (expires at, monotonic clock; parsed matchers per policy)
 
 
-def alert_group_hook(*, group_id: int) -> None:
-    """Called by the alerts app after a group changed (on commit). Never raises into the alerts code."""
+def alert_group_hook(*, group_id: int, firing_labels: list[dict[str, str]] | None = None) -> None:
+    """Called by the alerts app after a group changed (on commit), with the label sets of its firing alerts
+    when the caller has them. Never raises into the alerts code."""
     from incidents.tasks import policy_evaluate_task
 
     try:
-        if _may_match(group_id):
+        if firing_labels is None:
+            firing_labels = _firing_labels(group_id)
+        if _may_match(firing_labels):
             policy_evaluate_task.delay(group_id)
     except Exception:  # a broker or database hiccup must not break alert handling; the sweep catches up.
         logger.warning(
@@ -36,23 +46,48 @@ def alert_group_hook(*, group_id: int) -> None:
         )
 
 
-def _may_match(group_id: int) -> bool:
-    """Whether an enabled policy's matchers match a firing alert of the group (tier and dedup are the
-    task's business)."""
+def _firing_labels(group_id: int) -> list[dict[str, str]]:
     from alerts.choices import AlertStatus
-    from alerts.domain.matchers import MatcherError, matches_all, parse_matchers
     from alerts.models import Alert
 
-    policies = []
+    return list(Alert.objects.filter(groups=group_id, status=AlertStatus.FIRING).values_list("labels", flat=True))
+
+
+def enabled_matchers() -> list:
+    """The parsed matchers of every enabled policy (invalid ones skipped), cached for ``MATCHERS_TTL``."""
+    global _matchers
+    from alerts.domain.matchers import MatcherError, parse_matchers
+
+    now = time.monotonic()
+    cached = _matchers
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    parsed = []
     for matchers in IncidentPolicy.objects.filter(enabled=True).values_list("matchers", flat=True):
         try:
-            policies.append(parse_matchers(matchers or []))
+            parsed.append(parse_matchers(matchers or []))
         except MatcherError:
             continue
-    if not policies:
+    with _matchers_lock:
+        _matchers = (now + MATCHERS_TTL, parsed)
+    return parsed
+
+
+def matchers_forget(**_: object) -> None:
+    """Drop this process's copy of the policies' matchers (connected to IncidentPolicy saves and deletes)."""
+    global _matchers
+    with _matchers_lock:
+        _matchers = None
+
+
+def _may_match(firing_labels: list[dict[str, str]]) -> bool:
+    """Whether an enabled policy's matchers match a firing alert (tier and dedup are the task's business)."""
+    from alerts.domain.matchers import matches_all
+
+    if not firing_labels:
         return False
-    firing = Alert.objects.filter(groups=group_id, status=AlertStatus.FIRING).values_list("labels", flat=True)
-    return any(matches_all(matchers, labels) for labels in firing for matchers in policies)
+    policies = enabled_matchers()
+    return any(matches_all(matchers, labels) for labels in firing_labels for matchers in policies)
 
 
 def _matching(policy: IncidentPolicy, alerts: list, services: dict) -> tuple[bool, str]:

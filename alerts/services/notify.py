@@ -175,10 +175,12 @@ def group_flush_locked(
         group.next_flush_at = (group.last_notified_at or now) + repeat
     group.save()
     # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
-    # with group_id after commit when the group opened, changed state or queued a notification.
+    # after commit with group_id and the label sets of its firing alerts when the group opened, changed state
+    # or queued a notification.
     if queued or state != previous_state:
+        labels = [a.labels for a in firing]
         for hook in settings.SRE.get("ALERT_GROUP_HOOKS", ()):
-            transaction.on_commit(partial(import_string(hook), group_id=group.pk), robust=True)
+            transaction.on_commit(partial(import_string(hook), group_id=group.pk, firing_labels=labels), robust=True)
     return queued
 
 
@@ -327,12 +329,16 @@ def notification_enqueue(
 
 
 def schedule_delivery(notification_id: int, *, countdown: float = 0) -> None:
-    """Send the delivery task after the surrounding transaction commits (the outbox relay's fast path;
-    the periodic sweep is the slow path that catches anything lost)."""
+    """Hand the notification to a deliverer after the surrounding transaction commits: this process's relay
+    threads when it has them (``alerts.relay``, web workers), else a Celery task. The periodic sweep is the
+    slow path that catches anything lost."""
 
     def send() -> None:
+        from alerts.relay import relay_submit
         from alerts.tasks import notification_deliver_task
 
+        if countdown <= 0 and relay_submit(notification_id):
+            return
         try:
             if countdown > 0:
                 notification_deliver_task.apply_async(args=[notification_id], countdown=countdown)

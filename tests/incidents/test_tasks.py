@@ -46,7 +46,7 @@ def test_task_body_twice_is_harmless(root_route, monkeypatch) -> None:
 hook_calls: list[int] = []
 
 
-def record_hook(*, group_id: int) -> None:
+def record_hook(*, group_id: int, firing_labels: list | None = None) -> None:
     hook_calls.append(group_id)
 
 
