@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import Model, sql
+from django.db.models.constants import OnConflict
 
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, ReceiverKind
 from alerts.config_cache import intake_config
@@ -211,21 +213,15 @@ def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple
         if fp not in existing
     ]
     if new:
-        # A concurrent request may insert the same fingerprint: ignore the conflict, then lock the rows and
-        # learn their ids. A row stamped with our instant is the one we inserted (our object is it); any
-        # other was inserted concurrently and is read whole.
-        Alert.objects.bulk_create(new, ignore_conflicts=True)
+        # One statement inserts the new rows and returns their ids. A concurrent request may have inserted the
+        # same fingerprint: that row is not returned (ON CONFLICT DO NOTHING) and is read whole, locked.
+        inserted = _insert_new(Alert, new, key="fingerprint")
         ours = {a.fingerprint: a for a in new}
-        locked = Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=list(ours)).order_by("fingerprint")
-        theirs = []
-        for fp, pk, received_at in locked.values_list("fingerprint", "pk", "received_at"):
-            if received_at == now:
-                ours[fp].pk = pk
-                existing[fp] = ours[fp]
-            else:
-                theirs.append(pk)
+        existing.update((fp, ours[fp]) for fp in inserted)
+        theirs = [fp for fp in ours if fp not in inserted]
         if theirs:
-            existing.update((a.fingerprint, a) for a in Alert.objects.filter(pk__in=theirs))
+            locked = Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=theirs).order_by("fingerprint")
+            existing.update((a.fingerprint, a) for a in locked)
         changed.update(ours)
     return existing, changed
 
@@ -267,28 +263,20 @@ def _groups_for(
                     next_flush_at=now + timedelta(seconds=route.group_wait),
                 )
             )
-        # A concurrent request may create the same group: ignore the conflict, then lock the rows and learn
-        # their ids (as for alerts: a row stamped with our instant is ours, any other is read whole).
-        AlertGroup.objects.bulk_create(fresh, ignore_conflicts=True)
-        ours = {g.group_key: g for g in fresh}
-        locked = AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=missing).order_by("group_key")
-        theirs = []
-        for key, pk, created_at in locked.values_list("group_key", "pk", "created_at"):
-            if created_at == now:
-                ours[key].pk = pk
-                groups[key] = ours[key]
-                events.append(
-                    GroupEvent(
-                        group=ours[key],
-                        at=now,
-                        kind=GroupEventKind.CREATED,
-                        message=f"Route {route_name(keys[key][1])}",
-                    )
-                )
-            else:
-                theirs.append(pk)
+        # As for alerts: one statement inserts and returns the ids; a group another request created meanwhile
+        # is read whole, locked.
+        inserted = _insert_new(AlertGroup, fresh, key="group_key")
+        for group in fresh:
+            if group.group_key in inserted:
+                groups[group.group_key] = group
+                message = f"Route {route_name(keys[group.group_key][1])}"
+                events.append(GroupEvent(group=group, at=now, kind=GroupEventKind.CREATED, message=message))
+        theirs = [key for key in missing if key not in inserted]
         if theirs:
-            groups.update((g.group_key, g) for g in AlertGroup.objects.filter(pk__in=theirs))
+            locked = (
+                AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=theirs).order_by("group_key")
+            )
+            groups.update((g.group_key, g) for g in locked)
     # The flush reads the receiver (name, send_resolved): use the configuration's copy, not a query (and a
     # decryption of its secrets) per group.
     by_id = {r.pk: r for r in receivers.values()}
@@ -296,6 +284,30 @@ def _groups_for(
         if group.receiver_id in by_id:
             group.receiver = by_id[group.receiver_id]
     return groups
+
+
+def _insert_new(model: type[Model], objs: list[Model], *, key: str) -> set[str]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING pk, key`` (PostgreSQL and SQLite): the objects whose row
+    this statement inserted get their pk, and their keys are returned; rows that already existed (another
+    transaction inserted the same key) are left out. One statement where ``bulk_create(ignore_conflicts=True)``
+    needs a second to learn the ids."""
+    meta = model._meta
+    query = sql.InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], objs)
+    using = router.db_for_write(model)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = [meta.pk, meta.get_field(key)]
+    ids: dict[str, int] = {}
+    with compiler.connection.cursor() as cursor:
+        for statement, params in compiler.as_sql():
+            cursor.execute(statement, params)
+            ids.update((value, pk) for pk, value in cursor.fetchall())
+    for obj in objs:
+        pk = ids.get(getattr(obj, key))
+        if pk is not None:
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, using
+    return set(ids)
 
 
 def route_name(route: routing.Route) -> str:

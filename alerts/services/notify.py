@@ -98,6 +98,12 @@ def group_flush(
     return queued
 
 
+# What a flush (and ``_state_event``) may change on the group row; the rest (labels, timing, route) is not
+# rewritten.
+FLUSH_FIELDS = ["state", "last_flush_at", "updated_at", "next_flush_at", "last_notified_hash", "last_notified_at"]
+FLUSH_FIELDS += ["resolved_at", "acknowledged_at", "acknowledged_by"]
+
+
 def group_flush_locked(
     *,
     group: AlertGroup,
@@ -173,7 +179,7 @@ def group_flush_locked(
         group.next_flush_at = None
     else:
         group.next_flush_at = (group.last_notified_at or now) + repeat
-    group.save()
+    group.save(update_fields=FLUSH_FIELDS)
     # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
     # after commit with group_id and the label sets of its firing alerts when the group opened, changed state
     # or queued a notification.
