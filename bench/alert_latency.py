@@ -2,7 +2,9 @@
 
 Our side: gunicorn + PostgreSQL + a Celery worker (Redis broker) with the routing tree
 ``group_by: [alertname], group_wait: 0`` to a PagerDuty receiver whose base URL is a loopback HTTPS stub
-driven by the real ``pagerduty`` client. The load is Alertmanager-shaped webhooks (``version: "4"``) of
+driven by the real ``pagerduty`` client. The first attempt of each notification is made by the gunicorn
+worker that wrote it, right after commit (``alerts.relay``); the Celery worker runs the tick, retries and
+whatever the relay hands on. The load is Alertmanager-shaped webhooks (``version: "4"``) of
 10 alerts each (one group per webhook, as Alertmanager batches a group), paced at 100 and 1,000 alerts/s.
 Latency = PagerDuty request received − webhook sent, per group.
 
@@ -16,9 +18,9 @@ since every group here goes to one key. Each group also enqueues the incidents a
 
 Senders keep their connections alive (as Alertmanager's Go client does) on both sides; the PagerDuty stub
 answers HTTP/1.1 with keep-alive. The worker is a prefork worker with 3 children by default
-(``BENCH_ALERTS_POOL`` = prefork | threads | solo, ``BENCH_ALERTS_CONCURRENCY``; gunicorn workers with
-``BENCH_ALERTS_WEB_WORKERS``). Everything, load generator included, shares the machine's cores: report the
-load average with the figures.
+(``BENCH_ALERTS_POOL`` = prefork | threads | solo, ``BENCH_ALERTS_CONCURRENCY``); gunicorn runs 2 workers as
+``make run`` does (``BENCH_ALERTS_WEB_WORKERS``). Everything, load generator included, shares the machine's
+cores: report the load average with the figures.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from bench.support import ROOT, free_port, gunicorn_stack
 PER_WEBHOOK = 10
 POOL = os.environ.get("BENCH_ALERTS_POOL", "prefork")
 CONCURRENCY = int(os.environ.get("BENCH_ALERTS_CONCURRENCY", "3"))
-WEB_WORKERS = int(os.environ.get("BENCH_ALERTS_WEB_WORKERS", "3"))
+WEB_WORKERS = int(os.environ.get("BENCH_ALERTS_WEB_WORKERS", "2"))  # as ``make run`` (serve --web-workers)
 
 
 def _percentile(values: list[float], p: float) -> float:

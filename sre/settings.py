@@ -210,7 +210,8 @@ SRE = {
     "DRILL_SCRATCH_DIR": env.str("SRE_DRILL_SCRATCH_DIR", ""),
     "DRILL_COMMAND_TARGETS": env.bool("SRE_DRILL_COMMAND_TARGETS", default=True),
     # Alerts: links in notifications, delivery retries (backoff base/cap seconds), circuit breaker, PagerDuty
-    # events per minute per routing key, the tick that flushes groups and sweeps the outbox, receiver TLS/SSRF.
+    # events per minute per routing key, the tick that flushes groups and sweeps the outbox, the web workers'
+    # delivery threads and their queue (alerts.relay), receiver TLS/SSRF.
     "BASE_URL": env.str("SRE_BASE_URL", "http://127.0.0.1:8000"),
     "ALERTS_MAX_ATTEMPTS": env.int("SRE_ALERTS_MAX_ATTEMPTS", 12, minimum=1),
     "ALERTS_BACKOFF_BASE": env.float("SRE_ALERTS_BACKOFF_BASE", 2.0, minimum=0.01),
@@ -221,9 +222,12 @@ SRE = {
     "ALERTS_LEASE_MARGIN": env.float("SRE_ALERTS_LEASE_MARGIN", 30.0, minimum=0.1),
     "ALERTS_TICK": env.float("SRE_ALERTS_TICK", 5.0, minimum=0.1),
     "ALERTS_MAX_BATCH": env.int("SRE_ALERTS_MAX_BATCH", 1000, minimum=1),
+    "ALERTS_RELAY_THREADS": env.int("SRE_ALERTS_RELAY_THREADS", 4, minimum=1),
+    "ALERTS_RELAY_QUEUE": env.int("SRE_ALERTS_RELAY_QUEUE", 1000, minimum=1),
     "ALERTS_CA_FILE": env.str("SRE_ALERTS_CA_FILE", ""),
     "ALERTS_ALLOW_PRIVATE_TARGETS": env.bool("SRE_ALERTS_ALLOW_PRIVATE_TARGETS", default=False),
-    # Called (dotted paths, with group_id=) after an alert group opens, changes state or notifies: incidents' policy.
+    # Called (dotted paths, with group_id= and firing_labels=) after an alert group opens, changes state or
+    # notifies: incidents' policy.
     "ALERT_GROUP_HOOKS": env.list("SRE_ALERT_GROUP_HOOKS", ["incidents.policy.alert_group_hook"]),
     # Telemetry: days of per-minute/hourly rollups and of logs kept; samples further ahead than this many
     # seconds are rejected; series allowed per metric name (METRIC_CARDINALITY_LIMITS overrides per metric,

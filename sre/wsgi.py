@@ -18,6 +18,11 @@ from telemetry.fold import fold_in_background  # noqa: E402
 
 fold_in_background()
 
+# Web workers deliver the notifications they write from their own threads, right after commit (alerts.relay).
+from alerts.relay import relay_in_process  # noqa: E402
+
+relay_in_process()
+
 # The public status page is answered from its static snapshot before Django (statuspage/wsgi.py).
 from statuspage.wsgi import SnapshotApp  # noqa: E402 - needs Django set up first
 

@@ -76,3 +76,25 @@ def pd_route(db, pd_stub, alert_settings):
         group_interval=1,
         repeat_interval=3600,
     )
+
+
+@pytest.fixture
+def pd_tree(transactional_db, pd_stub, alert_settings):
+    """Root route to a PagerDuty receiver at the stub, committed (for tests with other processes)."""
+    from alerts.choices import ReceiverKind
+    from alerts.services.receivers import receiver_save
+
+    receiver = receiver_save(
+        receiver=None,
+        data={"name": "pd", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url, "timeout_seconds": 2},
+        routing_key="ROUTINGKEY-RELIABILITY",
+    )
+    return RouteFactory(
+        name="root",
+        parent=None,
+        receiver=receiver,
+        group_by=["alertname"],
+        group_wait=0,
+        group_interval=1,
+        repeat_interval=3600,
+    )

@@ -8,11 +8,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from alerts.choices import ReceiverKind
 from alerts.models import AlertGroup, DeliveryAttempt, Notification
 from alerts.services import alert_raise, group_acknowledge, group_resolve
-from alerts.services.receivers import receiver_save
-from tests.alerts.factories import RouteFactory
 from tests.alerts.worker import delivery_worker
 
 pytestmark = pytest.mark.integration
@@ -31,24 +28,6 @@ def worker_env(pd_stub, **extra) -> dict[str, str]:
         "SRE_ALERTS_MAX_ATTEMPTS": "100",
         **extra,
     }
-
-
-@pytest.fixture
-def pd_tree(transactional_db, pd_stub, alert_settings):
-    receiver = receiver_save(
-        receiver=None,
-        data={"name": "pd", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url, "timeout_seconds": 2},
-        routing_key="ROUTINGKEY-RELIABILITY",
-    )
-    return RouteFactory(
-        name="root",
-        parent=None,
-        receiver=receiver,
-        group_by=["alertname"],
-        group_wait=0,
-        group_interval=1,
-        repeat_interval=3600,
-    )
 
 
 def tick(worker) -> None:

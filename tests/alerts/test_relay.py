@@ -1,0 +1,160 @@
+"""The web process's own delivery threads (alerts.relay): a notification is sent from the process that wrote it,
+right after commit, without the broker; a web worker SIGKILLed mid-delivery loses nothing (the outbox sweep
+hands the row to Celery once its lease expires), and PagerDuty sees one incident."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from alerts import relay
+from alerts.models import AlertGroup, DeliveryAttempt, Notification
+from alerts.services import alert_raise, group_resolve
+from sre.choices import Role
+from sre.services import api_token_create, user_set_role
+from tests.alerts.test_reliability import all_delivered, wait_ticking, worker_env
+from tests.alerts.worker import delivery_worker
+from tests.sre.factories import UserFactory
+from tests.support import celery_worker as worker_support
+from tests.support.servers import free_port, stop_process, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = {"alertname": "RelayBurn", "service": "payments-api", "severity": "critical"}
+
+
+@pytest.fixture
+def relaying(monkeypatch):
+    """This process relays (as a web worker does); Celery must not be asked to deliver."""
+    from alerts.tasks import notification_deliver_task
+
+    sent_to_celery: list[int] = []
+    monkeypatch.setattr(
+        notification_deliver_task, "delay", lambda notification_id: sent_to_celery.append(notification_id)
+    )
+    relay.relay_in_process()
+    yield sent_to_celery
+    relay.relay_stop()
+
+
+def test_committed_notification_is_delivered_by_the_relay_thread_not_celery(pd_tree, pd_stub, relaying):
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    wait_for(all_delivered, timeout=30, what="the trigger delivered by a relay thread")
+    attempt = DeliveryAttempt.objects.get()
+    assert attempt.outcome == "success" and attempt.worker.endswith(f":{os.getpid()}")
+    assert relaying == []  # nothing went through the broker
+    assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger"]
+
+
+def test_relay_thread_survives_a_failing_delivery_and_leaves_the_row_to_the_sweep(
+    pd_tree, pd_stub, relaying, monkeypatch
+):
+    import alerts.services.delivery as delivery
+
+    real = delivery.notification_deliver
+    calls: list[int] = []
+
+    def broken_once(*, notification_id: int, **kwargs):
+        calls.append(notification_id)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real(notification_id=notification_id, **kwargs)
+
+    monkeypatch.setattr(delivery, "notification_deliver", broken_once)
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    wait_for(lambda: calls, timeout=30, what="the failing attempt")
+    assert Notification.objects.get().state == "pending"  # not lost: the sweep finds it
+    group = AlertGroup.objects.get()
+    group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())  # the same thread takes the next one
+    wait_for(lambda: len(calls) >= 2, timeout=30, what="the thread to go on after the error")
+    assert not pd_stub.accepted()  # the resolve waits for the trigger (same dedup key, in order)
+    from alerts.services.delivery import notifications_sweep
+
+    notifications_sweep(now=timezone.now())  # what beat does: the pending trigger is handed on again
+    wait_for(all_delivered, timeout=30, what="the trigger, then the resolve")
+    assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger", "resolve"]
+    assert relaying == []
+
+
+def test_relay_not_enabled_or_full_falls_back_to_celery(settings):
+    assert relay.relay_submit(1) is False  # this process does not relay
+    settings.SRE = {**settings.SRE, "ALERTS_RELAY_QUEUE": 1, "ALERTS_RELAY_THREADS": 1}
+    relay.relay_in_process()
+    try:
+        work = relay._ensure_started()
+        work.put_nowait(None)  # stop the only thread, so the queue stays full
+        relay._threads[0].join(timeout=5)
+        assert relay.relay_submit(1) is True
+        assert relay.relay_submit(2) is False  # full: the caller sends it to Celery
+    finally:
+        relay.relay_stop(timeout=0.1)
+
+
+def _children(master: int) -> list[int]:
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.integration
+def test_web_worker_sigkilled_mid_delivery_loses_nothing_and_pagerduty_sees_one_incident(pd_tree, pd_stub):
+    user = UserFactory()
+    user_set_role(user=user, role=Role.VIEWER)
+    _, token = api_token_create(user=user, name="am", scopes=["ingest"], expires_at=None, now=timezone.now())
+    env_extra = worker_env(pd_stub, SRE_ALERTS_LEASE_MARGIN="0.5")
+    port = free_port()
+    pd_stub.hold_next()
+    with tempfile.TemporaryDirectory(prefix="sre-relay-") as var:
+        env = {**os.environ, **env_extra, "DATABASE_URL": worker_support.test_database_url(), "SRE_VAR_DIR": var,
+               "SECRET_KEY": settings.SECRET_KEY, "GUNICORN_THREADS": "2"}  # fmt: skip
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        command = [sys.executable, "-m", "gunicorn", "sre.wsgi:application", "--config", "python:sre.gunicorn_conf",
+                   "--bind", f"127.0.0.1:{port}", "--workers", "1"]  # fmt: skip
+        master = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: _children(master.pid), timeout=30, what="a gunicorn worker")
+            body = {"version": "4", "groupKey": "{}:{alertname=\"RelayBurn\"}", "status": "firing", "receiver": "pd",
+                    "groupLabels": {"alertname": "RelayBurn"}, "commonLabels": LABELS, "commonAnnotations": {},
+                    "externalURL": "http://am", "truncatedAlerts": 0,
+                    "alerts": [{"status": "firing", "labels": LABELS, "annotations": {},
+                                "startsAt": "2026-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}]}  # fmt: skip
+            wait_for(lambda: _post(port, token, body), timeout=30, what="the webhook accepted")
+            assert pd_stub.held.wait(30), "the web worker never reached PagerDuty"
+            (worker_pid,) = _children(master.pid)
+            os.kill(worker_pid, signal.SIGKILL)  # mid-request: the attempt is in flight, nothing recorded after it
+            pd_stub.release()
+            attempt = DeliveryAttempt.objects.get()
+            assert attempt.outcome == "in_flight" and attempt.worker.endswith(f":{worker_pid}")
+        finally:
+            stop_process(master)
+    with delivery_worker(env_extra) as worker:
+        wait_ticking(worker, all_delivered, timeout=60, what="the sweep to hand the trigger to Celery")
+        group = AlertGroup.objects.get()
+        group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())
+        wait_ticking(worker, all_delivered, timeout=60, what="the resolve")
+    outcomes = list(
+        DeliveryAttempt.objects.filter(event="trigger").order_by("number").values_list("outcome", flat=True)
+    )
+    assert outcomes == ["lost", "success"]
+    assert pd_stub.transitions == [(group.dedup_key, "triggered"), (group.dedup_key, "resolved")]
+
+
+def _post(port: int, token: str, body: dict) -> bool:
+    try:
+        response = httpx.post(f"http://127.0.0.1:{port}/api/v1/alerts/alertmanager", content=json.dumps(body),
+                              headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                              timeout=10)  # fmt: skip
+    except httpx.HTTPError:
+        return False
+    assert response.status_code == 200, response.text
+    return True
