@@ -56,16 +56,15 @@ def alert_settings(settings, pd_stub):
     return settings
 
 
-@pytest.fixture
-def pd_route(db, pd_stub, alert_settings):
-    """Root route to a PagerDuty receiver that points at the stub."""
+def pagerduty_root(stub, *, name: str, routing_key: str, timeout: int):
+    """Root route (grouped by alertname, no waiting) to a PagerDuty receiver that points at the stub."""
     from alerts.choices import ReceiverKind
     from alerts.services.receivers import receiver_save
 
     receiver = receiver_save(
         receiver=None,
-        data={"name": "pagerduty", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url, "timeout_seconds": 5},
-        routing_key="R0UTINGKEY0000000000000000000001",
+        data={"name": name, "kind": ReceiverKind.PAGERDUTY, "url": stub.url, "timeout_seconds": timeout},
+        routing_key=routing_key,
     )
     return RouteFactory(
         name="root",
@@ -76,25 +75,15 @@ def pd_route(db, pd_stub, alert_settings):
         group_interval=1,
         repeat_interval=3600,
     )
+
+
+@pytest.fixture
+def pd_route(db, pd_stub, alert_settings):
+    """Root route to a PagerDuty receiver that points at the stub."""
+    return pagerduty_root(pd_stub, name="pagerduty", routing_key="R0UTINGKEY0000000000000000000001", timeout=5)
 
 
 @pytest.fixture
 def pd_tree(transactional_db, pd_stub, alert_settings):
-    """Root route to a PagerDuty receiver at the stub, committed (for tests with other processes)."""
-    from alerts.choices import ReceiverKind
-    from alerts.services.receivers import receiver_save
-
-    receiver = receiver_save(
-        receiver=None,
-        data={"name": "pd", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url, "timeout_seconds": 2},
-        routing_key="ROUTINGKEY-RELIABILITY",
-    )
-    return RouteFactory(
-        name="root",
-        parent=None,
-        receiver=receiver,
-        group_by=["alertname"],
-        group_wait=0,
-        group_interval=1,
-        repeat_interval=3600,
-    )
+    """The same, committed (for tests with other processes)."""
+    return pagerduty_root(pd_stub, name="pd", routing_key="ROUTINGKEY-RELIABILITY", timeout=2)

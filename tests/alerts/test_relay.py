@@ -22,7 +22,7 @@ from alerts.models import AlertGroup, DeliveryAttempt, Notification
 from alerts.services import alert_raise, group_resolve
 from sre.choices import Role
 from sre.services import api_token_create, user_set_role
-from tests.alerts.test_reliability import all_delivered, wait_ticking, worker_env
+from tests.alerts.test_reliability import all_delivered, resolve_and_check_one_incident, wait_ticking, worker_env
 from tests.alerts.worker import delivery_worker
 from tests.sre.factories import UserFactory
 from tests.support import celery_worker as worker_support
@@ -139,14 +139,7 @@ def test_web_worker_sigkilled_mid_delivery_loses_nothing_and_pagerduty_sees_one_
             stop_process(master)
     with delivery_worker(env_extra) as worker:
         wait_ticking(worker, all_delivered, timeout=60, what="the sweep to hand the trigger to Celery")
-        group = AlertGroup.objects.get()
-        group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())
-        wait_ticking(worker, all_delivered, timeout=60, what="the resolve")
-    outcomes = list(
-        DeliveryAttempt.objects.filter(event="trigger").order_by("number").values_list("outcome", flat=True)
-    )
-    assert outcomes == ["lost", "success"]
-    assert pd_stub.transitions == [(group.dedup_key, "triggered"), (group.dedup_key, "resolved")]
+        resolve_and_check_one_incident(worker, pd_stub)
 
 
 def _post(port: int, token: str, body: dict) -> bool:

@@ -130,14 +130,19 @@ def test_worker_sigkilled_mid_delivery_loses_nothing_and_pagerduty_sees_one_inci
             tick(worker)
             time.sleep(0.5)
         assert all_delivered()
-        group = AlertGroup.objects.get()
-        group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())
-        wait_ticking(worker, all_delivered, timeout=60, what="the resolve")
+        resolve_and_check_one_incident(worker, pd_stub)
+
+
+def resolve_and_check_one_incident(worker, pd_stub) -> None:
+    """After a trigger whose first attempt was lost with its process: resolve the group, and check the ledger
+    (lost, then success) and what PagerDuty saw. The trigger may have reached PagerDuty twice (once from the
+    killed process), but with one dedup key: PagerDuty's dedup leaves one incident, triggered and resolved once."""
+    group = AlertGroup.objects.get()
+    group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())
+    wait_ticking(worker, all_delivered, timeout=60, what="the resolve")
     outcomes = list(
         DeliveryAttempt.objects.filter(event="trigger").order_by("number").values_list("outcome", flat=True)
     )
     assert outcomes == ["lost", "success"]
-    # The trigger may have reached PagerDuty twice (once from the killed worker), but with one dedup key:
-    # PagerDuty's dedup leaves exactly one incident, triggered once and resolved once.
     assert pd_stub.transitions == [(group.dedup_key, "triggered"), (group.dedup_key, "resolved")]
     assert {b["dedup_key"] for b in pd_stub.accepted()} == {group.dedup_key}
