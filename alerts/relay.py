@@ -23,11 +23,14 @@ import atexit
 import logging
 import queue
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
+
+CONNECTION_CHECK_INTERVAL = 1.0  # seconds between a relay thread's checks of its database connection
 
 _enabled = False
 _queue: queue.Queue[int | None] | None = None
@@ -74,12 +77,17 @@ def _ensure_started() -> queue.Queue[int | None]:
 def _run(work: queue.Queue[int | None]) -> None:
     from alerts.services import delivery
 
+    checked = 0.0
     while True:
         notification_id = work.get()
         if notification_id is None:
             break
         try:
-            close_old_connections()  # as around a request: a broken or too old connection is replaced
+            if connection.errors_occurred or time.monotonic() - checked > CONNECTION_CHECK_INTERVAL:
+                # As around a request: a broken or too old connection is replaced. Not before every delivery:
+                # with health checks on, each check costs a ``SELECT 1`` round trip.
+                close_old_connections()
+                checked = time.monotonic()
             delivery.notification_deliver(notification_id=notification_id)
         except Exception:  # the row stays pending or leased; the sweep hands it to Celery.
             logger.warning("In-process delivery of notification %s failed; the sweep will retry it",
