@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -32,8 +33,12 @@ logger = logging.getLogger(__name__)
 
 CONNECTION_CHECK_INTERVAL = 1.0  # seconds between a relay thread's checks of its database connection
 
+# (notification, receiver copy, attempt id, time.monotonic() of the claim)
+Claimed = tuple[Any, Any, int, float]
+Item = tuple[int, Claimed | None] | None
+
 _enabled = False
-_queue: queue.Queue[int | None] | None = None
+_queue: queue.Queue[Item] | None = None
 _threads: list[threading.Thread] = []
 _lock = threading.Lock()
 
@@ -44,27 +49,36 @@ def relay_in_process() -> None:
     _enabled = True
 
 
-def relay_submit(notification_id: int) -> bool:
+def relay_has_room() -> bool:
+    """Whether this process relays and its queue has room now (checked before claiming in a transaction)."""
+    if not _enabled:
+        return False
+    work = _ensure_started()
+    return work.qsize() < work.maxsize
+
+
+def relay_submit(notification_id: int, *, claimed: Claimed | None = None) -> bool:
     """Queue a committed notification for delivery by this process; False when this process does not
-    relay (or its queue is full): the caller sends it to Celery instead."""
+    relay (or its queue is full): the caller sends it to Celery instead. ``claimed`` is the claim made in the
+    writing transaction (``notification_claim_new``): the thread then sends without claiming again."""
     if not _enabled:
         return False
     work = _ensure_started()
     try:
-        work.put_nowait(notification_id)
+        work.put_nowait((notification_id, claimed))
     except queue.Full:
         return False
     return True
 
 
-def _ensure_started() -> queue.Queue[int | None]:
+def _ensure_started() -> queue.Queue[Item]:
     """Threads start on first use, in the process that uses them (gunicorn forks workers after import)."""
     global _queue
     if _queue is not None:
         return _queue
     with _lock:
         if _queue is None:
-            work: queue.Queue[int | None] = queue.Queue(maxsize=int(settings.SRE.get("ALERTS_RELAY_QUEUE", 1000)))
+            work: queue.Queue[Item] = queue.Queue(maxsize=int(settings.SRE.get("ALERTS_RELAY_QUEUE", 1000)))
             for index in range(int(settings.SRE.get("ALERTS_RELAY_THREADS", 4))):
                 thread = threading.Thread(target=_run, args=(work,), name=f"alerts-relay-{index}", daemon=True)
                 thread.start()
@@ -74,21 +88,30 @@ def _ensure_started() -> queue.Queue[int | None]:
     return _queue
 
 
-def _run(work: queue.Queue[int | None]) -> None:
+def _run(work: queue.Queue[Item]) -> None:
     from alerts.services import delivery
 
     checked = 0.0
     while True:
-        notification_id = work.get()
-        if notification_id is None:
+        item = work.get()
+        if item is None:
             break
+        notification_id, claimed = item
         try:
             if connection.errors_occurred or time.monotonic() - checked > CONNECTION_CHECK_INTERVAL:
                 # As around a request: a broken or too old connection is replaced. Not before every delivery:
                 # with health checks on, each check costs a ``SELECT 1`` round trip.
                 close_old_connections()
                 checked = time.monotonic()
-            delivery.notification_deliver(notification_id=notification_id)
+            if claimed is None:
+                delivery.notification_deliver(notification_id=notification_id)
+                continue
+            notification, receiver, attempt_id, claimed_at = claimed
+            if time.monotonic() - claimed_at < delivery.tunable("ALERTS_LEASE_MARGIN", 30) / 2:
+                delivery.notification_send_claimed(notification, receiver, attempt_id)
+            elif delivery.notification_release(notification, attempt_id, reason="waited too long in the relay queue"):
+                # Its lease could run out while it is sent (and another worker take it): claim it anew.
+                delivery.notification_deliver(notification_id=notification_id)
         except Exception:  # the row stays pending or leased; the sweep hands it to Celery.
             logger.warning("In-process delivery of notification %s failed; the sweep will retry it",
                            notification_id, exc_info=True)  # fmt: skip

@@ -8,6 +8,7 @@ most ``ALERTS_PAGERDUTY_RATE`` events per minute go to one PagerDuty routing key
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import random
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from alerts import metrics
@@ -51,10 +52,90 @@ def notification_deliver(
     if isinstance(claim, str):
         return claim
     notification, receiver, attempt = claim
+    return notification_send_claimed(notification, receiver, attempt.pk, clock=clock, sender=sender)
+
+
+def notification_send_claimed(
+    notification: Notification,
+    receiver: Receiver,
+    attempt_id: int,
+    *,
+    clock: Callable[[], datetime] = timezone.now,
+    sender: Callable[..., SendResult] = send,
+) -> str:
+    """Make the attempt a claim started (``_claim``, or ``notification_claim_new`` in the writer's
+    transaction) and record its result."""
     started = time.perf_counter()
     result = sender(receiver, event=notification.event, payload=notification.payload, dedup_key=notification.dedup_key)
     latency_ms = (time.perf_counter() - started) * 1000
-    return _complete(notification, receiver, attempt.pk, result=result, latency_ms=latency_ms, now=clock())
+    return _complete(notification, receiver, attempt_id, result=result, latency_ms=latency_ms, now=clock())
+
+
+def notification_claim_new(
+    notification: Notification, receiver: Receiver, *, now: datetime, new_group: bool
+) -> Receiver | None:
+    """The relay's fast path: claim a notification inside the transaction that writes it (before it is saved),
+    so the thread that sends it needs no transaction of its own to claim it.
+
+    The checks are ``_claim``'s: nothing earlier of the same key still open (not asked for a group this
+    transaction created: it has no notifications yet), the breaker closed, the rate limit not reached, taken
+    under the same receiver locks. On success ``notification`` is marked in flight (the caller saves it, then
+    calls ``attempt_start``) and a copy of the receiver with its breaker state as read under lock is returned;
+    None means wait: the row is written pending and claimed the usual way."""
+    digest = receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else ""
+    if (
+        not new_group
+        and Notification.objects.filter(
+            receiver_id=receiver.pk, dedup_key=notification.dedup_key, state__in=OPEN
+        ).exists()
+    ):
+        return None
+    breaker = dict(_lock_receivers(receiver, digest))
+    if receiver.pk not in breaker or breaker[receiver.pk][1] is not None:
+        return None  # gone, or the breaker is open or half-open: ``_claim`` decides
+    if digest and _rate_wait(digest, now=now) > 0:
+        return None
+    fresh = copy.copy(receiver)
+    fresh.breaker_failures, fresh.breaker_open_until = breaker[receiver.pk]
+    notification.attempts = 1
+    notification.state = NotificationState.SENDING
+    notification.lease_until = _lease_until(receiver, now=now)
+    return fresh
+
+
+def notification_release(notification: Notification, attempt_id: int, *, reason: str) -> bool:
+    """Give back an attempt claimed but not made (the relay could not send it in time): the attempt is
+    recorded as lost with the reason and the row is pending again. False when another worker took it over."""
+    with transaction.atomic():
+        released = Notification.objects.filter(
+            pk=notification.pk, attempts=notification.attempts, state=NotificationState.SENDING
+        ).update(state=NotificationState.PENDING, lease_until=None, last_error=f"released: {reason}")
+        if released:
+            DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
+                outcome=AttemptOutcome.LOST, error=f"not sent: {reason}"
+            )
+    return bool(released)
+
+
+def _lease_until(receiver: Receiver, *, now: datetime) -> datetime:
+    return now + timedelta(seconds=receiver.timeout_seconds + tunable("ALERTS_LEASE_MARGIN", 30))
+
+
+def attempt_start(notification: Notification, receiver: Receiver, *, now: datetime) -> DeliveryAttempt:
+    """The ledger row of the attempt just claimed (``notification.attempts`` is its number), in flight."""
+    return DeliveryAttempt.objects.create(
+        notification=notification,
+        receiver=receiver,
+        group_id=notification.group_id,
+        number=notification.attempts,
+        event=notification.event,
+        dedup_key=notification.dedup_key,
+        payload_hash=notification.payload_hash,
+        routing_key_digest=receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else "",
+        started_at=now,
+        worker=_worker_name(),
+        requested_by=notification.requested_by,
+    )
 
 
 def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:
@@ -108,43 +189,40 @@ def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, 
                 return "deferred"
         notification.attempts += 1
         notification.state = NotificationState.SENDING
-        notification.lease_until = now + timedelta(
-            seconds=receiver.timeout_seconds + tunable("ALERTS_LEASE_MARGIN", 30)
-        )
+        notification.lease_until = _lease_until(receiver, now=now)
         notification.save(update_fields=["attempts", "state", "lease_until"])
-        attempt = DeliveryAttempt.objects.create(
-            notification=notification,
-            receiver=receiver,
-            group_id=notification.group_id,
-            number=notification.attempts,
-            event=notification.event,
-            dedup_key=notification.dedup_key,
-            payload_hash=notification.payload_hash,
-            routing_key_digest=receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else "",
-            started_at=now,
-            worker=_worker_name(),
-            requested_by=notification.requested_by,
-        )
+        attempt = attempt_start(notification, receiver, now=now)
     return notification, receiver, attempt
 
 
 def _rate_limit_wait(receiver: Receiver, *, now: datetime) -> float:
-    """Seconds until the key may take another event. Only the ``limit``-th most recent attempt inside the
-    window matters (a sliding window is full exactly when that one exists), so one row is read, not the
-    whole window: the cost does not grow with the limit or the traffic."""
+    """Seconds until the key may take another event, with every receiver sharing the key locked (so two
+    receivers cannot both take the last slot)."""
+    _lock_receivers(receiver, receiver.routing_key_digest)
+    return _rate_wait(receiver.routing_key_digest, now=now)
+
+
+def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[int, datetime | None]]]:
+    """Lock the receiver and every receiver sharing its routing key (in pk order: no deadlocks); returns
+    their breaker states (failures, open until) by pk."""
+    match = Q(pk=receiver.pk) | Q(routing_key_digest=digest) if digest else Q(pk=receiver.pk)
+    rows = (
+        Receiver.objects.select_for_update(no_key=True)
+        .filter(match)
+        .order_by("pk")
+        .values_list("pk", "breaker_failures", "breaker_open_until")
+    )
+    return [(pk, (failures, open_until)) for pk, failures, open_until in rows]
+
+
+def _rate_wait(digest: str, *, now: datetime) -> float:
+    """Only the ``limit``-th most recent attempt inside the window matters (a sliding window is full exactly
+    when that one exists), so one row is read, not the whole window: the cost does not grow with the limit or
+    the traffic."""
     limit = max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100)))
     window = 60.0
-    # Lock every receiver sharing the key so two receivers cannot both take the last slot.
-    list(
-        Receiver.objects.select_for_update(no_key=True)
-        .filter(routing_key_digest=receiver.routing_key_digest)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     nth = (
-        DeliveryAttempt.objects.filter(
-            routing_key_digest=receiver.routing_key_digest, started_at__gt=now - timedelta(seconds=window)
-        )
+        DeliveryAttempt.objects.filter(routing_key_digest=digest, started_at__gt=now - timedelta(seconds=window))
         .order_by("-started_at")
         .values_list("started_at", flat=True)[limit - 1 : limit]
     )

@@ -143,8 +143,9 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
             for group in due:
                 group_alerts = sorted((by_pk[pk] for pk in members[group.pk]), key=lambda a: a.pk)
                 group_flush_locked(
-                    group=group, alerts=group_alerts, now=now, ingested_at=now, context=context, events=events
-                )
+                    group=group, alerts=group_alerts, now=now, ingested_at=now, context=context, events=events,
+                    new_group=group.pk in created,
+                )  # fmt: skip
         GroupEvent.objects.bulk_create(events)
     return [alerts[_fp(item)] for item in items]
 

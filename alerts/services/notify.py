@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -112,10 +113,11 @@ def group_flush_locked(
     context: FlushContext,
     events: list[GroupEvent],
     ingested_at: datetime | None = None,
+    new_group: bool = False,
 ) -> list[Notification]:
     """``group_flush`` for a group the caller has locked, with all its alerts already loaded (intake has
     them in hand). Timeline rows are appended to ``events`` for the caller to write in one statement; the
-    group row is saved here."""
+    group row is saved here. ``new_group``: the caller created the group in this transaction."""
     firing = [a for a in alerts if a.status == AlertStatus.FIRING]
     config = context.config
     rules = config.rules
@@ -151,7 +153,7 @@ def group_flush_locked(
         if active_hash != group.last_notified_hash or due_repeat:
             queued += notification_enqueue(
                 group=group, event=NotificationEvent.TRIGGER, now=now, ingested_at=ingested_at, alerts=alerts,
-                events=events,
+                events=events, new_group=new_group,
             )  # fmt: skip
             group.last_notified_hash = active_hash
             group.last_notified_at = now
@@ -303,15 +305,23 @@ def notification_enqueue(
     receiver: Receiver | None = None,
     alerts: list[Alert] | None = None,
     events: list[GroupEvent] | None = None,
+    new_group: bool = False,
 ) -> list[Notification]:
     """Write one outbox row for the group's receiver (inside the caller's transaction) and hand it to a
     worker after commit. Nothing is written when the group has no receiver. The timeline row is appended
-    to ``events`` when given (the caller writes it), else written here."""
+    to ``events`` when given (the caller writes it), else written here.
+
+    When this process relays (``alerts.relay``) the row is claimed here, in the same transaction, and its
+    attempt handed to a relay thread after commit; ``new_group`` (the caller created the group in this
+    transaction) spares the check for earlier notifications of the same key."""
+    from alerts.relay import relay_has_room
+    from alerts.services.delivery import attempt_start, notification_claim_new
+
     receiver = receiver or group.receiver
     if receiver is None:
         return []
     payload = group_payload(group, event=event, alerts=alerts)
-    notification = Notification.objects.create(
+    notification = Notification(
         receiver=receiver,
         group=group,
         event=event,
@@ -323,6 +333,9 @@ def notification_enqueue(
         requested_by=requested_by,
         ingested_at=ingested_at,
     )
+    claimed = notification_claim_new(notification, receiver, now=now, new_group=new_group) if relay_has_room() else None
+    notification.save(force_insert=True)
+    attempt = attempt_start(notification, claimed, now=now) if claimed is not None else None
     event_row = GroupEvent(
         group=group, at=now, kind=GroupEventKind.NOTIFIED, actor=requested_by, message=f"{event} → {receiver.name}"
     )
@@ -330,8 +343,27 @@ def notification_enqueue(
         event_row.save()
     else:
         events.append(event_row)
-    schedule_delivery(notification.pk)
+    if attempt is not None:
+        transaction.on_commit(partial(_relay_claimed, notification, claimed, attempt.pk, time.monotonic()))
+    else:
+        schedule_delivery(notification.pk)
     return [notification]
+
+
+def _relay_claimed(notification: Notification, receiver: Receiver, attempt_id: int, claimed_at: float) -> None:
+    """On commit: hand the claimed attempt to a relay thread; if none can take it after all, give the claim
+    back and let a Celery worker claim the row anew."""
+    from alerts.relay import relay_submit
+    from alerts.services.delivery import notification_release
+
+    if relay_submit(notification.pk, claimed=(notification, receiver, attempt_id, claimed_at)):
+        return
+    try:
+        notification_release(notification, attempt_id, reason="the relay queue was full")
+    except Exception:  # the lease runs out and the sweep takes the row back
+        logger.warning("Could not release notification %s; the sweep will", notification.pk, exc_info=True)
+        return
+    schedule_delivery(notification.pk)
 
 
 def schedule_delivery(notification_id: int, *, countdown: float = 0) -> None:

@@ -4,6 +4,7 @@ hands the row to Celery once its lease expires), and PagerDuty sees one incident
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -55,33 +56,89 @@ def test_committed_notification_is_delivered_by_the_relay_thread_not_celery(pd_t
     assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger"]
 
 
+def test_new_group_is_claimed_in_the_intake_transaction(pd_tree, pd_stub, relaying, monkeypatch):
+    """The trigger of a new group is claimed with the alerts (no second transaction to claim it): committed
+    in flight with its ledger row, and the relay thread sends it without calling ``_claim``."""
+    import alerts.services.delivery as delivery
+
+    claims: list[int] = []
+    real_claim = delivery._claim
+    monkeypatch.setattr(
+        delivery,
+        "_claim",
+        lambda notification_id, **kw: claims.append(notification_id) or real_claim(notification_id, **kw),
+    )
+    pd_stub.hold_next()
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    trigger = Notification.objects.get()
+    assert (trigger.state, trigger.attempts) == ("sending", 1)
+    assert DeliveryAttempt.objects.get().outcome == "in_flight"
+    assert pd_stub.held.wait(30)
+    pd_stub.release()
+    wait_for(all_delivered, timeout=30, what="the trigger")
+    assert claims == []
+    assert list(DeliveryAttempt.objects.values_list("number", "outcome")) == [(1, "success")]
+
+
+def test_open_breaker_is_not_claimed_with_the_alerts(pd_tree, pd_stub, relaying):
+    """With the receiver's breaker open the row is written pending and claimed the usual way (deferred)."""
+    from alerts.models import Receiver
+
+    Receiver.objects.filter(pk=pd_tree.receiver_id).update(
+        breaker_failures=5, breaker_open_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    wait_for(lambda: Notification.objects.get().last_error, timeout=30, what="the relay thread's claim")
+    trigger = Notification.objects.get()
+    assert (trigger.state, trigger.attempts, trigger.last_error) == ("pending", 0, "deferred: circuit breaker open")
+    assert not DeliveryAttempt.objects.exists() and not pd_stub.requests
+
+
+def test_claim_that_waited_too_long_is_released_and_claimed_anew(pd_tree, pd_stub, relaying, settings):
+    """A claimed attempt the relay could not start within half the lease margin is not sent on that claim
+    (its lease could run out mid-request): the ledger records it as not sent, and a new claim sends it."""
+    settings.SRE = {**settings.SRE, "ALERTS_LEASE_MARGIN": 0.0001}  # every claim is "too old" by the time it runs
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    wait_for(all_delivered, timeout=30, what="the trigger")
+    attempts = list(DeliveryAttempt.objects.order_by("number").values_list("outcome", "error"))
+    assert attempts == [("lost", "not sent: waited too long in the relay queue"), ("success", "")]
+    assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger"]
+
+
 def test_relay_thread_survives_a_failing_delivery_and_leaves_the_row_to_the_sweep(
-    pd_tree, pd_stub, relaying, monkeypatch
+    pd_tree, pd_stub, relaying, monkeypatch, settings
 ):
     import alerts.services.delivery as delivery
 
-    real = delivery.notification_deliver
+    settings.SRE = {**settings.SRE, "ALERTS_LEASE_MARGIN": 0.5}  # the claim's lease: 2 s timeout + 0.5 s
+    real = delivery.notification_send_claimed
     calls: list[int] = []
 
-    def broken_once(*, notification_id: int, **kwargs):
-        calls.append(notification_id)
+    def broken_once(notification, *args, **kwargs):
+        calls.append(notification.pk)
         if len(calls) == 1:
             raise RuntimeError("database went away")
-        return real(notification_id=notification_id, **kwargs)
+        return real(notification, *args, **kwargs)
 
-    monkeypatch.setattr(delivery, "notification_deliver", broken_once)
+    monkeypatch.setattr(delivery, "notification_send_claimed", broken_once)
     alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
     wait_for(lambda: calls, timeout=30, what="the failing attempt")
-    assert Notification.objects.get().state == "pending"  # not lost: the sweep finds it
+    trigger = Notification.objects.get()
+    assert trigger.state == "sending" and trigger.attempts == 1  # claimed with the alert, leased: not lost
     group = AlertGroup.objects.get()
-    group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())  # the same thread takes the next one
-    wait_for(lambda: len(calls) >= 2, timeout=30, what="the thread to go on after the error")
+    group_resolve(group_id=group.pk, actor="oncall", now=timezone.now())  # the thread goes on with the next one
+    wait_for(lambda: Notification.objects.filter(event="resolve", last_error="").exists(), timeout=30,
+             what="the resolve")  # fmt: skip
     assert not pd_stub.accepted()  # the resolve waits for the trigger (same dedup key, in order)
     from alerts.services.delivery import notifications_sweep
 
-    notifications_sweep(now=timezone.now())  # what beat does: the pending trigger is handed on again
+    wait_for(lambda: timezone.now() > Notification.objects.get(pk=trigger.pk).lease_until, timeout=10,
+             what="the lease to run out")  # fmt: skip
+    notifications_sweep(now=timezone.now())  # what beat does: the trigger is taken back and handed on again
     wait_for(all_delivered, timeout=30, what="the trigger, then the resolve")
     assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger", "resolve"]
+    outcomes = DeliveryAttempt.objects.filter(notification=trigger).order_by("number").values_list("outcome", flat=True)
+    assert list(outcomes) == ["lost", "success"]
     assert relaying == []
 
 
