@@ -5,10 +5,14 @@ Why: at 100 new groups a second the broker hop (publish, a prefork worker pickin
 database round trips) cost as much CPU as the intake itself, and the delivery could not keep up. Alertmanager
 delivers from the process that received the alert; so do we, and keep the outbox's guarantees:
 
-- The outbox row is committed before the thread sees its id, and ``notification_deliver`` claims it under a
-  lock, so a row is never sent twice, whoever else (the sweep, a Celery worker) picks it up as well.
-- A process that dies with rows queued here or in flight loses nothing: a queued row is still ``pending``
-  and an in-flight one has a lease; ``alerts.tick``'s sweep hands both to Celery.
+- The outbox row is committed before the thread sees it, and it is claimed under a lock, so a row is never
+  sent twice, whoever else (the sweep, a Celery worker) picks it up as well. Usually the claim is made in the
+  very transaction that writes the row (``notification_claim_new``: the same checks as ``_claim``), so the
+  thread only sends and records; a claim that waited in the queue longer than half the lease margin is
+  released (the ledger says it was not sent) and claimed anew, so no lease can run out mid-request.
+- A process that dies with rows queued here or in flight loses nothing: a queued row is ``pending`` or holds
+  a lease, and ``alerts.tick``'s sweep hands it to Celery (a lease once it has run out: the attempt is then
+  recorded as lost, since it may or may not have left).
 - Retries with a delay and deliveries deferred by the breaker or the rate limit go through Celery
   (``apply_async(countdown=…)``): a thread must not sleep on them.
 - The queue is bounded (``ALERTS_RELAY_QUEUE``); past it, ids go to Celery as before.

@@ -2,10 +2,11 @@
 
 Our side: gunicorn + PostgreSQL + a Celery worker (Redis broker) with the routing tree
 ``group_by: [alertname], group_wait: 0`` to a PagerDuty receiver whose base URL is a loopback HTTPS stub
-driven by the real ``pagerduty`` client. The first attempt of each notification is made by the gunicorn
-worker that wrote it, right after commit (``alerts.relay``); the Celery worker runs the tick, retries and
-whatever the relay hands on. The load is Alertmanager-shaped webhooks (``version: "4"``) of
-10 alerts each (one group per webhook, as Alertmanager batches a group), paced at 100 and 1,000 alerts/s.
+driven by the real ``pagerduty`` client. The first attempt of each notification is claimed in the intake
+transaction and made by the gunicorn worker that wrote it, right after commit (``alerts.relay``); the Celery
+worker runs the tick, retries and whatever the relay hands on. The load is Alertmanager-shaped webhooks
+(``version: "4"``) of 10 alerts each (one group per webhook, as Alertmanager batches a group), paced at 100
+and 1,000 alerts/s.
 Latency = PagerDuty request received − webhook sent, per group.
 
 Alertmanager side, same run and same tree: a real ``prometheus-alertmanager`` gets the same alerts on
