@@ -14,7 +14,7 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,7 +168,11 @@ def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, 
             return "blocked"
         receiver = notification.receiver
         if receiver.breaker_open_until is not None:
-            receiver = Receiver.objects.select_for_update(no_key=True).get(pk=notification.receiver_id)
+            # Read the breaker again under lock, locking the receiver's whole lock set the way everyone does.
+            digest = receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else ""
+            fresh = dict(_lock_receivers(receiver, digest))
+            if receiver.pk in fresh:
+                receiver.breaker_failures, receiver.breaker_open_until = fresh[receiver.pk]
         if notification.attempts:
             # A previous attempt still "in flight" means its worker died mid-request: record that.
             DeliveryAttempt.objects.filter(notification=notification, outcome=AttemptOutcome.IN_FLIGHT).update(
@@ -203,8 +207,9 @@ def _rate_limit_wait(receiver: Receiver, *, now: datetime) -> float:
 
 
 def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[int, datetime | None]]]:
-    """Lock the receiver and every receiver sharing its routing key (in pk order: no deadlocks); returns
-    their breaker states (failures, open until) by pk."""
+    """Lock the receiver's lock set: itself and every receiver sharing its routing key, in pk order; returns
+    their breaker states (failures, open until) by pk. A transaction that locks several sets takes them in
+    ``receiver_lock_rank`` order, so no two transactions can wait on each other."""
     match = Q(pk=receiver.pk) | Q(routing_key_digest=digest) if digest else Q(pk=receiver.pk)
     rows = (
         Receiver.objects.select_for_update(no_key=True)
@@ -213,6 +218,17 @@ def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[in
         .values_list("pk", "breaker_failures", "breaker_open_until")
     )
     return [(pk, (failures, open_until)) for pk, failures, open_until in rows]
+
+
+def receiver_lock_rank(receiver: Receiver | None, receivers: Iterable[Receiver]) -> int:
+    """Where the receiver's lock set comes in the order transactions take them: its lowest pk (the sets
+    are disjoint: receivers sharing a routing key, or one receiver alone)."""
+    if receiver is None:
+        return 0
+    digest = receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else ""
+    if not digest:
+        return receiver.pk
+    return min([r.pk for r in receivers if r.routing_key_digest == digest] + [receiver.pk])
 
 
 def _rate_wait(digest: str, *, now: datetime) -> float:

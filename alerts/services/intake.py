@@ -108,6 +108,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
     transaction, so its outbox row commits with the alerts and goes to a worker on commit."""
     for index, item in enumerate(items):
         _validate(item, index if len(items) > 1 else None)
+    from alerts.services.delivery import receiver_lock_rank
     from alerts.services.notify import FlushContext, group_flush_locked, group_schedule
 
     with transaction.atomic():
@@ -137,6 +138,9 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                     due.append(group)
                 else:
                     group.save(update_fields=["next_flush_at", "updated_at"])
+            # A relaying process claims each notification here, locking its receiver's lock set: take the sets
+            # in one global order (no deadlock between two batches notifying the same receivers).
+            due.sort(key=lambda g: (receiver_lock_rank(g.receiver, config.receivers.values()), g.pk))
             others = {pk for group in due for pk in members[group.pk]} - set(by_pk)
             if others:
                 by_pk.update((a.pk, a) for a in Alert.objects.filter(pk__in=others))
