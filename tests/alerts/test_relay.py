@@ -232,3 +232,40 @@ def test_receiver_lock_sets_are_taken_in_one_order(db, settings):
     assert receiver_lock_rank(other, everyone) == other.pk
     assert receiver_lock_rank(webhook, everyone) == webhook.pk
     assert receiver_lock_rank(None, everyone) == 0
+
+
+@pytest.mark.integration
+def test_concurrent_batches_claiming_for_two_receivers_never_deadlock(pd_tree, pd_stub, relaying, settings):
+    """Batches that notify two PagerDuty receivers, their groups in random order, from 6 threads at once:
+    every batch commits (each claim locks its receiver's set; without one global order two batches can wait
+    on each other) and every trigger is delivered once."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from alerts.choices import ReceiverKind
+    from alerts.services import AlertInput, alerts_ingest
+    from alerts.services.receivers import receiver_save
+    from tests.alerts.factories import RouteFactory
+
+    settings.SRE = {**settings.SRE, "ALERTS_PAGERDUTY_RATE": 100_000}
+    second = receiver_save(receiver=None, data={"name": "pd-b", "kind": ReceiverKind.PAGERDUTY, "url": pd_stub.url,
+                                                "timeout_seconds": 2}, routing_key="ROUTINGKEY-B")  # fmt: skip
+    RouteFactory(parent=pd_tree, receiver=second, matchers=["team=b"], group_by=["alertname"], group_wait=0,
+                 group_interval=1, repeat_interval=3600)  # fmt: skip
+    RouteFactory(parent=pd_tree, receiver=pd_tree.receiver, matchers=["team=a"], group_by=["alertname"],
+                 group_wait=0, group_interval=1, repeat_interval=3600)  # fmt: skip
+
+    def batch(index: int) -> None:
+        items = [AlertInput(labels={"alertname": f"Race{index}-{team}", "team": team}) for team in "ab" * 3]
+        random.shuffle(items)
+        try:
+            alerts_ingest(items=items, source="test", now=timezone.now())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(batch, range(60)))  # an exception (a deadlock) in any batch is raised here
+    wait_for(all_delivered, timeout=60, what="every trigger")
+    assert Notification.objects.count() == 120 == len(pd_stub.accepted())
