@@ -4,9 +4,10 @@ or is linked to the open incident the same policy already opened for the same se
 The alerts app calls ``alert_group_hook(group_id=…, firing_labels=…)`` after a group flush commits
 (``SRE["ALERT_GROUP_HOOKS"]``); the hook enqueues ``incidents.policy_evaluate`` when an enabled policy's matchers
 match one of the group's firing alerts, instead of a task per group change that could never open anything. The
-enabled policies' matchers are kept per process for a few seconds (dropped at once when this process saves or
-deletes a policy), so the pre-check usually costs no query. ``policy_sweep`` (beat) re-evaluates recently
-changed firing groups, so neither a lost message nor a stale pre-check can lose an incident."""
+enabled policies' matchers are kept per process for a few seconds (dropped at once by ``policy_save`` and
+``policy_delete`` in this process), so the pre-check usually costs no query. ``policy_sweep`` (beat)
+re-evaluates recently changed firing groups, so neither a lost message nor a stale pre-check can lose an
+incident."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def enabled_matchers() -> list:
     return parsed
 
 
-def matchers_forget(**_: object) -> None:
-    """Drop this process's copy of the policies' matchers (connected to IncidentPolicy saves and deletes)."""
+def matchers_forget() -> None:
+    """Drop this process's copy of the policies' matchers (every write of a policy calls this)."""
     global _matchers
     with _matchers_lock:
         _matchers = None

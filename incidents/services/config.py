@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from incidents.choices import PublicImpact, Severity
 from incidents.models import IncidentPolicy, SeverityLevel
+from incidents.policy import matchers_forget
 from sre.errors import ConflictError, InvalidInputError
 
 
@@ -55,6 +56,7 @@ def incident_defaults_ensure() -> None:
         )
     if not IncidentPolicy.objects.exists():
         IncidentPolicy.objects.create(**DEFAULT_POLICY)
+        matchers_forget()
 
 
 POLICY_FIELDS = ("name", "enabled", "position", "matchers", "max_service_tier", "severity")
@@ -95,8 +97,10 @@ def policy_save(*, policy: IncidentPolicy | None, data: dict[str, Any]) -> Incid
             policy.save()
     except IntegrityError:
         raise ConflictError(f"A policy named {name!r} exists.", fields={"name": ["Already used."]}) from None
+    matchers_forget()
     return policy
 
 
 def policy_delete(*, policy_id: int) -> None:
     IncidentPolicy.objects.filter(pk=policy_id).delete()
+    matchers_forget()

@@ -19,6 +19,14 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_policy_matchers():
+    """Each test starts without the process's cached policy matchers (a rolled-back test leaves them)."""
+    from incidents.policy import matchers_forget
+
+    matchers_forget()
+
+
+@pytest.fixture(autouse=True)
 def _defaults(request):
     """Severity levels and the default policy (a transactional test's flush removes migration data)."""
     if (

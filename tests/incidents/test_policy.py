@@ -132,3 +132,25 @@ def test_reopening_an_old_policy_incident_while_a_new_one_is_open(root_route) ->
     assert reopened.status == "investigating" and reopened.dedup_key == ""
     new.refresh_from_db()
     assert new.dedup_key.startswith("policy:") and new.is_open
+
+
+def test_policy_saved_or_deleted_here_takes_effect_at_once(root_route, monkeypatch) -> None:
+    """The pre-check's cached matchers are dropped by the policy services themselves (no 5 s wait)."""
+    from incidents.policy import enabled_matchers
+    from incidents.services import policy_delete, policy_save
+    from incidents.tasks import policy_evaluate_task
+
+    sent = []
+    monkeypatch.setattr(policy_evaluate_task, "delay", lambda group_id: sent.append(group_id))
+    enabled_matchers()  # cached: only the default policy
+    warning = {"service": "db", "severity": "warning"}
+    policy = policy_save(policy=None, data={"name": "warnings", "matchers": ["severity=warning"], "severity": "sev3"})
+    alert_raise(
+        labels={"alertname": "DiskFull", **warning}, annotations={}, status="firing", source="t", now=timezone.now()
+    )
+    assert len(sent) == 1
+    policy_delete(policy_id=policy.pk)
+    alert_raise(
+        labels={"alertname": "MemFull", **warning}, annotations={}, status="firing", source="t", now=timezone.now()
+    )
+    assert AlertGroup.objects.count() == 2 and len(sent) == 1
