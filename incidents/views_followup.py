@@ -4,6 +4,7 @@ the incidents settings (severity labels, policies)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -272,12 +273,15 @@ class SettingsView(IncidentsPage):
         self, request: HttpRequest, *, bound: forms.PolicyForm | None = None, bound_id: str = ""
     ) -> HttpResponse:
         levels = severity_levels()
+        editable = user_has_role(request.user, Role.ADMIN)
         rows = []
         for key, label in Severity.choices:
             level = levels.get(key)
             initial = {"label": level.label if level else label, "description": level.description if level else "",
                        "public_impact": level.public_impact if level else "minor"}  # fmt: skip
-            rows.append({"key": key, "form": forms.SeverityLevelForm(initial=initial, prefix=key)})
+            rows.append(
+                {"key": key, "form": _read_only_unless(editable, forms.SeverityLevelForm(initial=initial, prefix=key))}
+            )
         policies = []
         for policy in policy_list():
             prefix = f"p{policy.pk}"
@@ -287,7 +291,7 @@ class SettingsView(IncidentsPage):
                          "max_service_tier": policy.max_service_tier, "severity": policy.severity,
                          "position": policy.position},
             )  # fmt: skip
-            policies.append({"policy": policy, "form": form})
+            policies.append({"policy": policy, "form": _read_only_unless(editable, form)})
         new_form = bound if bound is not None and bound_id == "new" else forms.PolicyForm(prefix="new")
         context = {"rows": rows, "policies": policies, "new_policy_form": new_form}
         return render(request, "incidents/settings.html", context, status=400 if bound is not None else 200)
@@ -329,3 +333,11 @@ class SettingsView(IncidentsPage):
                 messages.success(request, f"Policy {policy.name!r} saved.")
                 return redirect("incidents:settings")
         return self._render(request, bound=form, bound_id=policy_id)
+
+
+def _read_only_unless(editable: bool, form: Any) -> Any:
+    """Viewers and responders see the settings as disabled fields, not inputs they cannot save."""
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return form

@@ -331,3 +331,19 @@ def test_policy_edits_need_admin(session_client, post_form) -> None:
     new = {"policy": "new", "new-name": "x", "new-matchers": "a=b", "new-severity": "sev1"}
     assert post_form(responder, page, page, new).status_code == 403
     assert post_form(session_client("admin"), page, page, {"policy": "99999", "delete": "1"}).status_code == 404
+
+
+def test_settings_are_read_only_fields_for_non_admins(session_client) -> None:
+    """Non-admins see disabled fields (and no Save buttons); admins get inputs they can save."""
+    import re
+
+    page = "/incidents/settings/"
+    viewer_html = session_client("viewer").get(page).content.decode()
+    admin_html = session_client("admin").get(page).content.decode()
+    label = r'<input type="text" name="sev1-label"[^>]*>'
+    assert "disabled" in re.search(label, viewer_html).group(0)
+    assert "disabled" not in re.search(label, admin_html).group(0)
+    policy_name = r'<input type="text" name="p\d+-name"[^>]*>'
+    assert "disabled" in re.search(policy_name, viewer_html).group(0)
+    assert "disabled" not in re.search(policy_name, admin_html).group(0)
+    assert "Add policy" in admin_html and "Add policy" not in viewer_html
