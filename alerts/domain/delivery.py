@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +62,15 @@ def rate_limit_wait_nth(*, nth_most_recent: datetime | None, now: datetime, wind
         return 0.0
     cutoff = now - timedelta(seconds=window)
     return max(0.0, (nth_most_recent - cutoff).total_seconds())
+
+
+def lock_rank(*, pk: int, digest: str, receivers: Iterable[tuple[int, str]]) -> int:
+    """Where a receiver's lock set comes in the one order every transaction takes them: the lowest pk of the
+    set. The sets are disjoint: the receivers sharing a PagerDuty routing key (``digest``, among
+    ``receivers`` as (pk, digest) pairs), or the receiver alone when it has none."""
+    if not digest:
+        return pk
+    return min([other for other, other_digest in receivers if other_digest == digest] + [pk])
 
 
 PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")

@@ -221,14 +221,11 @@ def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[in
 
 
 def receiver_lock_rank(receiver: Receiver | None, receivers: Iterable[Receiver]) -> int:
-    """Where the receiver's lock set comes in the order transactions take them: its lowest pk (the sets
-    are disjoint: receivers sharing a routing key, or one receiver alone)."""
+    """``rules.lock_rank`` of the receiver's lock set (0 without a receiver)."""
     if receiver is None:
         return 0
     digest = receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else ""
-    if not digest:
-        return receiver.pk
-    return min([r.pk for r in receivers if r.routing_key_digest == digest] + [receiver.pk])
+    return rules.lock_rank(pk=receiver.pk, digest=digest, receivers=((r.pk, r.routing_key_digest) for r in receivers))
 
 
 def _rate_wait(digest: str, *, now: datetime) -> float:

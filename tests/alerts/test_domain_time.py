@@ -222,3 +222,20 @@ def test_bad_durations(value):
 )
 def test_pagerduty_severity_mapping(label, expected):
     assert delivery.pagerduty_severity(label) == expected
+
+
+RECEIVERS = [(1, "key-a"), (2, "key-b"), (3, ""), (4, "key-a"), (5, "key-b")]
+
+
+@pytest.mark.parametrize(
+    ("pk", "digest", "rank"),
+    [
+        (4, "key-a", 1),  # shares a routing key with 1: the set {1, 4}
+        (1, "key-a", 1),
+        (5, "key-b", 2),
+        (3, "", 3),  # a webhook or email receiver is a set of its own
+        (6, "key-c", 6),  # a key nobody else has
+    ],
+)
+def test_lock_rank_is_the_lowest_pk_of_the_receivers_lock_set(pk, digest, rank):
+    assert delivery.lock_rank(pk=pk, digest=digest, receivers=RECEIVERS) == rank

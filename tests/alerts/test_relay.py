@@ -210,30 +210,6 @@ def _post(port: int, token: str, body: dict) -> bool:
     return True
 
 
-def test_receiver_lock_sets_are_taken_in_one_order(db, settings):
-    """Receivers sharing a routing key are one lock set, ranked by its lowest pk; a batch claiming for
-    several receivers takes the sets in rank order, so two batches cannot deadlock."""
-    from alerts.choices import ReceiverKind
-    from alerts.services.delivery import receiver_lock_rank
-    from alerts.services.receivers import receiver_save
-
-    settings.SRE = {**settings.SRE, "ALERTS_ALLOW_PRIVATE_TARGETS": True}  # no DNS here
-
-    def pagerduty(name: str, key: str):
-        return receiver_save(receiver=None, data={"name": name, "kind": ReceiverKind.PAGERDUTY}, routing_key=key)
-
-    first = pagerduty("first", "KEY-A")
-    other = pagerduty("other", "KEY-B")
-    webhook = receiver_save(receiver=None, data={"name": "hook", "kind": ReceiverKind.WEBHOOK,
-                                                 "url": "https://127.0.0.1/hook"}, secret="s")  # fmt: skip
-    shares_first = pagerduty("shares-first", "KEY-A")
-    everyone = [first, other, webhook, shares_first]
-    assert receiver_lock_rank(shares_first, everyone) == first.pk  # the set {first, shares-first}
-    assert receiver_lock_rank(other, everyone) == other.pk
-    assert receiver_lock_rank(webhook, everyone) == webhook.pk
-    assert receiver_lock_rank(None, everyone) == 0
-
-
 @pytest.mark.integration
 def test_concurrent_batches_claiming_for_two_receivers_never_deadlock(pd_tree, pd_stub, relaying, settings):
     """Batches that notify two PagerDuty receivers, their groups in random order, from 6 threads at once:
