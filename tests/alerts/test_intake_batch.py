@@ -114,24 +114,12 @@ def test_each_config_write_changes_the_version(root_route, missing_row):
 def test_alert_inserted_concurrently_is_read_not_assumed(root_route, monkeypatch):
     """Another request inserts one of our fingerprints between our read and our insert: we use its row."""
     from alerts.domain.matchers import fingerprint
-    from alerts.services import intake
 
     items = batch("Race", 2)
-    real_insert_new = intake._insert_new
-    other = {}
-
-    def racing_insert_new(model, objs, **kwargs):
-        if model is Alert and not other:
-            first = objs[0]
-            twin = Alert(
-                fingerprint=first.fingerprint, labels=first.labels, annotations={"summary": "theirs"},
-                starts_at=NOW, received_at=NOW - dt.timedelta(seconds=1), updated_at=NOW,
-            )  # fmt: skip
-            twin.save()
-            other["pk"] = twin.pk
-        return real_insert_new(model, objs, **kwargs)
-
-    monkeypatch.setattr(intake, "_insert_new", racing_insert_new)
+    other = race_insert(monkeypatch, Alert, lambda first: Alert(
+        fingerprint=first.fingerprint, labels=first.labels, annotations={"summary": "theirs"},
+        starts_at=NOW, received_at=NOW - dt.timedelta(seconds=1), updated_at=NOW,
+    ))  # fmt: skip
     result = alerts_ingest(items=items, source="test", now=NOW)
     assert result[0].pk == other["pk"] and result[0].annotations == {"summary": "theirs"}
     assert result[1].pk is not None and result[1].fingerprint == fingerprint(items[1].labels)
@@ -141,26 +129,31 @@ def test_alert_inserted_concurrently_is_read_not_assumed(root_route, monkeypatch
 def test_group_created_concurrently_is_read_not_assumed(root_route, monkeypatch):
     """Another request creates our group between our read and our insert: the alerts join its row, and the
     timeline does not claim we created it."""
-    from alerts.services import intake
-
-    real_insert_new = intake._insert_new
-    other = {}
-
-    def racing_insert_new(model, objs, **kwargs):
-        if model is AlertGroup and not other:
-            mine = objs[0]
-            twin = AlertGroup(
-                group_key=mine.group_key, route_id=mine.route_id, receiver=mine.receiver,
-                group_labels=mine.group_labels, timing=mine.timing, state=mine.state,
-                created_at=NOW - dt.timedelta(seconds=1), updated_at=NOW,
-            )  # fmt: skip
-            twin.save()
-            other["pk"] = twin.pk
-        return real_insert_new(model, objs, **kwargs)
-
-    monkeypatch.setattr(intake, "_insert_new", racing_insert_new)
+    other = race_insert(monkeypatch, AlertGroup, lambda mine: AlertGroup(
+        group_key=mine.group_key, route_id=mine.route_id, receiver=mine.receiver, group_labels=mine.group_labels,
+        timing=mine.timing, state=mine.state, created_at=NOW - dt.timedelta(seconds=1), updated_at=NOW,
+    ))  # fmt: skip
     result = alerts_ingest(items=batch("GroupRace", 3), source="test", now=NOW)
     group = AlertGroup.objects.get()
     assert group.pk == other["pk"]
     assert set(group.alerts.values_list("pk", flat=True)) == {a.pk for a in result}
     assert not group.events.filter(kind=GroupEventKind.CREATED).exists()
+
+
+def race_insert(monkeypatch, model, twin_of) -> dict:
+    """Just before intake inserts new ``model`` rows, another "request" saves ``twin_of(first new row)``;
+    returns a dict that gets the twin's ``pk``."""
+    from alerts.services import intake
+
+    real_insert_new = intake._insert_new
+    other: dict = {}
+
+    def racing_insert_new(inserted_model, objs, **kwargs):
+        if inserted_model is model and not other:
+            twin = twin_of(objs[0])
+            twin.save()
+            other["pk"] = twin.pk
+        return real_insert_new(inserted_model, objs, **kwargs)
+
+    monkeypatch.setattr(intake, "_insert_new", racing_insert_new)
+    return other
