@@ -20,3 +20,13 @@ DELIVERY_LATENCY = Histogram(
     ["kind"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
+RELAY_SUBMITTED = Counter(
+    "sre_alert_relay_submitted_total",
+    "Notifications offered to a web worker's relay threads after commit: accepted, or full (sent to Celery).",
+    ["outcome"],
+)
+RELAY_QUEUE = Gauge(
+    "sre_alert_relay_queue",
+    "Notifications waiting in the web workers' relay queues (summed over live workers).",
+    multiprocess_mode="livesum",
+)

@@ -33,6 +33,8 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from alerts import metrics
+
 logger = logging.getLogger(__name__)
 
 CONNECTION_CHECK_INTERVAL = 1.0  # seconds between a relay thread's checks of its database connection
@@ -71,7 +73,10 @@ def relay_submit(notification_id: int, *, claimed: Claimed | None = None) -> boo
     try:
         work.put_nowait((notification_id, claimed))
     except queue.Full:
+        metrics.RELAY_SUBMITTED.labels(outcome="full").inc()
         return False
+    metrics.RELAY_SUBMITTED.labels(outcome="accepted").inc()
+    metrics.RELAY_QUEUE.set(work.qsize())
     return True
 
 
@@ -101,6 +106,7 @@ def _run(work: queue.Queue[Item]) -> None:
         if item is None:
             break
         notification_id, claimed = item
+        metrics.RELAY_QUEUE.set(work.qsize())
         try:
             if connection.errors_occurred or time.monotonic() - checked > CONNECTION_CHECK_INTERVAL:
                 # As around a request: a broken or too old connection is replaced. Not before every delivery:

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from alerts import relay
+from alerts import metrics, relay
 from alerts.models import AlertGroup, DeliveryAttempt, Notification
 from alerts.services import alert_raise, group_resolve
 from sre.choices import Role
@@ -48,12 +48,14 @@ def relaying(monkeypatch):
 
 
 def test_committed_notification_is_delivered_by_the_relay_thread_not_celery(pd_tree, pd_stub, relaying):
+    accepted_before = metrics.RELAY_SUBMITTED.labels(outcome="accepted")._value.get()
     alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
     wait_for(all_delivered, timeout=30, what="the trigger delivered by a relay thread")
     attempt = DeliveryAttempt.objects.get()
     assert attempt.outcome == "success" and attempt.worker.endswith(f":{os.getpid()}")
     assert relaying == []  # nothing went through the broker
     assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger"]
+    assert metrics.RELAY_SUBMITTED.labels(outcome="accepted")._value.get() == accepted_before + 1
 
 
 def test_new_group_is_claimed_in_the_intake_transaction(pd_tree, pd_stub, relaying, monkeypatch):
@@ -149,8 +151,11 @@ def test_relay_not_enabled_or_full_falls_back_to_celery(settings):
         work = relay._ensure_started()
         work.put_nowait(None)  # stop the only thread, so the queue stays full
         relay._threads[0].join(timeout=5)
+        full_before = metrics.RELAY_SUBMITTED.labels(outcome="full")._value.get()
         assert relay.relay_submit(1) is True
         assert relay.relay_submit(2) is False  # full: the caller sends it to Celery
+        assert metrics.RELAY_SUBMITTED.labels(outcome="full")._value.get() == full_before + 1
+        assert metrics.RELAY_QUEUE._value.get() == 1  # what /metrics shows as waiting
     finally:
         relay.relay_stop(timeout=0.1)
 
