@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db.models import Q
 
+from alerts import sql
 from alerts.domain import routing, suppression
 from alerts.domain.matchers import Matcher, matches_all, parse_matchers
-from alerts.models import ConfigVersion, InhibitRule, MaintenanceWindow, Receiver, Silence, TimeInterval
+from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Silence, TimeInterval
 from alerts.selectors import route_rows, routing_tree
 
 
@@ -79,7 +80,7 @@ def intake_config(*, now: datetime) -> IntakeConfig:
     """The current configuration: the process's copy if ``ConfigVersion`` still has its version, else a fresh
     load (cached for the next call). Costs one query when the copy is current."""
     global _cached
-    version = ConfigVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    version = sql.config_version()
     cached = _cached
     if version is not None and cached is not None and cached.version == version and cached.loaded_at <= now:
         return cached

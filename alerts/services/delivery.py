@@ -15,15 +15,16 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from alerts import metrics
+from alerts import metrics, sql
 from alerts.choices import AttemptOutcome, GroupEventKind, NotificationState, ReceiverKind
 from alerts.domain import delivery as rules
 from alerts.models import DeliveryAttempt, GroupEvent, Notification, Receiver
@@ -123,7 +124,7 @@ def _lease_until(receiver: Receiver, *, now: datetime) -> datetime:
 
 def attempt_start(notification: Notification, receiver: Receiver, *, now: datetime) -> DeliveryAttempt:
     """The ledger row of the attempt just claimed (``notification.attempts`` is its number), in flight."""
-    return DeliveryAttempt.objects.create(
+    attempt = DeliveryAttempt(
         notification=notification,
         receiver=receiver,
         group_id=notification.group_id,
@@ -136,6 +137,8 @@ def attempt_start(notification: Notification, receiver: Receiver, *, now: dateti
         worker=_worker_name(),
         requested_by=notification.requested_by,
     )
+    sql.insert_rows([attempt])
+    return attempt
 
 
 def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:
@@ -266,78 +269,141 @@ def _complete(
     over after our lease expired raised it (and marked our attempt lost). Both writes are conditional, so
     nothing is read again here."""
     number = notification.attempts
-    with transaction.atomic():
-        transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
-        if result.ok:
-            outcome = AttemptOutcome.SUCCESS
-        elif transient and number < tunable("ALERTS_MAX_ATTEMPTS", 12):
-            outcome = AttemptOutcome.RETRY
-        else:
-            outcome = AttemptOutcome.FAILED
-        breaker = rules.breaker_after(
-            rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until),
-            success=result.ok or not transient,
-            now=now,
-            threshold=tunable("ALERTS_BREAKER_THRESHOLD", 5),
-            cooldown=tunable("ALERTS_BREAKER_COOLDOWN", 30),
+    transient = not result.ok and rules.is_transient(status=result.status, network_error=result.network_error)
+    if result.ok:
+        outcome = AttemptOutcome.SUCCESS
+    elif transient and number < tunable("ALERTS_MAX_ATTEMPTS", 12):
+        outcome = AttemptOutcome.RETRY
+    else:
+        outcome = AttemptOutcome.FAILED
+    breaker = rules.breaker_after(
+        rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until),
+        success=result.ok or not transient,
+        now=now,
+        threshold=tunable("ALERTS_BREAKER_THRESHOLD", 5),
+        cooldown=tunable("ALERTS_BREAKER_COOLDOWN", 30),
+    )
+    changes: dict[str, Any] = {"lease_until": None}
+    delay = 0.0
+    if outcome == AttemptOutcome.SUCCESS:
+        changes.update(state=NotificationState.DELIVERED, delivered_at=now, last_error="")
+    elif outcome == AttemptOutcome.RETRY:
+        delay = rules.backoff_seconds(
+            attempt=number,
+            base=tunable("ALERTS_BACKOFF_BASE", 2.0),
+            cap=tunable("ALERTS_BACKOFF_CAP", 300.0),
+            jitter=random.random(),
         )
-        changes: dict[str, Any] = {"lease_until": None}
-        delay = 0.0
-        if outcome == AttemptOutcome.SUCCESS:
-            changes.update(state=NotificationState.DELIVERED, delivered_at=now, last_error="")
-        elif outcome == AttemptOutcome.RETRY:
-            delay = rules.backoff_seconds(
-                attempt=number,
-                base=tunable("ALERTS_BACKOFF_BASE", 2.0),
-                cap=tunable("ALERTS_BACKOFF_CAP", 300.0),
-                jitter=random.random(),
-            )
-            if breaker.open_until is not None:
-                delay = max(delay, (breaker.open_until - now).total_seconds())
-            changes.update(
-                state=NotificationState.PENDING,
-                next_attempt_at=now + timedelta(seconds=delay),
-                last_error=result.error or f"HTTP {result.status}",
-            )
-        else:
-            changes.update(state=NotificationState.FAILED, last_error=result.error or f"HTTP {result.status}")
-        if not Notification.objects.filter(pk=notification.pk, attempts=number).update(**changes):
-            # Another worker took over (or the row vanished): keep its record, add ours as a late result.
-            attempt = DeliveryAttempt.objects.filter(pk=attempt_id).first()
-            if attempt is not None:
-                attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
-                attempt.save(update_fields=["error"])
-            return "done"
-        DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
-            http_status=result.status, latency_ms=round(latency_ms, 3), error=result.error[:2000], outcome=outcome
+        if breaker.open_until is not None:
+            delay = max(delay, (breaker.open_until - now).total_seconds())
+        changes.update(
+            state=NotificationState.PENDING,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=result.error or f"HTTP {result.status}",
         )
-        if (breaker.failures, breaker.open_until) != (receiver.breaker_failures, receiver.breaker_open_until):
-            # Only failures and recoveries write the receiver row (the common success path does not).
-            Receiver.objects.filter(pk=receiver.pk).update(
-                breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
-            )
-        if outcome == AttemptOutcome.SUCCESS and notification.ingested_at:
-            metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
-                max(0.0, (now - notification.ingested_at).total_seconds())
-            )
-        if outcome == AttemptOutcome.RETRY:
-            schedule_delivery(notification.pk, countdown=delay)
-        metrics.NOTIFICATIONS.labels(receiver=receiver.name, outcome=outcome).inc()
-        if notification.group_id and outcome != AttemptOutcome.RETRY:
-            last_error = changes["last_error"]
-            GroupEvent.objects.create(
-                group_id=notification.group_id,
-                at=now,
-                kind=GroupEventKind.DELIVERED if result.ok else GroupEventKind.DELIVERY_FAILED,
-                message=f"{notification.event} → {receiver.name}" + ("" if result.ok else f": {last_error[:200]}"),
-            )
-        if outcome != AttemptOutcome.RETRY:
-            _schedule_next_in_key(notification)
+    else:
+        changes.update(state=NotificationState.FAILED, last_error=result.error or f"HTTP {result.status}")
+    record = _AttemptRecord(
+        changes=changes,
+        outcome=outcome,
+        http_status=result.status,
+        latency_ms=round(latency_ms, 3),
+        error=result.error[:2000],
+        # The timeline names each final outcome (a retry is only in the ledger).
+        event_kind="" if outcome == AttemptOutcome.RETRY else
+        (GroupEventKind.DELIVERED if result.ok else GroupEventKind.DELIVERY_FAILED),
+        event_message=f"{notification.event} → {receiver.name}"
+        + ("" if result.ok else f": {changes['last_error'][:200]}"),
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        taken, following = _record_pg(notification, attempt_id, record, now=now)
+    else:
+        taken, following = _record_orm(notification, attempt_id, record, now=now)
+    if not taken:
+        # Another worker took over (or the row vanished): keep its record, add ours as a late result.
+        attempt = DeliveryAttempt.objects.filter(pk=attempt_id).first()
+        if attempt is not None:
+            attempt.error = (attempt.error + "; late result: " + ("ok" if result.ok else result.error))[:2000]
+            attempt.save(update_fields=["error"])
+        return "done"
+    if (breaker.failures, breaker.open_until) != (receiver.breaker_failures, receiver.breaker_open_until):
+        # Only failures and recoveries write the receiver row (the common success path does not).
+        Receiver.objects.filter(pk=receiver.pk).update(
+            breaker_failures=breaker.failures, breaker_open_until=breaker.open_until
+        )
+    if outcome == AttemptOutcome.SUCCESS and notification.ingested_at:
+        metrics.DELIVERY_LATENCY.labels(kind=receiver.kind).observe(
+            max(0.0, (now - notification.ingested_at).total_seconds())
+        )
+    metrics.NOTIFICATIONS.labels(receiver=receiver.name, outcome=outcome).inc()
+    if outcome == AttemptOutcome.RETRY:
+        schedule_delivery(notification.pk, countdown=delay)
+    elif following:
+        schedule_delivery(following)
     return "delivered" if result.ok else str(outcome)
 
 
-def _schedule_next_in_key(notification: Notification) -> None:
-    following = (
+@dataclass(frozen=True)
+class _AttemptRecord:
+    """What ``_complete`` writes: the notification's new fields, the ledger row's result, the timeline row."""
+
+    changes: dict[str, Any]
+    outcome: str
+    http_status: int | None
+    latency_ms: float
+    error: str
+    event_kind: str  # empty: no timeline row
+    event_message: str
+
+
+def _record_pg(
+    notification: Notification, attempt_id: int, record: _AttemptRecord, *, now: datetime
+) -> tuple[bool, int | None]:
+    """PostgreSQL: the whole record in one statement (``sql.attempt_complete_pg``)."""
+    changes = record.changes
+    return sql.attempt_complete_pg(
+        notification_id=notification.pk,
+        number=notification.attempts,
+        state=changes["state"],
+        last_error=changes["last_error"],
+        delivered_at=changes.get("delivered_at"),
+        next_attempt_at=changes.get("next_attempt_at"),
+        attempt_id=attempt_id,
+        outcome=record.outcome,
+        http_status=record.http_status,
+        latency_ms=record.latency_ms,
+        error=record.error,
+        group_id=notification.group_id,
+        now=now,
+        event_kind=record.event_kind,
+        event_message=record.event_message,
+        find_next=record.outcome != AttemptOutcome.RETRY,
+    )
+
+
+def _record_orm(
+    notification: Notification, attempt_id: int, record: _AttemptRecord, *, now: datetime
+) -> tuple[bool, int | None]:
+    """Other backends: the same writes in one transaction. Both return whether the attempt was still ours (the
+    row's ``attempts`` is the number we claimed; both writes are conditional, nothing is read again) and the
+    next pending notification of the same key, if any, once this one is final."""
+    with transaction.atomic():
+        if not Notification.objects.filter(pk=notification.pk, attempts=notification.attempts).update(**record.changes):
+            return False, None
+        DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
+            http_status=record.http_status, latency_ms=record.latency_ms, error=record.error, outcome=record.outcome
+        )
+        if notification.group_id and record.event_kind:
+            GroupEvent.objects.create(
+                group_id=notification.group_id, at=now, kind=record.event_kind, message=record.event_message
+            )
+        if record.outcome == AttemptOutcome.RETRY:
+            return True, None
+        return True, _next_in_key(notification)
+
+
+def _next_in_key(notification: Notification) -> int | None:
+    return (
         Notification.objects.filter(
             receiver_id=notification.receiver_id,
             dedup_key=notification.dedup_key,
@@ -348,8 +414,6 @@ def _schedule_next_in_key(notification: Notification) -> None:
         .values_list("pk", flat=True)
         .first()
     )
-    if following:
-        schedule_delivery(following)
 
 
 def notifications_sweep(*, now: datetime, limit: int = 500) -> int:

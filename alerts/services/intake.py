@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import router, transaction
-from django.db.models import Model, sql
-from django.db.models.constants import OnConflict
+from django.db import transaction
+from django.db.models import Model
 
+from alerts import sql
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, ReceiverKind
 from alerts.config_cache import intake_config
 from alerts.domain import routing
@@ -137,7 +137,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                 if group.next_flush_at is not None and group.next_flush_at <= now:
                     due.append(group)
                 else:
-                    group.save(update_fields=["next_flush_at", "updated_at"])
+                    sql.update_row(group, ("next_flush_at", "updated_at"))
             # A relaying process claims each notification here, locking its receiver's lock set: take the sets
             # in one global order (no deadlock between two batches notifying the same receivers).
             due.sort(key=lambda g: (receiver_lock_rank(g.receiver, config.receivers.values()), g.pk))
@@ -150,7 +150,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                     group=group, alerts=group_alerts, now=now, ingested_at=now, context=context, events=events,
                     new_group=group.pk in created,
                 )  # fmt: skip
-        GroupEvent.objects.bulk_create(events)
+        sql.insert_rows(events)
     return [alerts[_fp(item)] for item in items]
 
 
@@ -292,27 +292,10 @@ def _groups_for(
 
 
 def _insert_new(model: type[Model], objs: list[Model], *, key: str) -> set[str]:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING pk, key`` (PostgreSQL and SQLite): the objects whose row
-    this statement inserted get their pk, and their keys are returned; rows that already existed (another
-    transaction inserted the same key) are left out. One statement where ``bulk_create(ignore_conflicts=True)``
-    needs a second to learn the ids."""
-    meta = model._meta
-    query = sql.InsertQuery(model, on_conflict=OnConflict.IGNORE)
-    query.insert_values([f for f in meta.concrete_fields if not f.primary_key], objs)
-    using = router.db_for_write(model)
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [meta.pk, meta.get_field(key)]
-    ids: dict[str, int] = {}
-    with compiler.connection.cursor() as cursor:
-        for statement, params in compiler.as_sql():
-            cursor.execute(statement, params)
-            ids.update((value, pk) for pk, value in cursor.fetchall())
-    for obj in objs:
-        pk = ids.get(getattr(obj, key))
-        if pk is not None:
-            obj.pk = pk
-            obj._state.adding, obj._state.db = False, using
-    return set(ids)
+    """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING pk, key`` in one statement (PostgreSQL and SQLite): the
+    objects whose row this statement inserted get their pk, and their keys are returned; rows that already
+    existed (another transaction inserted the same key) are left out."""
+    return sql.insert_rows(objs, conflict_key=key)
 
 
 def route_name(route: routing.Route) -> str:
@@ -374,7 +357,7 @@ def _join_all(
             continue
         lines.setdefault((group.pk, kind), []).append(alert_title(alert.labels, group.group_labels))
         changed[group.pk] = group
-    through.objects.bulk_create(links, ignore_conflicts=True)
+    sql.insert_rows(links, ignore_conflicts=True)
     events.extend(
         GroupEvent(group=changed[group_id], at=now, kind=kind, message=_timeline_line(titles))
         for (group_id, kind), titles in lines.items()

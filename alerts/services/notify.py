@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from alerts import sql
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, NotificationEvent
 from alerts.config_cache import IntakeConfig, intake_config
 from alerts.domain import suppression, timeintervals
@@ -101,8 +102,8 @@ def group_flush(
 
 # What a flush (and ``_state_event``) may change on the group row; the rest (labels, timing, route) is not
 # rewritten.
-FLUSH_FIELDS = ["state", "last_flush_at", "updated_at", "next_flush_at", "last_notified_hash", "last_notified_at"]
-FLUSH_FIELDS += ["resolved_at", "acknowledged_at", "acknowledged_by"]
+FLUSH_FIELDS = ("state", "last_flush_at", "updated_at", "next_flush_at", "last_notified_hash", "last_notified_at")
+FLUSH_FIELDS += ("resolved_at", "acknowledged_at", "acknowledged_by")
 
 
 def group_flush_locked(
@@ -181,7 +182,7 @@ def group_flush_locked(
         group.next_flush_at = None
     else:
         group.next_flush_at = (group.last_notified_at or now) + repeat
-    group.save(update_fields=FLUSH_FIELDS)
+    sql.update_row(group, FLUSH_FIELDS)
     # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
     # after commit with group_id and the label sets of its firing alerts when the group opened, changed state
     # or queued a notification.
@@ -334,7 +335,7 @@ def notification_enqueue(
         ingested_at=ingested_at,
     )
     claimed = notification_claim_new(notification, receiver, now=now, new_group=new_group) if relay_has_room() else None
-    notification.save(force_insert=True)
+    sql.insert_rows([notification])
     attempt = attempt_start(notification, claimed, now=now) if claimed is not None else None
     event_row = GroupEvent(
         group=group, at=now, kind=GroupEventKind.NOTIFIED, actor=requested_by, message=f"{event} → {receiver.name}"
