@@ -102,6 +102,91 @@ def update_row(obj: Model, fields: tuple[str, ...]) -> int:
         return cursor.rowcount
 
 
+def _lock_clause(db: Any) -> str:
+    """Row locks where the backend has them (PostgreSQL); SQLite's IMMEDIATE transactions lock the database."""
+    if not db.features.has_select_for_update:
+        return ""
+    return " FOR NO KEY UPDATE" if db.features.has_select_for_no_key_update else " FOR UPDATE"
+
+
+def _in_clause(db: Any, column: str, values: list) -> tuple[str, list]:
+    """``column IN (…)``: on PostgreSQL ``= ANY(array)``, one statement shape whatever the number of values."""
+    if db.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _converters(db: Any, fields: tuple) -> list[list]:
+    """Per field, what the ORM would apply to a raw value (the backend's, then the field's ``from_db_value``)."""
+    return [[*db.ops.get_db_converters(f.cached_col), *f.get_db_converters(db)] for f in fields]
+
+
+def _convert(db: Any, fields: tuple, converters: list[list], row: tuple) -> list:
+    values = list(row)
+    for index, field_converters in enumerate(converters):
+        for converter in field_converters:
+            values[index] = converter(values[index], fields[index].cached_col, db)
+    return values
+
+
+def locked_by_key(model: type[Model], *, key: str, values: list) -> list[Model]:
+    """The instances whose ``key`` is one of ``values``, locked, in key order (the order every writer locks in,
+    so no two transactions wait on each other): ``select_for_update(no_key=True).filter(key__in=…)``."""
+    if not values:
+        return []
+    meta = model._meta
+    using = router.db_for_write(model)
+    db = connections[using]
+    fields = tuple(meta.concrete_fields)
+    quote = db.ops.quote_name
+    where, params = _in_clause(db, quote(meta.get_field(key).column), values)
+    columns = ", ".join(quote(f.column) for f in fields)
+    statement = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} ORDER BY {quote(meta.get_field(key).column)}"  # noqa: S608
+    )
+    converters = _converters(db, fields)
+    names = [f.attname for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(statement + _lock_clause(db), params)
+        rows = cursor.fetchall()
+    return [model.from_db(using, names, _convert(db, fields, converters, row)) for row in rows]
+
+
+def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | None]]:
+    """Lock the receiver and every receiver sharing its routing key (``digest``; empty: none), in pk order;
+    returns (pk, breaker failures, breaker open until) of each."""
+    from alerts.models import Receiver
+
+    db = connections[router.db_for_write(Receiver)]
+    fields = (Receiver._meta.get_field("breaker_open_until"),)
+    converters = _converters(db, fields)
+    statement = "SELECT id, breaker_failures, breaker_open_until FROM alerts_receiver WHERE id = %s"
+    params: list[Any] = [pk]
+    if digest:
+        statement += " OR routing_key_digest = %s"
+        params.append(digest)
+    with db.cursor() as cursor:
+        cursor.execute(statement + " ORDER BY id" + _lock_clause(db), params)
+        rows = cursor.fetchall()
+    return [(row[0], row[1], _convert(db, fields, converters, row[2:])[0]) for row in rows]
+
+
+def nth_recent_attempt(*, digest: str, since: datetime, n: int) -> datetime | None:
+    """When the ``n``-th most recent delivery attempt to the routing key (``digest``) after ``since`` started."""
+    from alerts.models import DeliveryAttempt
+
+    db = connections[router.db_for_write(DeliveryAttempt)]
+    fields = (DeliveryAttempt._meta.get_field("started_at"),)
+    statement = (
+        "SELECT started_at FROM alerts_deliveryattempt WHERE routing_key_digest = %s AND started_at > %s"
+        " ORDER BY started_at DESC LIMIT 1 OFFSET %s"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(statement, [digest, db.ops.adapt_datetimefield_value(since), n - 1])
+        row = cursor.fetchone()
+    return _convert(db, fields, _converters(db, fields), row)[0] if row else None
+
+
 def config_version() -> str | None:
     """The routing configuration's version (``ConfigVersion``), read on every intake batch."""
     with connection.cursor() as cursor:

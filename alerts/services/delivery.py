@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from alerts import metrics, sql
@@ -213,13 +213,7 @@ def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[in
     """Lock the receiver's lock set: itself and every receiver sharing its routing key, in pk order; returns
     their breaker states (failures, open until) by pk. A transaction that locks several sets takes them in
     ``receiver_lock_rank`` order, so no two transactions can wait on each other."""
-    match = Q(pk=receiver.pk) | Q(routing_key_digest=digest) if digest else Q(pk=receiver.pk)
-    rows = (
-        Receiver.objects.select_for_update(no_key=True)
-        .filter(match)
-        .order_by("pk")
-        .values_list("pk", "breaker_failures", "breaker_open_until")
-    )
+    rows = sql.receivers_lock(pk=receiver.pk, digest=digest)
     return [(pk, (failures, open_until)) for pk, failures, open_until in rows]
 
 
@@ -237,12 +231,8 @@ def _rate_wait(digest: str, *, now: datetime) -> float:
     the traffic."""
     limit = max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100)))
     window = 60.0
-    nth = (
-        DeliveryAttempt.objects.filter(routing_key_digest=digest, started_at__gt=now - timedelta(seconds=window))
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)[limit - 1 : limit]
-    )
-    return rules.rate_limit_wait_nth(nth_most_recent=next(iter(nth), None), now=now, window=window)
+    nth = sql.nth_recent_attempt(digest=digest, since=now - timedelta(seconds=window), n=limit)
+    return rules.rate_limit_wait_nth(nth_most_recent=nth, now=now, window=window)
 
 
 def _defer(notification: Notification, *, until: datetime, now: datetime, reason: str) -> None:

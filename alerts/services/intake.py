@@ -189,12 +189,7 @@ UPDATE_FIELDS += ["updated_at", "receive_count", "resolved_by"]
 def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple[dict[str, Alert], set[str]]:
     """Lock existing alerts (in fingerprint order: no deadlocks), update them, insert new ones."""
     latest = {_fp(item): item for item in items}  # a fingerprint twice in one batch: the last one counts
-    existing = {
-        a.fingerprint: a
-        for a in Alert.objects.select_for_update(no_key=True)
-        .filter(fingerprint__in=list(latest))
-        .order_by("fingerprint")
-    }
+    existing = {a.fingerprint: a for a in sql.locked_by_key(Alert, key="fingerprint", values=sorted(latest))}
     changed: set[str] = set()
     for fp, alert in existing.items():
         if _apply(alert, latest[fp], now=now):
@@ -225,8 +220,7 @@ def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple
         existing.update((fp, ours[fp]) for fp in inserted)
         theirs = [fp for fp in ours if fp not in inserted]
         if theirs:
-            locked = Alert.objects.select_for_update(no_key=True).filter(fingerprint__in=theirs).order_by("fingerprint")
-            existing.update((a.fingerprint, a) for a in locked)
+            existing.update((a.fingerprint, a) for a in sql.locked_by_key(Alert, key="fingerprint", values=theirs))
         changed.update(ours)
     return existing, changed
 
@@ -242,8 +236,7 @@ def _groups_for(
     keys = {route.group_key(alert.labels): (alert, route) for alert, route in routed}
     if not keys:
         return {}
-    locked = AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=list(keys)).order_by("group_key")
-    groups = {g.group_key: g for g in locked}
+    groups = {g.group_key: g for g in sql.locked_by_key(AlertGroup, key="group_key", values=sorted(keys))}
     missing = [k for k, (alert, _) in keys.items() if k not in groups and alert.status == AlertStatus.FIRING]
     if missing:
         fresh = []
@@ -278,10 +271,7 @@ def _groups_for(
                 events.append(GroupEvent(group=group, at=now, kind=GroupEventKind.CREATED, message=message))
         theirs = [key for key in missing if key not in inserted]
         if theirs:
-            locked = (
-                AlertGroup.objects.select_for_update(no_key=True).filter(group_key__in=theirs).order_by("group_key")
-            )
-            groups.update((g.group_key, g) for g in locked)
+            groups.update((g.group_key, g) for g in sql.locked_by_key(AlertGroup, key="group_key", values=theirs))
     # The flush reads the receiver (name, send_resolved): use the configuration's copy, not a query (and a
     # decryption of its secrets) per group.
     by_id = {r.pk: r for r in receivers.values()}
