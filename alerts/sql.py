@@ -269,3 +269,69 @@ def attempt_complete_pg(
         cursor.execute(_COMPLETE_PG, params)
         taken, following = cursor.fetchone()
     return bool(taken), following
+
+
+# Advisory locks on a PagerDuty routing key (its digest), in a namespace of our own: claimers far from the rate
+# limit share it, a claimer that must count exactly holds it alone (``alerts.domain.delivery.shared_rate_depth``).
+_RATE_LOCK_NAMESPACE = 0x53524541  # "SREA"
+
+
+def _rate_lock_key(digest: str) -> int:
+    return int(digest[:7], 16)  # 28 bits: a collision only makes two keys wait on each other
+
+
+def rate_key_share(digest: str) -> None:
+    """PostgreSQL: hold the routing key's rate lock in shared mode until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_RATE_LOCK_NAMESPACE, _rate_lock_key(digest)])
+
+
+def rate_key_lock(digest: str) -> None:
+    """PostgreSQL: hold the routing key's rate lock alone until the transaction ends (waits for shared holders)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RATE_LOCK_NAMESPACE, _rate_lock_key(digest)])
+
+
+_max_connections: int | None = None
+
+
+def max_connections() -> int:
+    """PostgreSQL's connection limit: no more transactions than this can run at once (read once per process)."""
+    global _max_connections
+    if _max_connections is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_connections")
+            _max_connections = int(cursor.fetchone()[0])
+    return _max_connections
+
+
+def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tuple[int, datetime | None, bool] | None:
+    """Without locking: the receiver's breaker (failures, open until) and whether the routing key (``digest``;
+    empty: not asked) has a send at ``depth`` inside the window since ``since``. None: the receiver is gone."""
+    from alerts.models import Receiver
+
+    db = connections[router.db_for_write(Receiver)]
+    fields = (Receiver._meta.get_field("breaker_open_until"),)
+    statement = (
+        "SELECT breaker_failures, breaker_open_until, EXISTS (SELECT 1 FROM alerts_deliveryattempt"
+        " WHERE routing_key_digest = %s AND started_at > %s ORDER BY started_at DESC LIMIT 1 OFFSET %s)"
+        " FROM alerts_receiver WHERE id = %s"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(statement, [digest, db.ops.adapt_datetimefield_value(since), max(0, depth - 1), pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    open_until = _convert(db, fields, _converters(db, fields), row[1:2])[0]
+    return row[0], open_until, bool(digest) and bool(row[2])
+
+
+def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
+    """Whether a notification of this receiver and key is still pending or being sent."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM alerts_notification WHERE receiver_id = %s AND dedup_key = %s"
+            " AND state IN ('pending', 'sending') LIMIT 1",
+            [receiver_id, dedup_key],
+        )
+        return cursor.fetchone() is not None

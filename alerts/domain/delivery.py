@@ -64,6 +64,19 @@ def rate_limit_wait_nth(*, nth_most_recent: datetime | None, now: datetime, wind
     return max(0.0, (nth_most_recent - cutoff).total_seconds())
 
 
+def shared_rate_depth(*, limit: int, concurrency: int) -> int | None:
+    """How deep a claimer that does not serialise on the routing key must look to know it is within the limit.
+
+    Claimers that only share the key's lock run side by side, each blind to the others' uncommitted sends; there
+    are at most ``concurrency`` of them at once (the database's connection limit), so one may send without the
+    exclusive lock only if fewer than ``limit - concurrency`` sends are in the window: then even with every
+    other connection sending too, the window holds at most ``limit`` sends. Returns that depth (a send exists
+    at this depth: too close to the limit, take the exclusive lock), or None when the limit is too small for
+    shared claims to be safe at all."""
+    depth = limit - concurrency
+    return depth if depth >= 1 else None
+
+
 def lock_rank(*, pk: int, digest: str, receivers: Iterable[tuple[int, str]]) -> int:
     """Where a receiver's lock set comes in the one order every transaction takes them: the lowest pk of the
     set. The sets are disjoint: the receivers sharing a PagerDuty routing key (``digest``, among

@@ -81,27 +81,51 @@ def notification_claim_new(
     The checks are ``_claim``'s: nothing earlier of the same key still open (not asked for a group this
     transaction created: it has no notifications yet), the breaker closed, the rate limit not reached, taken
     under the same receiver locks. On success ``notification`` is marked in flight (the caller saves it, then
-    calls ``attempt_start``) and a copy of the receiver with its breaker state as read under lock is returned;
-    None means wait: the row is written pending and claimed the usual way."""
+    calls ``attempt_start``) and a copy of the receiver with its breaker state as read is returned; None means
+    wait: the row is written pending and claimed the usual way.
+
+    On PostgreSQL the intake does not serialise on the receiver: a closed breaker is read without a lock (its
+    only writer racing us opens it one attempt late, as an attempt in flight would), and the rate limit is
+    checked under the routing key's shared lock, deep enough that every connection sending at once stays
+    within it (``rules.shared_rate_depth``). Closer to the limit, or when the limit is too small for that, the
+    receivers are locked as ``_claim`` locks them."""
     digest = receiver.routing_key_digest if receiver.kind == ReceiverKind.PAGERDUTY else ""
-    if (
-        not new_group
-        and Notification.objects.filter(
-            receiver_id=receiver.pk, dedup_key=notification.dedup_key, state__in=OPEN
-        ).exists()
-    ):
+    if not new_group and sql.open_notification_exists(receiver_id=receiver.pk, dedup_key=notification.dedup_key):
         return None
-    breaker = dict(_lock_receivers(receiver, digest))
-    if receiver.pk not in breaker or breaker[receiver.pk][1] is not None:
-        return None  # gone, or the breaker is open or half-open: ``_claim`` decides
-    if digest and _rate_wait(digest, now=now) > 0:
-        return None
+    state = _breaker_unlocked(receiver, digest, now=now)
+    if state == "lock":
+        breaker = dict(_lock_receivers(receiver, digest))
+        if receiver.pk not in breaker or (digest and _rate_wait(digest, now=now) > 0):
+            return None
+        state = breaker[receiver.pk]
+    if state == "wait" or state[1] is not None:
+        return None  # gone, near the rate limit, or the breaker is open or half-open: ``_claim`` decides
     fresh = copy.copy(receiver)
-    fresh.breaker_failures, fresh.breaker_open_until = breaker[receiver.pk]
+    fresh.breaker_failures, fresh.breaker_open_until = state
     notification.attempts = 1
     notification.state = NotificationState.SENDING
     notification.lease_until = _lease_until(receiver, now=now)
     return fresh
+
+
+def _breaker_unlocked(receiver: Receiver, digest: str, *, now: datetime) -> tuple[int, datetime | None] | str:
+    """``notification_claim_new`` on PostgreSQL: the breaker state (failures, open until) read without locking
+    the receivers, when the rate limit allows a shared claim (see there); ``wait`` when the claim must wait
+    (receiver gone, or too close to the limit); ``lock`` when the receivers must be locked instead."""
+    if connection.vendor != "postgresql":
+        return "lock"
+    depth = 0
+    if digest:
+        depth = rules.shared_rate_depth(
+            limit=max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100))), concurrency=sql.max_connections()
+        )
+        if depth is None:
+            return "lock"
+        sql.rate_key_share(digest)
+    state = sql.receiver_state(pk=receiver.pk, digest=digest, since=now - timedelta(seconds=60), depth=depth)
+    if state is None or state[2]:
+        return "wait"  # gone, or near the limit: ``_claim`` decides under the exclusive lock
+    return state[0], state[1]
 
 
 def notification_release(notification: Notification, attempt_id: int, *, reason: str) -> bool:
@@ -214,6 +238,8 @@ def _lock_receivers(receiver: Receiver, digest: str) -> list[tuple[int, tuple[in
     their breaker states (failures, open until) by pk. A transaction that locks several sets takes them in
     ``receiver_lock_rank`` order, so no two transactions can wait on each other."""
     rows = sql.receivers_lock(pk=receiver.pk, digest=digest)
+    if digest and connection.vendor == "postgresql":
+        sql.rate_key_lock(digest)  # and wait for the claims that share the key (``notification_claim_new``)
     return [(pk, (failures, open_until)) for pk, failures, open_until in rows]
 
 
