@@ -87,3 +87,18 @@ def pd_route(db, pd_stub, alert_settings):
 def pd_tree(transactional_db, pd_stub, alert_settings):
     """The same, committed (for tests with other processes)."""
     return pagerduty_root(pd_stub, name="pd", routing_key="ROUTINGKEY-RELIABILITY", timeout=2)
+
+
+@pytest.fixture
+def relaying(monkeypatch):
+    """This process relays (as a web worker does); Celery must not be asked to deliver."""
+    from alerts import relay
+    from alerts.tasks import notification_deliver_task
+
+    sent_to_celery: list[int] = []
+    monkeypatch.setattr(
+        notification_deliver_task, "delay", lambda notification_id: sent_to_celery.append(notification_id)
+    )
+    relay.relay_in_process()
+    yield sent_to_celery
+    relay.relay_stop()

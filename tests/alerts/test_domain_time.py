@@ -239,3 +239,20 @@ RECEIVERS = [(1, "key-a"), (2, "key-b"), (3, ""), (4, "key-a"), (5, "key-b")]
 )
 def test_lock_rank_is_the_lowest_pk_of_the_receivers_lock_set(pk, digest, rank):
     assert delivery.lock_rank(pk=pk, digest=digest, receivers=RECEIVERS) == rank
+
+
+@pytest.mark.parametrize(
+    ("limit", "concurrency", "depth"),
+    [
+        (100, 100, None),  # the default limit with PostgreSQL's default connections: always lock
+        (100, 150, None),
+        (101, 100, 1),  # one send in the window is already too close
+        (1000, 100, 900),
+        (1_000_000, 100, 999_900),
+    ],
+)
+def test_shared_rate_depth_leaves_room_for_every_connection(limit, concurrency, depth):
+    assert delivery.shared_rate_depth(limit=limit, concurrency=concurrency) == depth
+    if depth is not None:
+        # At most depth - 1 sends seen, plus every connection (this one included) sending at once: within the limit.
+        assert (depth - 1) + concurrency <= limit

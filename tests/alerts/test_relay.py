@@ -33,20 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LABELS = {"alertname": "RelayBurn", "service": "payments-api", "severity": "critical"}
 
 
-@pytest.fixture
-def relaying(monkeypatch):
-    """This process relays (as a web worker does); Celery must not be asked to deliver."""
-    from alerts.tasks import notification_deliver_task
-
-    sent_to_celery: list[int] = []
-    monkeypatch.setattr(
-        notification_deliver_task, "delay", lambda notification_id: sent_to_celery.append(notification_id)
-    )
-    relay.relay_in_process()
-    yield sent_to_celery
-    relay.relay_stop()
-
-
 def test_committed_notification_is_delivered_by_the_relay_thread_not_celery(pd_tree, pd_stub, relaying):
     accepted_before = metrics.RELAY_SUBMITTED.labels(outcome="accepted")._value.get()
     alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
