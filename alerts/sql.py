@@ -27,13 +27,19 @@ MAX_PARAMS = 30000
 def _insert_sql(
     model: type[Model], rows: int, conflict_key: str | None, ignore: bool, vendor: str
 ) -> tuple[str, tuple]:
+    """The statement for ``rows`` rows; ``rows`` 0: PostgreSQL's ``unnest`` form, one array per column, whatever
+    the number of rows (one statement text to parse, cache and prepare)."""
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
-    quote = connections[router.db_for_write(model)].ops.quote_name
+    db = connections[router.db_for_write(model)]
+    quote = db.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
-    # Only model metadata (quoted names) and placeholders go into the text; values are parameters.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+    if rows:
+        values = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
+    else:
+        values = "SELECT * FROM unnest(" + ", ".join(f"%s::{f.db_type(db)}[]" for f in fields) + ")"  # noqa: S608
+    # Only model metadata (quoted names, column types) and placeholders go into the text; values are parameters.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) {values}"
     returning = quote(meta.pk.column)
     if conflict_key is not None:
         key = meta.get_field(conflict_key)
@@ -57,12 +63,19 @@ def insert_rows(objs: list[Model], *, conflict_key: str | None = None, ignore_co
     db = connections[using]
     sql, fields = _insert_sql(model, 1, conflict_key, ignore_conflicts, db.vendor)
     batch = max(1, MAX_PARAMS // len(fields))
+    columns = db.vendor == "postgresql" and len(objs) > 1
+    if columns:
+        batch = len(objs)
     inserted: set[Any] = set()
     with db.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = objs[start : start + batch]
-            sql, fields = _insert_sql(model, len(chunk), conflict_key, ignore_conflicts, db.vendor)
-            params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields]
+            if columns:
+                sql, fields = _insert_sql(model, 0, conflict_key, ignore_conflicts, db.vendor)
+                params = [[f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk] for f in fields]
+            else:
+                sql, fields = _insert_sql(model, len(chunk), conflict_key, ignore_conflicts, db.vendor)
+                params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields]
             cursor.execute(sql, params)
             returned = cursor.fetchall()
             if ignore_conflicts and conflict_key is None:
