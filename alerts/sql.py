@@ -11,6 +11,7 @@ keep the ORM version for the other backend. Nothing here decides anything: the s
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -27,8 +28,8 @@ MAX_PARAMS = 30000
 def _insert_sql(
     model: type[Model], rows: int, conflict_key: str | None, ignore: bool, vendor: str
 ) -> tuple[str, tuple]:
-    """The statement for ``rows`` rows; ``rows`` 0: PostgreSQL's ``unnest`` form, one array per column, whatever
-    the number of rows (one statement text to parse, cache and prepare)."""
+    """The statement for ``rows`` rows; ``rows`` 0: PostgreSQL's record set form, every row in one JSON parameter,
+    whatever the number of rows (one statement text to parse, cache and prepare; one value to send)."""
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     db = connections[router.db_for_write(model)]
@@ -37,7 +38,8 @@ def _insert_sql(
     if rows:
         values = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * rows)
     else:
-        values = "SELECT * FROM unnest(" + ", ".join(f"%s::{f.db_type(db)}[]" for f in fields) + ")"  # noqa: S608
+        record = ", ".join(f"{quote(f.column)} {f.db_type(db)}" for f in fields)
+        values = f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS row({record})"  # noqa: S608
     # Only model metadata (quoted names, column types) and placeholders go into the text; values are parameters.
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) {values}"
     returning = quote(meta.pk.column)
@@ -48,6 +50,17 @@ def _insert_sql(
     elif ignore:
         sql += " ON CONFLICT DO NOTHING"
     return f"{sql} RETURNING {returning}", fields
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _json_rows(objs: list[Model], fields: tuple) -> str:
+    """The rows as a JSON array of objects keyed by column (``jsonb_to_recordset``): JSON fields nest as they
+    are, timestamps are ISO 8601 with their offset; everything else is a string, number, boolean or null."""
+    rows = [{f.column: _json_value(f.pre_save(obj, True)) for f in fields} for obj in objs]
+    return json.dumps(rows, separators=(",", ":"))
 
 
 def insert_rows(objs: list[Model], *, conflict_key: str | None = None, ignore_conflicts: bool = False) -> set[Any]:
@@ -72,7 +85,7 @@ def insert_rows(objs: list[Model], *, conflict_key: str | None = None, ignore_co
             chunk = objs[start : start + batch]
             if columns:
                 sql, fields = _insert_sql(model, 0, conflict_key, ignore_conflicts, db.vendor)
-                params = [[f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk] for f in fields]
+                params = [_json_rows(chunk, fields)]
             else:
                 sql, fields = _insert_sql(model, len(chunk), conflict_key, ignore_conflicts, db.vendor)
                 params = [f.get_db_prep_save(f.pre_save(obj, True), db) for obj in chunk for f in fields]
