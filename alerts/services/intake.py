@@ -49,6 +49,12 @@ def _validate(item: AlertInput, index: int | None) -> None:
             raise InvalidInputError(
                 "Annotations must map strings to strings.", fields={f"{where}annotations": ["Must be strings."]}
             )
+    annotations = item.annotations or {}
+    texts = [*item.labels.values(), *annotations, *annotations.values(), item.generator_url, item.fingerprint]
+    if any("\x00" in text for text in texts if isinstance(text, str)):
+        # PostgreSQL stores no NUL character in text or JSON; refuse it here rather than fail the transaction.
+        raise InvalidInputError("Labels, annotations and URLs must not contain NUL characters.",
+                                fields={f"{where}labels": ["Contains a NUL character."]})  # fmt: skip
     if item.status not in AlertStatus.values:
         raise InvalidInputError(
             f"Unknown status {item.status!r}; expected firing or resolved.", fields={f"{where}status": ["Invalid."]}

@@ -107,6 +107,9 @@ def test_generic_fingerprint_is_kept(root_route, ingest):
         ("/api/v1/alerts", {"labels": {"a-b": "x"}}, 400, "label"),
         ("/api/v1/alerts", {"labels": {"a": "x"}, "colour": "red"}, 400, "Unknown"),
         ("/api/v1/alerts", {"labels": {"a": "x"}, "fingerprint": "../etc"}, 400, "Fingerprint"),
+        # PostgreSQL can store no NUL character: refused up front, not a failed transaction (was a 500)
+        (AM_URL, am_payload(am_alert(instance="a\u0000b")), 400, "NUL"),
+        ("/api/v1/alerts", {"labels": {"a": "x"}, "annotations": {"summary": "\u0000"}}, 400, "NUL"),
     ],
 )
 def test_bad_input_is_4xx_and_nothing_stored(root_route, ingest, url, body, status, needle):
