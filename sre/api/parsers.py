@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,10 @@ def read_limited(stream: Any) -> bytes:
     return body
 
 
+# A NUL character can only reach a JSON string escaped, as \u0000 after an even number of backslashes.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -32,6 +37,9 @@ class StrictJSONParser(parsers.JSONParser):
         body = read_limited(stream)
         if not body.strip():
             raise ParseError("Request body is empty; expected a JSON document.")
+        if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+            # PostgreSQL stores no NUL character in text or JSON: refuse it here, not as a failed write.
+            raise ParseError("Request body contains a NUL character (\\u0000), which cannot be stored.")
         try:
             return json.loads(body.decode("utf-8"), parse_constant=_no_constants)
         except UnicodeDecodeError:

@@ -128,6 +128,13 @@ def test_malformed_json_and_oversized_bodies(token_client, settings) -> None:
     assert response.status_code == 400 and "Malformed JSON" in _error(response)["message"]
     response = client.generic("POST", "/api/v1/tokens/", b'{"name": NaN}', content_type="application/json")
     assert response.status_code == 400
+    # A NUL character cannot be stored by PostgreSQL: refused by the parser; an escaped backslash before "u0000" is
+    # ordinary text.
+    response = client.generic("POST", "/api/v1/tokens/", b'{"name": "a\\u0000"}', content_type="application/json")
+    assert response.status_code == 400 and "NUL" in _error(response)["message"]
+    body = b'{"name": "a\\\\u0000", "scopes": ["read"]}'
+    response = client.generic("POST", "/api/v1/tokens/", body, content_type="application/json")
+    assert response.status_code == 201, response.content
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = client.generic(
         "POST", "/api/v1/tokens/", b'{"name": "' + b"x" * 2000 + b'"}', content_type="application/json"
