@@ -361,3 +361,84 @@ def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
             [receiver_id, dedup_key],
         )
         return cursor.fetchone() is not None
+
+
+def _record(fields: tuple, db: Any, prefix: str = "") -> tuple[str, str]:
+    """(column list, ``jsonb_to_recordset`` record definition) of these fields."""
+    quote = db.ops.quote_name
+    columns = ", ".join(prefix + quote(f.column) for f in fields)
+    return columns, ", ".join(f"{quote(f.column)} {f.db_type(db)}" for f in fields)
+
+
+@cache
+def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple, tuple, tuple]:
+    from alerts.models import AlertGroup, DeliveryAttempt, GroupEvent, Notification
+
+    db = connections[router.db_for_write(Notification)]
+    quote = db.ops.quote_name
+    notification_fields = tuple(f for f in Notification._meta.concrete_fields if not f.primary_key)
+    attempt_fields = tuple(
+        f for f in DeliveryAttempt._meta.concrete_fields if not f.primary_key and f.name != "notification"
+    )
+    update_fields = tuple(AlertGroup._meta.get_field(name) for name in group_fields)
+    event_fields = tuple(f for f in GroupEvent._meta.concrete_fields if not f.primary_key)
+    n_columns, n_record = _record(notification_fields, db)
+    a_columns, a_record = _record(attempt_fields, db)
+    a_selected, _ = _record(attempt_fields, db, prefix="r.")
+    _, u_record = _record(update_fields, db)
+    e_columns, e_record = _record(event_fields, db)
+    assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in update_fields)
+    # Model metadata (quoted names, column types) only; every value is one of the four JSON parameters.
+    statement = f"""
+WITH n AS (
+    INSERT INTO alerts_notification ({n_columns})
+    SELECT {n_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({n_record})
+    RETURNING id, group_id
+), a AS (
+    INSERT INTO alerts_deliveryattempt (notification_id, {a_columns})
+    SELECT n.id, {a_selected} FROM jsonb_to_recordset(%s::jsonb) AS r({a_record}) JOIN n ON n.group_id = r.group_id
+    RETURNING id, group_id
+), u AS (
+    UPDATE alerts_alertgroup AS g SET {assignments}
+    FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, {u_record}) WHERE g.id = r.id
+    RETURNING g.id
+), e AS (
+    INSERT INTO alerts_groupevent ({e_columns})
+    SELECT {e_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({e_record})
+    RETURNING id
+)
+SELECT 'n', id, group_id FROM n UNION ALL SELECT 'a', id, group_id FROM a
+"""  # noqa: S608
+    return statement, notification_fields, attempt_fields, update_fields, event_fields
+
+
+def intake_write_pg(
+    *,
+    notifications: list[Model],
+    attempts: list[Model],
+    groups: list[Model],
+    group_fields: tuple[str, ...],
+    events: list[Model],
+) -> None:
+    """PostgreSQL: what an intake batch's flushes wrote, in one statement: its outbox rows (at most one per
+    group), the ledger rows of those claimed in the transaction (matched to their notification by group), the
+    groups' flushed fields and the timeline rows. Gives the notifications and attempts their pks."""
+    statement, n_fields, a_fields, u_fields, e_fields = _intake_write_sql(group_fields)
+    group_rows = [{"id": g.pk, **{f.column: _json_value(f.pre_save(g, False)) for f in u_fields}} for g in groups]
+    params = [
+        _json_rows(notifications, n_fields),
+        _json_rows(attempts, a_fields),
+        json.dumps(group_rows, separators=(",", ":")),
+        _json_rows(events, e_fields),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    by_group = {n.group_id: n for n in notifications}
+    attempt_by_group = {a.group_id: a for a in attempts}
+    for kind, pk, group_id in rows:
+        obj = by_group[group_id] if kind == "n" else attempt_by_group[group_id]
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, "default"
+    for attempt in attempts:
+        attempt.notification_id = by_group[attempt.group_id].pk

@@ -148,7 +148,14 @@ def _lease_until(receiver: Receiver, *, now: datetime) -> datetime:
 
 def attempt_start(notification: Notification, receiver: Receiver, *, now: datetime) -> DeliveryAttempt:
     """The ledger row of the attempt just claimed (``notification.attempts`` is its number), in flight."""
-    attempt = DeliveryAttempt(
+    attempt = attempt_new(notification, receiver, now=now)
+    sql.insert_rows([attempt])
+    return attempt
+
+
+def attempt_new(notification: Notification, receiver: Receiver, *, now: datetime) -> DeliveryAttempt:
+    """``attempt_start``'s row, not yet written (its notification may not be written yet either)."""
+    return DeliveryAttempt(
         notification=notification,
         receiver=receiver,
         group_id=notification.group_id,
@@ -161,8 +168,6 @@ def attempt_start(notification: Notification, receiver: Receiver, *, now: dateti
         worker=_worker_name(),
         requested_by=notification.requested_by,
     )
-    sql.insert_rows([attempt])
-    return attempt
 
 
 def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, Receiver, DeliveryAttempt]:

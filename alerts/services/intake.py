@@ -115,7 +115,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
     for index, item in enumerate(items):
         _validate(item, index if len(items) > 1 else None)
     from alerts.services.delivery import receiver_lock_rank
-    from alerts.services.notify import FlushContext, group_flush_locked, group_schedule
+    from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 
     with transaction.atomic():
         config = intake_config(now=now)
@@ -134,8 +134,9 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
         groups = _groups_for(routed, receivers=config.receivers, now=now, events=events)
         created = {e.group.pk for e in events if e.kind == GroupEventKind.CREATED}  # ours: no members yet
         changed, members = _join_all(routed, groups, created=created, changed_fps=changed_fps, now=now, events=events)
+        writes = BatchWrites()
         if changed:
-            context = FlushContext.load(now=now, config=config)
+            context = FlushContext.load(now=now, config=config, writes=writes)
             by_pk = {a.pk: a for a in alerts.values()}
             due = []
             for group in changed.values():
@@ -143,7 +144,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                 if group.next_flush_at is not None and group.next_flush_at <= now:
                     due.append(group)
                 else:
-                    sql.update_row(group, ("next_flush_at", "updated_at"))
+                    writes.groups[group.pk] = group
             # A relaying process claims each notification here, locking its receiver's lock set: take the sets
             # in one global order (no deadlock between two batches notifying the same receivers).
             due.sort(key=lambda g: (receiver_lock_rank(g.receiver, config.receivers.values()), g.pk))
@@ -156,7 +157,7 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                     group=group, alerts=group_alerts, now=now, ingested_at=now, context=context, events=events,
                     new_group=group.pk in created,
                 )  # fmt: skip
-        sql.insert_rows(events)
+        batch_write(writes, events)
     return [alerts[_fp(item)] for item in items]
 
 

@@ -12,14 +12,14 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
 from alerts import sql
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, NotificationEvent
 from alerts.config_cache import IntakeConfig, intake_config
 from alerts.domain import suppression, timeintervals
-from alerts.models import Alert, AlertGroup, GroupEvent, Notification, Receiver
+from alerts.models import Alert, AlertGroup, DeliveryAttempt, GroupEvent, Notification, Receiver
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +52,29 @@ def _hash(values: Any) -> str:
 
 
 @dataclass
+class BatchWrites:
+    """What the flushes of one intake batch write, kept until the end of its transaction and written together
+    (``batch_write``): on PostgreSQL in one statement with the batch's timeline rows."""
+
+    notifications: list[tuple[Notification, DeliveryAttempt | None, Receiver | None]] = field(default_factory=list)
+    groups: dict[int, AlertGroup] = field(default_factory=dict)
+
+
+@dataclass
 class FlushContext:
-    """What a flush reads besides the group: loaded once per intake batch or tick, not once per group."""
+    """What a flush reads besides the group: loaded once per intake batch or tick, not once per group.
+    ``writes``: where the flushes leave their rows (intake); None: each flush writes its own."""
 
     config: IntakeConfig
     now: datetime
+    writes: BatchWrites | None = None
     _firing: list[tuple[str, dict]] | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, *, now: datetime, config: IntakeConfig | None = None) -> FlushContext:
-        return cls(config=config or intake_config(now=now), now=now)
+    def load(
+        cls, *, now: datetime, config: IntakeConfig | None = None, writes: BatchWrites | None = None
+    ) -> FlushContext:
+        return cls(config=config or intake_config(now=now), now=now, writes=writes)
 
     def all_firing(self) -> list[tuple[str, dict]]:
         """(fingerprint, labels) of every firing alert: inhibition sources. Read once per context, only when
@@ -154,7 +167,7 @@ def group_flush_locked(
         if active_hash != group.last_notified_hash or due_repeat:
             queued += notification_enqueue(
                 group=group, event=NotificationEvent.TRIGGER, now=now, ingested_at=ingested_at, alerts=alerts,
-                events=events, new_group=new_group,
+                events=events, new_group=new_group, writes=context.writes,
             )  # fmt: skip
             group.last_notified_hash = active_hash
             group.last_notified_at = now
@@ -162,7 +175,7 @@ def group_flush_locked(
         if group.receiver is None or group.receiver.send_resolved:
             queued += notification_enqueue(
                 group=group, event=NotificationEvent.RESOLVE, now=now, ingested_at=ingested_at, alerts=alerts,
-                events=events,
+                events=events, writes=context.writes,
             )  # fmt: skip
         group.last_notified_hash = ""
         group.last_notified_at = now
@@ -182,7 +195,10 @@ def group_flush_locked(
         group.next_flush_at = None
     else:
         group.next_flush_at = (group.last_notified_at or now) + repeat
-    sql.update_row(group, FLUSH_FIELDS)
+    if context.writes is None:
+        sql.update_row(group, FLUSH_FIELDS)
+    else:
+        context.writes.groups[group.pk] = group
     # Hooks of other apps (the incidents auto-open policy), dotted paths in SRE["ALERT_GROUP_HOOKS"], called
     # after commit with group_id and the label sets of its firing alerts when the group opened, changed state
     # or queued a notification.
@@ -307,6 +323,7 @@ def notification_enqueue(
     alerts: list[Alert] | None = None,
     events: list[GroupEvent] | None = None,
     new_group: bool = False,
+    writes: BatchWrites | None = None,
 ) -> list[Notification]:
     """Write one outbox row for the group's receiver (inside the caller's transaction) and hand it to a
     worker after commit. Nothing is written when the group has no receiver. The timeline row is appended
@@ -314,9 +331,10 @@ def notification_enqueue(
 
     When this process relays (``alerts.relay``) the row is claimed here, in the same transaction, and its
     attempt handed to a relay thread after commit; ``new_group`` (the caller created the group in this
-    transaction) spares the check for earlier notifications of the same key."""
+    transaction) spares the check for earlier notifications of the same key. With ``writes`` the rows are left
+    there for ``batch_write`` (which hands them on after writing them)."""
     from alerts.relay import relay_has_room
-    from alerts.services.delivery import attempt_start, notification_claim_new
+    from alerts.services.delivery import attempt_new, notification_claim_new
 
     receiver = receiver or group.receiver
     if receiver is None:
@@ -335,8 +353,7 @@ def notification_enqueue(
         ingested_at=ingested_at,
     )
     claimed = notification_claim_new(notification, receiver, now=now, new_group=new_group) if relay_has_room() else None
-    sql.insert_rows([notification])
-    attempt = attempt_start(notification, claimed, now=now) if claimed is not None else None
+    attempt = attempt_new(notification, claimed, now=now) if claimed is not None else None
     event_row = GroupEvent(
         group=group, at=now, kind=GroupEventKind.NOTIFIED, actor=requested_by, message=f"{event} → {receiver.name}"
     )
@@ -344,11 +361,48 @@ def notification_enqueue(
         event_row.save()
     else:
         events.append(event_row)
+    if writes is not None:
+        writes.notifications.append((notification, attempt, claimed))
+        return [notification]
+    sql.insert_rows([notification])
+    if attempt is not None:
+        attempt.notification_id = notification.pk
+        sql.insert_rows([attempt])
+    _hand_on(notification, attempt, claimed)
+    return [notification]
+
+
+def batch_write(writes: BatchWrites, events: list[GroupEvent]) -> None:
+    """Write what an intake batch's flushes left in ``writes`` and its timeline rows, then hand each outbox row
+    on (after commit: to a relay thread when claimed, else to a worker)."""
+    if not (writes.notifications or writes.groups or events):
+        return
+    notifications = [n for n, _, _ in writes.notifications]
+    attempts = [a for _, a, _ in writes.notifications if a is not None]
+    one_per_group = len({n.group_id for n in notifications}) == len(notifications)
+    if connection.vendor == "postgresql" and one_per_group:
+        sql.intake_write_pg(
+            notifications=notifications, attempts=attempts, groups=list(writes.groups.values()),
+            group_fields=FLUSH_FIELDS, events=events,
+        )  # fmt: skip
+    else:
+        sql.insert_rows(notifications)
+        for notification, attempt, _ in writes.notifications:
+            if attempt is not None:
+                attempt.notification_id = notification.pk
+        sql.insert_rows(attempts)
+        for group in writes.groups.values():
+            sql.update_row(group, FLUSH_FIELDS)
+        sql.insert_rows(events)
+    for notification, attempt, claimed in writes.notifications:
+        _hand_on(notification, attempt, claimed)
+
+
+def _hand_on(notification: Notification, attempt: DeliveryAttempt | None, claimed: Receiver | None) -> None:
     if attempt is not None:
         transaction.on_commit(partial(_relay_claimed, notification, claimed, attempt.pk, time.monotonic()))
     else:
         schedule_delivery(notification.pk)
-    return [notification]
 
 
 def _relay_claimed(notification: Notification, receiver: Receiver, attempt_id: int, claimed_at: float) -> None:
