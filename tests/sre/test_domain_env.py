@@ -67,6 +67,9 @@ def test_database_url_forms(tmp_path: Path) -> None:
     assert absolute["NAME"] == "/srv/db.sqlite3"
     pg = config.database_config(Env({"DATABASE_URL": "postgres://u:p@db:5433/sre"}), var_dir=tmp_path)
     assert (pg["ENGINE"], pg["HOST"], pg["PORT"], pg["NAME"]) == ("django.db.backends.postgresql", "db", 5433, "sre")
+    assert pg["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}  # prepared after 5 runs
+    env = Env({"DATABASE_URL": "postgres://db/sre", "DATABASE_PREPARE_THRESHOLD": "0"})
+    assert config.database_config(env, var_dir=tmp_path)["OPTIONS"]["prepare_threshold"] is None  # poolers: off
     for bad in ("mysql://x/y", "sqlite://", "postgres://db:5432/", "nonsense"):
         with pytest.raises(EnvError, match="DATABASE_URL"):
             config.database_config(Env({"DATABASE_URL": bad}), var_dir=tmp_path)
