@@ -114,11 +114,11 @@ def _breaker_unlocked(receiver: Receiver, digest: str, *, now: datetime) -> tupl
     (receiver gone, or too close to the limit); ``lock`` when the receivers must be locked instead."""
     if connection.vendor != "postgresql":
         return "lock"
-    depth = 0
+    depth, limit = 0, _rate_limit()
+    if not limit:
+        digest = ""  # no limit: nothing to count, no lock to share
     if digest:
-        depth = rules.shared_rate_depth(
-            limit=max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100))), concurrency=sql.max_connections()
-        )
+        depth = rules.shared_rate_depth(limit=limit, concurrency=sql.max_connections())
         if depth is None:
             return "lock"
         sql.rate_key_share(digest)
@@ -256,11 +256,18 @@ def receiver_lock_rank(receiver: Receiver | None, receivers: Iterable[Receiver])
     return rules.lock_rank(pk=receiver.pk, digest=digest, receivers=((r.pk, r.routing_key_digest) for r in receivers))
 
 
+def _rate_limit() -> int:
+    """Events a minute per PagerDuty routing key (``ALERTS_PAGERDUTY_RATE``); 0: no limit."""
+    return max(0, int(tunable("ALERTS_PAGERDUTY_RATE", 100)))
+
+
 def _rate_wait(digest: str, *, now: datetime) -> float:
     """Only the ``limit``-th most recent attempt inside the window matters (a sliding window is full exactly
-    when that one exists), so one row is read, not the whole window: the cost does not grow with the limit or
+    when that one exists), so one row is read, not the whole window: the cost grows with the limit, not with
     the traffic."""
-    limit = max(1, int(tunable("ALERTS_PAGERDUTY_RATE", 100)))
+    limit = _rate_limit()
+    if not limit:
+        return 0.0
     window = 60.0
     nth = sql.nth_recent_attempt(digest=digest, since=now - timedelta(seconds=window), n=limit)
     return rules.rate_limit_wait_nth(nth_most_recent=nth, now=now, window=window)

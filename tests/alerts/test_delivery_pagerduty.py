@@ -145,6 +145,15 @@ def test_rate_limit_per_routing_key(pd_route, pd_stub, settings):
     assert deferred.next_attempt_at > timezone.now() + dt.timedelta(seconds=50)
 
 
+def test_rate_limit_zero_means_no_limit(pd_route, pd_stub, settings):
+    settings.SRE = {**settings.SRE, "ALERTS_PAGERDUTY_RATE": 0}
+    for index in range(5):
+        fire(labels={**LABELS, "alertname": f"A{index}"})
+    results = [notification_deliver(notification_id=n.pk) for n in Notification.objects.order_by("pk")]
+    assert results == ["delivered"] * 5
+    assert len(pd_stub.accepted()) == 5
+
+
 def test_result_after_another_worker_took_over_is_recorded_as_late(pd_route, pd_stub):
     from alerts.senders import SendResult
 
