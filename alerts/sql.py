@@ -371,9 +371,10 @@ def _record(fields: tuple, db: Any, prefix: str = "") -> tuple[str, str]:
 
 
 @cache
-def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple, tuple, tuple]:
+def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple, tuple, tuple, tuple]:
     from alerts.models import AlertGroup, DeliveryAttempt, GroupEvent, Notification
 
+    link_fields = tuple(f for f in AlertGroup.alerts.through._meta.concrete_fields if not f.primary_key)
     db = connections[router.db_for_write(Notification)]
     quote = db.ops.quote_name
     notification_fields = tuple(f for f in Notification._meta.concrete_fields if not f.primary_key)
@@ -382,15 +383,21 @@ def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple,
     )
     update_fields = tuple(AlertGroup._meta.get_field(name) for name in group_fields)
     event_fields = tuple(f for f in GroupEvent._meta.concrete_fields if not f.primary_key)
+    l_columns, l_record = _record(link_fields, db)
     n_columns, n_record = _record(notification_fields, db)
     a_columns, a_record = _record(attempt_fields, db)
     a_selected, _ = _record(attempt_fields, db, prefix="r.")
     _, u_record = _record(update_fields, db)
     e_columns, e_record = _record(event_fields, db)
     assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in update_fields)
-    # Model metadata (quoted names, column types) only; every value is one of the four JSON parameters.
+    # Model metadata (quoted names, column types) only; every value is one of the five JSON parameters.
     statement = f"""
-WITH n AS (
+WITH l AS (
+    INSERT INTO {quote(AlertGroup.alerts.through._meta.db_table)} ({l_columns})
+    SELECT {l_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({l_record})
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), n AS (
     INSERT INTO alerts_notification ({n_columns})
     SELECT {n_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({n_record})
     RETURNING id, group_id
@@ -409,23 +416,25 @@ WITH n AS (
 )
 SELECT 'n', id, group_id FROM n UNION ALL SELECT 'a', id, group_id FROM a
 """  # noqa: S608
-    return statement, notification_fields, attempt_fields, update_fields, event_fields
+    return statement, link_fields, notification_fields, attempt_fields, update_fields, event_fields
 
 
 def intake_write_pg(
     *,
+    links: list[Model],
     notifications: list[Model],
     attempts: list[Model],
     groups: list[Model],
     group_fields: tuple[str, ...],
     events: list[Model],
 ) -> None:
-    """PostgreSQL: what an intake batch's flushes wrote, in one statement: its outbox rows (at most one per
+    """PostgreSQL: what an intake batch wrote, in one statement: new group memberships, its outbox rows (at most one per
     group), the ledger rows of those claimed in the transaction (matched to their notification by group), the
     groups' flushed fields and the timeline rows. Gives the notifications and attempts their pks."""
-    statement, n_fields, a_fields, u_fields, e_fields = _intake_write_sql(group_fields)
+    statement, l_fields, n_fields, a_fields, u_fields, e_fields = _intake_write_sql(group_fields)
     group_rows = [{"id": g.pk, **{f.column: _json_value(f.pre_save(g, False)) for f in u_fields}} for g in groups]
     params = [
+        _json_rows(links, l_fields),
         _json_rows(notifications, n_fields),
         _json_rows(attempts, a_fields),
         json.dumps(group_rows, separators=(",", ":")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Model
@@ -17,7 +18,11 @@ from alerts.domain.matchers import valid_label_name
 from alerts.models import Alert, AlertGroup, GroupEvent, Receiver, Route
 from sre.errors import InvalidInputError
 
+if TYPE_CHECKING:
+    from alerts.services.notify import BatchWrites
+
 DEFAULT_RECEIVER = "default"
+STATUSES = frozenset(AlertStatus.values)  # (``values`` builds a new list on every read)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def _validate(item: AlertInput, index: int | None) -> None:
         # PostgreSQL stores no NUL character in text or JSON; refuse it here rather than fail the transaction.
         raise InvalidInputError("Labels, annotations and URLs must not contain NUL characters.",
                                 fields={f"{where}labels": ["Contains a NUL character."]})  # fmt: skip
-    if item.status not in AlertStatus.values:
+    if item.status not in STATUSES:
         raise InvalidInputError(
             f"Unknown status {item.status!r}; expected firing or resolved.", fields={f"{where}status": ["Invalid."]}
         )
@@ -133,8 +138,10 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
         events: list[GroupEvent] = []
         groups = _groups_for(routed, receivers=config.receivers, now=now, events=events)
         created = {e.group.pk for e in events if e.kind == GroupEventKind.CREATED}  # ours: no members yet
-        changed, members = _join_all(routed, groups, created=created, changed_fps=changed_fps, now=now, events=events)
         writes = BatchWrites()
+        changed, members = _join_all(
+            routed, groups, created=created, changed_fps=changed_fps, now=now, events=events, writes=writes
+        )
         if changed:
             context = FlushContext.load(now=now, config=config, writes=writes)
             by_pk = {a.pk: a for a in alerts.values()}
@@ -319,6 +326,7 @@ def _join_all(
     changed_fps: set[str],
     now: datetime,
     events: list[GroupEvent],
+    writes: BatchWrites,
 ) -> tuple[dict[int, AlertGroup], dict[int, set[int]]]:
     """Add alerts to their groups and write the timeline (one row per group and kind per batch, naming the
     alerts). Returns the groups that changed and the alert ids of every touched group (all its members).
@@ -354,7 +362,7 @@ def _join_all(
             continue
         lines.setdefault((group.pk, kind), []).append(alert_title(alert.labels, group.group_labels))
         changed[group.pk] = group
-    sql.insert_rows(links, ignore_conflicts=True)
+    writes.links.extend(links)
     events.extend(
         GroupEvent(group=changed[group_id], at=now, kind=kind, message=_timeline_line(titles))
         for (group_id, kind), titles in lines.items()

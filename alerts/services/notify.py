@@ -58,6 +58,7 @@ class BatchWrites:
 
     notifications: list[tuple[Notification, DeliveryAttempt | None, Receiver | None]] = field(default_factory=list)
     groups: dict[int, AlertGroup] = field(default_factory=dict)
+    links: list[Any] = field(default_factory=list)  # new group memberships (``AlertGroup.alerts`` rows)
 
 
 @dataclass
@@ -375,17 +376,18 @@ def notification_enqueue(
 def batch_write(writes: BatchWrites, events: list[GroupEvent]) -> None:
     """Write what an intake batch's flushes left in ``writes`` and its timeline rows, then hand each outbox row
     on (after commit: to a relay thread when claimed, else to a worker)."""
-    if not (writes.notifications or writes.groups or events):
+    if not (writes.notifications or writes.groups or writes.links or events):
         return
     notifications = [n for n, _, _ in writes.notifications]
     attempts = [a for _, a, _ in writes.notifications if a is not None]
     one_per_group = len({n.group_id for n in notifications}) == len(notifications)
     if connection.vendor == "postgresql" and one_per_group:
         sql.intake_write_pg(
-            notifications=notifications, attempts=attempts, groups=list(writes.groups.values()),
+            links=writes.links, notifications=notifications, attempts=attempts, groups=list(writes.groups.values()),
             group_fields=FLUSH_FIELDS, events=events,
         )  # fmt: skip
     else:
+        sql.insert_rows(writes.links, ignore_conflicts=True)
         sql.insert_rows(notifications)
         for notification, attempt, _ in writes.notifications:
             if attempt is not None:
