@@ -79,8 +79,12 @@ _cached: IntakeConfig | None = None
 def intake_config(*, now: datetime) -> IntakeConfig:
     """The current configuration: the process's copy if ``ConfigVersion`` still has its version, else a fresh
     load (cached for the next call). Costs one query when the copy is current."""
+    return intake_config_for(version=sql.config_version(), now=now)
+
+
+def intake_config_for(*, version: str | None, now: datetime) -> IntakeConfig:
+    """``intake_config`` for a ``version`` the caller read (None: no version row yet), in its transaction."""
     global _cached
-    version = sql.config_version()
     cached = _cached
     if version is not None and cached is not None and cached.version == version and cached.loaded_at <= now:
         return cached

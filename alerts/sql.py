@@ -178,6 +178,35 @@ def locked_by_key(model: type[Model], *, key: str, values: list) -> list[Model]:
     return [model.from_db(using, names, _convert(db, fields, converters, row)) for row in rows]
 
 
+def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Model]]:
+    """What an intake batch reads first: the configuration's version (``config_version``) and its existing
+    alerts, locked (``locked_by_key``); on PostgreSQL in one statement."""
+    from alerts.models import Alert
+
+    db = connections[router.db_for_write(Alert)]
+    if db.vendor != "postgresql" or not fingerprints:
+        return config_version(), locked_by_key(Alert, key="fingerprint", values=fingerprints)
+    fields = tuple(Alert._meta.concrete_fields)
+    columns = ", ".join(f"locked.{db.ops.quote_name(f.column)}" for f in fields)
+    # The locks are taken inside the CTE, in fingerprint order; the outer join keeps the version row when no
+    # alert exists yet (a locking clause may not sit on the nullable side of an outer join itself).
+    lock = "WITH locked AS (SELECT * FROM alerts_alert WHERE fingerprint = ANY(%s) ORDER BY fingerprint"
+    outer = " FROM (SELECT 1) AS one LEFT JOIN locked ON true ORDER BY locked.fingerprint"
+    statement = (
+        f"{lock} FOR NO KEY UPDATE) SELECT (SELECT version FROM alerts_configversion WHERE id = 1), {columns}{outer}"  # noqa: S608
+    )
+    converters = _converters(db, fields)
+    names = [f.attname for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(statement, [list(fingerprints)])
+        rows = cursor.fetchall()
+    version = rows[0][0] if rows else None
+    alerts = [
+        Alert.from_db(db.alias, names, _convert(db, fields, converters, row[1:])) for row in rows if row[1] is not None
+    ]
+    return version, alerts
+
+
 def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | None]]:
     """Lock the receiver and every receiver sharing its routing key (``digest``; empty: none), in pk order;
     returns (pk, breaker failures, breaker open until) of each."""

@@ -11,7 +11,7 @@ from django.db.models import Model
 
 from alerts import sql
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, ReceiverKind
-from alerts.config_cache import intake_config
+from alerts.config_cache import intake_config, intake_config_for
 from alerts.domain import routing
 from alerts.domain.matchers import fingerprint as label_fingerprint
 from alerts.domain.matchers import valid_label_name
@@ -123,13 +123,15 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
     from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 
     with transaction.atomic():
-        config = intake_config(now=now)
+        latest = {_fp(item): item for item in items}  # a fingerprint twice in one batch: the last one counts
+        version, locked = sql.config_version_and_locked_alerts(sorted(latest))
+        config = intake_config_for(version=version, now=now)
         if config.tree is None:
             routing_ensure_default()
             config = intake_config(now=now)
         tree = config.tree
         assert tree is not None
-        alerts, changed_fps = _upsert_all(items, source=source, now=now)
+        alerts, changed_fps = _upsert_all(latest, locked, source=source, now=now)
         routed: list[tuple[Alert, routing.Route]] = []
         for alert in alerts.values():
             if alert.status == AlertStatus.RESOLVED and alert.fingerprint not in changed_fps:
@@ -200,10 +202,12 @@ UPDATE_FIELDS = ["labels", "annotations", "status", "starts_at", "ends_at", "gen
 UPDATE_FIELDS += ["updated_at", "receive_count", "resolved_by"]
 
 
-def _upsert_all(items: list[AlertInput], *, source: str, now: datetime) -> tuple[dict[str, Alert], set[str]]:
-    """Lock existing alerts (in fingerprint order: no deadlocks), update them, insert new ones."""
-    latest = {_fp(item): item for item in items}  # a fingerprint twice in one batch: the last one counts
-    existing = {a.fingerprint: a for a in sql.locked_by_key(Alert, key="fingerprint", values=sorted(latest))}
+def _upsert_all(
+    latest: dict[str, AlertInput], locked: list[Alert], *, source: str, now: datetime
+) -> tuple[dict[str, Alert], set[str]]:
+    """Update the existing alerts (``locked``, by the caller, in fingerprint order: no deadlocks) and insert the
+    new ones of ``latest`` (by fingerprint)."""
+    existing = {a.fingerprint: a for a in locked}
     changed: set[str] = set()
     for fp, alert in existing.items():
         if _apply(alert, latest[fp], now=now):
