@@ -16,8 +16,9 @@ posted. The ratio ours/Alertmanager is printed for p50, p99 and throughput.
 The per-routing-key rate limit (100 events/min by default) is turned off for the run
 (SRE_ALERTS_PAGERDUTY_RATE=0), since every group here goes to one key, 6,000 events a minute at 1,000 alerts/s.
 (It used to be raised to 1,000,000 instead; a finite limit that high makes every claim read up to a minute of
-ledger rows for that key, about 1.7 ms of PostgreSQL per claim with 1,500 rows in the window.) Each group also enqueues the incidents auto-open policy task (the
-``ALERT_GROUP_HOOKS`` contract), which the same worker runs: it is part of the measured pipeline.
+ledger rows for that key, about 1.7 ms of PostgreSQL per claim with 1,500 rows in the window.)
+Each group also runs the incidents auto-open policy hook (the ``ALERT_GROUP_HOOKS`` contract) after commit: it is
+part of the measured pipeline.
 
 Senders keep their connections alive (as Alertmanager's Go client does) on both sides; the PagerDuty stub
 answers HTTP/1.1 with keep-alive. The worker is a prefork worker with 3 children by default
