@@ -102,3 +102,18 @@ def relaying(monkeypatch):
     relay.relay_in_process()
     yield sent_to_celery
     relay.relay_stop()
+
+
+@pytest.fixture
+def claims(monkeypatch):
+    """The ids of the notifications claimed the usual way (``delivery._claim``), not in the intake transaction."""
+    import alerts.services.delivery as delivery
+
+    claimed: list[int] = []
+    real_claim = delivery._claim
+    monkeypatch.setattr(
+        delivery,
+        "_claim",
+        lambda notification_id, **kw: claimed.append(notification_id) or real_claim(notification_id, **kw),
+    )
+    return claimed

@@ -31,21 +31,10 @@ def _raise(name: str) -> None:
     alert_raise(labels=labels, annotations={}, status="firing", source="test", now=timezone.now())
 
 
-def test_claims_share_the_key_until_too_close_to_the_limit(
-    postgres_only, pd_tree, pd_stub, relaying, settings, monkeypatch
-):
+def test_claims_share_the_key_until_too_close_to_the_limit(postgres_only, pd_tree, pd_stub, relaying, settings, claims):
     """Limit = connections + 2: the first two triggers are claimed with their alerts; with two sends in the
     window the third is written pending and goes through ``_claim``, which counts exactly and sends it."""
-    import alerts.services.delivery as delivery
-
     settings.SRE = {**settings.SRE, "ALERTS_PAGERDUTY_RATE": sql.max_connections() + 2}
-    claims: list[int] = []
-    real_claim = delivery._claim
-    monkeypatch.setattr(
-        delivery,
-        "_claim",
-        lambda notification_id, **kw: claims.append(notification_id) or real_claim(notification_id, **kw),
-    )
     for name in ("SharedOne", "SharedTwo"):
         _raise(name)
         wait_for(all_delivered, timeout=30, what=f"{name} delivered")

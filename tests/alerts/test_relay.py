@@ -44,18 +44,9 @@ def test_committed_notification_is_delivered_by_the_relay_thread_not_celery(pd_t
     assert metrics.RELAY_SUBMITTED.labels(outcome="accepted")._value.get() == accepted_before + 1
 
 
-def test_new_group_is_claimed_in_the_intake_transaction(pd_tree, pd_stub, relaying, monkeypatch):
+def test_new_group_is_claimed_in_the_intake_transaction(pd_tree, pd_stub, relaying, claims):
     """The trigger of a new group is claimed with the alerts (no second transaction to claim it): committed
     in flight with its ledger row, and the relay thread sends it without calling ``_claim``."""
-    import alerts.services.delivery as delivery
-
-    claims: list[int] = []
-    real_claim = delivery._claim
-    monkeypatch.setattr(
-        delivery,
-        "_claim",
-        lambda notification_id, **kw: claims.append(notification_id) or real_claim(notification_id, **kw),
-    )
     pd_stub.hold_next()
     alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
     trigger = Notification.objects.get()
