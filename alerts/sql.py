@@ -477,6 +477,6 @@ def intake_write_pg(
     for kind, pk, group_id in rows:
         obj = by_group[group_id] if kind == "n" else attempt_by_group[group_id]
         obj.pk = pk
-        obj._state.adding, obj._state.db = False, "default"
+        obj._state.adding, obj._state.db = False, connection.alias
     for attempt in attempts:
         attempt.notification_id = by_group[attempt.group_id].pk
