@@ -55,11 +55,18 @@ def _validate(item: AlertInput, index: int | None) -> None:
                 "Annotations must map strings to strings.", fields={f"{where}annotations": ["Must be strings."]}
             )
     annotations = item.annotations or {}
-    texts = [*item.labels.values(), *annotations, *annotations.values(), item.generator_url, item.fingerprint]
-    if any("\x00" in text for text in texts if isinstance(text, str)):
-        # PostgreSQL stores no NUL character in text or JSON; refuse it here rather than fail the transaction.
-        raise InvalidInputError("Labels, annotations and URLs must not contain NUL characters.",
-                                fields={f"{where}labels": ["Contains a NUL character."]})  # fmt: skip
+    texts = {
+        "labels": list(item.labels.values()),
+        "annotations": [*annotations, *annotations.values()],
+        "generator_url": [item.generator_url],
+        "fingerprint": [item.fingerprint],
+    }
+    for name, values in texts.items():
+        if any(isinstance(text, str) and "\x00" in text for text in values):
+            # PostgreSQL stores no NUL character in text or JSON; refuse it here rather than fail the transaction.
+            raise InvalidInputError(
+                f"{name} must not contain NUL characters.", fields={f"{where}{name}": ["Contains a NUL character."]}
+            )
     if item.status not in STATUSES:
         raise InvalidInputError(
             f"Unknown status {item.status!r}; expected firing or resolved.", fields={f"{where}status": ["Invalid."]}

@@ -94,3 +94,21 @@ def test_new_episode_after_resolve_pages_again(root_route):
     events = list(Notification.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["trigger", "resolve", "trigger"]
     assert AlertGroup.objects.get().state == GroupState.FIRING
+
+
+@pytest.mark.parametrize(
+    ("labels", "extra", "field"),
+    [
+        ({"alertname": "Nul", "instance": "a\x00b"}, {}, "labels"),
+        ({"alertname": "Nul"}, {"annotations": {"summary": "\x00"}}, "annotations"),
+        ({"alertname": "Nul"}, {"generator_url": "http://x/\x00"}, "generator_url"),
+    ],
+)
+def test_internal_intake_refuses_nul_characters_naming_the_field(root_route, labels, extra, field):
+    """The API's parser refuses ``\\u0000`` before intake sees it; internal callers (SLO burn alerts, drills) are
+    checked by intake itself, which names the field, and nothing is stored."""
+    with pytest.raises(InvalidInputError, match="NUL") as caught:
+        alert_raise(labels=labels, annotations=extra.get("annotations", {}), status="firing", source="test", now=NOW,
+                    generator_url=extra.get("generator_url", ""))  # fmt: skip
+    assert list(caught.value.fields) == [field]
+    assert not Alert.objects.exists()
