@@ -170,12 +170,16 @@ def locked_by_key(model: type[Model], *, key: str, values: list) -> list[Model]:
     statement = (
         f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} ORDER BY {quote(meta.get_field(key).column)}"  # noqa: S608
     )
-    converters = _converters(db, fields)
-    names = [f.attname for f in fields]
     with db.cursor() as cursor:
         cursor.execute(statement + _lock_clause(db), params)
-        rows = cursor.fetchall()
-    return [model.from_db(using, names, _convert(db, fields, converters, row)) for row in rows]
+        return _instances(model, db, fields, cursor.fetchall())
+
+
+def _instances(model: type[Model], db: Any, fields: tuple, rows: list) -> list[Model]:
+    """Model instances from raw rows of ``fields``, values converted as the ORM converts them."""
+    converters = _converters(db, fields)
+    names = [f.attname for f in fields]
+    return [model.from_db(db.alias, names, _convert(db, fields, converters, row)) for row in rows]
 
 
 def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Model]]:
@@ -195,16 +199,11 @@ def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | Non
     statement = (
         f"{lock} FOR NO KEY UPDATE) SELECT (SELECT version FROM alerts_configversion WHERE id = 1), {columns}{outer}"  # noqa: S608
     )
-    converters = _converters(db, fields)
-    names = [f.attname for f in fields]
     with db.cursor() as cursor:
         cursor.execute(statement, [list(fingerprints)])
         rows = cursor.fetchall()
     version = rows[0][0] if rows else None
-    alerts = [
-        Alert.from_db(db.alias, names, _convert(db, fields, converters, row[1:])) for row in rows if row[1] is not None
-    ]
-    return version, alerts
+    return version, _instances(Alert, db, fields, [row[1:] for row in rows if row[1] is not None])
 
 
 def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | None]]:
@@ -265,7 +264,7 @@ WITH n AS (
 ), a AS (
     UPDATE alerts_deliveryattempt
     SET http_status = %(http_status)s::integer, latency_ms = %(latency_ms)s, error = %(error)s, outcome = %(outcome)s
-    WHERE id = %(attempt)s AND outcome = 'in_flight' AND EXISTS (SELECT 1 FROM n)
+    WHERE id = %(attempt)s AND outcome = %(in_flight)s AND EXISTS (SELECT 1 FROM n)
     RETURNING id
 ), e AS (
     INSERT INTO alerts_groupevent (group_id, at, kind, actor, message)
@@ -275,55 +274,38 @@ WITH n AS (
 )
 SELECT (SELECT count(*) FROM n),
        (SELECT f.id FROM alerts_notification f, n
-        WHERE %(find_next)s::boolean AND f.receiver_id = n.receiver_id AND f.dedup_key = n.dedup_key
-          AND f.state = 'pending' AND f.id > n.id ORDER BY f.id LIMIT 1)
+        WHERE %(final)s::boolean AND f.receiver_id = n.receiver_id AND f.dedup_key = n.dedup_key
+          AND f.state = %(pending)s AND f.id > n.id ORDER BY f.id LIMIT 1)
 """
 
 
 def attempt_complete_pg(
-    *,
-    notification_id: int,
-    number: int,
-    state: str,
-    last_error: str,
-    delivered_at: datetime | None,
-    next_attempt_at: datetime | None,
-    attempt_id: int,
-    outcome: str,
-    http_status: int | None,
-    latency_ms: float,
-    error: str,
-    group_id: int | None,
-    now: datetime,
-    event_kind: str,
-    event_message: str,
-    find_next: bool,
+    record: Any, *, notification_id: int, number: int, attempt_id: int, group_id: int | None, now: datetime
 ) -> tuple[bool, int | None]:
-    """Record a finished attempt (see ``_COMPLETE_PG``). Returns whether the attempt was still ours and the id
-    of the next pending notification of the same receiver and key (when ``find_next``). ``event_kind`` empty:
-    no timeline row."""
+    """Record a finished attempt (``alerts.domain.delivery.AttemptRecord``; see ``_COMPLETE_PG``). Returns
+    whether the attempt was still ours and, once the notification is final, the id of the next pending one of
+    the same receiver and key."""
+    from alerts.choices import AttemptOutcome, NotificationState
+
     params = {
+        **{name: getattr(record, name) for name in _RECORD_FIELDS},
+        "event_kind": record.event_kind if group_id is not None else "",
         "notification": notification_id,
         "number": number,
-        "state": state,
-        "last_error": last_error,
-        "delivered_at": delivered_at,
-        "next_attempt_at": next_attempt_at,
         "attempt": attempt_id,
-        "outcome": outcome,
-        "http_status": http_status,
-        "latency_ms": latency_ms,
-        "error": error,
         "group": group_id,
         "now": now,
-        "event_kind": event_kind if group_id is not None else "",
-        "event_message": event_message,
-        "find_next": find_next,
+        "in_flight": AttemptOutcome.IN_FLIGHT,
+        "pending": NotificationState.PENDING,
     }
     with connection.cursor() as cursor:
         cursor.execute(_COMPLETE_PG, params)
         taken, following = cursor.fetchone()
     return bool(taken), following
+
+
+_RECORD_FIELDS = ("state", "last_error", "delivered_at", "next_attempt_at", "outcome", "http_status", "latency_ms")
+_RECORD_FIELDS += ("error", "event_message", "final")
 
 
 # Advisory locks on a PagerDuty routing key (its digest), in a namespace of our own: claimers far from the rate

@@ -29,6 +29,24 @@ class Breaker:
     open_until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AttemptRecord:
+    """What finishing an attempt writes: the notification's new ``state`` (and ``last_error``, ``delivered_at``,
+    ``next_attempt_at``), the ledger row's result, and a timeline row (``event_kind`` empty: none)."""
+
+    state: str
+    last_error: str
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None
+    outcome: str
+    http_status: int | None
+    latency_ms: float
+    error: str
+    event_kind: str
+    event_message: str
+    final: bool  # not to be retried: the next notification of the same key may go
+
+
 def breaker_allows(breaker: Breaker, *, now: datetime) -> bool:
     """Closed, or open but cooled down (half-open: one trial attempt goes through)."""
     return breaker.open_until is None or now >= breaker.open_until

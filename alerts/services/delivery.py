@@ -15,7 +15,6 @@ import random
 import socket
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -311,11 +310,8 @@ def _complete(
         threshold=tunable("ALERTS_BREAKER_THRESHOLD", 5),
         cooldown=tunable("ALERTS_BREAKER_COOLDOWN", 30),
     )
-    changes: dict[str, Any] = {"lease_until": None}
     delay = 0.0
-    if outcome == AttemptOutcome.SUCCESS:
-        changes.update(state=NotificationState.DELIVERED, delivered_at=now, last_error="")
-    elif outcome == AttemptOutcome.RETRY:
+    if outcome == AttemptOutcome.RETRY:
         delay = rules.backoff_seconds(
             attempt=number,
             base=tunable("ALERTS_BACKOFF_BASE", 2.0),
@@ -324,15 +320,15 @@ def _complete(
         )
         if breaker.open_until is not None:
             delay = max(delay, (breaker.open_until - now).total_seconds())
-        changes.update(
-            state=NotificationState.PENDING,
-            next_attempt_at=now + timedelta(seconds=delay),
-            last_error=result.error or f"HTTP {result.status}",
-        )
-    else:
-        changes.update(state=NotificationState.FAILED, last_error=result.error or f"HTTP {result.status}")
-    record = _AttemptRecord(
-        changes=changes,
+    last_error = "" if result.ok else result.error or f"HTTP {result.status}"
+    record = rules.AttemptRecord(
+        state={
+            AttemptOutcome.SUCCESS: NotificationState.DELIVERED,
+            AttemptOutcome.RETRY: NotificationState.PENDING,
+        }.get(outcome, NotificationState.FAILED),
+        last_error=last_error,
+        delivered_at=now if result.ok else None,
+        next_attempt_at=now + timedelta(seconds=delay) if outcome == AttemptOutcome.RETRY else None,
         outcome=outcome,
         http_status=result.status,
         latency_ms=round(latency_ms, 3),
@@ -340,11 +336,14 @@ def _complete(
         # The timeline names each final outcome (a retry is only in the ledger).
         event_kind="" if outcome == AttemptOutcome.RETRY else
         (GroupEventKind.DELIVERED if result.ok else GroupEventKind.DELIVERY_FAILED),
-        event_message=f"{notification.event} → {receiver.name}"
-        + ("" if result.ok else f": {changes['last_error'][:200]}"),
+        event_message=f"{notification.event} → {receiver.name}" + ("" if result.ok else f": {last_error[:200]}"),
+        final=outcome != AttemptOutcome.RETRY,
     )  # fmt: skip
     if connection.vendor == "postgresql":
-        taken, following = _record_pg(notification, attempt_id, record, now=now)
+        taken, following = sql.attempt_complete_pg(
+            record, notification_id=notification.pk, number=number, attempt_id=attempt_id,
+            group_id=notification.group_id, now=now,
+        )  # fmt: skip
     else:
         taken, following = _record_orm(notification, attempt_id, record, now=now)
     if not taken:
@@ -371,52 +370,19 @@ def _complete(
     return "delivered" if result.ok else str(outcome)
 
 
-@dataclass(frozen=True)
-class _AttemptRecord:
-    """What ``_complete`` writes: the notification's new fields, the ledger row's result, the timeline row."""
-
-    changes: dict[str, Any]
-    outcome: str
-    http_status: int | None
-    latency_ms: float
-    error: str
-    event_kind: str  # empty: no timeline row
-    event_message: str
-
-
-def _record_pg(
-    notification: Notification, attempt_id: int, record: _AttemptRecord, *, now: datetime
-) -> tuple[bool, int | None]:
-    """PostgreSQL: the whole record in one statement (``sql.attempt_complete_pg``)."""
-    changes = record.changes
-    return sql.attempt_complete_pg(
-        notification_id=notification.pk,
-        number=notification.attempts,
-        state=changes["state"],
-        last_error=changes["last_error"],
-        delivered_at=changes.get("delivered_at"),
-        next_attempt_at=changes.get("next_attempt_at"),
-        attempt_id=attempt_id,
-        outcome=record.outcome,
-        http_status=record.http_status,
-        latency_ms=record.latency_ms,
-        error=record.error,
-        group_id=notification.group_id,
-        now=now,
-        event_kind=record.event_kind,
-        event_message=record.event_message,
-        find_next=record.outcome != AttemptOutcome.RETRY,
-    )
-
-
 def _record_orm(
-    notification: Notification, attempt_id: int, record: _AttemptRecord, *, now: datetime
+    notification: Notification, attempt_id: int, record: rules.AttemptRecord, *, now: datetime
 ) -> tuple[bool, int | None]:
-    """Other backends: the same writes in one transaction. Both return whether the attempt was still ours (the
-    row's ``attempts`` is the number we claimed; both writes are conditional, nothing is read again) and the
-    next pending notification of the same key, if any, once this one is final."""
+    """Other backends: ``sql.attempt_complete_pg``'s writes in one transaction. Both return whether the attempt
+    was still ours (the row's ``attempts`` is the number we claimed; both writes are conditional, nothing is
+    read again) and the next pending notification of the same key, if any, once this one is final."""
+    changes: dict[str, Any] = {"state": record.state, "last_error": record.last_error, "lease_until": None}
+    if record.delivered_at is not None:
+        changes["delivered_at"] = record.delivered_at
+    if record.next_attempt_at is not None:
+        changes["next_attempt_at"] = record.next_attempt_at
     with transaction.atomic():
-        if not Notification.objects.filter(pk=notification.pk, attempts=notification.attempts).update(**record.changes):
+        if not Notification.objects.filter(pk=notification.pk, attempts=notification.attempts).update(**changes):
             return False, None
         DeliveryAttempt.objects.filter(pk=attempt_id, outcome=AttemptOutcome.IN_FLIGHT).update(
             http_status=record.http_status, latency_ms=record.latency_ms, error=record.error, outcome=record.outcome
@@ -425,9 +391,7 @@ def _record_orm(
             GroupEvent.objects.create(
                 group_id=notification.group_id, at=now, kind=record.event_kind, message=record.event_message
             )
-        if record.outcome == AttemptOutcome.RETRY:
-            return True, None
-        return True, _next_in_key(notification)
+        return True, _next_in_key(notification) if record.final else None
 
 
 def _next_in_key(notification: Notification) -> int | None:
