@@ -365,11 +365,12 @@ def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tupl
 
 def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
     """Whether a notification of this receiver and key is still pending or being sent."""
+    from alerts.choices import NotificationState
+
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM alerts_notification WHERE receiver_id = %s AND dedup_key = %s"
-            " AND state IN ('pending', 'sending') LIMIT 1",
-            [receiver_id, dedup_key],
+            "SELECT 1 FROM alerts_notification WHERE receiver_id = %s AND dedup_key = %s AND state IN (%s, %s) LIMIT 1",
+            [receiver_id, dedup_key, NotificationState.PENDING, NotificationState.SENDING],
         )
         return cursor.fetchone() is not None
 
