@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.support import ROOT, free_port, gunicorn_stack
+from bench.support import ROOT, CpuMeter, free_port, gunicorn_stack
 
 PER_WEBHOOK = 10
 POOL = os.environ.get("BENCH_ALERTS_POOL", "prefork")
@@ -94,9 +94,10 @@ def _am_webhook_server(recorder: _Recorder) -> tuple[ThreadingHTTPServer, str]:
 _local = threading.local()
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
+def _post(url: str, body: bytes, headers: dict[str, str]) -> bool:
     """POST on this thread's kept-alive connection (as Alertmanager's Go client and any real sender do),
-    reconnecting once if the server closed it. Errors are swallowed: a lost request is a missing arrival."""
+    reconnecting once if the server closed it; whether it was answered 2xx. Errors are swallowed: a lost request
+    is a missing arrival."""
     parts = urllib.parse.urlsplit(url)
     for _ in range(2):
         connection = getattr(_local, "connections", {}).get(parts.netloc)
@@ -107,10 +108,11 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
             connection.request("POST", parts.path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
-            return
+            return 200 <= response.status < 300
         except (OSError, http.client.HTTPException):
             connection.close()
             del _local.connections[parts.netloc]
+    return False
 
 
 def _pace(send, *, rate: float, seconds: float, prefix: str) -> dict[str, float]:
@@ -131,10 +133,11 @@ def _pace(send, *, rate: float, seconds: float, prefix: str) -> dict[str, float]
     return sent
 
 
-def _result(sent: dict[str, float], arrivals: dict[str, float], *, wait: float) -> dict:
+def _result(sent: dict[str, float], arrivals: dict[str, float], *, wait: float, meter: CpuMeter | None) -> dict:
     deadline = time.monotonic() + wait
     while len([n for n in sent if n in arrivals]) < len(sent) and time.monotonic() < deadline:
         time.sleep(0.1)
+    cpu = meter.end() if meter else {}
     latencies = [(arrivals[n] - t) * 1000 for n, t in sent.items() if n in arrivals]
     delivered = [arrivals[n] for n in sent if n in arrivals]
     span = (max(delivered) - min(sent.values())) if delivered else float("nan")
@@ -145,6 +148,8 @@ def _result(sent: dict[str, float], arrivals: dict[str, float], *, wait: float) 
         "p99": _percentile(latencies, 99),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
         "alerts_per_s": len(latencies) * PER_WEBHOOK / span if delivered else 0.0,
+        # CPU milliseconds per group (one webhook of PER_WEBHOOK alerts), by kind of process, over the phase
+        "cpu_ms": {kind: seconds * 1000 / len(sent) for kind, seconds in sorted(cpu.items())},
     }
 
 
@@ -158,9 +163,12 @@ def _alerts(name: str) -> list[dict]:
     ]
 
 
-def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: str) -> dict:
-    recorder = _Recorder()
-    stub.on_event = lambda body: recorder.seen(body.get("payload", {}).get("class", ""))
+def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: str, meter=None, again=False) -> dict:
+    """Webhooks of new alerts; latency until their PagerDuty request. ``again``: the same webhooks as the phase
+    with this prefix, re-delivered (as Alertmanager does at least once and on every ``group_interval``): there
+    is nothing new to page, so latency is the webhook's response time, and ``pages`` counts what still paged."""
+    answered, paged = _Recorder(), _Recorder()
+    stub.on_event = lambda body: paged.seen(body.get("payload", {}).get("class", ""))
 
     def send(name: str) -> None:
         alerts = [{**a, "status": "firing", "startsAt": "2026-01-01T00:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
@@ -168,19 +176,37 @@ def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: s
         body = {"version": "4", "groupKey": name, "truncatedAlerts": 0, "status": "firing", "receiver": "pd",
                 "groupLabels": {"alertname": name}, "commonLabels": {}, "commonAnnotations": {},
                 "externalURL": "http://am", "alerts": alerts}  # fmt: skip
-        _post(stack.url + "/api/v1/alerts/alertmanager", json.dumps(body).encode(),
-              {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})  # fmt: skip
+        if _post(stack.url + "/api/v1/alerts/alertmanager", json.dumps(body).encode(),
+                 {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}):  # fmt: skip
+            answered.seen(name)
 
+    if meter:
+        meter.begin()
     sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
-    return _result(sent, recorder.arrivals, wait=240)
+    if not again:
+        return _result(sent, paged.arrivals, wait=240, meter=meter)
+    return {**_result(sent, answered.arrivals, wait=60, meter=meter), "pages": len(paged.arrivals)}
 
 
-def _run_alertmanager(base: str, recorder: _Recorder, *, rate: float, seconds: float, prefix: str) -> dict:
+def _run_alertmanager(
+    base: str, recorder: _Recorder, *, rate: float, seconds: float, prefix: str, meter=None, again=False
+) -> dict:
+    """As ``_run_ours`` for Alertmanager: alerts posted to its API; latency until its webhook, or with ``again``
+    the API's response time to the same alerts posted once more."""
+    answered = _Recorder()
+    before = set(recorder.arrivals)
+
     def send(name: str) -> None:
-        _post(base + "/api/v2/alerts", json.dumps(_alerts(name)).encode(), {"Content-Type": "application/json"})
+        if _post(base + "/api/v2/alerts", json.dumps(_alerts(name)).encode(), {"Content-Type": "application/json"}):
+            answered.seen(name)
 
+    if meter:
+        meter.begin()
     sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
-    return _result(sent, recorder.arrivals, wait=240)
+    if not again:
+        return _result(sent, recorder.arrivals, wait=240, meter=meter)
+    result = _result(sent, answered.arrivals, wait=60, meter=meter)
+    return {**result, "pages": len(set(recorder.arrivals) - before)}
 
 
 AM_CONFIG = """
@@ -212,7 +238,9 @@ def run(*, quick: bool) -> dict:
     from tests.alerts.pagerduty_stub import PagerDutyStub  # the same stub the tests use
 
     seconds = 3 if quick else 5
-    rates = (10, 100, 1000)  # 10/s shows the unqueued latency; 100 and 1,000 are the issue's rates
+    # 10/s shows the unqueued latency; 100 and 1,000 are the issue's rates. BENCH_ALERTS_RATES adds others (e.g.
+    # "10,100,1000,2000" to see where each side stops keeping up).
+    rates = tuple(int(r) for r in os.environ.get("BENCH_ALERTS_RATES", "10,100,1000").split(","))
     stub = PagerDutyStub()
     original = stub._answer
 
@@ -254,12 +282,44 @@ def run(*, quick: bool) -> dict:
                 _run_ours(stack, token, rate=100, seconds=3, stub=stub, prefix="warm-")
                 _run_alertmanager(am_base, am_recorder, rate=400, seconds=1, prefix="burst-")
                 _run_alertmanager(am_base, am_recorder, rate=100, seconds=3, prefix="warm-")
-                for rate in rates:
-                    ours = _run_ours(stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{rate}-")
-                    theirs = _run_alertmanager(am_base, am_recorder, rate=rate, seconds=seconds, prefix=f"a{rate}-")
-                    for who, r in (("ours (webhook→PagerDuty)", ours), ("Alertmanager (API→webhook)", theirs)):
+                # CPU per group by kind of process: ours is gunicorn's tree, the Celery workers, every postgres
+                # and redis-server process, and this one (load, PagerDuty stub); theirs is Alertmanager and this one
+                # (load, webhook receiver).
+                our_meter = CpuMeter(
+                    roots={"web": [stack.pid], "worker": [w.pid for w in workers]},
+                    names={"postgres": ("postgres",), "redis": ("redis-server",)},
+                )
+                their_meter = CpuMeter(roots={"alertmanager": [am_process.pid]}, names={})
+                for phase, rate in enumerate(rates):
+                    ours = _run_ours(
+                        stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{phase}-{rate}-", meter=our_meter
+                    )
+                    theirs = _run_alertmanager(
+                        am_base, am_recorder, rate=rate, seconds=seconds, prefix=f"a{phase}-{rate}-", meter=their_meter
+                    )
+                    ours_again = _run_ours(
+                        stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{phase}-{rate}-",
+                        meter=our_meter, again=True,
+                    )  # fmt: skip
+                    theirs_again = _run_alertmanager(
+                        am_base, am_recorder, rate=rate, seconds=seconds, prefix=f"a{phase}-{rate}-",
+                        meter=their_meter, again=True,
+                    )  # fmt: skip
+                    for who, r in (
+                        ("ours: new, webhook → PagerDuty", ours),
+                        ("Alertmanager: new, API → webhook", theirs),
+                        ("ours: re-delivered, response", ours_again),
+                        ("Alertmanager: re-posted, response", theirs_again),
+                    ):
                         rows.append([f"{rate}/s", who, r["groups"], r["delivered"], round(r["p50"], 1),
-                                     round(r["p99"], 1), round(r["alerts_per_s"], 1)])  # fmt: skip
+                                     round(r["p99"], 1), round(r["alerts_per_s"], 1),
+                                     round(sum(r["cpu_ms"].values()), 2)])  # fmt: skip
+                        extra[f"CPU ms per group by process @{rate}/s, {who}"] = ", ".join(
+                            f"{kind} {ms:.2f}" for kind, ms in r["cpu_ms"].items()
+                        )
+                    extra[f"pages from the re-delivery @{rate}/s (must be 0), ours / Alertmanager"] = (
+                        f"{ours_again['pages']} / {theirs_again['pages']}"
+                    )
                     extra[f"ratio p50 ours/AM @{rate}/s"] = (
                         round(ours["p50"] / theirs["p50"], 2) if theirs["p50"] else None
                     )
@@ -288,7 +348,7 @@ def run(*, quick: bool) -> dict:
     extra["alerts per webhook / group"] = PER_WEBHOOK
     return {
         "title": "Alert latency: webhook in → PagerDuty out (ours) vs a real Alertmanager (API in → webhook out)",
-        "columns": ["rate", "system", "groups", "delivered", "p50 ms", "p99 ms", "alerts/s"],
+        "columns": ["rate", "system", "groups", "delivered", "p50 ms", "p99 ms", "alerts/s", "CPU ms/group"],
         "rows": rows,
         "extra": extra,
     }

@@ -89,6 +89,7 @@ class Stack:
     url: str
     env: dict
     var_dir: Path
+    pid: int = 0  # gunicorn's master: its process tree is the web tier
 
     def manage(self, *args: str) -> str:
         return subprocess.run(
@@ -134,6 +135,7 @@ def gunicorn_stack(*, db_name: str, workers: int = 3, extra_env: dict | None = N
             start_new_session=True,
         )
         stack.url = f"http://127.0.0.1:{port}"
+        stack.pid = process.pid
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -151,6 +153,65 @@ def gunicorn_stack(*, db_name: str, workers: int = 3, extra_env: dict | None = N
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every live process: pid → (parent pid, command name, CPU seconds used so far, user + system)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()  # from field 3 (state) on
+        found[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by kinds of process between two readings, from ``/proc/<pid>/stat``.
+
+    ``roots`` maps a kind to the pids whose whole process trees it covers (gunicorn's master, Celery workers);
+    ``names`` maps a kind to command names counted wherever they run (``postgres`` backends, ``redis-server``).
+    This process (the load generator and any stub it serves) is the kind ``bench``. A process that exits between
+    the readings takes its CPU with it, so count long-lived processes only."""
+
+    def __init__(self, *, roots: dict[str, list[int]], names: dict[str, tuple[str, ...]]) -> None:
+        self.roots, self.names = roots, names
+        self.start: dict[int, tuple[str, float]] = {}
+
+    def _read(self) -> dict[int, tuple[str, float]]:
+        processes = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _, _) in processes.items():
+            children.setdefault(parent, []).append(pid)
+        kinds: dict[int, str] = {os.getpid(): "bench"}
+        for kind, roots in self.roots.items():
+            stack = [pid for pid in roots if pid in processes]
+            while stack:
+                pid = stack.pop()
+                kinds[pid] = kind
+                stack.extend(children.get(pid, ()))
+        for pid, (_, name, _) in processes.items():
+            for kind, names in self.names.items():
+                if pid not in kinds and name.startswith(names):
+                    kinds[pid] = kind
+        return {pid: (kind, processes[pid][2]) for pid, kind in kinds.items()}
+
+    def begin(self) -> None:
+        self.start = self._read()
+
+    def end(self) -> dict[str, float]:
+        """CPU seconds by kind since ``begin``."""
+        used: dict[str, float] = {}
+        for pid, (kind, seconds) in self._read().items():
+            before = self.start.get(pid, (kind, 0.0))[1]
+            used[kind] = used.get(kind, 0.0) + max(0.0, seconds - before)
+        return used
 
 
 @dataclass

@@ -205,8 +205,8 @@ def _apply(alert: Alert, item: AlertInput, *, now: datetime) -> bool:
     return changed
 
 
-UPDATE_FIELDS = ["labels", "annotations", "status", "starts_at", "ends_at", "generator_url", "received_at"]
-UPDATE_FIELDS += ["updated_at", "receive_count", "resolved_by"]
+UPDATE_FIELDS = ("labels", "annotations", "status", "starts_at", "ends_at", "generator_url", "received_at")
+UPDATE_FIELDS += ("updated_at", "receive_count", "resolved_by")
 
 
 def _upsert_all(
@@ -220,7 +220,7 @@ def _upsert_all(
         if _apply(alert, latest[fp], now=now):
             changed.add(fp)
     if existing:
-        Alert.objects.bulk_update(list(existing.values()), UPDATE_FIELDS)
+        sql.update_rows(list(existing.values()), UPDATE_FIELDS)
     new = [
         Alert(
             fingerprint=fp,

@@ -150,7 +150,7 @@ def group_flush_locked(
         if not silenced_by and not inhibited and not muted_route:
             active.append(alert)
     if touched:
-        Alert.objects.bulk_update(touched, ["silenced_by", "inhibited"])
+        sql.update_rows(touched, ("silenced_by", "inhibited"))
     previous_state = group.state
     if not firing:
         state = GroupState.RESOLVED

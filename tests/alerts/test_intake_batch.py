@@ -41,6 +41,46 @@ def test_repeated_batch_into_existing_group_stays_bounded(root_route, django_ass
     assert Notification.objects.count() == 1  # a duplicate delivery pages nobody again
 
 
+def test_redelivered_batch_stores_every_change_in_one_update(root_route):
+    """A re-delivery updates the batch's existing alerts with one UPDATE (``sql.update_rows``), and what it stores
+    is what the model holds: JSON, timestamps, a cleared ``ends_at``, counters."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alerts_ingest(items=batch("Again", 3), source="test", now=NOW)
+    later = NOW + dt.timedelta(minutes=2)
+    alerts_ingest(
+        items=[AlertInput(labels={"alertname": "Again", "instance": "host-1"}, status="resolved", ends_at=later)],
+        source="test",
+        now=later,
+    )
+    refired = later + dt.timedelta(minutes=1)
+    items = [
+        AlertInput(
+            labels={"alertname": "Again", "instance": f"host-{i}"},
+            annotations={"summary": f"now {i}", "nested": "ü"},
+            starts_at=refired,
+            generator_url=f"http://prom/graph?{i}",
+        )
+        for i in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        alerts_ingest(items=items, source="test", now=refired)
+    # (Django logs SQLite's form, an ``executemany``, as "3 times: UPDATE …".)
+    updates = [q["sql"] for q in queries.captured_queries if 'UPDATE "alerts_alert" ' in q["sql"]]
+    assert len(updates) == 1
+    stored = {a.labels["instance"]: a for a in Alert.objects.all()}
+    for i in range(3):
+        alert = stored[f"host-{i}"]
+        assert alert.annotations == {"summary": f"now {i}", "nested": "ü"}
+        assert alert.generator_url == f"http://prom/graph?{i}"
+        assert alert.status == "firing" and alert.ends_at is None
+        assert alert.received_at == refired and alert.updated_at == refired
+    assert stored["host-1"].receive_count == 3 and stored["host-0"].receive_count == 2
+    assert stored["host-1"].starts_at == refired  # a new episode
+    assert stored["host-0"].starts_at == NOW  # still the first one
+
+
 def test_timeline_has_one_row_per_batch_naming_each_alert(root_route):
     alerts_ingest(items=batch("Disk", 3), source="test", now=NOW)
     group = AlertGroup.objects.get()
