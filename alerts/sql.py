@@ -11,11 +11,11 @@ keep the ORM version for the other backend. Nothing here decides anything: the s
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+import orjson
 from django.db import connection, connections, router
 from django.db.models import Model
 
@@ -60,8 +60,17 @@ def _json_rows(objs: list[Model], fields: tuple, *, add: bool = True) -> str:
     """The rows as a JSON array of objects keyed by column (``jsonb_to_recordset``): JSON fields nest as they
     are, timestamps are ISO 8601 with their offset; everything else is a string, number, boolean or null.
     ``add``: the rows are new (``pre_save``'s argument: ``auto_now_add`` fields are set)."""
-    rows = [{f.column: _json_value(f.pre_save(obj, add)) for f in fields} for obj in objs]
-    return json.dumps(rows, separators=(",", ":"))
+    return _json([{f.column: _json_value(f.pre_save(obj, add)) for f in fields} for obj in objs])
+
+
+def _json(rows: list[dict]) -> str:
+    """A JSON parameter. orjson takes a tenth of the standard library's time for a text PostgreSQL reads the same
+    way; a key that is not a string (never one of ours: labels are checked at intake) is written as a string, as
+    ``json.dumps`` would, on a second, slower pass."""
+    try:
+        return orjson.dumps(rows).decode()
+    except TypeError:
+        return orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def insert_rows(objs: list[Model], *, conflict_key: str | None = None, ignore_conflicts: bool = False) -> set[Any]:
@@ -484,7 +493,7 @@ def intake_write_pg(
         _json_rows(links, l_fields),
         _json_rows(notifications, n_fields),
         _json_rows(attempts, a_fields),
-        json.dumps(group_rows, separators=(",", ":")),
+        _json(group_rows),
         _json_rows(events, e_fields),
     ]
     with connection.cursor() as cursor:

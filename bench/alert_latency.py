@@ -20,6 +20,15 @@ ledger rows for that key, about 1.7 ms of PostgreSQL per claim with 1,500 rows i
 Each group also runs the incidents auto-open policy hook (the ``ALERT_GROUP_HOOKS`` contract) after commit: it is
 part of the measured pipeline.
 
+After each rate's new alerts, the same webhooks are sent again at the same rate (Alertmanager delivers at least
+once and re-sends a group's alerts on every ``group_interval``): nothing is new, so nothing may page (counted, on
+both sides), and the latency is the response time of our webhook and of Alertmanager's API.
+
+CPU per group: CPU time used over the phase by every process of the side (``bench.support.CpuMeter`` over
+``/proc``), divided by the groups sent. Ours: gunicorn's process tree, the Celery workers, every ``postgres`` and
+``redis-server`` process, and the bench process itself (load and the PagerDuty stub); Alertmanager's: its process
+and the bench process (load and the webhook receiver).
+
 Senders keep their connections alive (as Alertmanager's Go client does) on both sides; the PagerDuty stub
 answers HTTP/1.1 with keep-alive. The worker is a prefork worker with 3 children by default
 (``BENCH_ALERTS_POOL`` = prefork | threads | solo, ``BENCH_ALERTS_CONCURRENCY``); gunicorn runs 2 workers as
