@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import yaml
 from django import forms
 
 from alerts.choices import ReceiverKind, Recurrence
-from alerts.domain.matchers import MatcherError, parse_matchers
-from alerts.models import Receiver, Route
+from alerts.domain.matchers import MatcherError, parse_matchers, valid_label_name
+from alerts.models import InhibitRule, Receiver, Route, TimeInterval
 
 
 def lines(text: str) -> list[str]:
@@ -157,3 +158,71 @@ class MaintenanceWindowForm(forms.Form):
     exclude_from_slo = forms.BooleanField(
         required=False, label="Exclude from SLOs", help_text="Leave this window's time out of SLO error budgets."
     )
+
+
+class InhibitRuleForm(forms.Form):
+    """Alertmanager ``inhibit_rules`` entry: matchers one per line, ``equal`` comma-separated."""
+
+    source_matchers = MatchersField(help_text="While an alert matching all of these fires… (one per line)")
+    target_matchers = MatchersField(help_text="…alerts matching all of these are muted (one per line).")
+    equal = forms.CharField(
+        required=False,
+        help_text="Comma-separated label names that must have the same value on source and target, e.g. "
+        "cluster, service. Empty: any source mutes every target.",
+    )
+
+    def __init__(self, *args, rule: InhibitRule | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rule is not None and not self.is_bound:
+            self.initial.update(
+                source_matchers="\n".join(rule.source_matchers),
+                target_matchers="\n".join(rule.target_matchers),
+                equal=", ".join(rule.equal),
+            )
+
+    def clean_equal(self) -> list[str]:
+        names = [n.strip() for n in self.cleaned_data["equal"].split(",") if n.strip()]
+        bad = [n for n in names if not valid_label_name(n)]
+        if bad:
+            raise forms.ValidationError(f"Not label names: {', '.join(bad)}.")
+        return names
+
+    def service_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("source_matchers", "target_matchers", "equal")}
+
+
+TIME_INTERVAL_EXAMPLE = """- weekdays: ['saturday', 'sunday']
+- weekdays: ['monday:friday']
+  times:
+    - start_time: '22:00'
+      end_time: '24:00'
+  location: Europe/Berlin"""
+
+
+class TimeIntervalForm(forms.Form):
+    """A named Alertmanager time interval; its entries are typed as the YAML list Alertmanager takes under
+    ``time_intervals:`` (times, weekdays, days_of_month, months, years, location)."""
+
+    name = forms.CharField(max_length=100, help_text="Routes refer to the interval by this name.")
+    entries = forms.CharField(
+        max_length=20_000,
+        label="Entries (YAML)",
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "placeholder": TIME_INTERVAL_EXAMPLE}),
+        help_text="A YAML list; the interval is active when any entry matches, and an entry matches when all "
+        "of its fields do.",
+    )
+
+    def __init__(self, *args, interval: TimeInterval | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if interval is not None and not self.is_bound:
+            text = yaml.safe_dump(interval.entries, sort_keys=False, default_flow_style=None, allow_unicode=True)
+            self.initial.update(name=interval.name, entries=text)
+
+    def clean_entries(self) -> list[dict]:
+        try:
+            entries = yaml.safe_load(self.cleaned_data["entries"])
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"Not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+            raise forms.ValidationError("Write a YAML list of entries, each starting with “- ”.")
+        return entries

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerts import views, views_config
+from alerts import views, views_config, views_rules
 
 app_name = "alerts"
 urlpatterns = [
@@ -17,6 +17,10 @@ urlpatterns = [
     path("routes/import/", views_config.RouteImportView.as_view(), name="route-import"),
     path("routes/new/", views_config.RouteEditView.as_view(), name="route-new"),
     path("routes/<int:pk>/", views_config.RouteEditView.as_view(), name="route-edit"),
+    path("routes/inhibit-rules/new/", views_rules.InhibitRuleEditView.as_view(), name="inhibit-rule-new"),
+    path("routes/inhibit-rules/<int:pk>/", views_rules.InhibitRuleEditView.as_view(), name="inhibit-rule-edit"),
+    path("routes/time-intervals/new/", views_rules.TimeIntervalEditView.as_view(), name="time-interval-new"),
+    path("routes/time-intervals/<int:pk>/", views_rules.TimeIntervalEditView.as_view(), name="time-interval-edit"),
     path("receivers/", views_config.ReceiversView.as_view(), name="receivers"),
     path("receivers/new/", views_config.ReceiverEditView.as_view(), name="receiver-new"),
     path("receivers/<int:pk>/", views_config.ReceiverEditView.as_view(), name="receiver-edit"),

@@ -30,7 +30,15 @@ from alerts.selectors import (
     silence_preview,
 )
 from alerts.services import alert_resolve, alerts_ingest, group_acknowledge, group_resolve, group_silence
-from alerts.services.config import config_import, inhibit_rule_save, route_delete, route_save, time_interval_save
+from alerts.services.config import (
+    config_import,
+    inhibit_rule_delete,
+    inhibit_rule_save,
+    route_delete,
+    route_save,
+    time_interval_delete,
+    time_interval_save,
+)
 from alerts.services.receivers import KEEP, receiver_delete, receiver_save, receiver_test
 from alerts.services.silences import maintenance_window_save, silence_create, silence_expire, silence_update
 from sre.api.permissions import INGEST, READ, RESPOND
@@ -302,6 +310,9 @@ class InhibitRuleViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):
     def save_with(self, instance, data):
         return inhibit_rule_save(rule=instance, data=data)
 
+    def perform_destroy(self, instance) -> None:
+        inhibit_rule_delete(rule=instance)
+
 
 class TimeIntervalViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):
     serializer_class = s.AlertsTimeIntervalSerializer
@@ -313,6 +324,9 @@ class TimeIntervalViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):
             name=data.get("name", instance and instance.name),
             entries=data.get("entries", instance and instance.entries),
         )
+
+    def perform_destroy(self, instance) -> None:
+        time_interval_delete(interval=instance)
 
 
 class MaintenanceWindowViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):

@@ -94,7 +94,35 @@ def inhibit_rule_save(*, rule: InhibitRule | None, data: dict[str, Any]) -> Inhi
     return rule
 
 
+def inhibit_rule_delete(*, rule: InhibitRule) -> None:
+    """Delete one inhibition rule. Nothing refers to a rule, so this always succeeds; the config-version
+    signal makes intake reload its cached rules."""
+    rule.delete()
+
+
+def _routes_naming(name: str) -> list[Route]:
+    """The routes whose mute or active time intervals name ``name``. Scanned in Python: JSON ``contains``
+    is not portable across our database backends, and a routing tree is small."""
+    routes = Route.objects.only("pk", "name", "parent_id", "mute_time_intervals", "active_time_intervals")
+    return [
+        r
+        for r in routes.order_by("pk")
+        if name in (r.mute_time_intervals or []) or name in (r.active_time_intervals or [])
+    ]
+
+
+def _in_use_error(name: str, routes: list[Route], doing: str) -> ConflictError:
+    names = ", ".join(str(r) for r in routes)
+    return ConflictError(
+        f"Time interval {name!r} cannot be {doing}: route(s) {names} still name it in mute/active time "
+        "intervals. Remove it from those routes first.",
+        fields={"name": ["In use."]},
+    )
+
+
 def time_interval_save(*, interval: TimeInterval | None, name: str, entries: Any) -> TimeInterval:
+    """Create or update a named interval. Every entry must parse (``timeintervals.validate``), names are
+    unique, and an interval that routes name cannot be renamed (they would point at nothing)."""
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or not entries:
         raise InvalidInputError("A time interval is a non-empty list of entries.", fields={"entries": ["Invalid."]})
     for index, entry in enumerate(entries):
@@ -104,10 +132,23 @@ def time_interval_save(*, interval: TimeInterval | None, name: str, entries: Any
             raise InvalidInputError(f"Entry {index}: {exc}", fields={f"entries[{index}]": [str(exc)]}) from None
     if TimeInterval.objects.filter(name=name).exclude(pk=getattr(interval, "pk", None)).exists():
         raise ConflictError(f"A time interval named {name!r} exists already.", fields={"name": ["Taken."]})
+    if interval is not None and interval.pk and name != interval.name:
+        users = _routes_naming(interval.name)
+        if users:
+            raise _in_use_error(interval.name, users, "renamed")
     interval = interval or TimeInterval()
     interval.name, interval.entries = name, entries
     interval.save()
     return interval
+
+
+def time_interval_delete(*, interval: TimeInterval) -> None:
+    """Delete a named interval. Refused with ``ConflictError`` while a route names it in
+    ``mute_time_intervals`` or ``active_time_intervals``: ``route_save`` would no longer accept that route."""
+    users = _routes_naming(interval.name)
+    if users:
+        raise _in_use_error(interval.name, users, "deleted")
+    interval.delete()
 
 
 ROUTE_KEYS = {"receiver", "group_by", "continue", "matchers", "match", "match_re", "group_wait", "group_interval"}

@@ -259,3 +259,21 @@ def test_ledger_api_filters(root_route, token_client, django_assert_max_num_quer
         assert viewer.get("/api/v1/alerts/notifications", {"state": "delivered"}).json()["count"] == 3
     with django_assert_max_num_queries(6):
         assert viewer.get("/api/v1/alerts", {"status": "firing"}).json()["count"] == 3
+
+
+def test_api_deletes_go_through_services(root_route, token_client):
+    admin = token_client(role="admin", scopes=("read", "write"))
+    interval = admin.post(
+        "/api/v1/alerts/time-intervals", {"name": "weekends", "entries": [{"weekdays": ["sunday"]}]}, format="json"
+    ).json()
+    Route.objects.filter(pk=root_route.pk).update(mute_time_intervals=["weekends"])
+    refused = admin.delete(f"/api/v1/alerts/time-intervals/{interval['id']}")
+    assert refused.status_code == 409 and "still name it" in refused.json()["error"]["message"]
+    assert TimeInterval.objects.filter(name="weekends").exists()
+    renamed = admin.patch(f"/api/v1/alerts/time-intervals/{interval['id']}", {"name": "weekend"}, format="json")
+    assert renamed.status_code == 409 and TimeInterval.objects.get().name == "weekends"
+    rule = admin.post(
+        "/api/v1/alerts/inhibit-rules", {"source_matchers": ["a=b"], "target_matchers": ["c=d"]}, format="json"
+    ).json()
+    assert admin.delete(f"/api/v1/alerts/inhibit-rules/{rule['id']}").status_code == 204
+    assert not InhibitRule.objects.exists()

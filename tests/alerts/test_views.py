@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from alerts.choices import ReceiverKind
-from alerts.models import AlertGroup, Receiver, Route, Silence
+from alerts.models import AlertGroup, InhibitRule, Receiver, Route, Silence, TimeInterval
 from alerts.services import alert_raise
+from alerts.services.config import inhibit_rule_save, time_interval_save
 from alerts.services.receivers import receiver_save
 from tests.alerts.factories import RouteFactory
 
@@ -217,3 +218,149 @@ def test_maintenance_window_mutes_route(session_client, root_route):
     group = AlertGroup.objects.get()
     assert group.state == "silenced"
     assert not group.notifications.exists()
+
+
+RULE = {"source_matchers": 'severity="critical"', "target_matchers": 'severity="warning"', "equal": "cluster, service"}
+
+
+def test_inhibit_rule_created_from_ui_is_stored_and_listed(session_client, root_route):
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/inhibit-rules/new/")
+    response = admin.post("/alerts/routes/inhibit-rules/new/", {**RULE, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    rule = InhibitRule.objects.get()
+    assert rule.source_matchers == ['severity="critical"'] and rule.target_matchers == ['severity="warning"']
+    assert rule.equal == ["cluster", "service"]
+    page = admin.get("/alerts/routes/").content.decode()
+    assert "with equal cluster, service" in page and f"/alerts/routes/inhibit-rules/{rule.pk}/" in page
+    # Edit through the same form: prefilled, then saved in place.
+    edit = admin.get(f"/alerts/routes/inhibit-rules/{rule.pk}/").content.decode()
+    assert "cluster, service" in edit and "Delete rule" in edit
+    data = {**RULE, "equal": "cluster", "csrfmiddlewaretoken": token}
+    assert admin.post(f"/alerts/routes/inhibit-rules/{rule.pk}/", data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.equal == ["cluster"] and InhibitRule.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("source_matchers", "severity=~(", "invalid regular expression"),
+        ("target_matchers", "", "required"),
+        ("equal", "cluster, bad-name", "Not label names: bad-name"),
+    ],
+)
+def test_inhibit_rule_form_errors_are_shown_and_nothing_stored(session_client, root_route, field, value, needle):
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/")
+    response = admin.post("/alerts/routes/inhibit-rules/new/", {**RULE, field: value, "csrfmiddlewaretoken": token})
+    assert response.status_code == 400
+    assert needle in response.content.decode()
+    assert not InhibitRule.objects.exists()
+
+
+def test_inhibit_rule_delete_needs_admin_and_csrf(session_client, root_route):
+    rule = inhibit_rule_save(rule=None, data={"source_matchers": ["a=b"], "target_matchers": ["c=d"]})
+    url = f"/alerts/routes/inhibit-rules/{rule.pk}/"
+    viewer = session_client("viewer")
+    assert b"Add inhibition rule" not in viewer.get("/alerts/routes/").content  # no buttons for viewers
+    for role in ("viewer", "responder"):
+        client = session_client(role)
+        token = csrf(client, "/alerts/routes/")
+        assert client.post(url, {"delete": "1", "csrfmiddlewaretoken": token}).status_code == 403
+    admin = session_client("admin")
+    page = admin.get("/alerts/routes/").content.decode()
+    assert 'data-confirm="Delete this inhibition rule?' in page and "Add inhibition rule" in page
+    assert admin.post(url, {"delete": "1"}).status_code == 403  # no CSRF token
+    assert InhibitRule.objects.filter(pk=rule.pk).exists()
+    token = admin.cookies["csrftoken"].value
+    assert admin.post(url, {"delete": "1", "csrfmiddlewaretoken": token}).status_code == 302
+    assert not InhibitRule.objects.exists()
+
+
+WEEKENDS_YAML = "- weekdays: ['saturday', 'sunday']\n- weekdays: ['monday:friday']\n  times:\n" + (
+    "    - start_time: '22:00'\n      end_time: '24:00'\n  location: Europe/Berlin\n"
+)
+
+
+def test_time_interval_created_from_yaml_and_edited(session_client, root_route):
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/time-intervals/new/")
+    data = {"name": "off-hours", "entries": WEEKENDS_YAML, "csrfmiddlewaretoken": token}
+    assert admin.post("/alerts/routes/time-intervals/new/", data).status_code == 302
+    interval = TimeInterval.objects.get()
+    assert interval.name == "off-hours"
+    assert interval.entries == [
+        {"weekdays": ["saturday", "sunday"]},
+        {
+            "weekdays": ["monday:friday"],
+            "times": [{"start_time": "22:00", "end_time": "24:00"}],
+            "location": "Europe/Berlin",
+        },
+    ]
+    assert "off-hours" in admin.get("/alerts/routes/").content.decode()
+    # The edit page shows the entries back as YAML that saves to the same value.
+    form = admin.get(f"/alerts/routes/time-intervals/{interval.pk}/").context["form"]
+    again = {"name": "off-hours", "entries": form.initial["entries"], "csrfmiddlewaretoken": token}
+    assert admin.post(f"/alerts/routes/time-intervals/{interval.pk}/", again).status_code == 302
+    assert TimeInterval.objects.get().entries == interval.entries
+
+
+@pytest.mark.parametrize(
+    ("entries", "needle"),
+    [
+        ("- weekdays: [saturday", "Not valid YAML"),
+        ("weekdays: [saturday]", "YAML list of entries"),
+        ("- weekdays: [caturday]", "Entry 0"),
+        ("- times: [{start_time: '10:00', end_time: '09:00'}]", "end_time must be after start_time"),
+        ("- location: Mars/Olympus", "unknown location"),
+    ],
+)
+def test_time_interval_bad_entries_are_400_and_nothing_stored(session_client, root_route, entries, needle):
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/")
+    data = {"name": "broken", "entries": entries, "csrfmiddlewaretoken": token}
+    response = admin.post("/alerts/routes/time-intervals/new/", data)
+    assert response.status_code == 400
+    assert needle in response.content.decode()
+    assert not TimeInterval.objects.exists()
+
+
+def test_time_interval_duplicate_name_is_400(session_client, root_route):
+    time_interval_save(interval=None, name="weekends", entries=[{"weekdays": ["saturday"]}])
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/")
+    data = {"name": "weekends", "entries": "- weekdays: [sunday]", "csrfmiddlewaretoken": token}
+    response = admin.post("/alerts/routes/time-intervals/new/", data)
+    assert response.status_code == 400 and b"exists already" in response.content
+    assert TimeInterval.objects.get().entries == [{"weekdays": ["saturday"]}]
+
+
+def test_time_interval_used_by_route_cannot_be_deleted_or_renamed(session_client, root_route):
+    interval = time_interval_save(interval=None, name="weekends", entries=[{"weekdays": ["saturday", "sunday"]}])
+    RouteFactory(parent=root_route, name="db-team", mute_time_intervals=["weekends"])
+    admin = session_client("admin")
+    token = csrf(admin, "/alerts/routes/")
+    url = f"/alerts/routes/time-intervals/{interval.pk}/"
+    response = admin.post(url, {"delete": "1", "csrfmiddlewaretoken": token}, follow=True)
+    assert "route(s) db-team still name it" in response.content.decode()
+    assert TimeInterval.objects.filter(pk=interval.pk).exists()
+    renamed = admin.post(url, {"name": "weekend", "entries": "- weekdays: [sunday]", "csrfmiddlewaretoken": token})
+    assert renamed.status_code == 400 and b"cannot be renamed" in renamed.content
+    assert TimeInterval.objects.get().name == "weekends"
+    # Unused, it goes.
+    Route.objects.filter(name="db-team").delete()
+    assert admin.post(url, {"delete": "1", "csrfmiddlewaretoken": token}).status_code == 302
+    assert not TimeInterval.objects.exists()
+
+
+def test_time_interval_writes_are_admin_only(session_client, root_route):
+    interval = time_interval_save(interval=None, name="weekends", entries=[{"weekdays": ["saturday"]}])
+    responder = session_client("responder")
+    assert b"Add time interval" not in responder.get("/alerts/routes/").content
+    token = csrf(responder, "/alerts/routes/")
+    data = {"name": "nights", "entries": "- weekdays: [monday]", "csrfmiddlewaretoken": token}
+    assert responder.post("/alerts/routes/time-intervals/new/", data).status_code == 403
+    url = f"/alerts/routes/time-intervals/{interval.pk}/"
+    assert responder.post(url, {"delete": "1", "csrfmiddlewaretoken": token}).status_code == 403
+    assert list(TimeInterval.objects.values_list("name", flat=True)) == ["weekends"]
