@@ -1,4 +1,4 @@
-// Incidents pages: viewer's time zone cookie, live elapsed time, confirmations, keyboard shortcuts,
+// Incidents pages: viewer's time zone cookie, live elapsed time, keyboard shortcuts,
 // auto-submitting selects, Ctrl+Enter / Ctrl+S in editors. Every page works without this file.
 (function () {
   "use strict";
@@ -34,13 +34,6 @@
       var v = el.getAttribute("data-seconds");
       el.textContent = v === "" ? "—" : fmt(parseFloat(v));
     });
-  });
-
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
-      event.preventDefault();
-    }
   });
 
   document.addEventListener("change", function (event) {
