@@ -60,7 +60,8 @@ def _get(url: str, opener: urllib.request.OpenerDirector | None = None) -> tuple
 @pytest.mark.integration
 def test_serve_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SRE_ENV")}
+    skip = ("DATABASE_URL", "CELERY_BROKER_URL", "SRE_ENV", "SRE_BASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
     env.update({"SRE_VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "SRE_HEARTBEAT_INTERVAL": "5"})
     log = (tmp_path / "serve.log").open("w+")
     process = subprocess.Popen(
@@ -102,6 +103,9 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
 
         descendants = _children(process.pid)
         assert len(descendants) >= 3  # gunicorn master + worker, celery worker (+ pool), beat
+        # Links sent out (PagerDuty, webhooks, mail) point at this port, not the default 8000.
+        for pid in descendants:
+            assert f"SRE_BASE_URL={base}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     finally:
         process.send_signal(signal.SIGINT)
         try:

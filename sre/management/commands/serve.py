@@ -50,6 +50,10 @@ class Command(BaseCommand):
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         python = sys.executable
         bind = f"{options['host']}:{options['port']}"
+        # Links in pages sent out (PagerDuty, webhooks, email, status page mail) point at where this runs, unless
+        # SRE_BASE_URL says otherwise (behind a proxy).
+        shown = "127.0.0.1" if options["host"] in ("0.0.0.0", "::", "") else options["host"]  # noqa: S104
+        env.setdefault("SRE_BASE_URL", f"http://{shown}:{options['port']}")
         commands = {
             "web": [
                 python,
