@@ -30,3 +30,8 @@ RELAY_QUEUE = Gauge(
     "Notifications waiting in the web workers' relay queues (summed over live workers).",
     multiprocess_mode="livesum",
 )
+INTAKE_WEBHOOKS_PER_TRANSACTION = Histogram(
+    "sre_alert_intake_webhooks_per_transaction",
+    "Webhooks written by one intake transaction in a web worker (alerts.combine: concurrent webhooks share one).",
+    buckets=(1, 2, 3, 4, 6, 8, 16, 32),
+)

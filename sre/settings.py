@@ -224,6 +224,8 @@ SRE = {
     "ALERTS_MAX_BATCH": env.int("SRE_ALERTS_MAX_BATCH", 1000, minimum=1),
     "ALERTS_RELAY_THREADS": env.int("SRE_ALERTS_RELAY_THREADS", 4, minimum=1),
     "ALERTS_RELAY_QUEUE": env.int("SRE_ALERTS_RELAY_QUEUE", 1000, minimum=1),
+    # Webhooks arriving together at one web worker share an intake transaction (alerts.combine).
+    "ALERTS_COMBINE": env.bool("SRE_ALERTS_COMBINE", default=True),
     "ALERTS_CA_FILE": env.str("SRE_ALERTS_CA_FILE", ""),
     "ALERTS_ALLOW_PRIVATE_TARGETS": env.bool("SRE_ALERTS_ALLOW_PRIVATE_TARGETS", default=False),
     # Called (dotted paths, with group_id= and firing_labels=) after an alert group opens, changes state or

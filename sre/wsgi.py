@@ -23,6 +23,14 @@ from alerts.relay import relay_in_process  # noqa: E402
 
 relay_in_process()
 
+# Webhooks that arrive together at this worker share one intake transaction (alerts.combine).
+from django.conf import settings  # noqa: E402
+
+if settings.SRE["ALERTS_COMBINE"]:
+    from alerts.combine import combine_in_process
+
+    combine_in_process()
+
 # The public status page is answered from its static snapshot before Django (statuspage/wsgi.py).
 from statuspage.wsgi import SnapshotApp  # noqa: E402 - needs Django set up first
 

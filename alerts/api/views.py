@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from alerts import metrics
 from alerts.api import serializers as s
 from alerts.api.parsing import parse_alertmanager, parse_generic
+from alerts.combine import alerts_ingest_shared
 from alerts.domain import routing
 from alerts.domain.matchers import parse_matchers
 from alerts.domain.suppression import silence_matchers
@@ -29,7 +30,7 @@ from alerts.selectors import (
     routing_tree,
     silence_preview,
 )
-from alerts.services import alert_resolve, alerts_ingest, group_acknowledge, group_resolve, group_silence
+from alerts.services import alert_resolve, group_acknowledge, group_resolve, group_silence
 from alerts.services.config import (
     config_import,
     inhibit_rule_delete,
@@ -64,7 +65,7 @@ class AlertmanagerWebhookView(APIView):
     @extend_schema(request=dict, responses=s.AlertsIngestResultSerializer)
     def post(self, request: Request) -> Response:
         items = parse_alertmanager(request.data)
-        alerts = alerts_ingest(items=items, source="alertmanager", now=timezone.now())
+        alerts = alerts_ingest_shared(items=items, source="alertmanager")
         metrics.ALERTS_RECEIVED.labels(source="alertmanager").inc(len(alerts))
         return _ingest_response(alerts)
 
@@ -83,7 +84,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=dict, responses=s.AlertsIngestResultSerializer)
     def create(self, request: Request) -> Response:
         items = parse_generic(request.data)
-        alerts = alerts_ingest(items=items, source="api", now=timezone.now())
+        alerts = alerts_ingest_shared(items=items, source="api")
         metrics.ALERTS_RECEIVED.labels(source="api").inc(len(alerts))
         return _ingest_response(alerts)
 

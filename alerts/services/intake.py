@@ -116,6 +116,13 @@ def alert_raise(
     return alerts_ingest(items=[item], source=source, now=now)[0]
 
 
+def alerts_validate(*, items: list[AlertInput]) -> None:
+    """Raise ``InvalidInputError`` (naming the field, and the item when there are several) unless every alert
+    of the batch can be stored."""
+    for index, item in enumerate(items):
+        _validate(item, index if len(items) > 1 else None)
+
+
 def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> list[Alert]:
     """Store a batch of alerts atomically (all or nothing), group them and flush groups that are due.
 
@@ -124,13 +131,19 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
     once). Rows are read, locked and written in bulk: a constant number of queries per batch plus about two
     per changed group, whatever the number of alerts. A group due now (``group_wait`` 0) is flushed in this
     transaction, so its outbox row commits with the alerts and goes to a worker on commit."""
-    for index, item in enumerate(items):
-        _validate(item, index if len(items) > 1 else None)
+    alerts_validate(items=items)
+    return alerts_store(items=items, source=source, now=now)
+
+
+def alerts_store(*, items: list[AlertInput], source: str, now: datetime) -> list[Alert]:
+    """``alerts_ingest`` for a batch ``alerts_validate`` has passed (the web workers' shared transactions,
+    ``alerts.combine``, validate each webhook on its own first)."""
     from alerts.services.delivery import receiver_lock_rank
     from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 
     with transaction.atomic():
-        latest = {_fp(item): item for item in items}  # a fingerprint twice in one batch: the last one counts
+        # A fingerprint twice in one batch: the last one counts.
+        latest = {alert_fingerprint(item): item for item in items}
         version, locked = sql.config_version_and_locked_alerts(sorted(latest))
         config = intake_config_for(version=version, now=now)
         if config.tree is None:
@@ -174,10 +187,11 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
                     new_group=group.pk in created,
                 )  # fmt: skip
         batch_write(writes, events)
-    return [alerts[_fp(item)] for item in items]
+    return [alerts[alert_fingerprint(item)] for item in items]
 
 
-def _fp(item: AlertInput) -> str:
+def alert_fingerprint(item: AlertInput) -> str:
+    """The alert's identity: the fingerprint its sender gave, else the hash of its label set."""
     return item.fingerprint or label_fingerprint(item.labels)
 
 
