@@ -24,6 +24,10 @@ After each rate's new alerts, the same webhooks are sent again at the same rate 
 once and re-sends a group's alerts on every ``group_interval``): nothing is new, so nothing may page (counted, on
 both sides), and the latency is the response time of our webhook and of Alertmanager's API.
 
+Webhooks that reach a web worker while its intake transaction is being written share the next one
+(``alerts.combine``; the mean number of webhooks per transaction is printed; ``SRE_ALERTS_COMBINE=0`` turns it
+off for comparison).
+
 CPU per group: CPU time used over the phase by every process of the side (``bench.support.CpuMeter`` over
 ``/proc``), divided by the groups sent. Ours: gunicorn's process tree, the Celery workers, every ``postgres`` and
 ``redis-server`` process, and the bench process itself (load and the PagerDuty stub); Alertmanager's: its process
@@ -41,6 +45,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -189,12 +194,29 @@ def _run_ours(stack, token: str, *, rate: float, seconds: float, stub, prefix: s
                  {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}):  # fmt: skip
             answered.seen(name)
 
+    before = _intake_transactions(stack.url)
     if meter:
         meter.begin()
     sent = _pace(send, rate=rate, seconds=seconds, prefix=prefix)
     if not again:
-        return _result(sent, paged.arrivals, wait=240, meter=meter)
-    return {**_result(sent, answered.arrivals, wait=60, meter=meter), "pages": len(paged.arrivals)}
+        result = _result(sent, paged.arrivals, wait=240, meter=meter)
+    else:
+        result = {**_result(sent, answered.arrivals, wait=60, meter=meter), "pages": len(paged.arrivals)}
+    after = _intake_transactions(stack.url)
+    transactions = after[1] - before[1]
+    result["webhooks_per_transaction"] = (after[0] - before[0]) / transactions if transactions else float("nan")
+    return result
+
+
+def _intake_transactions(base: str) -> tuple[float, float]:
+    """(webhooks, transactions) written so far by the web workers' intake (``alerts.combine``), from /metrics."""
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
+        text = response.read().decode()
+    totals = {}
+    for suffix in ("sum", "count"):
+        match = re.search(rf"^sre_alert_intake_webhooks_per_transaction_{suffix} (\S+)$", text, re.MULTILINE)
+        totals[suffix] = float(match.group(1)) if match else 0.0
+    return totals["sum"], totals["count"]
 
 
 def _run_alertmanager(
@@ -326,6 +348,9 @@ def run(*, quick: bool) -> dict:
                         extra[f"CPU ms per group by process @{rate}/s, {who}"] = ", ".join(
                             f"{kind} {ms:.2f}" for kind, ms in r["cpu_ms"].items()
                         )
+                    extra[f"webhooks per intake transaction @{rate}/s, new / re-delivered"] = (
+                        f"{ours['webhooks_per_transaction']:.2f} / {ours_again['webhooks_per_transaction']:.2f}"
+                    )
                     extra[f"pages from the re-delivery @{rate}/s (must be 0), ours / Alertmanager"] = (
                         f"{ours_again['pages']} / {theirs_again['pages']}"
                     )
