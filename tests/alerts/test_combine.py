@@ -51,8 +51,8 @@ def held(monkeypatch) -> Held:
 
 
 def send_all(held: Held, first, others) -> dict[str, list | BaseException]:
-    """Send ``first`` (its result is "A") and, while its transaction is held, ``others`` ({name: (items, source)}); returns each
-    request's alerts (or what it raised)."""
+    """Send ``first`` (its result is "A") and, while its transaction is held, ``others`` ({name: (items,
+    source)}); returns each request's alerts (or what it raised)."""
     results: dict[str, list | BaseException] = {}
 
     def send(name, items, source):
