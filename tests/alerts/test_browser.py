@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from alerts.models import AlertGroup, DeliveryAttempt, Receiver, Silence
 from alerts.services import alert_raise
+from tests.support.browser import login
 
 
 @pytest.fixture
@@ -35,14 +36,6 @@ def _raise(name: str) -> AlertGroup:
     return AlertGroup.objects.get(group_labels={"alertname": name})
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 class _Dialogs:
     """Records every confirm() the page asks and answers it with ``accept``."""
 
@@ -65,7 +58,7 @@ def test_alert_pages_in_the_browser(browser, live_server, transactional_db, make
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     dialogs = _Dialogs(page)
     base = live_server.url
-    _login(page, base, user.username)
+    login(page, base, user.username)
 
     page.goto(base + "/alerts/")
     rows = page.get_by_test_id("group-row")
@@ -127,7 +120,7 @@ def test_receivers_page_test_notification_and_delete(
     page = browser.new_context().new_page()
     dialogs = _Dialogs(page)
     base = live_server.url
-    _login(page, base, admin.username)
+    login(page, base, admin.username)
     page.goto(base + "/alerts/receivers/")
     with page.expect_navigation():
         page.get_by_role("row", name=re.compile("^default")).get_by_role(

@@ -7,6 +7,7 @@ import pytest
 from drills.choices import RunStatus
 from drills.models import DrillRun
 from tests.drills.factories import BackupTargetFactory, DrillRunFactory
+from tests.support.browser import login
 
 
 def _sign_in(browser, live_server, make_user):
@@ -15,11 +16,7 @@ def _sign_in(browser, live_server, make_user):
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pw-for-tests")
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    login(page, live_server.url, user.username)
     return page, problems
 
 

@@ -10,14 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.incidents.factories import ServiceFactory
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+from tests.support.browser import login
 
 
 def _watch(page) -> list[str]:
@@ -49,7 +42,7 @@ def test_burn_alert_to_published_postmortem_in_the_browser(
     page = context.new_page()
     problems = _watch(page)
     try:
-        _login(page, live_server.url, user.username)
+        login(page, live_server.url, user.username)
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents", exact=True).click()
         page.get_by_role("link", name=re.compile("burns its error budget")).click()
         assert page.get_by_test_id("incident-status").inner_text() == "Triage"
@@ -119,7 +112,7 @@ def test_incident_page_on_a_phone(browser, live_server, transactional_db, make_u
     page = context.new_page()
     problems = _watch(page)
     try:
-        _login(page, live_server.url, user.username)
+        login(page, live_server.url, user.username)
         page.goto(f"{live_server.url}/incidents/{incident.pk}/")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 400, f"page scrolls sideways ({width}px)"

@@ -9,16 +9,9 @@ from django.utils import timezone
 from slo.services import slo_evaluate_all
 from tests.slo.conftest import push, traffic
 from tests.slo.factories import ServiceFactory, SLOFactory
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.integration]
-
-
-def _login(page, base: str, user) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pw-for-tests")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def _watch(page) -> list[str]:
@@ -40,7 +33,7 @@ def test_detail_charts_and_form_preview(browser, live_server, make_user):
     page = context.new_page()
     problems = _watch(page)
     try:
-        _login(page, live_server.url, user)
+        login(page, live_server.url, user.username)
         page.goto(f"{live_server.url}/slos/")
         page.get_by_role("link", name="checkout-availability").click()
         for chart in ("burndown", "burn", "sli"):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from telemetry.domain.logs import LogRecord
 from telemetry.services import logs_ingest
+from tests.support.browser import login
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +30,7 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", "pw-for-tests")
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
+        login(page, live_server.url, user.username)
         page.goto(live_server.url + "/logs/")
         page.wait_for_selector("#log-histogram .main-svg", timeout=15_000)
         assert page.get_by_test_id("tail-state").inner_text() == "live"
