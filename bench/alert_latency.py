@@ -318,9 +318,9 @@ def run(*, quick: bool) -> dict:
                 # (load, webhook receiver).
                 our_meter = CpuMeter(
                     roots={"web": [stack.pid], "worker": [w.pid for w in workers]},
-                    names={"postgres": ("postgres",), "redis": ("redis-server",)},
+                    match={"postgres": r"^postgres:", "redis": r"^redis-server"},
                 )
-                their_meter = CpuMeter(roots={"alertmanager": [am_process.pid]}, names={})
+                their_meter = CpuMeter(roots={"alertmanager": [am_process.pid]})
                 for phase, rate in enumerate(rates):
                     ours = _run_ours(
                         stack, token, rate=rate, seconds=seconds, stub=stub, prefix=f"o{phase}-{rate}-", meter=our_meter

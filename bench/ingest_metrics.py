@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import cramjam
 import orjson
 
-from bench.support import free_port, gunicorn_stack
+from bench.support import CpuMeter, free_port, gunicorn_stack
 
 SERIES = 10_000
 BATCH = 1_000
@@ -166,54 +166,6 @@ def _worker_rss_mib(port: int) -> list[float]:
     return sorted(out)
 
 
-def _cpu_by_pid(port: int, db_name: str) -> dict[int, tuple[str, float]]:
-    """CPU seconds used so far by each gunicorn process serving ``port`` and each PostgreSQL backend
-    (autovacuum included) of ``db_name``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used = (int(fields[11]) + int(fields[12])) / tick
-        if f"127.0.0.1:{port}" in cmdline and "gunicorn" in cmdline:
-            out[int(proc.name)] = ("gunicorn", used)
-        elif cmdline.startswith("postgres:") and f" {db_name} " in cmdline:
-            out[int(proc.name)] = ("postgres", used)
-    return out
-
-
-class _CpuMeter:
-    """CPU used by the server side during a run. Sampled every 0.5 s because Django recycles database
-    connections (``CONN_MAX_AGE``): a backend that starts during the run counts from zero, and one that
-    exits loses at most its last half second (so the PostgreSQL figure is a slight underestimate)."""
-
-    def __init__(self, port: int, db_name: str) -> None:
-        self.port, self.db_name = port, db_name
-        self.first = _cpu_by_pid(port, db_name)
-        self.last = dict(self.first)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-
-    def _sample(self) -> None:
-        while not self.stop.wait(0.5):
-            self.last.update(_cpu_by_pid(self.port, self.db_name))
-
-    def used(self) -> dict[str, float]:
-        self.stop.set()
-        self.thread.join()
-        self.last.update(_cpu_by_pid(self.port, self.db_name))
-        out = {"gunicorn": 0.0, "postgres": 0.0}
-        for pid, (kind, value) in self.last.items():
-            out[kind] += value - self.first.get(pid, (kind, 0.0))[1]
-        return out
-
-
 def _pending_rows(db_url: str) -> int:
     """Rollup rows staged by ingest and not folded yet (telemetry.fold): how far the fold lags."""
     out = subprocess.run(["psql", db_url, "-tAc", "SELECT count(*) FROM telemetry_pendingrollup"],
@@ -276,14 +228,15 @@ def run(*, quick: bool) -> dict:
         _push(stack.url, "/api/v1/metrics", json_bodies[: SERIES // BATCH],
               {"Content-Type": "application/json", **auth}, seconds=120)  # fmt: skip
         rss_start = _worker_rss_mib(port)
-        meter = _CpuMeter(port, "bench_ingest_metrics")
+        meter = CpuMeter(roots={"gunicorn": [stack.pid]}, match={"postgres": r"^postgres:.* bench_ingest_metrics "})
+        meter.begin()
         ours = _push(stack.url, "/api/v1/write", rw_bodies[SERIES // BATCH :], {**rw_headers, **auth}, seconds=seconds)
-        cpu = meter.used()
+        cpu = meter.end()
         rss_end = _worker_rss_mib(port)
-        meter = _CpuMeter(port, "bench_ingest_metrics")
+        meter.begin()
         ours_json = _push(stack.url, "/api/v1/metrics", json_bodies[SERIES // BATCH :],
                           {"Content-Type": "application/json", **auth}, seconds=seconds)  # fmt: skip
-        cpu_json = meter.used()
+        cpu_json = meter.end()
         backlog = _pending_rows(stack.env["DATABASE_URL"])
         rows.append([f"ours: remote_write (gunicorn {WORKERS}x{THREADS}, PostgreSQL)", ours["samples_per_s"],
                      ours["accepted_per_s"], ours["p50_ms"], ours["p99_ms"], ours["requests"], ours["errors"],

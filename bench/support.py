@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -156,7 +157,7 @@ def gunicorn_stack(*, db_name: str, workers: int = 3, extra_env: dict | None = N
 
 
 def _processes() -> dict[int, tuple[int, str, float]]:
-    """Every live process: pid → (parent pid, command name, CPU seconds used so far, user + system)."""
+    """Every live process: pid → (parent pid, command line, CPU seconds used so far, user + system)."""
     tick = os.sysconf("SC_CLK_TCK")
     found = {}
     for entry in Path("/proc").iterdir():
@@ -164,25 +165,33 @@ def _processes() -> dict[int, tuple[int, str, float]]:
             continue
         try:
             raw = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # exited meanwhile
             continue
-        name = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()  # from field 3 (state) on
-        found[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+        found[int(entry.name)] = (int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / tick)
     return found
 
 
 class CpuMeter:
-    """CPU seconds used by kinds of process between two readings, from ``/proc/<pid>/stat``.
+    """CPU seconds used by kinds of process between ``begin`` and ``end``, from ``/proc/<pid>/stat``.
 
     ``roots`` maps a kind to the pids whose whole process trees it covers (gunicorn's master, Celery workers);
-    ``names`` maps a kind to command names counted wherever they run (``postgres`` backends, ``redis-server``).
-    This process (the load generator and any stub it serves) is the kind ``bench``. A process that exits between
-    the readings takes its CPU with it, so count long-lived processes only."""
+    ``match`` maps a kind to a regular expression searched in the command line of any other process
+    (``^postgres:`` for PostgreSQL's processes, ``^redis-server``). This process (the load generator and any stub
+    it serves, and these readings) is the kind ``bench``. Readings are taken every ``interval`` seconds, because Django
+    recycles database connections (``CONN_MAX_AGE``): a backend that starts meanwhile counts from zero, and one
+    that exits loses at most its last interval (the PostgreSQL figure is a slight underestimate)."""
 
-    def __init__(self, *, roots: dict[str, list[int]], names: dict[str, tuple[str, ...]]) -> None:
-        self.roots, self.names = roots, names
-        self.start: dict[int, tuple[str, float]] = {}
+    def __init__(
+        self, *, roots: dict[str, list[int]], match: dict[str, str] | None = None, interval: float = 0.5
+    ) -> None:
+        self.roots, self.interval = roots, interval
+        self.match = {kind: re.compile(pattern) for kind, pattern in (match or {}).items()}
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def _read(self) -> dict[int, tuple[str, float]]:
         processes = _processes()
@@ -196,21 +205,32 @@ class CpuMeter:
                 pid = stack.pop()
                 kinds[pid] = kind
                 stack.extend(children.get(pid, ()))
-        for pid, (_, name, _) in processes.items():
-            for kind, names in self.names.items():
-                if pid not in kinds and name.startswith(names):
-                    kinds[pid] = kind
+        for pid, (_, cmdline, _) in processes.items():
+            kind = next((k for k, pattern in self.match.items() if pattern.search(cmdline)), None)
+            if kind and pid not in kinds:
+                kinds[pid] = kind
         return {pid: (kind, processes[pid][2]) for pid, kind in kinds.items()}
 
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.last.update(self._read())
+
     def begin(self) -> None:
-        self.start = self._read()
+        self.first = self._read()
+        self.last = dict(self.first)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
 
     def end(self) -> dict[str, float]:
-        """CPU seconds by kind since ``begin``."""
-        used: dict[str, float] = {}
-        for pid, (kind, seconds) in self._read().items():
-            before = self.start.get(pid, (kind, 0.0))[1]
-            used[kind] = used.get(kind, 0.0) + max(0.0, seconds - before)
+        """CPU seconds by kind since ``begin`` (every kind named, 0.0 if none of its processes ran)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.last.update(self._read())
+        used = dict.fromkeys([*self.roots, *self.match, "bench"], 0.0)
+        for pid, (kind, seconds) in self.last.items():
+            used[kind] += max(0.0, seconds - self.first.get(pid, (kind, 0.0))[1])
         return used
 
 
