@@ -33,6 +33,7 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from alerts import metrics
@@ -132,6 +133,9 @@ def _write(batch: list[_Webhook]) -> None:
             logger.warning("A shared intake transaction of %s webhooks failed; writing each alone", len(batch),
                            exc_info=True)  # fmt: skip
             for webhook in batch:
+                # The failure may have broken this thread's connection (a server restart): as at a request's
+                # end, drop it if so, or every webhook of the batch would fail on it.
+                connection.close_if_unusable_or_obsolete()
                 _write_alone(webhook)
             return
         start = 0

@@ -131,3 +131,26 @@ def test_without_combining_each_webhook_is_its_own_transaction(db, root_route):
     assert names(alerts) == [("Solo", "host-0"), ("Solo", "host-1")] and alerts[0].source == "api"
     with pytest.raises(InvalidInputError):
         combine.alerts_ingest_shared(items=[AlertInput(labels={})], source="api")
+
+
+def test_a_shared_transaction_that_breaks_the_connection_does_not_fail_the_others(
+    transactional_db, root_route, held, monkeypatch
+):
+    """The shared transaction dies with its connection (as in a database restart): the webhooks written alone
+    afterwards get a new connection instead of failing on the dead one."""
+    store, broken = combine.alerts_store, []
+
+    def breaking_store(*, items, source, now):
+        if len({item.labels["alertname"] for item in items}) > 1 and not broken:
+            broken.append(True)
+            connection.ensure_connection()
+            connection.connection.close()  # the server side is gone
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")  # fails, and Django notes the error
+        return store(items=items, source=source, now=now)
+
+    monkeypatch.setattr(combine, "alerts_store", breaking_store)
+    results = send_all(held, webhook("A"), {"B": (webhook("B"), "alertmanager"), "C": (webhook("C"), "alertmanager")})
+    assert names(results["B"]) == [("B", "host-0"), ("B", "host-1")]
+    assert names(results["C"]) == [("C", "host-0"), ("C", "host-1")]
+    assert set(Alert.objects.values_list("labels__alertname", flat=True)) == {"A", "B", "C"}
