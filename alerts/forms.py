@@ -199,6 +199,11 @@ TIME_INTERVAL_EXAMPLE = """- weekdays: ['saturday', 'sunday']
   location: Europe/Berlin"""
 
 
+def entries_yaml(entries: list[dict]) -> str:
+    """A time interval's entries as the YAML an Alertmanager configuration holds (shown, and edited)."""
+    return yaml.safe_dump(entries, sort_keys=False, default_flow_style=None, allow_unicode=True)
+
+
 class TimeIntervalForm(forms.Form):
     """A named Alertmanager time interval; its entries are typed as the YAML list Alertmanager takes under
     ``time_intervals:`` (times, weekdays, days_of_month, months, years, location)."""
@@ -215,7 +220,7 @@ class TimeIntervalForm(forms.Form):
     def __init__(self, *args, interval: TimeInterval | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if interval is not None and not self.is_bound:
-            text = yaml.safe_dump(interval.entries, sort_keys=False, default_flow_style=None, allow_unicode=True)
+            text = entries_yaml(interval.entries)
             self.initial.update(name=interval.name, entries=text)
 
     def clean_entries(self) -> list[dict]:

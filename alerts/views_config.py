@@ -10,7 +10,7 @@ from django.views import View
 
 from alerts.domain import routing
 from alerts.domain.delivery import format_duration
-from alerts.forms import ImportForm, MaintenanceWindowForm, ReceiverForm, RouteForm, RouteTestForm
+from alerts.forms import ImportForm, MaintenanceWindowForm, ReceiverForm, RouteForm, RouteTestForm, entries_yaml
 from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, TimeInterval
 from alerts.selectors import route_rows, routing_tree
 from alerts.services.config import config_import, route_delete, route_save
@@ -59,7 +59,7 @@ class RoutesView(RoleRequiredMixin, View):
             "import_form": import_form or ImportForm(),
             "matched": matched,
             "inhibit_rules": InhibitRule.objects.all(),
-            "time_intervals": TimeInterval.objects.all(),
+            "time_intervals": [(t, entries_yaml(t.entries)) for t in TimeInterval.objects.all()],
         }
         return render(request, "alerts/routes.html", context, status=status)
 

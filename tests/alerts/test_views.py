@@ -298,7 +298,10 @@ def test_time_interval_created_from_yaml_and_edited(session_client, root_route):
             "location": "Europe/Berlin",
         },
     ]
-    assert "off-hours" in admin.get("/alerts/routes/").content.decode()
+    routes_page = admin.get("/alerts/routes/").content.decode()
+    assert "off-hours" in routes_page
+    assert "- weekdays: [saturday, sunday]" in routes_page  # listed as YAML, not as a Python repr
+    assert "{&#x27;weekdays&#x27;" not in routes_page
     # The edit page shows the entries back as YAML that saves to the same value.
     form = admin.get(f"/alerts/routes/time-intervals/{interval.pk}/").context["form"]
     again = {"name": "off-hours", "entries": form.initial["entries"], "csrfmiddlewaretoken": token}
