@@ -8,6 +8,7 @@ from django import forms
 from alerts.choices import ReceiverKind, Recurrence
 from alerts.domain.matchers import MatcherError, parse_matchers, valid_label_name
 from alerts.models import InhibitRule, Receiver, Route, TimeInterval
+from sre.yaml_input import yaml_load
 
 
 def lines(text: str) -> list[str]:
@@ -225,7 +226,7 @@ class TimeIntervalForm(forms.Form):
 
     def clean_entries(self) -> list[dict]:
         try:
-            entries = yaml.safe_load(self.cleaned_data["entries"])
+            entries = yaml_load(self.cleaned_data["entries"])
         except yaml.YAMLError as exc:
             raise forms.ValidationError(f"Not valid YAML: {str(exc).splitlines()[0]}") from None
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):

@@ -14,6 +14,7 @@ from slo.domain.windows import BURN_WINDOWS, DAY
 from slo.models import SLO, Service
 from slo.services import service_save, slo_clean, slo_save
 from sre.errors import DomainError, InvalidInputError, UnprocessableError
+from sre.yaml_input import yaml_load_all
 
 MAX_DOCUMENTS = 1000
 
@@ -46,7 +47,7 @@ def openslo_export_text(slo: SLO) -> str:
 
 def _load(text: str) -> list:
     try:
-        docs = list(yaml.safe_load_all(text))
+        docs = yaml_load_all(text)
     except yaml.YAMLError as exc:
         raise InvalidInputError(f"The YAML does not parse: {exc}", fields={"body": [str(exc)]}) from None
     if len(docs) > MAX_DOCUMENTS:

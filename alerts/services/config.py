@@ -13,6 +13,7 @@ from alerts.domain.delivery import parse_duration
 from alerts.domain.matchers import MatcherError, from_legacy, parse_matchers, valid_label_name
 from alerts.models import InhibitRule, Receiver, Route, TimeInterval
 from sre.errors import ConflictError, InvalidInputError, UnprocessableError
+from sre.yaml_input import yaml_load
 
 
 def _check_matchers(value: Any, field: str) -> list[str]:
@@ -163,7 +164,7 @@ def config_import(*, text: str) -> dict[str, int]:
     PagerDuty keys or URLs are not in the routing config — fill them in on the Receivers page). All or
     nothing: any error leaves the current configuration untouched."""
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml_load(text)
     except yaml.YAMLError as exc:
         raise UnprocessableError(f"Not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("route"), dict):

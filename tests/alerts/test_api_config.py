@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alerts.models import AlertGroup, InhibitRule, Notification, Receiver, Route, Silence, TimeInterval
 from alerts.services import alert_raise
+from tests.support.payloads import alias_bomb
 
 LABELS = {"alertname": "HighLatency", "service": "search", "severity": "critical"}
 
@@ -196,6 +197,8 @@ def test_import_alertmanager_config_and_match(db, token_client):
         ("route:\n  receiver: a\n  group_wait: soon\n", "duration"),
         ("route:\n  receiver: a\n  routes:\n    - mute_time_intervals: [nope]\n", "Unknown time interval"),
         ("route:\n  receiver: a\n  frobnicate: 1\n", "unknown key"),
+        # An alias bomb (a billion matchers in 500 bytes) would hang the worker turning them into strings.
+        (alias_bomb(9) + "\nroute:\n  receiver: a\n  matchers: *a8\n", "aliases are expanded"),
     ],
 )
 def test_import_errors_leave_config_untouched(root_route, token_client, yaml_text, needle):

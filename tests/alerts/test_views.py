@@ -317,6 +317,11 @@ def test_time_interval_created_from_yaml_and_edited(session_client, root_route):
         ("- weekdays: [caturday]", "Entry 0"),
         ("- times: [{start_time: '10:00', end_time: '09:00'}]", "end_time must be after start_time"),
         ("- location: Mars/Olympus", "unknown location"),
+        (
+            "- &a0 {weekdays: [saturday]}\n"
+            + "".join(f"- &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)),
+            "aliases are expanded",
+        ),  # a hundred million entries in 400 bytes
     ],
 )
 def test_time_interval_bad_entries_are_400_and_nothing_stored(session_client, root_route, entries, needle):
