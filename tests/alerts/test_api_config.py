@@ -199,6 +199,7 @@ def test_import_alertmanager_config_and_match(db, token_client):
         ("route:\n  receiver: a\n  frobnicate: 1\n", "unknown key"),
         # An alias bomb (a billion matchers in 500 bytes) would hang the worker turning them into strings.
         (alias_bomb(9) + "\nroute:\n  receiver: a\n  matchers: *a8\n", "aliases are expanded"),
+        ("route: &r\n  receiver: a\n  routes: [*r]\n", "contains it"),  # a route that is its own child: was a 500
     ],
 )
 def test_import_errors_leave_config_untouched(root_route, token_client, yaml_text, needle):
