@@ -20,6 +20,13 @@ class InvalidInputError(DomainError):
     code = "invalid"
 
 
+class ForbiddenError(DomainError):
+    """The caller may not do this, whatever its input (e.g. a token granting more than the token asking)."""
+
+    status = 403
+    code = "permission_denied"
+
+
 class ConflictError(DomainError):
     """The request is well-formed but the object's state does not allow it (already resolved, …)."""
 

@@ -12,7 +12,7 @@ from django.db.models import F
 
 from sre.choices import Role, TokenScope
 from sre.domain.tokens import token_generate
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, ForbiddenError, InvalidInputError
 from sre.models import ApiToken, Heartbeat
 
 # Only write ``last_used_at`` when it is older than this, so a busy token does not write on every request.
@@ -20,9 +20,19 @@ _LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 
 def api_token_create(
-    *, user: AbstractBaseUser, name: str, scopes: list[str], expires_at: dt.datetime | None, now: dt.datetime
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+    now: dt.datetime,
+    parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its plaintext, which is never stored and cannot be shown again."""
+    """Create a token and return it with its plaintext, which is never stored and cannot be shown again.
+
+    ``parent`` is the token the request came with, if any: a token never grants more than itself, so the
+    new token's scopes must be a subset of the parent's and it may not outlive it (``ForbiddenError``).
+    """
     name = name.strip()
     if not name:
         raise InvalidInputError("A token needs a name.", fields={"name": ["This field may not be blank."]})
@@ -32,6 +42,8 @@ def api_token_create(
         raise InvalidInputError(message, fields={"scopes": [message + f" Valid: {', '.join(TokenScope.values)}."]})
     if expires_at is not None and expires_at <= now:
         raise InvalidInputError("The expiry must be in the future.", fields={"expires_at": ["Must be in the future."]})
+    if parent is not None:
+        _token_within_parent(parent=parent, scopes=scopes, expires_at=expires_at)
     for _ in range(5):
         new = token_generate()
         if not ApiToken.objects.filter(prefix=new.prefix).exists():
@@ -45,6 +57,17 @@ def api_token_create(
         expires_at=expires_at,
     )
     return token, new.plaintext
+
+
+def _token_within_parent(*, parent: ApiToken, scopes: list[str], expires_at: dt.datetime | None) -> None:
+    extra = sorted(set(scopes) - set(parent.scopes))
+    if extra:
+        message = f"This token cannot grant scope(s) it does not have: {', '.join(extra)}."
+        raise ForbiddenError(message, fields={"scopes": [message + f" It has: {', '.join(parent.scopes)}."]})
+    if parent.expires_at is not None and (expires_at is None or expires_at > parent.expires_at):
+        limit = parent.expires_at.isoformat()
+        message = f"This token expires at {limit}; a token it creates must expire no later."
+        raise ForbiddenError(message, fields={"expires_at": [f"Required, and no later than {limit}."]})
 
 
 def api_token_revoke(*, token: ApiToken, now: dt.datetime) -> ApiToken:

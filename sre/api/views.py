@@ -56,6 +56,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             scopes=data["scopes"],
             expires_at=data.get("expires_at"),
             now=timezone.now(),
+            parent=request.auth if isinstance(request.auth, ApiToken) else None,
         )
         token.token = plaintext
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)

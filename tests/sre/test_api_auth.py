@@ -122,6 +122,37 @@ def test_token_create_validation_names_fields(token_client) -> None:
     assert response.status_code == 400 and "expires_at" in _error(response)["fields"]
 
 
+def test_a_token_cannot_create_a_token_with_more_scopes_than_its_own(token_client) -> None:
+    client = token_client("admin", scopes=("write",))
+    body = {"name": "wider", "scopes": ["ingest", "read", "write"]}
+    response = client.post("/api/v1/tokens/", body, format="json")
+    assert response.status_code == 403
+    error = _error(response)
+    assert error["code"] == "permission_denied" and "ingest, read" in error["message"]
+    assert "scopes" in error["fields"]
+    assert ApiToken.objects.filter(user=client.user).count() == 1
+    assert client.post("/api/v1/tokens/", {"name": "same", "scopes": ["write"]}, format="json").status_code == 201
+
+
+def test_a_token_cannot_create_a_token_that_outlives_it(make_user) -> None:
+    now = timezone.now()
+    user = make_user("admin")
+    _, plaintext = api_token_create(
+        user=user, name="short", scopes=["read", "write"], expires_at=now + dt.timedelta(hours=1), now=now
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    later = (now + dt.timedelta(days=30)).isoformat()
+    for extra in ({}, {"expires_at": None}, {"expires_at": later}):
+        response = client.post("/api/v1/tokens/", {"name": "long", "scopes": ["read"], **extra}, format="json")
+        assert response.status_code == 403, extra
+        assert "expires_at" in _error(response)["fields"]
+    sooner = (now + dt.timedelta(minutes=30)).isoformat()
+    response = client.post("/api/v1/tokens/", {"name": "ok", "scopes": ["read"], "expires_at": sooner}, format="json")
+    assert response.status_code == 201
+    assert ApiToken.objects.filter(user=user).count() == 2
+
+
 def test_malformed_json_and_oversized_bodies(token_client, settings) -> None:
     client = token_client("admin")
     response = client.generic("POST", "/api/v1/tokens/", b'{"name": ', content_type="application/json")
