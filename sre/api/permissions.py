@@ -3,7 +3,7 @@
 A view may declare ``access``: a mapping from action (viewsets) or lowercase method to ``Access``. The
 default is: reading needs ``read`` scope and the viewer role; writing needs ``write`` scope and the admin
 role (configuration). Commands (acknowledge, resolve, …) declare the responder role; ingest endpoints
-declare the ``ingest`` scope.
+declare the ``ingest`` scope; reading admin-only data needs ``read`` scope and the admin role.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Access:
 
 
 READ = Access(TokenScope.READ, Role.VIEWER)
+READ_ADMIN = Access(TokenScope.READ, Role.ADMIN)  # reading what only admins may see (personal data)
 CONFIGURE = Access(TokenScope.WRITE, Role.ADMIN)
 RESPOND = Access(TokenScope.WRITE, Role.RESPONDER)
 INGEST = Access(TokenScope.INGEST, Role.VIEWER)

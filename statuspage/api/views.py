@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sre.api.permissions import CONFIGURE, READ, RESPOND
+from sre.api.permissions import CONFIGURE, READ, READ_ADMIN, RESPOND
 from statuspage import selectors, services
 from statuspage.api import serializers as s
 from statuspage.models import ComponentGroup
@@ -163,7 +163,7 @@ class StatusSubscriberViewSet(_Base):
     """Subscribers (admins only: personal data). Webhook URLs are write-only."""
 
     serializer_class = s.StatusSubscriberSerializer
-    access = {"list": CONFIGURE, "retrieve": CONFIGURE, "create": CONFIGURE, "destroy": CONFIGURE}
+    access = {"list": READ_ADMIN, "retrieve": READ_ADMIN, "create": CONFIGURE, "destroy": CONFIGURE}
 
     def get_queryset(self):
         return selectors.subscriber_list()

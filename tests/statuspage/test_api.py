@@ -106,6 +106,15 @@ def test_maintenance_through_the_api(token_client) -> None:
     assert ScheduledMaintenance.objects.get().cancelled_at is not None
 
 
+def test_reading_subscribers_needs_the_read_scope_not_write(token_client) -> None:
+    reader = token_client("admin", scopes=("read",))
+    assert reader.get("/api/v1/statuspage/subscribers/").status_code == 200
+    writer = token_client("admin", scopes=("write",))
+    refused = writer.get("/api/v1/statuspage/subscribers/")
+    assert refused.status_code == 403 and "'read' scope" in refused.json()["error"]["message"]
+    assert token_client("viewer", scopes=("read",)).get("/api/v1/statuspage/subscribers/").status_code == 403
+
+
 def test_subscribers_api_is_admin_only_and_never_echoes_urls(token_client) -> None:
     assert token_client("responder").get("/api/v1/statuspage/subscribers/").status_code == 403
     admin = token_client("admin")
