@@ -3,7 +3,6 @@ the incidents settings (severity labels, policies)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -252,7 +251,7 @@ class InsightsView(IncidentsPage):
                 severity_rows.append({"month": month, "severity": report["severities"].get(key, key), **bucket})
         context = {
             "months": months,
-            "report_json": json.dumps(report),
+            "report": report,
             "rows": rows,
             "service_rows": sorted(service_rows, key=lambda r: (r["month"], r["service"]), reverse=True),
             "severity_rows": sorted(severity_rows, key=lambda r: (r["month"], r["severity"]), reverse=True),

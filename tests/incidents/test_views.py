@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from incidents.choices import ActionItemStatus
-from incidents.models import Incident, TimelineEntry
+from incidents.choices import ActionItemStatus, Severity
+from incidents.models import Incident, SeverityLevel, TimelineEntry
 from incidents.services import incident_create, incident_transition
 from tests.incidents.factories import ActionItemFactory, ComponentFactory, IncidentFactory, ServiceFactory
 
@@ -27,6 +28,18 @@ def test_viewer_opens_every_list_page(session_client, url) -> None:
     response = session_client("viewer").get(url)
     assert response.status_code == 200
     assert b"<h1>" in response.content
+
+
+def test_insights_escapes_labels_in_its_chart_data(session_client) -> None:
+    payload = "</script><script>alert(1)</script>"
+    SeverityLevel.objects.filter(key=Severity.SEV2).update(label=payload)
+    _incident(title="Escaping", severity=Severity.SEV2, services=[ServiceFactory(name=payload)])
+    body = session_client("viewer").get("/incidents/insights/").content.decode()
+    assert "<script>alert(1)" not in body
+    data = body.split('<script id="insights-data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    report = json.loads(data)
+    assert report["severities"][Severity.SEV2] == payload
+    assert payload in next(iter(report["by_service"].values()))
 
 
 def test_list_shows_open_incidents_first_and_filters(session_client) -> None:
