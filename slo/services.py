@@ -22,6 +22,7 @@ from slo.domain.spec import SpecError, policy_validate, sli_validate, target_val
 from slo.domain.windows import BURN_WINDOWS, format_duration, slo_period_seconds, slo_window_seconds, zone
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_counts, slo_exclusions, slo_query
+from sre.domain.links import http_url
 from sre.errors import ConflictError, InvalidInputError
 from telemetry.fold import rollups_fold
 
@@ -58,10 +59,7 @@ def service_save(*, service: Service | None, data: dict) -> Service:
     """Create or update a service. ``links`` must be a list of {"title", "url"} with http(s) URLs."""
     links = data.get("links", service.links if service else [])
     if not isinstance(links, list) or any(
-        not isinstance(x, dict)
-        or set(x) - {"title", "url"}
-        or not str(x.get("url", "")).startswith(("http://", "https://"))
-        for x in links
+        not isinstance(x, dict) or set(x) - {"title", "url"} or not http_url(x.get("url")) for x in links
     ):
         raise InvalidInputError("links: a list of {title, url} with http(s) URLs.", fields={"links": ["Invalid."]})
     name = data.get("name", service.name if service else "")

@@ -20,6 +20,7 @@ from alerts.choices import AlertStatus, GroupEventKind, GroupState, Notification
 from alerts.config_cache import IntakeConfig, intake_config
 from alerts.domain import suppression, timeintervals
 from alerts.models import Alert, AlertGroup, DeliveryAttempt, GroupEvent, Notification, Receiver
+from sre.domain.links import http_url
 
 logger = logging.getLogger(__name__)
 
@@ -263,8 +264,9 @@ def group_payload(group: AlertGroup, *, event: str, alerts: list[Alert] | None =
     if summary:
         title += f": {summary}"
     links = [{"href": link, "text": "Alert group in the SRE control plane"}]
+    # Only http(s) URLs become links: receivers (PagerDuty, chat, mail) render them as clickable.
     for a in alerts[:5]:
-        if a.generator_url:
+        if http_url(a.generator_url):
             links.append({"href": a.generator_url, "text": "Source"})
             break
     slo = common.get("slo")
@@ -272,7 +274,7 @@ def group_payload(group: AlertGroup, *, event: str, alerts: list[Alert] | None =
         service = common.get("service", "")
         links.append({"href": f"{base_url()}/slos/?service={service}&slo={slo}", "text": f"SLO {slo}"})
     for key in ("runbook_url", "dashboard_url"):
-        url = next((a.annotations.get(key) for a in alerts if a.annotations.get(key)), "")
+        url = next((a.annotations.get(key) for a in alerts if http_url(a.annotations.get(key))), "")
         if url:
             links.append({"href": url, "text": key.replace("_url", "").title()})
     return {

@@ -9,6 +9,7 @@ from alerts.choices import ReceiverKind
 from alerts.models import AlertGroup, InhibitRule, Receiver, Route, Silence, TimeInterval
 from alerts.services import alert_raise
 from alerts.services.config import inhibit_rule_save, time_interval_save
+from alerts.services.notify import group_payload
 from alerts.services.receivers import receiver_save
 from tests.alerts.factories import RouteFactory
 
@@ -65,6 +66,39 @@ def test_group_detail_has_alerts_timeline_and_ledger(session_client, firing):
     body = response.content.decode()
     assert "Alert joined" in body and "Notification ledger" in body and firing.dedup_key in body
     assert session_client("viewer").get("/alerts/groups/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,x"])
+def test_generator_url_becomes_a_link_only_when_http(session_client, token_client, root_route, url):
+    ingest = token_client(role="viewer", scopes=("ingest",))
+    generic = {"labels": {"alertname": "Generic", "instance": "a"}, "generator_url": url}
+    assert ingest.post("/api/v1/alerts", generic, format="json").status_code == 200
+    webhook = {
+        "version": "4",
+        "status": "firing",
+        "receiver": "sre",
+        "groupLabels": {},
+        "commonLabels": {},
+        "alerts": [
+            {"status": "firing", "labels": {"alertname": "FromAM"}, "startsAt": "2026-01-05T12:00:00Z",
+             "generatorURL": url},
+            {"status": "firing", "labels": {"alertname": "FromAM", "instance": "b"},
+             "startsAt": "2026-01-05T12:00:00Z", "generatorURL": "http://prometheus:9090/graph?g0.expr=up"},
+        ],
+    }  # fmt: skip
+    assert ingest.post("/api/v1/alerts/alertmanager", webhook, format="json").status_code == 200
+    viewer = session_client("viewer")
+    generic_page = viewer.get(f"/alerts/groups/{AlertGroup.objects.get(group_labels__alertname='Generic').pk}/")
+    assert generic_page.status_code == 200
+    am_group = AlertGroup.objects.get(group_labels__alertname="FromAM")
+    am_page = viewer.get(f"/alerts/groups/{am_group.pk}/").content.decode()
+    for body in (generic_page.content.decode(), am_page):
+        assert "javascript:" not in body.lower() and "data:text" not in body
+    assert am_page.count(">source</a>") == 1 and 'href="http://prometheus:9090/graph?g0.expr=up"' in am_page
+    for group in AlertGroup.objects.all():  # receivers (PagerDuty, chat) render these links too
+        assert [link["text"] for link in group_payload(group, event="trigger")["links"]].count("Source") == (
+            group == am_group
+        )
 
 
 def test_acknowledge_needs_responder_and_csrf(session_client, firing):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.choices import ActionItemStatus, Severity
 from incidents.models import Incident, SeverityLevel, TimelineEntry
-from incidents.services import incident_create, incident_transition
+from incidents.services import action_item_create, incident_create, incident_transition
 from tests.incidents.factories import ActionItemFactory, ComponentFactory, IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +40,18 @@ def test_insights_escapes_labels_in_its_chart_data(session_client) -> None:
     report = json.loads(data)
     assert report["severities"][Severity.SEV2] == payload
     assert payload in next(iter(report["by_service"].values()))
+
+
+def test_action_item_links_are_links_only_when_http(session_client) -> None:
+    incident = _incident(title="Links")
+    now = timezone.now()
+    action_item_create(incident_id=incident.pk, title="Evil", actor="t", now=now, link="javascript:alert(1)")
+    action_item_create(incident_id=incident.pk, title="Good", actor="t", now=now, link="https://tracker.example/1")
+    client = session_client("viewer")
+    for page in ("/incidents/action-items/", f"/incidents/{incident.pk}/postmortem/"):
+        body = client.get(page).content.decode()
+        assert "javascript:" not in body and ">Evil<" in body
+        assert '<a href="https://tracker.example/1" rel="noopener noreferrer nofollow">Good</a>' in body
 
 
 def test_list_shows_open_incidents_first_and_filters(session_client) -> None:

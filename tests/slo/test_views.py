@@ -165,3 +165,12 @@ def test_overview_panel_lists_slos_at_risk(session_client, evaluated):
     body = session_client("viewer").get(reverse("overview")).content.decode()
     panel = body.split('data-testid="slo-overview"')[1].split("</section>")[0]
     assert "checkout-availability" in panel and "search-availability" not in panel
+
+
+def test_service_links_are_links_only_when_http(session_client) -> None:
+    service = ServiceFactory(name="linked")
+    links = [{"title": "Evil", "url": "javascript:alert(1)"}, {"title": "Runbook", "url": "https://wiki.example/rb"}]
+    Service.objects.filter(pk=service.pk).update(links=links)  # older rows were checked by prefix only
+    body = session_client("viewer").get(f"/slos/services/{service.pk}/").content.decode()
+    assert "javascript:" not in body and "<li>Evil</li>" in body
+    assert '<a href="https://wiki.example/rb" rel="noopener noreferrer">Runbook</a>' in body
