@@ -58,6 +58,9 @@ class GroupEventKind(models.TextChoices):
     UNSILENCED = "unsilenced", "No longer silenced"
     RESOLVED = "resolved", "Resolved"
     REOPENED = "reopened", "Firing again"
+    ESCALATION = "escalation", "Escalation step"
+    PAGED = "paged", "Person notified"
+    PAGE_FAILED = "page_failed", "Person could not be notified"
 
 
 class Recurrence(models.TextChoices):

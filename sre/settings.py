@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "incidents",
     "statuspage",
     "drills",
+    "oncall",
 ]
 
 MIDDLEWARE = [
@@ -230,7 +231,16 @@ SRE = {
     "ALERTS_ALLOW_PRIVATE_TARGETS": env.bool("SRE_ALERTS_ALLOW_PRIVATE_TARGETS", default=False),
     # Called (dotted paths, with group_id= and firing_labels=) after an alert group opens, changes state or
     # notifies: incidents' policy.
-    "ALERT_GROUP_HOOKS": env.list("SRE_ALERT_GROUP_HOOKS", ["incidents.policy.alert_group_hook"]),
+    "ALERT_GROUP_HOOKS": env.list(
+        "SRE_ALERT_GROUP_HOOKS", ["incidents.policy.alert_group_hook", "oncall.services.escalation.alert_group_hook"]
+    ),
+    # On call: seconds between sweeps for due escalation steps and pages (each step is also scheduled on its
+    # own at its due time), hours an action link in a page stays valid, delivery attempts per notification,
+    # and a step later than this many seconds is marked late on the group's timeline.
+    "ONCALL_TICK": env.float("SRE_ONCALL_TICK", 5.0, minimum=0.1),
+    "ONCALL_LINK_HOURS": env.int("SRE_ONCALL_LINK_HOURS", 24, minimum=1),
+    "ONCALL_MAX_ATTEMPTS": env.int("SRE_ONCALL_MAX_ATTEMPTS", 5, minimum=1),
+    "ONCALL_LATE_SECONDS": env.float("SRE_ONCALL_LATE_SECONDS", 30.0, minimum=0.0),
     # Telemetry: days of per-minute/hourly rollups and of logs kept; samples further ahead than this many
     # seconds are rejected; series allowed per metric name (METRIC_CARDINALITY_LIMITS overrides per metric,
     # e.g. SRE_METRIC_CARDINALITY_LIMITS=http_requests_total=50000); Prometheus query timeout (seconds).
@@ -276,4 +286,13 @@ CELERY_BEAT_SCHEDULE = {
     "slo-evaluate": {"task": "slo.evaluate", "schedule": float(SRE["SLO_EVALUATION_INTERVAL"])},
     "slo-retention": {"task": "slo.retention", "schedule": 3600.0},
     "statuspage-sync": {"task": "statuspage.sync", "schedule": float(SRE["STATUSPAGE_SYNC_INTERVAL"])},
+    "oncall-tick": {"task": "oncall.tick", "schedule": float(SRE["ONCALL_TICK"])},
+    "oncall-ical-refresh": {"task": "oncall.ical_refresh", "schedule": 900.0},
 }
+
+# Twilio (SMS and voice contact methods): off until the account is set. TWILIO_API_BASE sends the client's
+# requests to another base URL (a test stand-in); empty means Twilio's own API.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", "")

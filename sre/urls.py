@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("incidents.api.urls")),
     path("", include("statuspage.api.urls")),
     path("", include("drills.api.urls")),
+    path("", include("oncall.api.urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("statuspage/", include("statuspage.urls")),
     path("status/", include("statuspage.public_urls")),
     path("drills/", include("drills.urls")),
+    path("oncall/", include("oncall.urls")),
     path("logs/", include("telemetry.urls")),
 ]
 

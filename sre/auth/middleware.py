@@ -12,6 +12,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+# Paths whose URL carries its own signed or secret credential (single-use page action links, personal iCal
+# feeds): always open, whatever SRE_PUBLIC_PATHS says; the view checks the credential.
+SIGNED_PATHS = ("/oncall/a/", "/oncall/feed/")
+
 
 class AnonymousAccessMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -24,6 +28,6 @@ class AnonymousAccessMiddleware:
 
     @staticmethod
     def _is_open(path: str) -> bool:
-        if path.startswith(("/api/", settings.STATIC_URL)) or path == reverse(settings.LOGIN_URL):
+        if path.startswith(("/api/", settings.STATIC_URL, *SIGNED_PATHS)) or path == reverse(settings.LOGIN_URL):
             return True
         return any(path == p.rstrip("/") or path.startswith(p) for p in settings.SRE["PUBLIC_PATHS"])
