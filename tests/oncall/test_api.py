@@ -151,8 +151,8 @@ def test_swap_offer_and_take(token_client, make_user):
 
 def test_policy_crud_and_cycle(admin, make_user):
     alice = make_user(username="alice")
-    first = admin.post("/api/v1/oncall/escalation-policies/", {"name": "first", "steps": [
-        {"kind": "notify_persons", "persons": [alice.pk]}, {"kind": "wait", "wait_minutes": 5}]}, format="json")  # fmt: skip
+    steps = [{"kind": "notify_persons", "persons": [alice.pk]}, {"kind": "wait", "wait_minutes": 5}]
+    first = admin.post("/api/v1/oncall/escalation-policies/", {"name": "first", "steps": steps}, format="json")
     assert first.status_code == 201, first.json()
     second = admin.post("/api/v1/oncall/escalation-policies/", {"name": "second", "steps": [
         {"kind": "policy", "target_policy": first.json()["id"]}]}, format="json")  # fmt: skip

@@ -72,7 +72,6 @@ def test_acknowledge_link_from_the_email_stops_the_escalation_once(paged_group):
 
 
 def test_escalate_now_link_runs_the_next_step(paged_group):
-    group, escalation = paged_group
     path = "/" + link_from_mail("escalate")
     client = Client()
     response = client.post(path)
@@ -94,7 +93,7 @@ def test_tampered_and_expired_links_are_refused(paged_group, settings):
 
 
 def test_silence_link_silences_for_an_hour(paged_group):
-    group, escalation = paged_group
+    _, escalation = paged_group
     response = Client().post("/" + link_from_mail("silence 1h"))
     assert response.status_code == 200, response.content
     escalation.refresh_from_db()
