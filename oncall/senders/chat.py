@@ -84,8 +84,10 @@ def _service(address: str) -> apprise.NotifyBase:
     scheme = urlsplit(service.url(privacy=True)).scheme.lower()
     if scheme not in CHAT_SCHEMES:
         raise invalid_address(f"{scheme}:// is not offered; use one of {', '.join(sorted(CHAT_SCHEMES))}.")
-    if scheme in OWN_HOST_SCHEMES and getattr(service, "mode", None) not in ("cloud", "t2bot"):
-        # ntfy's cloud mode (ntfy://topic → ntfy.sh) and Matrix's t2bot mode name no host of the user's.
+    mode = getattr(service, "mode", None)
+    # ntfy's cloud mode (ntfy://topic → ntfy.sh) and Matrix's t2bot mode name no host of the user's.
+    hosted = (scheme in ("ntfy", "ntfys") and mode == "cloud") or (scheme in ("matrix", "matrixs") and mode == "t2bot")
+    if scheme in OWN_HOST_SCHEMES and not hosted:
         host = (service.host or "").strip("[]")
         netloc = f"[{host}]" if ":" in host else host
         if service.port:
