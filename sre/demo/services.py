@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from slo.models import Service
 from sre.choices import Role
@@ -64,6 +65,9 @@ def demo_seed(*, password: str) -> DemoSeedResult:
         from alerts.demo import alerts_demo_seed  # default routes: burn alerts reach the ledger
 
         alerts_demo_seed()
+        from oncall.demo import oncall_demo_seed  # a weekly rotation with an override, a policy on "paging"
+
+        oncall_demo_seed(now=timezone.now())
     return result
 
 
