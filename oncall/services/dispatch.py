@@ -145,7 +145,7 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str:
     links = links_for(group_id=row.group_id, user_id=row.user_id) if row.group_id else {}
     message = senders.PageMessage(
         title=row.title,
-        body=_body(row, links),
+        body=_body(row),
         severity=_severity(row),
         links=links,
         group_id=row.group_id,
@@ -160,14 +160,11 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str:
     return _finish(row, ok=result.ok, retryable=result.retryable, detail=result.detail, now=now)
 
 
-def _body(row: PersonNotification, links: dict[str, str]) -> str:
+def _body(row: PersonNotification) -> str:
+    """The text above the links (each sender adds the message's links in its own form)."""
     if row.test:
         return "This is a test from the SRE control plane: this contact method works."
-    lines = [row.title, ""]
-    for name in ("acknowledge", "resolve", "escalate", "silence_1h", "group"):
-        if name in links:
-            lines.append(f"{name.replace('_', ' ').capitalize()}: {links[name]}")
-    return "\n".join(lines)
+    return "Nobody has acknowledged this yet. Acknowledge to stop the escalation; otherwise the next step pages."
 
 
 def _severity(row: PersonNotification) -> str:

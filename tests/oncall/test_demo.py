@@ -42,7 +42,7 @@ def test_demo_burn_alert_pages_escalates_and_stops_on_the_acknowledge_link(db, d
     assert Page.objects.filter(escalation=escalation).count() == 3
     notifications_sweep(now=now + dt.timedelta(minutes=2, seconds=1))
     assert PersonNotification.objects.filter(group=group, state="delivered").count() == 3
-    link = re.search(r"Acknowledge: https?://[^/]+(/\S+)", mail.outbox[0].body).group(1)
+    link = re.search(r"^acknowledge: https?://[^/]+(/\S+)", mail.outbox[0].body, re.MULTILINE).group(1)
     response = Client().post(link)
     assert response.status_code == 200, response.content
     escalation.refresh_from_db()
