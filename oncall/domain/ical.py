@@ -8,8 +8,9 @@ are expanded by ``recurring_ical_events``. Floating times and all-day events are
 back as the same shifts.
 
 The work is bounded: at most 2 MB of text, 50,000 instances in the window, and recurrence rules whose
-expansion from their first instance to the window's end would step through more than 500,000 candidates
-(a FREQ=SECONDLY rule from 1970) are refused before anything is expanded.
+expansion from their first instance to the window's end would step through more than 100,000 candidates
+(a FREQ=SECONDLY rule from 1970) are refused before anything is expanded, as are rules that would clearly
+give more than 50,000 instances in the window.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from oncall.domain.shifts import FixedLayer, ScheduleError, Shift
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_INSTANCES = 50_000
-MAX_RULE_STEPS = 500_000
+MAX_RULE_STEPS = 100_000
 PEOPLE_PROPERTY = "X-SRE-ONCALL-PERSON"
 PRODID = "-//SRE control plane//On-call schedule//EN"
 _MARGIN = timedelta(days=2)  # floating and all-day events are compared in their own wall time by the library
@@ -101,9 +102,11 @@ def _as_list(value: object) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _check_events(calendar: Calendar, *, tz: ZoneInfo, end: datetime) -> None:
+def _check_events(calendar: Calendar, *, tz: ZoneInfo, start: datetime, end: datetime) -> None:
     """Refuse events without a start, and recurrence rules whose expansion up to ``end`` would be too long
-    (see the module doc)."""
+    or would give too many instances in ``[start, end)``, before anything is expanded (upper estimates:
+    every BY* value is counted as if it added instances)."""
+    in_window = 0.0
     for event in calendar.walk("VEVENT"):
         uid = str(event.get("UID", "?"))
         dtstart = event.get("DTSTART")
@@ -132,15 +135,19 @@ def _check_events(calendar: Calendar, *, tz: ZoneInfo, end: datetime) -> None:
             span = (last - first).total_seconds()
             if span <= 0:
                 continue
-            steps = span / (_FREQ_SECONDS[freq] * interval)
-            parts = [len(_as_list(rule[part])) for part in _EXPANDING_PARTS if part in rule]
-            if count is not None and not parts:
+            period = _FREQ_SECONDS[freq] * interval
+            fan = math.prod(len(_as_list(rule[part])) for part in _EXPANDING_PARTS if part in rule)
+            steps = span / period
+            if count is not None and fan == 1:
                 steps = min(steps, count)
-            if steps * math.prod(parts) > MAX_RULE_STEPS:
+            if steps * fan > MAX_RULE_STEPS:
                 raise _error(
                     f"Event {uid} repeats too often (FREQ={freq}) to expand up to {end:%Y-%m-%d}: "
                     f"more than {MAX_RULE_STEPS} candidate instances."
                 )
+            in_window += min(steps, (last - max(first, start)).total_seconds() / period + 1) * fan
+    if in_window > MAX_INSTANCES:
+        raise _error(f"The calendar has more than {MAX_INSTANCES} events in the window.")
 
 
 def _people(event: Component) -> tuple[str, ...]:
@@ -162,7 +169,7 @@ def ical_events(
     if end < start:
         raise ScheduleError("end must not be before start.", field="end")
     calendar = _parse(text)
-    _check_events(calendar, tz=tz, end=end + _MARGIN)
+    _check_events(calendar, tz=tz, start=start - _MARGIN, end=end + _MARGIN)
     try:
         occurrences = recurring_ical_events.of(calendar).between(start - _MARGIN, end + _MARGIN)
     except _LIBRARY_ERRORS as exc:
