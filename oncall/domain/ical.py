@@ -25,7 +25,7 @@ import recurring_ical_events
 from icalendar import Calendar, Event
 from icalendar.cal.component import Component
 
-from oncall.domain.localtime import as_utc, local_to_utc, zone
+from oncall.domain.localtime import as_utc, local_to_utc, window_utc, zone
 from oncall.domain.shifts import FixedLayer, ScheduleError, Shift
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -165,9 +165,7 @@ def ical_events(
     window, sorted, source ``key``). Raises ScheduleError(field="ical") for anything that is not a usable
     calendar, naming what is wrong; ScheduleError(field="time_zone") for an unknown ``default_zone``."""
     tz = zone(default_zone)
-    start, end = as_utc(start, field="start"), as_utc(end, field="end")
-    if end < start:
-        raise ScheduleError("end must not be before start.", field="end")
+    start, end = window_utc(start, end)
     calendar = _parse(text)
     _check_events(calendar, tz=tz, start=start - _MARGIN, end=end + _MARGIN)
     try:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from oncall.domain.shifts import ScheduleError
 
 _SECOND = timedelta(seconds=1)
+MAX_WINDOW = timedelta(days=3660)  # ten years: bounds the work one question can ask for
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
 
 
 @lru_cache(maxsize=512)
@@ -86,3 +88,17 @@ def as_utc(instant: datetime, *, field: str) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ScheduleError(f"{field} must be a timezone-aware datetime.", field=field)
     return instant.astimezone(UTC)
+
+
+def window_utc(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """``[start, end)`` in UTC; refuses (ScheduleError) naive datetimes, end before start, instants outside
+    1900–2999 and windows longer than ``MAX_WINDOW``."""
+    start, end = as_utc(start, field="start"), as_utc(end, field="end")
+    if end < start:
+        raise ScheduleError("end must not be before start.", field="end")
+    for value, field in ((start, "start"), (end, "end")):
+        if not EARLIEST <= value <= LATEST:
+            raise ScheduleError(f"{field} must be between the years 1900 and 2999.", field=field)
+    if end - start > MAX_WINDOW:
+        raise ScheduleError(f"The window is longer than {MAX_WINDOW.days} days; ask for less.", field="end")
+    return start, end

@@ -17,11 +17,10 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from oncall.domain.localtime import as_utc, exists, local_to_utc, to_local, zone
+from oncall.domain.localtime import EARLIEST, LATEST, exists, local_to_utc, to_local, window_utc, zone
 from oncall.domain.shifts import ROTATIONS, Layer, Restriction, ScheduleError, Shift
 
 MAX_EVERY = 10_000
-MAX_SHIFTS = 100_000  # per layer and window: bounds the work a caller can ask for
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY = timedelta(days=1)
 _WEEK = timedelta(days=7)
@@ -131,6 +130,8 @@ def _compile(layer: Layer, time_zone: str) -> CompiledLayer:
         raise ScheduleError(f"every must be a whole number from 1 to {MAX_EVERY} (got {every!r}).", field="every")
     if not isinstance(layer.start, datetime) or layer.start.tzinfo is not None:
         raise ScheduleError("start must be a naive local wall-clock datetime in the schedule's zone.", field="start")
+    if not EARLIEST.replace(tzinfo=None) <= layer.start <= LATEST.replace(tzinfo=None):
+        raise ScheduleError("start must be between the years 1900 and 2999.", field="start")
     if not exists(layer.start, tz):
         raise ScheduleError(f"{_fmt(layer.start)} does not exist in {time_zone} (clocks change).", field="start")
     end_utc = None
@@ -139,6 +140,8 @@ def _compile(layer: Layer, time_zone: str) -> CompiledLayer:
             raise ScheduleError("end must be a naive local wall-clock datetime in the schedule's zone.", field="end")
         if layer.end <= layer.start:
             raise ScheduleError("end must be after start.", field="end")
+        if layer.end > LATEST.replace(tzinfo=None):
+            raise ScheduleError("end must be before the year 3000.", field="end")
         end_utc = local_to_utc(layer.end, tz)
     windows = None
     if layer.restrictions:
@@ -244,11 +247,6 @@ def segments(compiled: CompiledLayer, start: datetime, end: datetime) -> list[Se
         s, e = max(begin, start), min(finish, end)
         if s < e:
             out.append((s, e, compiled.person(index)))
-            if len(out) > MAX_SHIFTS:
-                raise ScheduleError(
-                    f"More than {MAX_SHIFTS} shifts of layer {compiled.layer.key} in the window; ask for less.",
-                    field="end",
-                )
         begin, index = finish, index + 1
     if compiled.windows is not None and out:
         out = _intersect(out, restriction_windows(compiled, start, end))
@@ -271,5 +269,5 @@ def layer_shifts(*, layer: Layer, time_zone: str, start: datetime, end: datetime
     """The layer's own shifts (one per rotation shift, not merged) clipped to ``[start, end)`` and to its
     restrictions, in UTC. Raises ScheduleError for an invalid layer or naive ``start``/``end``."""
     compiled = compile_layer(layer, time_zone)
-    segs = segments(compiled, as_utc(start, field="start"), as_utc(end, field="end"))
+    segs = segments(compiled, *window_utc(start, end))
     return [Shift(start=s, end=e, people=(person,), source=layer.key) for s, e, person in segs]

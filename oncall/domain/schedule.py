@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from oncall.domain.localtime import as_utc, zone
+from oncall.domain.localtime import EARLIEST, LATEST, MAX_WINDOW, as_utc, window_utc, zone
 from oncall.domain.rotation import compile_layer, layer_shifts, person_at, segments, validate_layer
 from oncall.domain.shifts import (
     FinalSchedule,
@@ -148,9 +148,7 @@ def final_schedule(
     """Who is on call over ``[start, end)`` (aware, any zone) with the rules in the module doc. Raises
     ScheduleError for an invalid layer (naming its field), a naive datetime or ``end`` before ``start``."""
     _check_layers(layers, time_zone)
-    start, end = as_utc(start, field="start"), as_utc(end, field="end")
-    if end < start:
-        raise ScheduleError("end must not be before start.", field="end")
+    start, end = window_utc(start, end)
 
     # Everything becomes items with a start and an end; a sweep over their edges does the rest.
     claims: list[LayerClaim | None] = []  # by item id; None for overrides and swaps
@@ -177,7 +175,7 @@ def final_schedule(
             add(max(s, start), min(e, end), None, other)
     events.sort(key=lambda ev: ev[0])
 
-    shifts: list[Shift] = []
+    pieces: list[list] = []  # [start, end, people, source], merged in place before becoming Shifts
     gaps: list[Interval] = []
     overlaps: list[Interval] = []
     active_claims: dict[int, LayerClaim] = {}
@@ -212,13 +210,14 @@ def final_schedule(
             if fallback:
                 people, source = (fallback,), FALLBACK
         if people:
-            last = shifts[-1] if shifts else None
-            if last is not None and last.end == cursor and last.people == people and last.source == source:
-                shifts[-1] = Shift(start=last.start, end=nxt, people=people, source=source)
+            last = pieces[-1] if pieces else None
+            if last is not None and last[1] == cursor and last[2] == people and last[3] == source:
+                last[1] = nxt
             else:
-                shifts.append(Shift(start=cursor, end=nxt, people=people, source=source))
+                pieces.append([cursor, nxt, people, source])
         cursor = nxt
-    return FinalSchedule(shifts=tuple(shifts), gaps=tuple(gaps), overlaps=tuple(overlaps))
+    shifts = tuple(Shift(start=s, end=e, people=people, source=source) for s, e, people, source in pieces)
+    return FinalSchedule(shifts=shifts, gaps=tuple(gaps), overlaps=tuple(overlaps))
 
 
 def on_call_at(
@@ -234,6 +233,8 @@ def on_call_at(
     from its shift index at ``at`` without listing its shifts; agrees with ``final_schedule``."""
     _check_layers(layers, time_zone)
     at = as_utc(at, field="at")
+    if not EARLIEST <= at <= LATEST:
+        raise ScheduleError("at must be between the years 1900 and 2999.", field="at")
     claims: list[LayerClaim] = []
     for layer in layers:
         if isinstance(layer, Layer):
@@ -270,8 +271,10 @@ def next_shift_after(
     """The first final shift that starts after ``at`` with other people than are on call at ``at`` ("on
     call next"), looking no further than ``at + horizon``; None if there is none. Its end is clipped to the
     horizon."""
-    if horizon <= timedelta(0):
-        raise ScheduleError("horizon must be positive.", field="horizon")
+    if not timedelta(0) < horizon <= MAX_WINDOW:
+        raise ScheduleError(f"horizon must be positive and at most {MAX_WINDOW.days} days.", field="horizon")
+    if not EARLIEST <= as_utc(at, field="at") <= LATEST:
+        raise ScheduleError("at must be between the years 1900 and 2999.", field="at")
     final = final_schedule(
         time_zone=time_zone,
         layers=layers,
