@@ -162,7 +162,14 @@ def _compile(layer: Layer, time_zone: str) -> CompiledLayer:
         absolute=layer.rotation == "hours",
         windows=windows,
     )
-    if windows is not None and end_utc is not None and not restriction_windows(compiled, compiled.start_utc, end_utc):
+    # Over two weeks every window occurs at least once outside a clock change; only shorter layers can be empty.
+    short = end_utc is not None and end_utc - compiled.start_utc <= 2 * _WEEK
+    if (
+        windows is not None
+        and end_utc is not None
+        and short
+        and not restriction_windows(compiled, compiled.start_utc, end_utc)
+    ):
         raise ScheduleError("The restrictions leave nothing between the layer's start and end.", field="restrictions")
     return compiled
 
