@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from alerts.senders import TargetNotAllowed, check_target
 from oncall.choices import SwapState
@@ -41,19 +42,37 @@ def zone_check(name: str) -> str:
     return name
 
 
-def schedule_save(*, schedule: Schedule | None, data: dict[str, Any]) -> Schedule:
-    """Create or update a schedule's own fields (name, team, time zone, fallback, iCal URL and level)."""
+def schedule_save(*, schedule: Schedule | None, data: dict[str, Any], now: datetime | None = None) -> Schedule:
+    """Create or update a schedule's own fields (name, team, time zone, fallback, iCal URL and level).
+
+    A new or changed iCal URL is fetched once now, so a URL that is not a calendar is refused naming
+    ``ical_url``; the ``oncall.ical_refresh`` task keeps it current afterwards."""
     schedule = schedule or Schedule()
+    previous_url = schedule.ical_url
     for name in ("name", "team", "time_zone", "fallback", "ical_url", "ical_level"):
         if name in data:
             setattr(schedule, name, data[name])
     zone_check(schedule.time_zone)
-    if schedule.ical_url:
-        ical_url_check(schedule.ical_url)
-    schedule.save()
-    for layer in schedule.layers.all():
-        _layer_validate(layer, schedule.time_zone)
+    with transaction.atomic():
+        schedule.save()
+        for layer in schedule.layers.all():
+            _layer_validate(layer, schedule.time_zone)
+        if schedule.ical_url and schedule.ical_url != previous_url:
+            _ical_from_url(schedule, now=now or timezone.now())
+        elif not schedule.ical_url and previous_url:
+            schedule.ical_text, schedule.ical_error = "", ""
+            schedule.save(update_fields=["ical_text", "ical_error", "updated_at"])
     return schedule
+
+
+def _ical_from_url(schedule: Schedule, *, now: datetime) -> None:
+    try:
+        ical_store(schedule=schedule, text=ical_fetch(schedule.ical_url), now=now)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"iCal URL: {exc.message}", fields={"ical_url": [exc.message]}) from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        message = f"could not fetch the calendar: {type(exc).__name__}: {exc}"[:300]
+        raise InvalidInputError(f"iCal URL: {message}", fields={"ical_url": [message]}) from None
 
 
 def schedule_delete(*, schedule: Schedule) -> None:
@@ -91,14 +110,15 @@ def layer_save(*, schedule: Schedule, layer: Layer | None, data: dict[str, Any])
         layer.participants = ids
     _layer_validate(layer, schedule.time_zone)
     layer.save()
-    Schedule.objects.filter(pk=schedule.pk).update(updated_at=layer_touch())
+    Schedule.objects.filter(pk=schedule.pk).update(updated_at=timezone.now())
     return layer
 
 
-def layer_touch() -> datetime:
-    from django.utils import timezone
-
-    return timezone.now()
+def layer_delete(*, layer: Layer) -> None:
+    """Delete a layer; the final schedule changes from now on (running escalations keep their snapshot)."""
+    schedule_id = layer.schedule_id
+    layer.delete()
+    Schedule.objects.filter(pk=schedule_id).update(updated_at=timezone.now())
 
 
 def layer_preview(*, schedule: Schedule, data: dict[str, Any], start: datetime, end: datetime) -> sched.FinalSchedule:
