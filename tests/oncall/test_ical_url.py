@@ -30,7 +30,7 @@ END:VCALENDAR
 class _Handler(BaseHTTPRequestHandler):
     bodies: dict[str, tuple[str, bytes]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         content_type, body = self.bodies.get(self.path, ("text/plain", b"missing"))
         self.send_response(200 if self.path in self.bodies else 404)
         self.send_header("Content-Type", content_type)
