@@ -111,7 +111,7 @@ def group_escalate(*, group_id: int, firing_labels: list[dict], now: datetime) -
 def escalation_start(
     *, group_id: int, snapshot: dict, policy_id: int | None, now: datetime, actor: str, severity: str = ""
 ) -> Escalation | None:
-    """Start an escalation of the group following ``snapshot`` (its first step runs at once, after commit).
+    """Start an escalation of the group following ``snapshot``; its first step runs at once, in this process.
     Returns ``None`` when one is already running for the group (the partial unique constraint decides)."""
     snapshot = {**snapshot, "severity": severity}
     try:
@@ -136,7 +136,9 @@ def escalation_start(
     except IntegrityError:
         return None
     logger.info("Escalation %s started for group %s (policy %s)", escalation.pk, group_id, policy_id)
-    dispatch.advance_later(escalation.pk, at=now)
+    # The first step runs here and now, not through the broker (a queue behind other work made it seconds
+    # late); if this process dies first, the tick runs it.
+    escalation_advance(escalation_id=escalation.pk, now=now)
     return escalation
 
 
