@@ -102,19 +102,33 @@ def silence_expire(*, silence_id: Any, now: datetime) -> Silence:
     return silence
 
 
+_WINDOW_CHECKED = ("starts_at", "ends_at", "recurrence", "matchers")
+
+
 def maintenance_window_save(
     *, window: MaintenanceWindow | None, data: dict[str, Any], routes: list | None, now: datetime
 ) -> MaintenanceWindow:
-    """Create or update a maintenance window (matchers and/or routes); re-evaluates open groups."""
-    if data["ends_at"] <= data["starts_at"]:
+    """Create or update a maintenance window (matchers and/or routes); re-evaluates open groups.
+
+    An update may be partial: fields missing from ``data`` keep the window's values and ``routes=None`` keeps
+    its routes; the window as it would be saved is what is checked."""
+    merged = {name: getattr(window, name) for name in _WINDOW_CHECKED} if window is not None else {}
+    merged.update(data)
+    missing = [name for name in ("starts_at", "ends_at") if merged.get(name) is None]
+    if missing:
+        raise InvalidInputError(
+            "A window needs a start and an end.", fields={name: ["This field is required."] for name in missing}
+        )
+    if merged["ends_at"] <= merged["starts_at"]:
         raise InvalidInputError("The window must end after it starts.", fields={"ends_at": ["Must be after start."]})
-    if data.get("recurrence", "none") not in suppression.RECURRENCES:
+    if merged.get("recurrence", "none") not in suppression.RECURRENCES:
         raise InvalidInputError("Unknown recurrence.", fields={"recurrence": ["Invalid."]})
     try:
-        parse_matchers(data.get("matchers") or [])
+        parse_matchers(merged.get("matchers") or [])
     except MatcherError as exc:
         raise InvalidInputError(str(exc), fields={"matchers": [str(exc)]}) from None
-    if not data.get("matchers") and not routes:
+    has_routes = bool(routes) if routes is not None else window is not None and window.routes.exists()
+    if not merged.get("matchers") and not has_routes:
         raise InvalidInputError("Choose routes or give matchers: a window must say what it mutes.")
     with transaction.atomic():
         window = window or MaintenanceWindow()

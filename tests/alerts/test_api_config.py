@@ -8,7 +8,16 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from alerts.models import AlertGroup, InhibitRule, Notification, Receiver, Route, Silence, TimeInterval
+from alerts.models import (
+    AlertGroup,
+    InhibitRule,
+    MaintenanceWindow,
+    Notification,
+    Receiver,
+    Route,
+    Silence,
+    TimeInterval,
+)
 from alerts.services import alert_raise
 from tests.support.payloads import alias_bomb
 
@@ -281,3 +290,31 @@ def test_api_deletes_go_through_services(root_route, token_client):
     ).json()
     assert admin.delete(f"/api/v1/alerts/inhibit-rules/{rule['id']}").status_code == 204
     assert not InhibitRule.objects.exists()
+
+
+def test_maintenance_window_partial_updates(root_route, token_client):
+    responder = token_client(role="responder", scopes=("read", "write"))
+    start = timezone.now() + dt.timedelta(hours=1)
+    body = {
+        "name": "db upgrade",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=2)).isoformat(),
+        "routes": [root_route.pk],
+    }
+    created = responder.post("/api/v1/alerts/maintenance-windows/", body, format="json")
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/alerts/maintenance-windows/{created.json()['id']}/"
+    empty = responder.patch(url, {}, format="json")
+    assert empty.status_code == 200, empty.content
+    assert empty.json()["name"] == "db upgrade" and empty.json()["routes"] == [root_route.pk]
+    renamed = responder.patch(url, {"name": "db upgrade (v16)"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["routes"] == [root_route.pk]
+    later = (start + dt.timedelta(hours=3)).isoformat()
+    moved = responder.patch(url, {"ends_at": later}, format="json")
+    assert moved.status_code == 200 and moved.json()["ends_at"].startswith(later[:19])
+    backwards = responder.patch(url, {"ends_at": (start - dt.timedelta(minutes=1)).isoformat()}, format="json")
+    assert backwards.status_code == 400 and "ends_at" in backwards.json()["error"]["fields"]
+    unmuted = responder.patch(url, {"routes": []}, format="json")
+    assert unmuted.status_code == 400 and "mutes" in unmuted.json()["error"]["message"]
+    window = MaintenanceWindow.objects.get()
+    assert window.name == "db upgrade (v16)" and list(window.routes.all()) == [root_route]
