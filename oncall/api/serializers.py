@@ -206,12 +206,16 @@ class OncallStepSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class OncallPolicySerializer(StrictFieldsMixin, serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     steps = OncallStepSerializer(many=True, required=False)
+    routes = serializers.SerializerMethodField(help_text="Ids of the alert routes that page with this policy.")
 
     class Meta:
         model = EscalationPolicy
-        fields = ["id", "name", "team", "description", "steps", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        fields = ["id", "name", "team", "description", "steps", "routes", "created_at", "updated_at"]
+        read_only_fields = ["id", "routes", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
+
+    def get_routes(self, obj: EscalationPolicy) -> list[int]:
+        return sorted(link.route_id for link in obj.routes.all())
 
 
 class OncallContactMethodSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -198,3 +198,18 @@ def test_contact_methods_never_echo_the_address_or_secret(token_client):
     bad = me.post("/api/v1/oncall/contact-methods/", {"kind": "sms", "address": "12345"}, format="json")
     assert bad.status_code == 400
     assert "address" in bad.json()["error"]["fields"]
+
+
+def test_list_endpoints_use_a_bounded_number_of_queries(admin, make_user, django_assert_max_num_queries):
+    people = [make_user(username=f"p{i}") for i in range(3)]
+    for i in range(5):
+        schedule = Schedule.objects.create(name=f"s{i}", time_zone="UTC")
+        Layer.objects.create(schedule=schedule, participants=[p.pk for p in people], rotation="days", every=1,
+                             start_date=dt.date(2026, 1, 1), handoff_time=dt.time(9))  # fmt: skip
+        admin.post("/api/v1/oncall/escalation-policies/", {"name": f"p{i}", "steps": [
+            {"kind": "notify_schedule", "schedule": schedule.pk}]}, format="json")  # fmt: skip
+    for path in ("/api/v1/oncall/schedules/", "/api/v1/oncall/escalation-policies/", "/api/v1/oncall/teams/",
+                 "/api/v1/oncall/layers/", "/api/v1/oncall/escalations/", "/api/v1/oncall/notifications/"):  # fmt: skip
+        with django_assert_max_num_queries(12):
+            response = admin.get(path)
+        assert response.status_code == 200, path
