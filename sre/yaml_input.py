@@ -5,6 +5,10 @@ the previous one ten times) stand for a billion values, and whatever walks or st
 into strings, a JSON column) hangs the worker. An anchor may also name its own ancestor, which no JSON can hold.
 These readers compose the document first, count its values as aliases would expand them, and refuse one past
 ``MAX_VALUES`` or with a loop, with a ``yaml.YAMLError`` that callers already turn into a 4xx.
+
+PyYAML composes nested collections by recursion (about three frames a level), so ``[`` × 500 was a
+RecursionError (a 500). Collections are refused past ``MAX_DEPTH`` levels while composing, before the
+recursion gets deep; every later walk of the result (``_expanded_size``, callers) is bounded by the same depth.
 """
 
 from __future__ import annotations
@@ -15,10 +19,35 @@ from typing import Any
 import yaml
 
 MAX_VALUES = 100_000  # an Alertmanager configuration of a large organisation has a few thousand
+MAX_DEPTH = 64  # real configurations nest a dozen levels (routes in routes); 64 leaves room, far from recursion
 
 
 class YAMLTooLarge(yaml.YAMLError):
     """The document expands (through aliases) past ``MAX_VALUES`` values, or an alias names its own ancestor."""
+
+
+class YAMLTooDeep(yaml.YAMLError):
+    """Collections (lists, mappings) nest more than ``MAX_DEPTH`` levels deep."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses nesting past ``max_depth`` while composing (the composer recurses)."""
+
+    def __init__(self, stream: str, *, max_depth: int) -> None:
+        super().__init__(stream)
+        self.max_depth = max_depth
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise YAMLTooDeep(f"collections are nested more than {self.max_depth} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int], limit: int) -> int:
@@ -45,7 +74,7 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int],
 
 
 def _documents(text: str, limit: int) -> Iterator[Any]:
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text, max_depth=MAX_DEPTH)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -19,7 +19,7 @@ from alerts.models import (
     TimeInterval,
 )
 from alerts.services import alert_raise
-from tests.support.payloads import alias_bomb
+from tests.support.payloads import alias_bomb, deep_yaml
 
 LABELS = {"alertname": "HighLatency", "service": "search", "severity": "critical"}
 
@@ -209,6 +209,10 @@ def test_import_alertmanager_config_and_match(db, token_client):
         # An alias bomb (a billion matchers in 500 bytes) would hang the worker turning them into strings.
         (alias_bomb(9) + "\nroute:\n  receiver: a\n  matchers: *a8\n", "aliases are expanded"),
         ("route: &r\n  receiver: a\n  routes: [*r]\n", "contains it"),  # a route that is its own child: was a 500
+        # Nested 500 deep: a RecursionError (500) inside the YAML reader.
+        ("route:\n  receiver: a\n  matchers: " + deep_yaml()["flow list"], "nested more than"),
+        ("route:\n  receiver: a\n  group_by: " + deep_yaml()["flow mapping"], "nested more than"),
+        (deep_yaml()["block mapping"], "nested more than"),
     ],
 )
 def test_import_errors_leave_config_untouched(root_route, token_client, yaml_text, needle):

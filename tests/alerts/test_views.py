@@ -12,6 +12,7 @@ from alerts.services.config import inhibit_rule_save, time_interval_save
 from alerts.services.notify import group_payload
 from alerts.services.receivers import receiver_save
 from tests.alerts.factories import RouteFactory
+from tests.support.payloads import deep_yaml
 
 LABELS = {"alertname": "HighLatency", "service": "search", "severity": "critical"}
 
@@ -182,6 +183,8 @@ def test_import_yaml_from_ui_is_admin_only(session_client, root_route):
     assert Route.objects.count() == 2 and Receiver.objects.filter(name__in=["ops", "pager"]).count() == 2
     bad = admin.post("/alerts/routes/import/", {"yaml": "route: [", "csrfmiddlewaretoken": token})
     assert bad.status_code == 400 and b"Not valid YAML" in bad.content
+    deep = admin.post("/alerts/routes/import/", {"yaml": deep_yaml()["block mapping"], "csrfmiddlewaretoken": token})
+    assert deep.status_code == 400 and b"nested more than" in deep.content
     assert Route.objects.count() == 2  # untouched
 
 
@@ -356,6 +359,9 @@ def test_time_interval_created_from_yaml_and_edited(session_client, root_route):
             + "".join(f"- &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)),
             "aliases are expanded",
         ),  # a hundred million entries in 400 bytes
+        ("- " + deep_yaml()["flow list"], "nested more than"),  # 500 deep: was a 500 (RecursionError)
+        (deep_yaml()["block list"], "nested more than"),
+        ("- weekdays: " + deep_yaml()["flow mapping"], "nested more than"),
     ],
 )
 def test_time_interval_bad_entries_are_400_and_nothing_stored(session_client, root_route, entries, needle):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from slo.interchange import openslo_export_text, slo_definition
 from slo.models import SLO, Service
 from tests.slo.factories import ServiceFactory, SLOFactory
-from tests.support.payloads import alias_bomb
+from tests.support.payloads import alias_bomb, deep_yaml
 from tests.support.servers import require_binary
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +195,9 @@ def test_empty_and_binary_bodies_are_400(admin):
     assert post_yaml(admin, "").status_code == 400
     bomb = post_yaml(admin, alias_bomb(9))  # a billion values in 450 bytes
     assert bomb.status_code == 400 and "aliases are expanded" in bomb.json()["error"]["message"]
+    for style, text in deep_yaml().items():  # 500 deep: was a 500 (RecursionError)
+        deep = post_yaml(admin, "apiVersion: openslo/v1\nkind: SLO\n---\n" + text)
+        assert deep.status_code == 400 and "nested more than" in deep.json()["error"]["message"], style
     response = admin.generic("POST", "/api/v1/slos/import", b"\xff\xfe", content_type="application/yaml")
     assert response.status_code == 400
 

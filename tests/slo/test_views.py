@@ -13,6 +13,7 @@ from slo.models import SLO, Service
 from slo.services import slo_evaluate_all
 from tests.slo.conftest import push, traffic
 from tests.slo.factories import ServiceFactory, SLOFactory
+from tests.support.payloads import deep_yaml
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +160,8 @@ def test_import_page(session_client):
     assert response.status_code == 200 and "checkout-latency" in body and "spec.fancyField" in body
     broken = _post(client, reverse("slo:import"), {"documents": "apiVersion: openslo/v1\nkind: Foo\n"})
     assert broken.status_code == 400
+    deep = _post(client, reverse("slo:import"), {"documents": deep_yaml()["flow list"]})  # was a 500
+    assert deep.status_code == 400 and "nested more than" in deep.content.decode()
 
 
 def test_overview_panel_lists_slos_at_risk(session_client, evaluated):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sre.yaml_input import YAMLTooLarge, yaml_load, yaml_load_all
-from tests.support.payloads import alias_bomb
+from sre.yaml_input import MAX_DEPTH, YAMLTooDeep, YAMLTooLarge, yaml_load, yaml_load_all
+from tests.support.payloads import alias_bomb, deep_yaml
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,15 @@ def test_limit_counts_expanded_values():
     assert yaml_load(alias_bomb(3), limit=1237)
     with pytest.raises(YAMLTooLarge):
         yaml_load(alias_bomb(3), limit=1236)
+
+
+@pytest.mark.parametrize("style", sorted(deep_yaml()))
+def test_refuses_deep_nesting_before_recursing(style):
+    for levels in (MAX_DEPTH + 1, 500, 20_000):  # 500 was a RecursionError inside PyYAML's composer
+        text = deep_yaml(levels)[style]
+        with pytest.raises(YAMLTooDeep, match=f"more than {MAX_DEPTH} levels"):
+            yaml_load(text)
+        with pytest.raises(yaml.YAMLError):
+            yaml_load_all("a: 1\n---\n" + text)
+    shallow = deep_yaml(MAX_DEPTH)[style]
+    assert yaml_load(shallow) == yaml.safe_load(shallow)

@@ -9,3 +9,13 @@ def alias_bomb(levels: int) -> str:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
     return "\n".join(lines)
+
+
+def deep_yaml(levels: int = 500) -> dict[str, str]:
+    """YAML nested ``levels`` deep in each collection style (PyYAML composes nesting by recursion)."""
+    return {
+        "flow list": "[" * levels + "]" * levels,
+        "flow mapping": "{a: " * levels + "1" + "}" * levels,
+        "block mapping": "".join(f"{' ' * i}a:\n" for i in range(levels)) + " " * levels + "b",
+        "block list": "- " * levels + "x",
+    }
