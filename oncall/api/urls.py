@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from oncall.api import views
+from oncall.api.imports import OncallImportView
 
 router = SimpleRouter()
 router.register("oncall/teams", views.OncallTeamViewSet, basename="oncall-team")
@@ -18,6 +19,7 @@ router.register("oncall/notifications", views.OncallNotificationViewSet, basenam
 
 urlpatterns = [
     path("oncall/pages", views.OncallPageView.as_view(), name="oncall-pages"),
+    path("oncall/import", OncallImportView.as_view(), name="oncall-import"),
     path("oncall/me/rules", views.OncallRulesView.as_view(), name="oncall-rules"),
     *router.urls,
 ]
