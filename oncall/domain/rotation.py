@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -68,22 +68,28 @@ class CompiledLayer:
         return participants[index % len(participants)]
 
 
-def _weekday_intervals(restrictions: tuple[Restriction, ...]) -> list[tuple[timedelta, timedelta, str]]:
-    """Each window as [start, end) from Monday 00:00 of a nominal week (a window past Sunday night wraps)."""
+def _weekday_intervals(restrictions: tuple[Restriction, ...]) -> list[tuple[timedelta, timedelta, Restriction, int]]:
+    """Each window as [start, end) from Monday 00:00 of a nominal week (a window past Sunday night wraps),
+    with the restriction and weekday it came from (labels are only formatted for an error message)."""
     out = []
     for r in restrictions:
-        span = datetime.combine(date.min, r.end) - datetime.combine(date.min, r.start)
+        start = timedelta(hours=r.start.hour, minutes=r.start.minute, seconds=r.start.second)
+        span = timedelta(hours=r.end.hour, minutes=r.end.minute, seconds=r.end.second) - start
         if span <= timedelta(0):
             span += _DAY
         for day in r.weekdays:
-            label = f"{WEEKDAYS[day]} {r.start:%H:%M}–{r.end:%H:%M}"
-            begin = day * _DAY + datetime.combine(date.min, r.start) - datetime.min
+            begin = day * _DAY + start
             if begin + span > _WEEK:
-                out.append((begin, _WEEK, label))
-                out.append((timedelta(0), begin + span - _WEEK, label))
+                out.append((begin, _WEEK, r, day))
+                out.append((timedelta(0), begin + span - _WEEK, r, day))
             else:
-                out.append((begin, begin + span, label))
-    return sorted(out)
+                out.append((begin, begin + span, r, day))
+    out.sort(key=lambda item: (item[0], item[1]))
+    return out
+
+
+def _label(r: Restriction, day: int) -> str:
+    return f"{WEEKDAYS[day]} {r.start:%H:%M}–{r.end:%H:%M}"
 
 
 def _check_restrictions(restrictions: tuple[Restriction, ...]) -> None:
@@ -106,9 +112,10 @@ def _check_restrictions(restrictions: tuple[Restriction, ...]) -> None:
                 field="restrictions",
             )
     intervals = _weekday_intervals(restrictions)
-    for (_, prev_end, prev_label), (begin, _, label) in pairwise(intervals):
+    for (_, prev_end, prev_r, prev_day), (begin, _, r, day) in pairwise(intervals):
         if begin < prev_end:
-            raise ScheduleError(f"Restriction windows overlap: {prev_label} and {label}.", field="restrictions")
+            message = f"Restriction windows overlap: {_label(prev_r, prev_day)} and {_label(r, day)}."
+            raise ScheduleError(message, field="restrictions")
 
 
 def _fmt(local: datetime) -> str:
