@@ -142,7 +142,7 @@ def _missing(people: tuple[str, ...], ids: dict[str, int]) -> list[str]:
 
 def _schedule(item: SchedulePlan, *, ids: dict[str, int], actor: Any, report: ImportReport) -> Schedule | None:
     label = f'schedule "{item.name}"'
-    if Schedule.objects.filter(name=item.name).exists():
+    if Schedule.objects.filter(name=item.name[:100]).exists():
         report.unmapped.append(Unmapped(label, "a schedule with this name exists already; skipped, not overwritten"))
         return None
     data: dict[str, Any] = {"name": item.name[:100], "time_zone": item.time_zone}
@@ -199,7 +199,7 @@ def _policy(
     item: PolicyPlan, *, ids: dict[str, int], schedules: dict[str, Schedule], report: ImportReport
 ) -> EscalationPolicy | None:
     label = f'escalation policy "{item.name}"'
-    if EscalationPolicy.objects.filter(name=item.name).exists():
+    if EscalationPolicy.objects.filter(name=item.name[:100]).exists():
         report.unmapped.append(Unmapped(label, "a policy with this name exists already; skipped, not overwritten"))
         return None
     steps: list[dict[str, Any]] = []
