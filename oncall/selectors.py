@@ -12,7 +12,20 @@ from django.db.models import Prefetch, Q, QuerySet
 from oncall.choices import SwapState
 from oncall.domain import ical as ical_domain
 from oncall.domain import schedule as sched
-from oncall.models import ContactMethod, EscalationPolicy, Layer, NotificationRule, Override, Schedule, Swap, Team
+from oncall.domain import timeline as tl
+from oncall.models import (
+    ContactMethod,
+    EscalationPolicy,
+    Layer,
+    NotificationRule,
+    Override,
+    PersonNotification,
+    RoutePolicy,
+    Schedule,
+    SeverityPolicy,
+    Swap,
+    Team,
+)
 
 User = get_user_model()
 LOOKAHEAD = timedelta(days=35)  # how far "on call next" looks
@@ -216,3 +229,262 @@ def address_masked(method: ContactMethod) -> str:
     scheme, sep, rest = address.partition("://")
     host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
     return f"{scheme}://{host}/…" if sep else "…"
+
+
+# Reads of the On call pages (oncall/views*.py): each returns plain values ready to show; names of people
+# are looked up once per page.
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as a page shows them: ``pk`` is None for a name that matches no user (an iCal summary)."""
+
+    key: str
+    pk: int | None
+    label: str
+
+
+def people_refs(keys: Iterable[str]) -> dict[str, PersonRef]:
+    """``PersonRef`` for each person key (one query)."""
+    keys = set(keys)
+    users = users_by_key(keys)
+    return {
+        k: PersonRef(key=k, pk=users[k].pk, label=user_label(users[k])) if k in users else PersonRef(k, None, k)
+        for k in keys
+    }
+
+
+@dataclass(frozen=True)
+class ScheduleNow:
+    schedule: Schedule
+    now: tuple[PersonRef, ...]
+    next_shift: sched.Shift | None
+    next: tuple[PersonRef, ...]
+
+
+@dataclass(frozen=True)
+class TeamNow:
+    team: Team
+    schedules: tuple[ScheduleNow, ...]
+    now: tuple[PersonRef, ...]  # everyone on call now on any of the team's schedules
+
+
+def oncall_now(*, at: datetime, limit: int | None = None, with_next: bool = True) -> list[ScheduleNow]:
+    """Who is on call at ``at`` on each schedule (the first ``limit``), and with ``with_next`` who takes over
+    next (within ``LOOKAHEAD``; that costs a final schedule per schedule)."""
+    found = []
+    for schedule in schedule_list()[:limit] if limit else schedule_list():
+        nxt = schedule_next_shift(schedule, at=at) if with_next else None
+        found.append((schedule, schedule_oncall_at(schedule, at=at), nxt))
+    refs = people_refs(
+        {k for _, keys, _ in found for k in keys} | {k for _, _, nxt in found if nxt for k in nxt.people}
+    )
+    return [
+        ScheduleNow(
+            schedule=s,
+            now=tuple(refs[k] for k in keys),
+            next_shift=nxt,
+            next=tuple(refs[k] for k in nxt.people) if nxt else (),
+        )
+        for s, keys, nxt in found
+    ]
+
+
+def oncall_board(*, at: datetime) -> tuple[list[ScheduleNow], list[TeamNow]]:
+    """Who is on call now and next on every schedule, and per team (teams without a schedule included)."""
+    rows = oncall_now(at=at)
+    teams = []
+    for team in Team.objects.order_by("name"):
+        mine = tuple(r for r in rows if r.schedule.team_id == team.pk)
+        people = {p.key: p for r in mine for p in r.now}
+        teams.append(TeamNow(team=team, schedules=mine, now=tuple(sorted(people.values(), key=lambda p: p.label))))
+    return rows, teams
+
+
+def source_label(source: str, layer_names: dict[str, str]) -> str:
+    """What put a shift there, for people: "Primary", "override", "swap", "fallback", "iCal" (joined by +)."""
+    out = []
+    for part in source.split("+"):
+        kind = part.split(":", 1)[0]
+        out.append(layer_names.get(part) or {"override": "override", "swap": "swap", "ical": "iCal"}.get(kind, part))
+    return " + ".join(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """A bar as drawn: where (``left``/``width`` in percent of the window), what, who and in which colour."""
+
+    bar: tl.Bar
+    people: tuple[PersonRef, ...]
+    colour: int  # 0..7 by person; -1 for gaps, overlaps and several people
+
+    @property
+    def text(self) -> str:
+        return ", ".join(p.label for p in self.people)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    label: str
+    kind: str  # "layer", "ical", "overrides", "final"
+    bars: tuple[TimelineBar, ...]
+    layer: Layer | None = None
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class ShiftLine:
+    """One line of the final schedule's list: a shift, or a gap nobody covers."""
+
+    start: datetime
+    end: datetime
+    people: tuple[PersonRef, ...]
+    source: str
+    gap: bool
+    overlap: bool
+
+
+@dataclass(frozen=True)
+class ScheduleTimeline:
+    window: tl.Window
+    rows: tuple[TimelineRow, ...]
+    ticks: tuple[tl.Tick, ...]
+    now_left: float | None
+    lines: tuple[ShiftLine, ...]
+    gaps: tuple[sched.Interval, ...]
+    overlaps: tuple[sched.Interval, ...]
+
+
+def schedule_timeline(
+    schedule: Schedule,
+    *,
+    win: tl.Window,
+    now: datetime,
+    final: sched.FinalSchedule | None = None,
+    preview: dict | None = None,
+) -> ScheduleTimeline:
+    """The schedule page's timeline over ``win`` (a ``timeline.Window``): one row per layer with its own
+    shifts, the overrides, and the final schedule with gaps and overlaps; then the final shifts as lines.
+    With ``preview`` (layer fields as ``schedules.layer_preview`` takes them, ``id`` for an edited layer)
+    and the ``final`` that preview returned, the previewed layer replaces or joins the layers. Reads only."""
+    start, end = win.start, win.end
+    inputs = schedule_inputs(schedule, start=start, end=end)
+    models_by_key = {f"layer:{layer.pk}": layer for layer in schedule.layers.all()}
+    domain_layers = list(inputs.layers)
+    preview_key = None
+    if preview is not None:
+        unsaved = Layer(schedule=schedule, **{k: v for k, v in preview.items() if k != "id"})
+        unsaved.pk = preview.get("id") or -1
+        preview_key = f"layer:{unsaved.pk}"
+        models_by_key[preview_key] = unsaved
+        domain_layers = [x for x in domain_layers if x.key != preview_key] + [layer_domain(unsaved)]
+    if final is None:
+        final = schedule_final(schedule, start=start, end=end)
+    names = {k: (m.name or f"Layer {m.pk}") for k, m in models_by_key.items() if m.pk and m.pk > 0}
+    if preview_key:
+        names[preview_key] = (preview.get("name") or "This layer") + " (preview)"
+
+    raw: list[tuple[str, str, list[tl.Bar], Layer | None, bool]] = []
+    for layer in sorted(domain_layers, key=lambda x: -x.level):
+        if isinstance(layer, sched.Layer):
+            shifts = sched.layer_shifts(layer=layer, time_zone=schedule.time_zone, start=start, end=end)
+            label, kind = names.get(layer.key, layer.key), "layer"
+        else:
+            shifts = [s for s in layer.shifts if s.end > start and s.start < end]
+            label, kind = "iCal calendar", "ical"
+        bars = tl.bars(((s.start, s.end, s.people, s.source, "shift") for s in shifts), win=win)
+        model = models_by_key.get(layer.key) if layer.key != preview_key else None
+        raw.append((f"{label} · level {layer.level}", kind, bars, model, layer.key == preview_key))
+    override_bars = tl.bars(((o.start, o.end, (o.person,), o.key, "override") for o in inputs.overrides), win=win)
+    raw.append(("Overrides", "overrides", override_bars, None, False))
+    final_items = [
+        (s.start, s.end, s.people, s.source, "fallback" if s.source == "fallback" else "shift") for s in final.shifts
+    ]
+    final_items += [(g.start, g.end, (), "", "gap") for g in final.gaps]
+    final_items += [(o.start, o.end, (), "", "overlap") for o in final.overlaps]
+    raw.append(("Final schedule", "final", tl.bars(final_items, win=win), None, False))
+
+    keys = [p for _, _, bars, _, _ in raw for b in bars for p in b.people]
+    refs = people_refs(keys)
+    colours: dict[str, int] = {}
+    for key in keys:
+        colours.setdefault(key, len(colours) % 8)
+    rows = tuple(
+        TimelineRow(
+            label=label,
+            kind=kind,
+            bars=tuple(
+                TimelineBar(
+                    bar=b,
+                    people=tuple(refs[p] for p in b.people),
+                    colour=colours[b.people[0]] if len(b.people) == 1 else -1,
+                )
+                for b in bars
+            ),
+            layer=model,
+            preview=preview_row,
+        )
+        for label, kind, bars, model, preview_row in raw
+    )
+    lines = [
+        ShiftLine(
+            start=s.start,
+            end=s.end,
+            people=tuple(refs[p] for p in s.people),
+            source=source_label(s.source, names),
+            gap=s.source == "fallback",
+            overlap=any(o.start < s.end and o.end > s.start for o in final.overlaps),
+        )
+        for s in final.shifts
+    ]
+    if not inputs.fallback:
+        lines += [ShiftLine(g.start, g.end, (), "", True, False) for g in final.gaps]
+    lines.sort(key=lambda line: line.start)
+    return ScheduleTimeline(
+        window=win,
+        rows=rows,
+        ticks=tuple(tl.day_ticks(win=win, time_zone=schedule.time_zone)),
+        now_left=tl.now_marker(now=now, win=win),
+        lines=tuple(lines),
+        gaps=final.gaps,
+        overlaps=final.overlaps,
+    )
+
+
+def people_options() -> QuerySet:
+    """People who can be put on call or paged (active users), by name."""
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def notification_list(*, state: str = "", kind: str = "", user_id: int | None = None) -> QuerySet:
+    """The paging ledger, newest first, filtered."""
+    rows = PersonNotification.objects.select_related("user", "group").order_by("-created_at", "-pk")
+    if state:
+        rows = rows.filter(state=state)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if user_id:
+        rows = rows.filter(user_id=user_id)
+    return rows
+
+
+def policy_routes(*, policy_id: int) -> QuerySet:
+    """The alert routes that page with a policy."""
+    return RoutePolicy.objects.filter(policy_id=policy_id).select_related("route").order_by("route__name", "pk")
+
+
+def severity_matrix() -> QuerySet:
+    """Every team's severity → policy rows."""
+    return SeverityPolicy.objects.select_related("team", "policy").order_by("team__name", "severity")
+
+
+def overrides_upcoming(schedule: Schedule, *, now: datetime) -> QuerySet[Override]:
+    """The schedule's overrides that have not ended yet."""
+    return overrides_of(schedule).filter(end__gt=now)
+
+
+def swaps_upcoming(schedule: Schedule, *, now: datetime) -> QuerySet[Swap]:
+    """The schedule's offered and taken swaps that have not ended yet. Queried afresh: ``schedule_list()``'s
+    prefetch of ``swaps`` holds only taken ones, and a queryset built on it would keep that filter."""
+    rows = Swap.objects.filter(schedule_id=schedule.pk, end__gt=now).exclude(state=SwapState.CANCELLED)
+    return rows.select_related("from_user", "to_user").order_by("start", "pk")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +38,9 @@ OVERVIEW_PANELS = (
     drills_overview,
     telemetry_overview,
 )
+# Apps that consume sre's own neighbours (oncall imports alerts) are named, not imported, as SRE["ALERT_GROUP_HOOKS"]
+# names its hooks: the same ``overview_panel`` contract, resolved when the page is drawn.
+OVERVIEW_PANEL_MODULES = ("oncall.overview",)
 
 
 class OverviewView(RoleRequiredMixin, TemplateView):
@@ -46,7 +50,8 @@ class OverviewView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["heartbeat"] = heartbeat_get()
         context["services"] = service_list()[:12]
-        context["panels"] = [module.overview_panel(user=self.request.user) for module in OVERVIEW_PANELS]
+        modules = [*OVERVIEW_PANELS, *(import_module(name) for name in OVERVIEW_PANEL_MODULES)]
+        context["panels"] = [module.overview_panel(user=self.request.user) for module in modules]
         return context
 
 
