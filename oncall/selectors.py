@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
@@ -15,6 +16,7 @@ from oncall.domain import schedule as sched
 from oncall.domain import timeline as tl
 from oncall.models import (
     ContactMethod,
+    Escalation,
     EscalationPolicy,
     Layer,
     NotificationRule,
@@ -37,28 +39,39 @@ def person_key(user_id: int) -> str:
 
 def restrictions_of(raw: Sequence[dict]) -> tuple[sched.Restriction, ...]:
     """The domain's restrictions from a layer's JSON (``[{"weekdays": [...], "start": "HH:MM", "end": ...}]``)."""
-    out = []
-    for item in raw or ():
-        out.append(
-            sched.Restriction(
-                weekdays=tuple(int(d) for d in item.get("weekdays", ())),
-                start=time.fromisoformat(str(item.get("start", "00:00"))),
-                end=time.fromisoformat(str(item.get("end", "00:00"))),
-            )
-        )
-    return tuple(out)
+    return tuple(
+        _restriction(tuple(int(d) for d in item.get("weekdays", ())), str(item.get("start", "00:00")),
+                     str(item.get("end", "00:00")))
+        for item in raw or ()
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _restriction(weekdays: tuple[int, ...], start: str, end: str) -> sched.Restriction:
+    return sched.Restriction(weekdays=weekdays, start=time.fromisoformat(start), end=time.fromisoformat(end))
 
 
 def layer_domain(layer: Layer) -> sched.Layer:
+    """The domain's layer for a row; memoised on the row's values, since "who is on call now" for every
+    schedule converts thousands of rows and most of that time went here."""
+    restrictions = tuple(
+        (tuple(r.get("weekdays", ())), r.get("start", "00:00"), r.get("end", "00:00")) for r in layer.restrictions or ()
+    )
+    return _layer(layer.pk, layer.level, tuple(layer.participants), layer.rotation, layer.every, layer.start_date,
+                  layer.handoff_time, layer.end_date, restrictions)  # fmt: skip
+
+
+@lru_cache(maxsize=16384)
+def _layer(pk, level, participants, rotation, every, start_date, handoff_time, end_date, restrictions) -> sched.Layer:
     return sched.Layer(
-        key=f"layer:{layer.pk}",
-        level=layer.level,
-        participants=tuple(person_key(int(p)) for p in layer.participants),
-        rotation=layer.rotation,
-        every=layer.every,
-        start=datetime.combine(layer.start_date, layer.handoff_time),
-        end=datetime.combine(layer.end_date, layer.handoff_time) if layer.end_date else None,
-        restrictions=restrictions_of(layer.restrictions),
+        key=f"layer:{pk}",
+        level=level,
+        participants=tuple(person_key(int(p)) for p in participants),
+        rotation=rotation,
+        every=every,
+        start=datetime.combine(start_date, handoff_time),
+        end=datetime.combine(end_date, handoff_time) if end_date else None,
+        restrictions=restrictions_of([{"weekdays": w, "start": a, "end": b} for w, a, b in restrictions]),
     )
 
 
@@ -80,9 +93,16 @@ class ScheduleInputs:
     fallback: str | None
 
 
+def _related(schedule: Schedule, name: str) -> list:
+    """Rows ``schedule_list()`` prefetched, read from the prefetch cache directly (a related manager per call
+    cost a fifth of "who is on call now" across 1,000 schedules), else queried."""
+    cached = getattr(schedule, "_prefetched_objects_cache", {}).get(name)
+    return list(cached) if cached is not None else list(getattr(schedule, name).all())
+
+
 def schedule_inputs(schedule: Schedule, *, start: datetime, end: datetime) -> ScheduleInputs:
     """The domain's view of a schedule (from ``schedule_list()``'s prefetches) for ``[start, end)``."""
-    layers: list[sched.Layer | sched.FixedLayer] = [layer_domain(layer) for layer in schedule.layers.all()]
+    layers: list[sched.Layer | sched.FixedLayer] = [layer_domain(layer) for layer in _related(schedule, "layers")]
     if schedule.ical_text:
         try:
             fixed = ical_domain.ical_events(
@@ -98,7 +118,7 @@ def schedule_inputs(schedule: Schedule, *, start: datetime, end: datetime) -> Sc
             pass  # shown on the schedule page from ical_error; the other layers still count
     overrides = tuple(
         sched.Override(key=f"override:{o.pk}", person=person_key(o.user_id), start=o.start, end=o.end)
-        for o in schedule.overrides.all()
+        for o in _related(schedule, "overrides")
         if o.end > start and o.start < end
     )
     swaps = tuple(
@@ -109,7 +129,7 @@ def schedule_inputs(schedule: Schedule, *, start: datetime, end: datetime) -> Sc
             start=s.start,
             end=s.end,
         )
-        for s in schedule.swaps.all()
+        for s in _related(schedule, "swaps")
         if s.state == SwapState.TAKEN and s.to_user_id and s.end > start and s.start < end
     )
     fallback = person_key(schedule.fallback_id) if schedule.fallback_id else None
@@ -187,7 +207,7 @@ def team_list() -> QuerySet[Team]:
 
 
 def policy_list() -> QuerySet[EscalationPolicy]:
-    return EscalationPolicy.objects.select_related("team").prefetch_related("steps")
+    return EscalationPolicy.objects.select_related("team").prefetch_related("steps", "routes")
 
 
 def contact_methods_of(*, user_id: int) -> QuerySet[ContactMethod]:
@@ -488,3 +508,12 @@ def swaps_upcoming(schedule: Schedule, *, now: datetime) -> QuerySet[Swap]:
     prefetch of ``swaps`` holds only taken ones, and a queryset built on it would keep that filter."""
     rows = Swap.objects.filter(schedule_id=schedule.pk, end__gt=now).exclude(state=SwapState.CANCELLED)
     return rows.select_related("from_user", "to_user").order_by("start", "pk")
+
+
+def group_escalations(*, group_id: int) -> dict:
+    """An alert group's escalations (newest first, with pages) and its last 20 ledger rows."""
+    escalations = list(Escalation.objects.filter(group_id=group_id).prefetch_related("pages").order_by("-pk")[:5])
+    notifications = list(
+        PersonNotification.objects.filter(group_id=group_id).select_related("user").order_by("-pk")[:20]
+    )
+    return {"escalations": escalations, "notifications": notifications}

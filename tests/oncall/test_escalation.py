@@ -253,3 +253,15 @@ def test_no_policy_means_no_escalation(root_route):
     assert group_escalate(group_id=group.pk, firing_labels=[LABELS], now=NOW) is None
     assert not Escalation.objects.exists()
     assert AlertGroup.objects.get().state == GroupState.FIRING
+
+
+def test_the_alert_group_page_shows_the_escalation_and_who_was_paged(root_route, person, session_client):
+    alice, bob = person("alice"), person("bob")
+    two_step_policy(alice, bob, root_route)
+    group = fire()
+    group_escalate(group_id=group.pk, firing_labels=[LABELS], now=NOW)
+    page = session_client("viewer").get(f"/alerts/groups/{group.pk}/")
+    assert page.status_code == 200
+    card = page.content.decode().split('data-testid="group-oncall"', 1)[1].split("</section>", 1)[0]
+    assert "checkout" in card and "Escalating" in card and "Paged: alice" in card
+    assert "alice" in card.split("<table>", 1)[1]  # the ledger row
