@@ -7,10 +7,17 @@ import re
 from typing import Any
 
 from django.conf import settings
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
 
-from sre.api.exceptions import PayloadTooLarge
+
+class PayloadTooLarge(APIException):
+    """Defined beside the body reader, not in ``sre.api.exceptions``: that module imports DRF's views, which
+    import this one (the default parser), so importing it from there would be an import cycle."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "payload_too_large"
 
 
 def read_limited(stream: Any) -> bytes:
