@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from sre.api.exceptions import error_body
+from sre.api.exceptions import DATABASE_DOWN, DATABASE_UNAVAILABLE, error_body
 
 
 def _respond(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -28,6 +30,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its ``except``: a database that cannot be reached (in a middleware loading the
+    # session, say) is a 503 that says so, not an internal error.
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body(code="database_unavailable", message=DATABASE_UNAVAILABLE), status=503)
+        return HttpResponse(f"<h1>Service unavailable</h1><p>{DATABASE_UNAVAILABLE}</p>", status=503)
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(code="server_error", message="Internal error; it has been logged."), status=500)
     return HttpResponse("<h1>Server error</h1><p>The error has been logged.</p>", status=500)

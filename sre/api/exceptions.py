@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,6 +18,17 @@ from sre.api.parsers import PayloadTooLarge
 from sre.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+
+DATABASE_UNAVAILABLE = "The database is unreachable; try again shortly."
+# Errors of a database that cannot be reached or has dropped the connection (not of a bad statement).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = DATABASE_UNAVAILABLE
+    default_code = "database_unavailable"
 
 
 def error_body(*, code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -53,6 +65,9 @@ def _validation_message(fields: dict[str, list[str]]) -> str:
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DomainError):
         return Response(error_body(code=exc.code, message=exc.message, fields=exc.fields), status=exc.status)
+    if isinstance(exc, DATABASE_DOWN):
+        logger.warning("Database unreachable during an API request", exc_info=exc)
+        exc = DatabaseUnavailable()
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")

@@ -1,8 +1,12 @@
-"""Readiness checks: the database, the broker and the age of the last background heartbeat."""
+"""Readiness checks: the database, the broker and the age of the last background heartbeat.
+
+``/readyz`` is public, so a failed check says only what failed; the driver's error (which names hosts, ports,
+users) goes to the log."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,6 +15,8 @@ from kombu import Connection
 
 from sre.domain.heartbeat import heartbeat_age_seconds
 from sre.selectors import heartbeat_get
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,8 +31,9 @@ def check_database() -> CheckResult:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the text says which.
-        return CheckResult("database", False, f"{type(exc).__name__}: {exc}")
+    except Exception:  # any failure means "not ready"; the log says why
+        logger.warning("Readiness: database unreachable", exc_info=True)
+        return CheckResult("database", False, "database unreachable")
     return CheckResult("database", True, connection.vendor)
 
 
@@ -38,8 +45,9 @@ def check_broker() -> CheckResult:
             url, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS, connect_timeout=timeout
         ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-    except Exception as exc:  # noqa: BLE001
-        return CheckResult("broker", False, f"{type(exc).__name__}: {exc}")
+    except Exception:  # as for the database
+        logger.warning("Readiness: broker unreachable", exc_info=True)
+        return CheckResult("broker", False, "broker unreachable")
     return CheckResult("broker", True, url.split("://", 1)[0])
 
 
