@@ -209,6 +209,8 @@ class RuleForm(forms.Form):
     def __init__(self, *args: Any, methods: list[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["contact_method"].choices = [("", "—"), *methods]
+        self.fields["contact_method"].widget.attrs["data-kinds"] = RuleKind.NOTIFY
+        self.fields["wait_minutes"].widget.attrs["data-kinds"] = RuleKind.WAIT
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

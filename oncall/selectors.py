@@ -350,6 +350,7 @@ class TimelineRow:
     bars: tuple[TimelineBar, ...]
     layer: Layer | None = None
     preview: bool = False
+    level: int | None = None  # of a layer row
 
 
 @dataclass(frozen=True)
@@ -404,7 +405,7 @@ def schedule_timeline(
     if preview_key:
         names[preview_key] = (preview.get("name") or "This layer") + " (preview)"
 
-    raw: list[tuple[str, str, list[tl.Bar], Layer | None, bool]] = []
+    raw: list[tuple[str, str, list[tl.Bar], Layer | None, bool, int | None]] = []
     for layer in sorted(domain_layers, key=lambda x: -x.level):
         if isinstance(layer, sched.Layer):
             shifts = sched.layer_shifts(layer=layer, time_zone=schedule.time_zone, start=start, end=end)
@@ -414,17 +415,17 @@ def schedule_timeline(
             label, kind = "iCal calendar", "ical"
         bars = tl.bars(((s.start, s.end, s.people, s.source, "shift") for s in shifts), win=win)
         model = models_by_key.get(layer.key) if layer.key != preview_key else None
-        raw.append((f"{label} · level {layer.level}", kind, bars, model, layer.key == preview_key))
+        raw.append((label, kind, bars, model, layer.key == preview_key, layer.level))
     override_bars = tl.bars(((o.start, o.end, (o.person,), o.key, "override") for o in inputs.overrides), win=win)
-    raw.append(("Overrides", "overrides", override_bars, None, False))
+    raw.append(("Overrides", "overrides", override_bars, None, False, None))
     final_items = [
         (s.start, s.end, s.people, s.source, "fallback" if s.source == "fallback" else "shift") for s in final.shifts
     ]
     final_items += [(g.start, g.end, (), "", "gap") for g in final.gaps]
     final_items += [(o.start, o.end, (), "", "overlap") for o in final.overlaps]
-    raw.append(("Final schedule", "final", tl.bars(final_items, win=win), None, False))
+    raw.append(("Final schedule", "final", tl.bars(final_items, win=win), None, False, None))
 
-    keys = [p for _, _, bars, _, _ in raw for b in bars for p in b.people]
+    keys = [p for _, _, bars, _, _, _ in raw for b in bars for p in b.people]
     refs = people_refs(keys)
     colours: dict[str, int] = {}
     for key in keys:
@@ -443,8 +444,9 @@ def schedule_timeline(
             ),
             layer=model,
             preview=preview_row,
+            level=level,
         )
-        for label, kind, bars, model, preview_row in raw
+        for label, kind, bars, model, preview_row, level in raw
     )
     lines = [
         ShiftLine(
