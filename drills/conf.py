@@ -14,8 +14,10 @@ DEFAULTS = {
     "DRILL_QUEUE_TIMEOUT": 3600,
     # Where runs put dumps, copies and restored files (one folder per run, removed afterwards).
     "DRILL_SCRATCH_DIR": "",
-    # Whether targets of kind ``command`` (arbitrary shell commands run by the worker) may be created.
-    "DRILL_COMMAND_TARGETS": True,
+    # Whether targets of kind ``command`` (arbitrary shell commands run by the worker) may be created: off
+    # unless the installation opts in (SRE_DRILL_COMMAND_TARGETS=true), as an admin could otherwise run any
+    # command on every worker.
+    "DRILL_COMMAND_TARGETS": False,
 }
 
 

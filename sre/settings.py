@@ -206,11 +206,11 @@ SRE = {
     "DEMO_TRAFFIC_INTERVAL": env.int("SRE_DEMO_TRAFFIC_INTERVAL", 60, minimum=5),
     # Restore drills: heartbeat of a running drill (the reaper ends a silent run within two intervals),
     # how long a drill may wait in the queue, where scratch copies go (default var/drills/scratch), and
-    # whether targets of kind "command" (shell commands run by the worker) may be created.
+    # whether targets of kind "command" (shell commands run by the worker) may be created (off unless set).
     "DRILL_HEARTBEAT_INTERVAL": env.int("SRE_DRILL_HEARTBEAT_INTERVAL", 10, minimum=1),
     "DRILL_QUEUE_TIMEOUT": env.int("SRE_DRILL_QUEUE_TIMEOUT", 3600, minimum=10),
     "DRILL_SCRATCH_DIR": env.str("SRE_DRILL_SCRATCH_DIR", ""),
-    "DRILL_COMMAND_TARGETS": env.bool("SRE_DRILL_COMMAND_TARGETS", default=True),
+    "DRILL_COMMAND_TARGETS": env.bool("SRE_DRILL_COMMAND_TARGETS", default=False),
     # Alerts: links in notifications, delivery retries (backoff base/cap seconds), circuit breaker, PagerDuty
     # events per minute per routing key, the tick that flushes groups and sweeps the outbox, the web workers'
     # delivery threads and their queue (alerts.relay), receiver TLS/SSRF.

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,6 +17,13 @@ from drills.services import check_create, target_save
 from sre.errors import InvalidInputError
 
 pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _command_targets_on(settings):
+    """Command targets are off unless the installation opts in; these tests are about them."""
+    settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": True}
 
 
 def test_backup_and_restore_commands_with_environment(run_drill, tmp_path):
@@ -63,12 +74,24 @@ def test_file_checksums_without_expected_value_are_rejected_for_commands(db):
     assert "expected" in err.value.fields
 
 
-def test_command_targets_can_be_disabled(db, settings):
-    settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": False}
+@pytest.mark.parametrize("configured", ["unset", "default", False])
+def test_command_targets_are_off_unless_turned_on(db, settings, configured):
+    if configured == "unset":  # the app's own default
+        settings.SRE = {k: v for k, v in settings.SRE.items() if k != "DRILL_COMMAND_TARGETS"}
+    elif configured == "default":  # what sre.settings reads when SRE_DRILL_COMMAND_TARGETS is not set
+        env = {k: v for k, v in os.environ.items() if k != "SRE_DRILL_COMMAND_TARGETS"}
+        code = "from django.conf import settings; print(settings.SRE['DRILL_COMMAND_TARGETS'])"
+        out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
+                             capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+        assert out.stdout.strip() == "False"
+        settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": False}
+    else:
+        settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": configured}
     with pytest.raises(InvalidInputError) as err:
         target_save(target=None, data={"name": "c", "kind": "command", "backup_command": "true",
                                        "restore_command": "true"})  # fmt: skip
-    assert "kind" in err.value.fields
+    assert "SRE_DRILL_COMMAND_TARGETS" in err.value.fields["kind"][0]
+    assert not BackupTarget.objects.exists()
 
 
 def test_a_drill_past_its_time_limit_stops_the_command_and_ends_as_error(run_drill, tmp_path):

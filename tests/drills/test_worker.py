@@ -126,6 +126,7 @@ def test_sigkill_mid_restore_is_reaped_as_error_and_the_next_run_drops_the_scrat
 
 
 def test_cancelling_a_running_drill_stops_the_command_and_cleans_up(monkeypatch, worker_env, drill_settings):
+    drill_settings.SRE = {**drill_settings.SRE, "DRILL_COMMAND_TARGETS": True}  # off unless turned on
     target = target_save(target=None, data={"name": "sleepy", "kind": "command", "backup_command": "echo hi > x",
                                             "restore_command": "echo restoring-part-1; sleep 120"})  # fmt: skip
     with celery_worker(broker_url="filesystem://", extra_env=worker_env) as producer:
