@@ -235,7 +235,12 @@ def overrides_of(schedule: Schedule) -> QuerySet[Override]:
 
 
 def swaps_of(schedule: Schedule) -> QuerySet[Swap]:
-    return schedule.swaps.select_related("from_user", "to_user").exclude(state=SwapState.CANCELLED)
+    """Offered and taken swaps (queried: ``schedule_list()`` prefetches only the taken ones)."""
+    return (
+        Swap.objects.filter(schedule_id=schedule.pk)
+        .select_related("from_user", "to_user")
+        .exclude(state=SwapState.CANCELLED)
+    )
 
 
 def address_masked(method: ContactMethod) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from oncall.choices import ContactKind, Rotation, StepKind
+from oncall.choices import ContactKind, Rotation, RuleKind, StepKind
 from oncall.models import (
     ContactMethod,
     Escalation,
@@ -260,7 +260,7 @@ class OncallContactMethodSerializer(StrictFieldsMixin, serializers.ModelSerializ
 
 
 class OncallRuleSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["notify", "wait"])
+    kind = serializers.ChoiceField(choices=RuleKind.choices)
     contact_method = serializers.IntegerField(required=False, min_value=1)
     wait_minutes = serializers.IntegerField(required=False, min_value=1, max_value=1440)
 
