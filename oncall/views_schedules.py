@@ -52,8 +52,17 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def schedule_page(request: HttpRequest, schedule: Schedule, *, status: int = 200, **forms: Any) -> HttpResponse:
-    """The schedule page; ``forms`` are bound forms to show back with their errors."""
+def schedule_page(
+    request: HttpRequest,
+    schedule: Schedule,
+    *,
+    status: int = 200,
+    final: Any = None,
+    preview_note: str = "",
+    **forms: Any,
+) -> HttpResponse:
+    """The schedule page; ``forms`` are bound forms to show back with their errors; ``final`` a previewed
+    final schedule (this period only) shown instead of the saved one, with ``preview_note``."""
     now = timezone.now()
     weeks, offset = _int(request.GET.get("weeks"), 2), _int(request.GET.get("offset"), 0)
     win = timeline.window(now=now, time_zone=schedule.time_zone, weeks=weeks, offset=offset)
@@ -61,7 +70,8 @@ def schedule_page(request: HttpRequest, schedule: Schedule, *, status: int = 200
     tz = schedule.time_zone
     context = {
         "schedule": schedule,
-        "timeline": schedule_timeline(schedule, win=win, now=now),
+        "timeline": schedule_timeline(schedule, win=win, now=now, final=final),
+        "preview_note": preview_note,
         "week_choices": timeline.WEEK_CHOICES,
         "overrides": overrides_upcoming(schedule, now=now),
         "swaps": swaps_upcoming(schedule, now=now),
@@ -226,6 +236,8 @@ class OverrideCreateView(RoleRequiredMixin, View):
         schedule = schedule_or_404(pk)
         admin = roles(request)["can_admin"]
         form = OverrideForm(request.POST, time_zone=schedule.time_zone, actor=request.user, admin=admin)
+        if form.is_valid() and "preview" in request.POST:
+            return _preview_page(request, schedule, form, kind="override")
         if form.is_valid():
             try:
                 svc.override_create(
@@ -241,6 +253,27 @@ class OverrideCreateView(RoleRequiredMixin, View):
             messages.success(request, "Override added.")
             return redirect("oncall:schedule", pk=pk)
         return schedule_page(request, schedule, override_form=form, status=400)
+
+
+def _preview_page(request: HttpRequest, schedule: Schedule, form: Any, *, kind: str) -> HttpResponse:
+    """The schedule page with the override or swap in ``form`` applied to the timeline; nothing saved."""
+    now = timezone.now()
+    win = timeline.window(now=now, time_zone=schedule.time_zone, weeks=_int(request.GET.get("weeks"), 2), offset=0)
+    data = form.cleaned_data
+    try:
+        if kind == "override":
+            final = svc.override_preview(schedule=schedule, user_id=data["user"].pk, start=data["start"],
+                                         end=data["end"], win_start=win.start, win_end=win.end)  # fmt: skip
+            note = f"Preview: {user_label(data['user'])} covers this stretch. Nothing is saved until you add it."
+        else:
+            offered_by = data.get("from_user") or request.user
+            final = svc.swap_preview(schedule=schedule, from_user_id=offered_by.pk, start=data["start"],
+                                     end=data["end"], win_start=win.start, win_end=win.end)  # fmt: skip
+            note = f"Preview: {user_label(offered_by)}'s shifts in this stretch, once someone takes the swap."
+    except DomainError as exc:
+        form_errors(form, exc)
+        return schedule_page(request, schedule, status=exc.status, **{f"{kind}_form": form})
+    return schedule_page(request, schedule, final=final, preview_note=note, **{f"{kind}_form": form})
 
 
 class OverrideDeleteView(RoleRequiredMixin, View):
@@ -278,6 +311,8 @@ class SwapOfferView(RoleRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         schedule = schedule_or_404(pk)
         form = SwapOfferForm(request.POST, time_zone=schedule.time_zone, admin=roles(request)["can_admin"])
+        if form.is_valid() and "preview" in request.POST:
+            return _preview_page(request, schedule, form, kind="swap")
         if form.is_valid():
             offered_by = form.cleaned_data.get("from_user")
             try:

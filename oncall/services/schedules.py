@@ -21,13 +21,14 @@ from oncall.choices import SwapState
 from oncall.domain import ical as ical_domain
 from oncall.domain import schedule as sched
 from oncall.models import Layer, Override, Schedule, Swap
-from oncall.selectors import layer_domain, restrictions_of
+from oncall.selectors import layer_domain, person_key, restrictions_of, schedule_inputs, schedule_list
 from sre.errors import ConflictError, ForbiddenError, InvalidInputError
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 ICAL_MAX_BYTES = 2 * 1024 * 1024
 ICAL_TIMEOUT = 15.0
+SWAP_TAKER = "whoever takes it"  # the person shown in a swap's preview
 
 
 def _schedule_error(exc: sched.ScheduleError) -> InvalidInputError:
@@ -123,8 +124,6 @@ def layer_delete(*, layer: Layer) -> None:
 
 def layer_preview(*, schedule: Schedule, data: dict[str, Any], start: datetime, end: datetime) -> sched.FinalSchedule:
     """The final schedule as it would be with this layer (new, or replacing ``data["id"]``): nothing saved."""
-    from oncall.selectors import schedule_inputs, schedule_list
-
     layer = Layer(schedule=schedule, **{k: v for k, v in data.items() if k != "id"})
     layer.pk = data.get("id") or -1
     _layer_validate(layer, schedule.time_zone)
@@ -272,3 +271,32 @@ def restrictions_check(raw: Any) -> list[dict]:
     except (TypeError, ValueError, AttributeError) as exc:
         raise InvalidInputError(f"Bad restriction: {exc}", fields={"restrictions": [str(exc)]}) from None
     return raw
+
+
+def _preview(schedule: Schedule, *, start: datetime, end: datetime, override: sched.Override | None = None,
+             swap: sched.Swap | None = None) -> sched.FinalSchedule:  # fmt: skip
+    inputs = schedule_inputs(schedule_list().get(pk=schedule.pk), start=start, end=end)
+    return sched.final_schedule(
+        time_zone=inputs.time_zone, layers=inputs.layers,
+        overrides=(*inputs.overrides, override) if override else inputs.overrides,
+        swaps=(*inputs.swaps, swap) if swap else inputs.swaps, start=start, end=end, fallback=inputs.fallback,
+    )  # fmt: skip
+
+
+def override_preview(*, schedule: Schedule, user_id: int, start: datetime, end: datetime, win_start: datetime,
+                     win_end: datetime) -> sched.FinalSchedule:  # fmt: skip
+    """The final schedule over ``[win_start, win_end)`` as it would be with this override; nothing saved."""
+    if end <= start:
+        raise InvalidInputError("The override must end after it starts.", fields={"end": ["Must be after start."]})
+    extra = sched.Override(key="override:preview", person=person_key(user_id), start=start, end=end)
+    return _preview(schedule, start=win_start, end=win_end, override=extra)
+
+
+def swap_preview(*, schedule: Schedule, from_user_id: int, start: datetime, end: datetime, win_start: datetime,
+                 win_end: datetime) -> sched.FinalSchedule:  # fmt: skip
+    """The final schedule as it would be once someone takes this swap (shown as "whoever takes it")."""
+    if end <= start:
+        raise InvalidInputError("The swap must end after it starts.", fields={"end": ["Must be after start."]})
+    extra = sched.Swap(key="swap:preview", from_person=person_key(from_user_id), to_person=SWAP_TAKER, start=start,
+                       end=end)  # fmt: skip
+    return _preview(schedule, start=win_start, end=win_end, swap=extra)
