@@ -21,6 +21,7 @@ from oncall.models import (
     Team,
 )
 from oncall.selectors import address_masked
+from oncall.services.policies import STEP_FIELDS
 from oncall.services.schedules import restrictions_check
 from sre.api.serializers import StrictFieldsMixin
 
@@ -188,19 +189,7 @@ class OncallStepSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = EscalationStep
-        fields = [
-            "kind",
-            "persons",
-            "round_robin",
-            "schedule",
-            "team",
-            "important",
-            "wait_minutes",
-            "window",
-            "webhook_url",
-            "repeat_times",
-            "target_policy",
-        ]
+        fields = ["kind", *STEP_FIELDS]
 
 
 class OncallPolicySerializer(StrictFieldsMixin, serializers.ModelSerializer):
