@@ -13,3 +13,10 @@ class SreConfig(AppConfig):
         from sre.ops import task_signals  # noqa: F401
 
         connect_invalidation()
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from sre.identity.session import on_user_logged_in
+
+        # What the new session still owes (second factor, password change, enrolment), worked out once.
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="sre-identity-step")

@@ -106,6 +106,29 @@ class Env:
             result[key.strip()] = int(number)
         return result
 
+    def str_map(self, name: str, *, values: tuple[str, ...] | None = None) -> dict[str, str]:
+        """``key=value,key=value`` (e.g. IdP group to role); empty when unset.
+
+        Pairs are separated by ``;`` when the value holds one (so keys may contain commas, as LDAP group DNs
+        do), else by ``,``; a key may contain ``=`` (the last one separates the value). ``values`` restricts
+        what may stand right of ``=``.
+        """
+        raw = self._raw(name)
+        if raw is None:
+            return {}
+        allowed = f" with values from {', '.join(values)}" if values else ""
+        expected = f"name=value pairs separated by commas (or semicolons), such as team-a=admin{allowed}"
+        result: dict[str, str] = {}
+        for item in raw.split(";" if ";" in raw else ","):
+            if not item.strip():
+                continue
+            key, sep, value = item.rpartition("=")
+            key, value = key.strip(), value.strip()
+            if not sep or not key or not value or (values is not None and value not in values):
+                raise EnvError(name, expected, raw)
+            result[key] = value
+        return result
+
     def url(self, name: str, *, schemes: tuple[str, ...], default: str | None = None) -> str | None:
         """A URL whose scheme is one of ``schemes``; ``None`` when unset and no default."""
         value = self._raw(name)

@@ -50,3 +50,30 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccountSecurity(models.Model):
+    """Sign-in state of one user that Django's user model has no place for.
+
+    Invariants: ``must_change_password`` is set for the bootstrap admin (``ensure_admin``, ``make run``) and cleared
+    only when that user changes their password on the password-change page; while set, the identity middleware sends
+    them nowhere else. ``oidc_subject`` (``"<issuer> <sub>"``) ties the account to one identity at the OpenID
+    provider: once set, single sign-on into this account accepts only that identity.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_security")
+    must_change_password = models.BooleanField(default=False)
+    oidc_subject = models.CharField(max_length=512, blank=True, default="")
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_subject"],
+                condition=~models.Q(oidc_subject=""),
+                name="sre_accountsecurity_oidc_subject_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"security of user {self.user_id}"

@@ -13,6 +13,7 @@ from django.db.models import F
 from sre.choices import Role, TokenScope
 from sre.domain.tokens import token_generate
 from sre.errors import ConflictError, ForbiddenError, InvalidInputError
+from sre.identity.services import password_change_require
 from sre.models import ApiToken, Heartbeat
 
 # Only write ``last_used_at`` when it is older than this, so a busy token does not write on every request.
@@ -110,7 +111,10 @@ def user_set_role(*, user: AbstractBaseUser, role: Role | None) -> None:
 
 
 def admin_bootstrap(*, username: str = "admin") -> str | None:
-    """Create the first admin if no superuser exists; return its one-time password, else ``None``."""
+    """Create the first admin if no superuser exists; return its one-time password, else ``None``.
+
+    The account must change that password at its first sign-in (``AccountSecurity.must_change_password``).
+    """
     User = get_user_model()
     if User.objects.filter(is_superuser=True).exists():
         return None
@@ -123,4 +127,6 @@ def admin_bootstrap(*, username: str = "admin") -> str | None:
         user.set_password(password)
         user.save()
         user_set_role(user=user, role=Role.ADMIN)
+        # The password is printed once (make run's output, logs): it must be replaced at first sign-in.
+        password_change_require(user=user)
     return password

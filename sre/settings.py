@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sre import config
 from sre.env import Env, EnvError
+from sre.identity.conf import identity_settings, identity_tunables
 
 env = Env()
 
@@ -40,6 +41,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sre",
     "telemetry",
     "slo",
@@ -54,14 +59,17 @@ MIDDLEWARE = [
     "sre.ops.middleware.RequestMetricsMiddleware",
     "sre.api.middleware.ChunkedBodyMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sre.auth.middleware.AnonymousAccessMiddleware",
+    "sre.identity.middleware.IdentityStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the sign-in page with its message
 ]
 
 ROOT_URLCONF = "sre.urls"
@@ -130,6 +138,10 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     # Health checks come from load balancers over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- Identity: lockout (axes), SSO (OIDC_*), MFA, Content-Security-Policy; see sre/identity/conf.py -----------
+for _key, _value in identity_settings(env).items():
+    globals()[_key] = _value
 
 # --- Email ------------------------------------------------------------------------------------------
 for _key, _value in config.email_config(env, var_dir=VAR_DIR).items():
@@ -267,6 +279,8 @@ SRE = {
     "STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS": env.bool("SRE_STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS", default=False),
     "STATUSPAGE_HISTORY_MONTHS": env.int("SRE_STATUSPAGE_HISTORY_MONTHS", 12, minimum=1),
     "STATUSPAGE_SYNC_ON_CHANGE": env.bool("SRE_STATUSPAGE_SYNC_ON_CHANGE", default=True),
+    # Sign-in and identity (LOCAL_LOGIN, REQUIRE_MFA, token failure throttling, OIDC role map): sre/identity/conf.py.
+    **identity_tunables(env),
 }
 
 LOGGING = {

@@ -19,6 +19,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: throttles and failure counters (e.g. bad bearer tokens from 127.0.0.1)
+    must not carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., object]:
     def make(role: Role | str | None = Role.VIEWER, **kwargs: object):

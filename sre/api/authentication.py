@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from sre.identity.token_throttle import token_failure_record, token_throttle_check
 from sre.selectors import api_token_find
 from sre.services import api_token_touch
 
@@ -77,12 +78,15 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         keyword, _, raw = header.partition(" ")
         if keyword.lower() != self.keyword.lower():
             return None
+        token_throttle_check(request)  # 429 while this address is blocked for bad tokens
         raw = raw.strip()
         if not raw or " " in raw:
+            token_failure_record(request)
             raise exceptions.AuthenticationFailed("Malformed Authorization header; expected 'Bearer <token>'.")
         now = timezone.now()
         token = _lookup(raw, now)
         if token is None:
+            token_failure_record(request)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API token.")
         api_token_touch(token=token, now=now)
         return token.user, token

@@ -19,4 +19,4 @@ class Command(BaseCommand):
             self.stdout.write("An admin account already exists; nothing to do.")
         else:
             self.stdout.write(f"Created admin account '{options['username']}' with one-time password: {password}")
-            self.stdout.write("Change it after signing in (Admin → Users).")
+            self.stdout.write("It must be changed at the first sign-in (the app asks for a new one).")
