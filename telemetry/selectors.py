@@ -26,12 +26,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
 
+from sre.domain.regex import regex_compile, regex_fullmatch
 from telemetry.domain.logs import LogQuery, bucket_edges
 from telemetry.domain.windows import plan_window, window_bounds
 from telemetry.logstore import LogBucket, LogPage, get_log_store
@@ -55,22 +55,23 @@ def _matches(labels: dict[str, str], matchers: Iterable[tuple[str, str, str]]) -
             return False
         if op == "!=" and have == value:
             return False
-        if op == "=~" and not re.fullmatch(value, have):
+        if op == "=~" and not regex_fullmatch(value, have):
             return False
-        if op == "!~" and re.fullmatch(value, have):
+        if op == "!~" and regex_fullmatch(value, have):
             return False
     return True
 
 
 def series_match(*, name: str, matchers: Iterable[tuple[str, str, str]] = ()) -> list[SeriesRef]:
     """Series of metric ``name`` whose labels satisfy every matcher ``(label, op, value)`` with op one of
-    ``=``, ``!=``, ``=~``, ``!~``. Raises ``ValueError`` for an unknown op or an invalid regex."""
+    ``=``, ``!=``, ``=~``, ``!~`` (regexes on RE2, ``sre.domain.regex``). Raises ``ValueError`` for an unknown op
+    or an invalid regex."""
     matchers = list(matchers)
     for _, op, value in matchers:
         if op not in MATCH_OPS:
             raise ValueError(f"unknown matcher operator {op!r}")
         if op in ("=~", "!~"):
-            re.compile(value)
+            regex_compile(value)
     rows = Series.objects.filter(name=name).values_list("id", "labels")
     return [SeriesRef(sid, name, labels) for sid, labels in rows if _matches(labels, matchers)]
 

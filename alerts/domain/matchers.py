@@ -7,7 +7,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+
+from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
 
 OPERATORS = ("=~", "!~", "!=", "=")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -16,15 +17,6 @@ _MATCHER = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$"
 
 class MatcherError(ValueError):
     """A matcher that does not parse (bad operator, label name or regular expression)."""
-
-
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    try:
-        # Alertmanager anchors every regex matcher at both ends.
-        return re.compile(f"^(?:{pattern})$", re.S)
-    except re.error as exc:
-        raise MatcherError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -41,7 +33,10 @@ class Matcher:
         if not _LABEL_NAME.match(self.name):
             raise MatcherError(f"invalid label name {self.name!r}")
         if self.op in ("=~", "!~"):
-            _compiled(self.value)
+            try:
+                regex_compile(self.value)  # RE2, anchored at both ends, as in Alertmanager
+            except RegexError as exc:
+                raise MatcherError(str(exc)) from None
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         actual = labels.get(self.name, "")
@@ -49,7 +44,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = _compiled(self.value).match(actual) is not None
+        found = regex_fullmatch(self.value, actual)
         return found if self.op == "=~" else not found
 
     @property

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
+
 OPS = ("=~", "!~", "!=", "=")
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -63,9 +65,9 @@ def parse_selector(text: str) -> Selector:
             value, pos = _string(text, pos)
             if op in ("=~", "!~"):
                 try:
-                    re.compile(value)
-                except re.error as exc:
-                    raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+                    regex_compile(value)
+                except RegexError as exc:
+                    raise ValueError(str(exc)) from None
             matchers.append((label.group(0), op, value))
             pos = _skip(text, pos)
             if pos < len(text) and text[pos] == ",":
@@ -113,16 +115,16 @@ def _string(text: str, pos: int) -> tuple[str, int]:
 
 
 def labels_match(labels: dict[str, str], matchers) -> bool:
-    """Prometheus matcher semantics: a missing label is "", regular expressions are fully anchored."""
+    """Prometheus matcher semantics: a missing label is "", regular expressions (RE2) are fully anchored."""
     for label, op, value in matchers:
         have = labels.get(label, "")
         if op == "=" and have != value:
             return False
         if op == "!=" and have == value:
             return False
-        if op == "=~" and not re.fullmatch(value, have):
+        if op == "=~" and not regex_fullmatch(value, have):
             return False
-        if op == "!~" and re.fullmatch(value, have):
+        if op == "!~" and regex_fullmatch(value, have):
             return False
     return True
 

@@ -57,6 +57,17 @@ def test_alerts_page_lists_group_and_filters_by_label(session_client, firing):
     assert b"Label filter" in bad.content
 
 
+def test_label_filter_runs_on_re2(session_client, root_route):
+    labels = {"alertname": "Backtrack", "instance": "a" * 40 + "b"}
+    alert_raise(labels=labels, annotations={}, status="firing", source="test", now=timezone.now())
+    client = session_client("viewer")
+    slow = client.get("/alerts/", {"labels": 'instance=~"(a+)+$"'})  # hours of backtracking on Python's re
+    assert slow.status_code == 200 and b"Backtrack" not in slow.content
+    assert b"Backtrack" in client.get("/alerts/", {"labels": 'instance!~"(a+)+$"'}).content
+    refused = client.get("/alerts/", {"labels": 'instance=~"(?=a)a+b"'})
+    assert b"Label filter" in refused.content and b"invalid perl operator" in refused.content
+
+
 def test_overview_shows_firing_group(session_client, firing):
     assert b"HighLatency" in session_client("viewer").get("/").content
 

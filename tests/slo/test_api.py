@@ -64,6 +64,7 @@ def test_slo_create_with_defaults(admin):
     ("patch", "field"),
     [
         ({"sli": {"good": "x{", "total": "x"}}, "sli.good"),
+        ({"sli": {"good": 'x{code=~"(?=5)5.."}', "total": "x"}}, "sli.good"),  # RE2 syntax, as Prometheus
         ({"sli": {"total": "x"}}, "sli.good"),
         ({"sli_kind": "promql", "sli": {"bad": "rate(x[5m])", "total": "x"}}, "sli.bad"),
         ({"target": "1.5"}, "target"),

@@ -42,7 +42,7 @@ def test_parse_selector(text, metric, matchers):
     assert parse_selector(str(sel)) == sel
 
 
-@pytest.mark.parametrize("text", ['x{a="1"', 'x{a~"1"}', '{a="1"}', 'x{a=~"("}', "x y", "x{a=1}"])
+@pytest.mark.parametrize("text", ['x{a="1"', 'x{a~"1"}', '{a="1"}', 'x{a=~"("}', "x y", "x{a=1}", 'x{a=~"(?=1)"}'])
 def test_parse_selector_rejects(text):
     with pytest.raises(ValueError):
         parse_selector(text)
@@ -55,6 +55,8 @@ def test_parse_selector_rejects(text):
         ({"code": "5000"}, [("code", "=~", "5..")], False),  # anchored
         ({}, [("code", "!=", "500")], True),  # missing label is ""
         ({"code": "200"}, [("code", "!~", "5..")], True),
+        ({"path": "a" * 40 + "b"}, [("path", "=~", "(a+)+$")], False),  # hours on Python's re; RE2 is linear
+        ({"path": "a" * 40 + "b"}, [("path", "!~", "(a+)+$")], True),
     ],
 )
 def test_labels_match(labels, matchers, expected):

@@ -52,6 +52,17 @@ def test_window_sums_match_brute_force_for_many_series(history, django_assert_ma
 
 
 @pytest.mark.django_db
+def test_regex_matchers_run_on_re2(history):
+    now = history
+    push([{"metric": "paths_total", "labels": {"path": "a" * 40 + "b"}, "value": 1, "timestamp": now.timestamp(),
+           "kind": "delta"}], now)  # fmt: skip
+    assert series_match(name="paths_total", matchers=[("path", "=~", "(a+)+$")]) == []  # hours on Python's re
+    assert len(series_match(name="paths_total", matchers=[("path", "!~", "(a+)+$")])) == 1
+    with pytest.raises(ValueError, match="invalid perl operator"):
+        series_match(name="paths_total", matchers=[("path", "=~", "(?=a)a+")])
+
+
+@pytest.mark.django_db
 def test_matchers_select_series_and_sum(history):
     errors = series_match(name="http_requests_total", matchers=[("code", "=~", "5.."), ("service", "!=", "search")])
     assert [s.labels for s in errors] == [{"service": "checkout", "code": "500"}]
