@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.choices.IncidentStatus",
         "ActionItemStatusEnum": "incidents.choices.ActionItemStatus",
         "PostmortemStateEnum": "incidents.choices.PostmortemState",
+    # The one JSON error shape as a component, and each operation's error statuses (sre/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sre.api.schema.add_error_responses"],
         "AlertGroupStateEnum": "alerts.choices.GroupState",
     },
 }
