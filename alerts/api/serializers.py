@@ -54,7 +54,7 @@ class AlertsGroupEventSerializer(serializers.ModelSerializer):
 
 
 class AlertsGroupSerializer(serializers.ModelSerializer):
-    receiver = serializers.CharField(source="receiver.name", default=None, read_only=True)
+    receiver = serializers.CharField(source="receiver.name", default=None, read_only=True, allow_null=True)
     dedup_key = serializers.CharField(read_only=True)
     firing_count = serializers.IntegerField(read_only=True, required=False)
     alert_count = serializers.IntegerField(read_only=True, required=False)
@@ -135,7 +135,7 @@ class AlertsReceiverSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     has_routing_key = serializers.SerializerMethodField()
     has_secret = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=ReceiverKind.choices, default=ReceiverKind.LEDGER)
-    circuit_open_until = serializers.DateTimeField(source="breaker_open_until", read_only=True)
+    circuit_open_until = serializers.DateTimeField(source="breaker_open_until", read_only=True, allow_null=True)
 
     class Meta:
         model = Receiver

@@ -209,7 +209,7 @@ class SilenceViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(silence).data)
 
     @extend_schema(request=s.AlertsSilencePreviewSerializer, responses=s.AlertsAlertSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)  # a bare list: every alert it would silence
     def preview(self, request: Request) -> Response:
         payload = s.AlertsSilencePreviewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -38,7 +38,7 @@ class DrillLastRunSerializer(serializers.Serializer):
 class DrillTargetSerializer(serializers.ModelSerializer):
     """A target as the API shows it: never its connection strings, password or environment values."""
 
-    service = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     checks = DrillCheckSerializer(many=True, read_only=True)
     has_connection = serializers.SerializerMethodField()
     has_scratch_connection = serializers.SerializerMethodField()
@@ -134,7 +134,7 @@ class DrillCheckResultSerializer(serializers.ModelSerializer):
 
 class DrillRunSerializer(serializers.ModelSerializer):
     target_name = serializers.CharField(source="target.name", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = DrillRun

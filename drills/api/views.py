@@ -114,7 +114,7 @@ class DrillEvidenceView(APIView):
             OpenApiParameter("output", str, enum=["json", "csv"]),
             OpenApiParameter("target", int),
         ],
-        responses={200: dict},
+        responses={(200, "application/json"): dict, (200, "text/csv"): str},
     )
     def get(self, request: Request) -> Response | HttpResponse:
         query = DrillEvidenceQuerySerializer(data=request.query_params.dict())

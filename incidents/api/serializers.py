@@ -57,7 +57,7 @@ class IncidentsIncidentSerializer(serializers.ModelSerializer):
     """An incident as listed and shown. ``version`` must be sent back with edits (optimistic locking)."""
 
     services = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    commander = serializers.CharField(source="commander.username", default=None, read_only=True)
+    commander = serializers.CharField(source="commander.username", default=None, read_only=True, allow_null=True)
     allowed_next = serializers.SerializerMethodField()
     public_status = serializers.SerializerMethodField()
 
@@ -78,8 +78,10 @@ class IncidentsIncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentsIncidentDetailSerializer(IncidentsIncidentSerializer):
-    communications_lead = serializers.CharField(source="communications_lead.username", default=None, read_only=True)
-    scribe = serializers.CharField(source="scribe.username", default=None, read_only=True)
+    communications_lead = serializers.CharField(
+        source="communications_lead.username", default=None, read_only=True, allow_null=True
+    )
+    scribe = serializers.CharField(source="scribe.username", default=None, read_only=True, allow_null=True)
     components = IncidentsComponentImpactOutSerializer(source="component_impacts", many=True, read_only=True)
     alert_groups = IncidentsAlertLinkSerializer(source="alert_links", many=True, read_only=True)
 
@@ -200,6 +202,13 @@ class IncidentsBudgetImpactSerializer(serializers.Serializer):
     sentence = serializers.CharField()
     start = serializers.DateTimeField(allow_null=True)
     end = serializers.DateTimeField(allow_null=True)
+
+
+class IncidentsBudgetImpactReportSerializer(serializers.Serializer):
+    """``state`` is ``ok``, ``no_slos`` or ``not_available``; one row per SLO of the affected services."""
+
+    state = serializers.ChoiceField(choices=["ok", "no_slos", "not_available"])
+    results = IncidentsBudgetImpactSerializer(many=True)
 
 
 class IncidentsPostmortemSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -231,9 +232,12 @@ class IncidentViewSet(
             OpenApiParameter("export", str, enum=["csv"]),
             OpenApiParameter("latest", int, description="Only the latest N entries."),
         ],
-        responses=s.IncidentsTimelineItemSerializer(many=True),
+        responses={
+            (200, "application/json"): s.IncidentsTimelineItemSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline (``latest`` cuts it)
     def timeline(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         """The merged timeline, oldest first; ``?kind=note&kind=status`` filters, ``?export=csv`` downloads."""
         incident = self.get_object()
@@ -278,7 +282,7 @@ class IncidentViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("visibility", str)], responses=s.IncidentsStatusUpdateSerializer(many=True)
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the latest 500, not paginated
     def updates(self, request: Request, pk: str | None = None) -> Response:
         """Status updates, newest first (``?visibility=public``)."""
         rows = incident_updates(incident=self.get_object(), visibility=request.query_params.get("visibility", ""))
@@ -303,7 +307,7 @@ class IncidentViewSet(
         )
         return Response(s.IncidentsStatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.IncidentsBudgetImpactSerializer(many=True))
+    @extend_schema(responses=s.IncidentsBudgetImpactReportSerializer)
     @action(detail=True, methods=["get"], url_path="budget-impact")
     def budget_impact(self, request: Request, pk: str | None = None) -> Response:
         """Budget consumed per SLO of the affected services between start and resolution (or now).

@@ -56,6 +56,15 @@ class SloHistoryPointSerializer(serializers.ModelSerializer):
         fields = ["at", "data_state", "error", "sli", "bad", "total", "remaining_ratio", "burn_rates", "firing"]
 
 
+class SloHistorySerializer(serializers.Serializer):
+    """The snapshots between ``start`` and ``end``, one per ``step`` seconds at most."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    step = serializers.IntegerField()
+    points = SloHistoryPointSerializer(many=True)
+
+
 class SloHistoryQuerySerializer(StrictFieldsMixin, serializers.Serializer):
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)

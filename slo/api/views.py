@@ -75,7 +75,7 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[s.SloHistoryQuerySerializer],
-        responses=s.SloHistoryPointSerializer(many=True),
+        responses=s.SloHistorySerializer,
     )
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str | None = None) -> Response:

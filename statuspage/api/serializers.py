@@ -31,12 +31,12 @@ class StatusComponentSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     slos = serializers.SlugRelatedField(slug_field="name", queryset=SLO.objects.all(), many=True, required=False)
     status = serializers.CharField(read_only=True)
-    status_changed_at = serializers.DateTimeField(read_only=True)
+    status_changed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     override_status = serializers.CharField(read_only=True)
     override_reason = serializers.CharField(read_only=True)
     override_incident = serializers.IntegerField(source="override_incident_id", read_only=True, allow_null=True)
     override_by = serializers.CharField(read_only=True)
-    override_at = serializers.DateTimeField(read_only=True)
+    override_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class StatusOverrideInputSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -61,8 +61,8 @@ class StatusMaintenanceSerializer(StrictFieldsMixin, serializers.Serializer):
     notify_subscribers = serializers.BooleanField(required=False)
     status = serializers.SerializerMethodField()
     alert_window = serializers.IntegerField(source="alert_window_id", read_only=True, allow_null=True)
-    completed_at = serializers.DateTimeField(read_only=True)
-    cancelled_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_status(self, obj) -> str:
         from django.utils import timezone
