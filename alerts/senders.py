@@ -1,31 +1,30 @@
 """I/O to receivers: PagerDuty Events API v2 (official ``pagerduty`` client), signed webhooks, email.
 
 Each sender returns a ``SendResult``; none retries by itself (the outbox does, with backoff) and none logs
-secrets. URLs given by users are checked against private address ranges unless allowed (no SSRF).
+secrets. URLs given by users go through the outbound guard (``sre.outbound``): connections go only to the
+public addresses it checked, unless ``ALERTS_ALLOW_PRIVATE_TARGETS`` (no SSRF, no DNS rebinding).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 import ssl
 import threading
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import pagerduty
+import requests
 from django.conf import settings
 from django.core.mail import send_mail
 
 from alerts.choices import NotificationEvent, ReceiverKind
 from alerts.domain.delivery import pagerduty_severity
+from sre.outbound import OutboundRefused, outbound_check, outbound_httpx_transport, outbound_post
 
 
 @dataclass(frozen=True)
@@ -36,29 +35,22 @@ class SendResult:
     network_error: bool = False
 
 
-class TargetNotAllowed(Exception):
-    """The URL points at an address receivers may not reach (loopback, private, link-local…)."""
+# The URL points at an address receivers may not reach (loopback, private, link-local…): the guard's refusal.
+TargetNotAllowed = OutboundRefused
 
 
 def _tunable(name: str, default: Any) -> Any:
     return settings.SRE.get(name, default)
 
 
+def _allow_private() -> bool:
+    return bool(_tunable("ALERTS_ALLOW_PRIVATE_TARGETS", False))
+
+
 def check_target(url: str) -> None:
-    """Refuse non-http(s) URLs and, unless ``ALERTS_ALLOW_PRIVATE_TARGETS``, private/loopback addresses."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetNotAllowed("only http:// and https:// URLs with a host are allowed")
-    if _tunable("ALERTS_ALLOW_PRIVATE_TARGETS", False):
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise TargetNotAllowed(f"cannot resolve {parts.hostname}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise TargetNotAllowed(f"{parts.hostname} resolves to a non-public address")
+    """Refuse, as a form or API would, a URL the outbound guard would not connect to. Sending does not rely on
+    this check: the senders connect through the guard, which checks again the addresses it connects to."""
+    outbound_check(url, allow_private=_allow_private())
 
 
 def _verify() -> Any:
@@ -99,8 +91,9 @@ def pagerduty_client(receiver: Any) -> pagerduty.EventsApiV2Client:
     is part of the cache key only in memory, never logged."""
     base = receiver.url or "https://events.pagerduty.com"
     if receiver.url:
-        check_target(base)
-    ident = (receiver.pk, receiver.routing_key, base, receiver.timeout_seconds, _tunable("ALERTS_CA_FILE", ""))
+        outbound_check(base, allow_private=_allow_private(), resolve=False)  # its connections are guarded
+    ca_file = _tunable("ALERTS_CA_FILE", "")
+    ident = (receiver.pk, receiver.routing_key, base, receiver.timeout_seconds, ca_file, _allow_private())
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(ident)
         if client is None:
@@ -113,7 +106,11 @@ def pagerduty_client(receiver: Any) -> pagerduty.EventsApiV2Client:
 
 
 def _new_pagerduty_client(receiver: Any, base: str) -> pagerduty.EventsApiV2Client:
-    client = pagerduty.EventsApiV2Client(receiver.routing_key, base_url=base, verify=_verify())
+    if receiver.url:  # a user-given endpoint: every connection through the outbound guard
+        transport = outbound_httpx_transport(allow_private=_allow_private(), verify=_verify())
+        client = pagerduty.EventsApiV2Client(receiver.routing_key, base_url=base, transport=transport)
+    else:
+        client = pagerduty.EventsApiV2Client(receiver.routing_key, base_url=base, verify=_verify())
     client.retry = {429: 1, 500: 1, 502: 1, 503: 1, 504: 1}
     client.max_http_attempts = -1
     client.max_network_attempts = 0
@@ -179,6 +176,9 @@ def _short(exc: BaseException) -> str:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Kept for ``oncall.services.schedules.ical_fetch``, which opens URLs with urllib; the senders here go
+    through ``sre.outbound`` instead, which pins the connection to the checked address."""
+
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
@@ -190,24 +190,26 @@ def webhook_signature(secret: str, body: bytes) -> str:
 def send_webhook(receiver: Any, *, payload: dict[str, Any]) -> SendResult:
     """POST the group as JSON with ``X-SRE-Signature: sha256=<HMAC-SHA256(body, secret)>``; redirects are
     not followed (a redirect is a failure, so a receiver cannot bounce us to an internal address)."""
-    check_target(receiver.url)
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "sre-control-plane"}
     if receiver.secret:
         headers["X-SRE-Signature"] = webhook_signature(receiver.secret, body)
-    request = urllib.request.Request(receiver.url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
-    handlers: list[Any] = [_NoRedirect()]
-    if receiver.url.startswith("https"):
-        verify = _verify()
-        handlers.append(urllib.request.HTTPSHandler(context=verify if isinstance(verify, ssl.SSLContext) else None))
-    opener = urllib.request.build_opener(*handlers)
     try:
-        with opener.open(request, timeout=receiver.timeout_seconds) as response:
-            return SendResult(ok=200 <= response.status < 300, status=response.status)
-    except urllib.error.HTTPError as exc:
-        return SendResult(ok=False, status=exc.code, error=f"HTTP {exc.code} {exc.reason}"[:500])
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        response = outbound_post(
+            receiver.url,
+            allow_private=_allow_private(),
+            data=body,
+            headers=headers,
+            timeout=receiver.timeout_seconds,
+            verify=_tunable("ALERTS_CA_FILE", "") or True,
+        )
+    except requests.RequestException as exc:
         return SendResult(ok=False, error=_short(exc), network_error=True)
+    if 200 <= response.status_code < 300:
+        return SendResult(ok=True, status=response.status_code)
+    return SendResult(
+        ok=False, status=response.status_code, error=f"HTTP {response.status_code} {response.reason}"[:500]
+    )
 
 
 def send_email(receiver: Any, *, event: str, payload: dict[str, Any]) -> SendResult:

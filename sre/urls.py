@@ -3,9 +3,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from sre import views
+from sre.identity.csp import api_docs_view
 from sre.ops import views as ops_views
 
 api_v1 = [
@@ -30,7 +31,7 @@ urlpatterns = [
     path("metrics", ops_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs_view, name="api-docs"),
     path("admin/", admin.site.urls),
     path("slos/", include("slo.urls")),
     path("alerts/", include("alerts.urls")),

@@ -19,6 +19,11 @@ PREFIX = "/status/"
 RECHECK_SECONDS = 1.0
 MAX_ENTRIES = 5000
 CORS_SUFFIXES = (".json", ".atom", ".rss")
+# The site-wide policy (sre.identity.conf), plus images from https: (components may show a logo); no inline code.
+SNAPSHOT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def snapshot_headers(path: Path, *, size: int, mtime: float) -> list[tuple[str, str]]:
@@ -33,8 +38,8 @@ def snapshot_headers(path: Path, *, size: int, mtime: float) -> list[tuple[str, 
     ]
     if path.suffix == ".html":
         headers += [
-            ("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; frame-ancestors 'self'"),
-            ("X-Frame-Options", "SAMEORIGIN"),
+            ("Content-Security-Policy", SNAPSHOT_CSP),
+            ("X-Frame-Options", "DENY"),
         ]
     if path.suffix in CORS_SUFFIXES:
         headers.append(("Access-Control-Allow-Origin", "*"))

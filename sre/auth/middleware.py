@@ -15,6 +15,8 @@ from django.urls import reverse
 # Paths whose URL carries its own signed or secret credential (single-use page action links, personal iCal
 # feeds): always open, whatever SRE_PUBLIC_PATHS says; the view checks the credential.
 SIGNED_PATHS = ("/oncall/a/", "/oncall/feed/")
+# Single sign-on: the redirect to the identity provider and its way back come before anyone is signed in.
+SIGN_IN_PATHS = ("/oidc/authenticate/", "/oidc/callback/")
 
 
 class AnonymousAccessMiddleware:
@@ -28,6 +30,8 @@ class AnonymousAccessMiddleware:
 
     @staticmethod
     def _is_open(path: str) -> bool:
-        if path.startswith(("/api/", settings.STATIC_URL, *SIGNED_PATHS)) or path == reverse(settings.LOGIN_URL):
+        if path.startswith(("/api/", settings.STATIC_URL, *SIGNED_PATHS, *SIGN_IN_PATHS)) or path == reverse(
+            settings.LOGIN_URL
+        ):
             return True
         return any(path == p.rstrip("/") or path.startswith(p) for p in settings.SRE["PUBLIC_PATHS"])

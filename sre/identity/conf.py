@@ -23,6 +23,11 @@ OIDC_ENDPOINTS = (
     "OIDC_OP_JWKS_ENDPOINT",
 )
 _URL = ("http", "https")
+# Inline <style> elements allowed by hash (never 'unsafe-inline'): the empty one Plotly adds and fills through the
+# CSSOM (which CSP does not govern), and the MapLibre stylesheet that Plotly 2.35.3 injects (static/vendor/; a new
+# Plotly changes it, and the Chromium CSP test, tests/sre/test_identity_csp.py, then names the new hash).
+EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+PLOTLY_STYLE_HASH = "'sha256-gG0b4ixT/IQUp7JJLbyKcpYcYDjq2Wp8NGv3f+aasqo='"
 
 
 def identity_settings(env: Env) -> dict[str, Any]:
@@ -91,8 +96,6 @@ def oidc_settings(env: Env) -> dict[str, Any]:
         "OIDC_USE_PKCE": True,
         "OIDC_TIMEOUT": env.float("OIDC_TIMEOUT", 10.0, minimum=0.1),
         "OIDC_VERIFY_SSL": env.bool("OIDC_VERIFY_SSL", default=True),
-        "OIDC_AUTHENTICATE_CLASS": "sre.identity.oidc.AuthenticationRequestView",
-        "OIDC_CALLBACK_CLASS": "sre.identity.oidc.CallbackView",
         "LOGIN_REDIRECT_URL_FAILURE": "/accounts/login/?sso=failed",
     }
     # Explicit endpoints win over discovery; unset ones are looked up in the discovery document when needed.
@@ -119,7 +122,7 @@ def content_security_policy(*, form_origins: list[str]) -> dict[str, Any]:
         "DIRECTIVES": {
             "default-src": ["'self'"],
             "script-src": ["'self'"],
-            "style-src": ["'self'"],
+            "style-src": ["'self'", EMPTY_STYLE_HASH, PLOTLY_STYLE_HASH],
             "img-src": ["'self'", "data:"],
             "font-src": ["'self'"],
             "connect-src": ["'self'"],

@@ -1,9 +1,9 @@
 """Sign-in, second factor, password change, Settings → Security and single sign-on (``/oidc/``)."""
 
-from django.urls import include, path
+from django.urls import path
 from django.views.generic import RedirectView
 
-from sre.identity import views
+from sre.identity import oidc, views
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
@@ -12,5 +12,7 @@ urlpatterns = [
     path("settings/security/", views.SecurityView.as_view(), name="security"),
     # One sign-in page (lockout message, second factor, SSO) for the admin site too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin-login"),
-    path("oidc/", include("mozilla_django_oidc.urls")),
+    # mozilla-django-oidc's own urls module picks its view classes when first imported; ours read settings per request.
+    path("oidc/authenticate/", oidc.AuthenticationRequestView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
 ]

@@ -17,6 +17,30 @@
       event.preventDefault();
     }
   }, true);
+  // Positions computed on the server (timeline bars, route indents) come as data-pos-* attributes and are set
+  // through the CSSOM: the Content-Security-Policy refuses style="" attributes, not style set from script.
+  var POSITIONS = [["data-pos-left", "left"], ["data-pos-width", "width"], ["data-pos-indent", "paddingLeft"]];
+  function place(root) {
+    POSITIONS.forEach(function (pair) {
+      var selector = "[" + pair[0] + "]";
+      var nodes = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll(selector) : []);
+      if (root.matches && root.matches(selector)) { nodes.push(root); }
+      nodes.forEach(function (node) { node.style[pair[1]] = node.getAttribute(pair[0]); });
+    });
+  }
+  place(document);
+  // Polling (hx-trigger="every …") pauses while its condition is false: data-poll-toggle names a checkbox (absent
+  // counts as on), data-poll-when a global function. htmx's own "[filter]" needs eval, which the CSP refuses.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var toggle = elt.getAttribute("data-poll-toggle");
+    var box = toggle && document.querySelector(toggle);
+    var when = elt.getAttribute("data-poll-when");
+    if ((box && !box.checked) || (when && !(typeof window[when] === "function" && window[when]()))) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:load", function (event) { place(event.target); });
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");
     if (toggle) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 
 from sre.errors import InvalidInputError
+from sre.outbound import OutboundRefused, outbound_post
 from statuspage.choices import NotificationState, SubscriberKind
 from statuspage.models import SubscriberNotification
 from statuspage.urlsafety import webhook_url_check
@@ -41,18 +43,20 @@ def _send_email(notification: SubscriberNotification) -> None:
 
 def _send_webhook(notification: SubscriberNotification) -> int:
     subscriber = notification.subscriber
-    try:
-        url = webhook_url_check(subscriber.url, allow_private=subscriber.allow_private)
+    try:  # the addresses are checked on the connection itself, by the outbound guard
+        url = webhook_url_check(subscriber.url, allow_private=subscriber.allow_private, resolve=False)
     except InvalidInputError as exc:
         raise PermissionError(exc.message) from None
     try:
-        response = requests.post(
+        response = outbound_post(
             url,
-            json=notification.payload.get("json", {}),
+            allow_private=subscriber.allow_private,
+            data=json.dumps(notification.payload.get("json", {}), allow_nan=False).encode(),
+            headers={"User-Agent": "sre-control-plane-statuspage/1", "Content-Type": "application/json"},
             timeout=WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-            headers={"User-Agent": "sre-control-plane-statuspage/1"},
         )
+    except OutboundRefused as exc:
+        raise PermissionError(f"This webhook URL cannot be used: {exc}.") from None
     except requests.RequestException as exc:
         raise TransientDeliveryError(f"webhook: {exc.__class__.__name__}") from exc
     if response.status_code >= 500 or response.status_code == 429:

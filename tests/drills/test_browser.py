@@ -40,6 +40,8 @@ def test_trend_chart_and_live_progress(browser, live_server, make_user):
     DrillRun.objects.filter(pk=active.pk).update(
         status=RunStatus.PASSED, message="All checks passed within RTO and RPO."
     )
-    page.wait_for_function("document.querySelector('[data-testid=run-status]').textContent === 'passed'", timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=run-status]').textContent === 'passed'", timeout=15000
+    )
     assert "All checks passed" in page.content()
     assert problems == []

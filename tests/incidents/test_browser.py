@@ -71,7 +71,7 @@ def test_burn_alert_to_published_postmortem_in_the_browser(
         editor = page.locator("#id_body")
         assert "## Root causes and trigger" in editor.input_value()
         editor.fill("# Checkout burn\n\nA bad release. <script>window.pwned=1</script>\n\n## Action items\n")
-        page.wait_for_function("(document.querySelector('#preview h1') || {}).textContent === 'Checkout burn'")
+        page.wait_for_function("() => (document.querySelector('#preview h1') || {}).textContent === 'Checkout burn'")
         assert page.evaluate("window.pwned === undefined")
         with page.expect_navigation():
             page.get_by_test_id("postmortem-save").click()

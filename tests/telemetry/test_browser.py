@@ -42,7 +42,9 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
         assert first == "fresh line while live"
 
         page.mouse.wheel(0, 3000)
-        page.wait_for_function("document.getElementById('tail-state').textContent.includes('paused')", timeout=5_000)
+        page.wait_for_function(
+            "() => document.getElementById('tail-state').textContent.includes('paused')", timeout=5_000
+        )
         _log("line while scrolled")
         time.sleep(7)  # two polling periods pass while paused
         assert page.locator("text=line while scrolled").count() == 0
