@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from drills.models import DrillRun
+from sre.domain.csv_cells import csv_cell
 
 RUN_COLUMNS = (
     "run_id", "target", "kind", "trigger", "status", "queued_at", "started_at", "finished_at", "backup_ref",
@@ -71,13 +72,6 @@ def evidence_json(runs: Iterable[DrillRun], *, start: dt.datetime, end: dt.datet
     return {"period": {"start": start.isoformat(), "end": end.isoformat()}, "count": len(items), "runs": items}
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def evidence_csv(runs: Iterable[DrillRun]) -> str:
     """One line per check result (a run without checks gets one line with empty check columns)."""
     out = io.StringIO()
@@ -85,10 +79,10 @@ def evidence_csv(runs: Iterable[DrillRun]) -> str:
     writer.writerow([*RUN_COLUMNS, *CHECK_COLUMNS])
     for run in runs:
         record = run_record(run)
-        base = [_cell(record[c]) for c in RUN_COLUMNS]
+        base = [csv_cell(record[c]) for c in RUN_COLUMNS]
         checks = list(run.check_results.all())
         if not checks:
             writer.writerow(base + [""] * len(CHECK_COLUMNS))
         for c in checks:
-            writer.writerow(base + [_cell(v) for v in (c.name, c.kind, c.passed, c.expected, c.observed, c.message)])
+            writer.writerow(base + [csv_cell(v) for v in (c.name, c.kind, c.passed, c.expected, c.observed, c.message)])
     return out.getvalue()

@@ -16,6 +16,7 @@ from drills.forms import CheckForm, EvidenceForm, TargetForm
 from drills.models import BackupTarget, DrillRun, VerificationCheck
 from drills.selectors import evidence_runs, next_run_at, run_get, run_list, target_get, target_list, trend
 from drills.services import check_create, check_delete, drill_cancel, drill_request, target_delete, target_save
+from sre.audit.services import audit_export
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.errors import DomainError
@@ -222,6 +223,8 @@ class EvidenceView(RoleRequiredMixin, View):
             return render(request, "drills/evidence.html", {"form": form}, status=400)
         start, end = form.period()
         runs = evidence_runs(start=start, end=end)
+        period = {"start": str(form.cleaned_data["start"]), "end": str(form.cleaned_data["end"])}
+        audit_export(what="drill-evidence", fmt=form.cleaned_data["format"], detail=period)
         stem = f"drill-evidence-{form.cleaned_data['start']}-{form.cleaned_data['end']}"
         if form.cleaned_data["format"] == "json":
             response: HttpResponse = JsonResponse(

@@ -7,14 +7,9 @@ from datetime import UTC, date
 
 from incidents.models import ActionItem, Postmortem
 from incidents.selectors import TimelineItem
+from sre.domain.csv_cells import csv_cell
 
 CSV_HEADER = ["time_utc", "kind", "kind_label", "actor", "source", "message"]
-
-
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell starting with = + - @ gets a leading quote."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def timeline_csv_rows(items: Iterable[TimelineItem]) -> list[list[str]]:
@@ -24,10 +19,10 @@ def timeline_csv_rows(items: Iterable[TimelineItem]) -> list[list[str]]:
             [
                 item.at.astimezone(UTC).isoformat(),
                 item.kind,
-                _cell(item.kind_label),
-                _cell(item.actor),
+                csv_cell(item.kind_label),
+                csv_cell(item.actor),
                 item.source,
-                _cell(item.message),
+                csv_cell(item.message),
             ]
         )
     return rows

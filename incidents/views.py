@@ -32,6 +32,7 @@ from incidents.selectors import (
     severity_levels,
 )
 from slo.models import Service
+from sre.audit.services import audit_export
 from sre.auth.roles import user_has_role
 from sre.choices import Role
 from sre.errors import DomainError
@@ -371,6 +372,7 @@ class TimelineExportView(IncidentsPage):
         kinds = [k for k in request.GET.getlist("kind") if k in TimelineKind.values]
         buffer = io.StringIO()
         csv.writer(buffer).writerows(timeline_csv_rows(incident_timeline(incident=incident, kinds=kinds)))
+        audit_export(what="incident-timeline", fmt="csv", obj=incident, detail={"kinds": kinds})
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="incident-{incident.pk}-timeline.csv"'
         return response

@@ -27,6 +27,7 @@ from incidents.selectors import (
     severity_levels,
 )
 from incidents.services.postmortems import POSTMORTEM_NEXT
+from sre.audit.services import audit_export
 from sre.auth.roles import user_has_role
 from sre.choices import Role
 from sre.errors import DomainError
@@ -159,6 +160,7 @@ class PostmortemExportView(IncidentsPage):
         if postmortem is None:
             raise Http404("This incident has no postmortem yet.")
         text = postmortem_markdown(postmortem, today=timezone.localdate())
+        audit_export(what="postmortem", fmt="markdown", obj=incident)
         response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="incident-{incident.pk}-postmortem.md"'
         return response

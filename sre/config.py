@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 
+from sre.domain.keys import fernet_key
 from sre.env import Env, EnvError
 
 DATABASE_URL_FORM = "a database URL such as sqlite:////abs/path.sqlite3 or postgres://user@host:5432/name"
@@ -146,6 +147,18 @@ def secret_key(env: Env, *, production: bool, var_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def encryption_keys(env: Env) -> list[str]:
+    """``SRE_ENCRYPTION_KEY``: the keys of secrets at rest, comma-separated, newest first (``sre.crypto``); empty
+    means a key derived from ``SECRET_KEY``. A malformed key stops start-up (the value is never printed)."""
+    keys = env.list("SRE_ENCRYPTION_KEY", [])
+    for key in keys:
+        try:
+            fernet_key(key)
+        except ValueError as exc:
+            raise EnvError("SRE_ENCRYPTION_KEY", str(exc), "<hidden>") from None
+    return keys
 
 
 def cache_config(env: Env) -> dict[str, Any]:

@@ -10,7 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.db.models import F
 
+from sre.audit.context import m2m_muted
+from sre.audit.services import audit_role_change
 from sre.choices import Role, TokenScope
+from sre.domain.roles import highest_role
 from sre.domain.tokens import token_generate
 from sre.errors import ConflictError, ForbiddenError, InvalidInputError
 from sre.identity.services import password_change_require
@@ -103,11 +106,16 @@ def role_groups_ensure() -> None:
 
 
 def user_set_role(*, user: AbstractBaseUser, role: Role | None) -> None:
-    """Give ``user`` exactly one role group (or none)."""
+    """Give ``user`` exactly one role group (or none); the audit trail records one role change."""
     role_groups_ensure()
-    user.groups.remove(*Group.objects.filter(name__in=Role.values))
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
+    with transaction.atomic():
+        names = user.groups.filter(name__in=Role.values).values_list("name", flat=True)
+        before = highest_role(names, superuser=False)
+        with m2m_muted():
+            user.groups.remove(*Group.objects.filter(name__in=Role.values))
+            if role is not None:
+                user.groups.add(Group.objects.get(name=role))
+        audit_role_change(user=user, before=before, after=str(role) if role is not None else None)
 
 
 def admin_bootstrap(*, username: str = "admin") -> str | None:

@@ -22,6 +22,8 @@ SRE_ENV = env.choice("SRE_ENV", ("development", "production"), "development")
 PRODUCTION = SRE_ENV == "production"
 
 SECRET_KEY = config.secret_key(env, production=PRODUCTION, var_dir=VAR_DIR)
+# Keys of secrets stored encrypted (sre.crypto): newest first; empty derives one from SECRET_KEY with HKDF.
+SRE_ENCRYPTION_KEYS = config.encryption_keys(env)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "sre",
+    "sre.audit",
     "telemetry",
     "slo",
     "alerts",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sre.audit.middleware.AuditContextMiddleware",
     "sre.auth.middleware.AnonymousAccessMiddleware",
     "sre.identity.middleware.IdentityStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -281,6 +285,8 @@ SRE = {
     "STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS": env.bool("SRE_STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS", default=False),
     "STATUSPAGE_HISTORY_MONTHS": env.int("SRE_STATUSPAGE_HISTORY_MONTHS", 12, minimum=1),
     "STATUSPAGE_SYNC_ON_CHANGE": env.bool("SRE_STATUSPAGE_SYNC_ON_CHANGE", default=True),
+    # Audit trail: days entries are kept (seven years); a daily job prunes older ones and leaves an anchor.
+    "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
     # Sign-in and identity (LOCAL_LOGIN, REQUIRE_MFA, token failure throttling, OIDC role map): sre/identity/conf.py.
     **identity_tunables(env),
 }
@@ -305,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "statuspage-sync": {"task": "statuspage.sync", "schedule": float(SRE["STATUSPAGE_SYNC_INTERVAL"])},
     "oncall-tick": {"task": "oncall.tick", "schedule": float(SRE["ONCALL_TICK"])},
     "oncall-ical-refresh": {"task": "oncall.ical_refresh", "schedule": 900.0},
+    "audit-retention": {"task": "audit.retention", "schedule": 86400.0},
 }
 
 # Twilio (SMS and voice contact methods): off until the account is set. TWILIO_API_BASE sends the client's

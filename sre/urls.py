@@ -11,6 +11,7 @@ from sre.ops import views as ops_views
 
 api_v1 = [
     path("", include("sre.api.urls")),
+    path("", include("sre.audit.api.urls")),
     path("", include("telemetry.api.urls")),
     path("", include("slo.api.urls")),
     path("", include("alerts.api.urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
+    path("settings/audit/", include("sre.audit.urls")),
     path("", include("sre.identity.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", ops_views.healthz, name="healthz"),

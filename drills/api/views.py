@@ -28,6 +28,7 @@ from drills.models import BackupTarget, DrillRun
 from drills.selectors import evidence_runs, run_get, target_list
 from drills.services import checks_replace, drill_cancel, drill_request, target_delete, target_save
 from sre.api.permissions import READ, RESPOND
+from sre.audit.services import audit_export
 
 
 class DrillTargetViewSet(viewsets.ModelViewSet):
@@ -123,6 +124,8 @@ class DrillEvidenceView(APIView):
         start = dt.datetime.combine(data["start"], dt.time.min, tzinfo=dt.UTC)
         end = dt.datetime.combine(data["end"], dt.time.min, tzinfo=dt.UTC) + dt.timedelta(days=1)
         runs = evidence_runs(start=start, end=end, target_id=data.get("target"))
+        period = {"start": str(data["start"]), "end": str(data["end"]), "target": data.get("target")}
+        audit_export(what="drill-evidence", fmt=data["output"], detail=period)
         if data["output"] == "csv":
             response = HttpResponse(evidence_csv(runs), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="drill-evidence-{data["start"]}-{data["end"]}.csv"'

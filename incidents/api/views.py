@@ -32,6 +32,7 @@ from incidents.selectors import (
     incident_updates,
 )
 from sre.api.permissions import READ, RESPOND
+from sre.audit.services import audit_export
 from sre.errors import InvalidInputError
 
 
@@ -254,6 +255,7 @@ class IncidentViewSet(
         if request.query_params.get("export") == "csv":
             buffer = io.StringIO()
             csv.writer(buffer).writerows(timeline_csv_rows(items))
+            audit_export(what="incident-timeline", fmt="csv", obj=incident)
             response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="incident-{incident.pk}-timeline.csv"'
             return response
@@ -365,6 +367,7 @@ class IncidentViewSet(
         postmortem = incident_postmortem(incident)
         if postmortem is None:
             raise NotFound("This incident has no postmortem yet.")
+        audit_export(what="postmortem", fmt="markdown", obj=incident)
         response = HttpResponse(
             postmortem_markdown(postmortem, today=timezone.localdate()), content_type="text/markdown; charset=utf-8"
         )

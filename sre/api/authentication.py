@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from sre.audit.services import audit_token_used
 from sre.identity.token_throttle import token_failure_record, token_throttle_check
 from sre.selectors import api_token_find
 from sre.services import api_token_touch
@@ -89,6 +90,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token_failure_record(request)
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API token.")
         api_token_touch(token=token, now=now)
+        audit_token_used(token=token, user=token.user, now=now)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "sre.audit"
+    label = "audit"
+    verbose_name = "Audit trail"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Receivers for model changes (connected per tracked model, by label), sign-in/out and Celery tasks.
+        from sre.audit import signals
+
+        signals.connect()
