@@ -32,7 +32,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": (), "user_role": None}
     step = getattr(request, "identity_step", None)  # second factor, password change or enrolment still due
     if step is not None:
-        return {"nav_items": (), "user_role": None, "identity_step": step}
+        return {"nav_items": (), "user_role": user_role(user), "identity_step": step}
     age = heartbeat_age_seconds(last_seen_at=getattr(heartbeat_get(), "last_seen_at", None), now=timezone.now())
     nav_items = []
     for label, urlname in NAVIGATION:
