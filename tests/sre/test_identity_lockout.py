@@ -144,3 +144,15 @@ def test_valid_tokens_are_never_counted(token_client) -> None:
     client = token_client("viewer", scopes=("read",))
     for _ in range(30):
         assert client.get("/api/v1/me").status_code == 200
+
+
+def test_django_admin_action_unlocks_users(make_user) -> None:
+    user = make_user("viewer", username="ivan")
+    for _ in range(LIMIT):
+        _attempt("ivan", "wrong", address="10.0.6.6")
+    assert _attempt("ivan", "pw-for-tests", address="10.0.6.7").status_code == 429
+    admin = Client()
+    admin.force_login(make_user("admin", username="site-root", is_staff=True, is_superuser=True))
+    response = admin.post("/admin/auth/user/", {"action": "unlock_sign_in", "_selected_action": [user.pk]}, follow=True)
+    assert "Unlocked 1 user(s)" in response.content.decode()
+    assert _attempt("ivan", "pw-for-tests", address="10.0.6.7").status_code == 302
