@@ -189,3 +189,22 @@ def test_sso_in_chromium(sso, live_server, browser) -> None:
         assert page.evaluate("window.__csp") == []
     finally:
         context.close()
+
+
+def test_unreachable_provider_is_said_on_the_sign_in_page(settings, db) -> None:
+    from django.test import Client
+
+    env = Env(
+        {
+            "OIDC_RP_CLIENT_ID": CLIENT_ID,
+            "OIDC_RP_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_OP_DISCOVERY_URL": f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration",
+        }
+    )
+    for key, value in identity_settings(env).items():
+        setattr(settings, key, value)
+    client = Client()
+    response = client.get("/oidc/authenticate/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/"
+    assert "Single sign-on is unavailable" in response.content.decode()
+    assert 'data-testid="sso-button"' in response.content.decode()
