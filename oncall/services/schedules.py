@@ -6,12 +6,11 @@ restrictions that leave nothing, …) and the error names the field."""
 from __future__ import annotations
 
 import logging
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from oncall.domain import schedule as sched
 from oncall.models import Layer, Override, Schedule, Swap
 from oncall.selectors import layer_domain, person_key, restrictions_of, schedule_inputs, schedule_list
 from sre.errors import ConflictError, ForbiddenError, InvalidInputError
+from sre.outbound import OutboundRefused, outbound_session
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -71,7 +71,7 @@ def _ical_from_url(schedule: Schedule, *, now: datetime) -> None:
         ical_store(schedule=schedule, text=ical_fetch(schedule.ical_url), now=now)
     except InvalidInputError as exc:
         raise InvalidInputError(f"iCal URL: {exc.message}", fields={"ical_url": [exc.message]}) from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         message = f"could not fetch the calendar: {type(exc).__name__}: {exc}"[:300]
         raise InvalidInputError(f"iCal URL: {message}", fields={"ical_url": [message]}) from None
 
@@ -232,14 +232,21 @@ def ical_store(*, schedule: Schedule, text: str | bytes, now: datetime) -> Sched
 
 
 def ical_fetch(url: str) -> bytes:
-    """GET a calendar through the outbound guard, without redirects, at most ``ICAL_MAX_BYTES``."""
-    from alerts.senders import _NoRedirect  # the alerts app's no-redirect handler: one way to refuse bounces
-
+    """GET a calendar through the outbound guard (connecting only to the address it checked, so DNS
+    rebinding cannot reach an internal one), without redirects, at most ``ICAL_MAX_BYTES``."""
     ical_url_check(url)
-    opener = urllib.request.build_opener(_NoRedirect())
-    request = urllib.request.Request(url, headers={"User-Agent": "sre-control-plane", "Accept": "text/calendar"})  # noqa: S310 - http(s) only, checked by the guard
-    with opener.open(request, timeout=ICAL_TIMEOUT) as response:
-        body = response.read(ICAL_MAX_BYTES + 1)
+    allow_private = settings.SRE.get("ALERTS_ALLOW_PRIVATE_TARGETS", False)
+    headers = {"User-Agent": "sre-control-plane", "Accept": "text/calendar"}
+    try:
+        with outbound_session(allow_private=allow_private) as session:
+            response = session.get(url, headers=headers, timeout=ICAL_TIMEOUT, allow_redirects=False, stream=True)
+            with response:
+                if response.status_code != 200:
+                    message = f"the URL answered HTTP {response.status_code}, not a calendar"
+                    raise InvalidInputError(message, fields={"ical_url": [message]})
+                body = response.raw.read(ICAL_MAX_BYTES + 1, decode_content=True)
+    except OutboundRefused as exc:
+        raise InvalidInputError(f"iCal URL refused: {exc}", fields={"ical_url": [str(exc)]}) from None
     if len(body) > ICAL_MAX_BYTES:
         raise InvalidInputError("The calendar is larger than 2 MB.", fields={"ical_url": ["Too large."]})
     return body
@@ -255,7 +262,7 @@ def ical_refresh(*, schedule_id: int | None, now: datetime) -> int:
         try:
             ical_store(schedule=schedule, text=ical_fetch(schedule.ical_url), now=now)
             done += 1
-        except (InvalidInputError, urllib.error.URLError, OSError, ValueError) as exc:
+        except (InvalidInputError, OSError, ValueError) as exc:
             message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             Schedule.objects.filter(pk=schedule.pk).update(ical_error=message[:500])
             logger.warning("iCal refresh of schedule %s failed: %s", schedule.pk, message)
