@@ -55,9 +55,9 @@ def test_sigkilled_worker_and_stopped_beat_run_each_due_step_once(transactional_
         # The group flushes at once (group_wait 0); the hook starts the escalation and the worker runs step 1.
         alert_raise(labels=LABELS, annotations={"summary": "payments down"}, status="firing", source="test",
                     now=timezone.now())  # fmt: skip
-        wait_for(lambda: paged() == ["alice"], timeout=60, what="the worker paging alice", worker=worker)
+        wait_for(lambda: paged() == ["alice"], timeout=120, what="the worker paging alice", worker=worker)
         escalation = Escalation.objects.get()
-        wait_for(lambda: Escalation.objects.get().due_at > escalation.started_at, timeout=30,
+        wait_for(lambda: Escalation.objects.get().due_at > escalation.started_at, timeout=60,
                  what="the first wait", worker=worker)  # fmt: skip
         # The worker dies holding the step's timed task; beat is stopped too. Five minutes pass.
         worker.kill()
@@ -66,13 +66,13 @@ def test_sigkilled_worker_and_stopped_beat_run_each_due_step_once(transactional_
         # Beat comes back: its tick runs the overdue step. Three ticks at once must not run it three times.
         for _ in range(3):
             oncall_tick_task.delay()
-        wait_for(lambda: "bob" in paged(), timeout=60, what="the overdue step", worker=worker)
-        wait_for(lambda: Escalation.objects.get().due_at > timezone.now(), timeout=30, what="the second wait",
+        wait_for(lambda: "bob" in paged(), timeout=120, what="the overdue step", worker=worker)
+        wait_for(lambda: Escalation.objects.get().due_at > timezone.now(), timeout=60, what="the second wait",
                  worker=worker)  # fmt: skip
         Escalation.objects.update(due_at=timezone.now() - dt.timedelta(seconds=1))
         for _ in range(2):
             oncall_tick_task.delay()
-        wait_for(lambda: Escalation.objects.get().state == EscalationState.EXHAUSTED, timeout=60,
+        wait_for(lambda: Escalation.objects.get().state == EscalationState.EXHAUSTED, timeout=120,
                  what="the last step", worker=worker)  # fmt: skip
     assert paged() == ["alice", "bob", "carol"]
     steps = list(
