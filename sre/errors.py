@@ -1,4 +1,4 @@
-"""Domain errors that services raise; the API exception handler maps them to 400/409/422."""
+"""Domain errors that services raise; the API exception handler maps them to 400/404/409/422."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ class DomainError(Exception):
 class InvalidInputError(DomainError):
     status = 400
     code = "invalid"
+
+
+class NotFoundError(InvalidInputError):
+    """The object a request names by id (in its path) does not exist. A subclass of ``InvalidInputError`` so code
+    that catches bad input still catches it; the API answers 404."""
+
+    status = 404
+    code = "not_found"
 
 
 class ForbiddenError(DomainError):

@@ -9,7 +9,7 @@ from django.db import transaction
 from alerts.choices import AlertStatus, GroupEventKind, GroupState, NotificationEvent
 from alerts.models import Alert, AlertGroup, GroupEvent, Silence
 from alerts.services.notify import group_flush, notification_enqueue
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 def _locked_group(group_id: int) -> AlertGroup:
@@ -20,7 +20,7 @@ def _locked_group(group_id: int) -> AlertGroup:
         .first()
     )
     if group is None:
-        raise InvalidInputError("No such alert group.")
+        raise NotFoundError("No such alert group.")
     return group
 
 
@@ -85,7 +85,7 @@ def alert_resolve(*, alert_id: int, actor: str, now: datetime) -> Alert:
     with transaction.atomic():
         alert = Alert.objects.select_for_update(no_key=True).filter(pk=alert_id).first()
         if alert is None:
-            raise InvalidInputError("No such alert.")
+            raise NotFoundError("No such alert.")
         if alert.status == AlertStatus.RESOLVED:
             raise ConflictError("This alert is already resolved.")
         _alert_mark_resolved(alert, actor=actor, now=now)
@@ -106,7 +106,7 @@ def group_silence(
 
     group = AlertGroup.objects.filter(pk=group_id).first()
     if group is None:
-        raise InvalidInputError("No such alert group.")
+        raise NotFoundError("No such alert group.")
     if alert_id is not None:
         alert = group.alerts.filter(pk=alert_id).first()
         if alert is None:

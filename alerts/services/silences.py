@@ -11,7 +11,7 @@ from alerts.choices import GroupState
 from alerts.domain import suppression
 from alerts.domain.matchers import MatcherError, parse_matchers
 from alerts.models import AlertGroup, MaintenanceWindow, Silence
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 
 def validate_silence_matchers(matchers: Any) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def silence_expire(*, silence_id: Any, now: datetime) -> Silence:
     with transaction.atomic():
         silence = Silence.objects.select_for_update(no_key=True).filter(pk=silence_id).first()
         if silence is None:
-            raise InvalidInputError("No such silence.")
+            raise NotFoundError("No such silence.")
         if silence.ends_at <= now:
             raise ConflictError("This silence has already expired.")
         silence.ends_at = now

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, NotFoundError
 
 
 class StaleVersionError(ConflictError):
@@ -22,7 +22,7 @@ def incident_locked(*, incident_id: int, version: int | None = None) -> Incident
     row has changed since the client read it ("changed by X, reload")."""
     incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
     if incident is None:
-        raise InvalidInputError("No such incident.")
+        raise NotFoundError("No such incident.")
     if version is not None and int(version) != incident.version:
         who = incident.updated_by or "someone"
         when = timezone.localtime(incident.updated_at).strftime("%H:%M:%S")

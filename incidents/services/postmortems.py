@@ -18,7 +18,7 @@ from incidents.domain import lifecycle
 from incidents.domain.postmortem import PostmortemFacts, TimelineLine, postmortem_template, worst_component_status
 from incidents.models import ActionItem, Incident, Postmortem
 from incidents.services.common import StaleVersionError, incident_locked, incident_touch, timeline_add
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 MAX_BODY = 500_000
 POSTMORTEM_NEXT = {
@@ -194,7 +194,7 @@ def action_item_update(*, item_id: int, changes: dict[str, Any], actor: str, now
     with transaction.atomic():
         item = ActionItem.objects.select_for_update().filter(pk=item_id).first()
         if item is None:
-            raise InvalidInputError("No such action item.")
+            raise NotFoundError("No such action item.")
         for name, value in changes.items():
             setattr(item, name, value if name != "link" else (value or ""))
         if "status" in changes:
@@ -208,4 +208,4 @@ def action_item_update(*, item_id: int, changes: dict[str, Any], actor: str, now
 def action_item_delete(*, item_id: int) -> None:
     deleted, _ = ActionItem.objects.filter(pk=item_id).delete()
     if not deleted:
-        raise InvalidInputError("No such action item.")
+        raise NotFoundError("No such action item.")

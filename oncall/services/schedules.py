@@ -21,7 +21,7 @@ from oncall.domain import ical as ical_domain
 from oncall.domain import schedule as sched
 from oncall.models import Layer, Override, Schedule, Swap
 from oncall.selectors import layer_domain, person_key, restrictions_of, schedule_inputs, schedule_list
-from sre.errors import ConflictError, ForbiddenError, InvalidInputError
+from sre.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from sre.outbound import OutboundRefused, outbound_session
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def swap_take(*, swap_id: int, actor: Any, now: datetime) -> Swap:
     with transaction.atomic():
         swap = Swap.objects.select_for_update().filter(pk=swap_id).first()
         if swap is None:
-            raise InvalidInputError("No such swap.")
+            raise NotFoundError("No such swap.")
         if swap.state != SwapState.OFFERED:
             raise ConflictError(f"This swap is {swap.get_state_display().lower()}.")
         if swap.from_user_id == actor.pk:
@@ -199,7 +199,7 @@ def swap_cancel(*, swap_id: int, actor: Any) -> Swap:
     with transaction.atomic():
         swap = Swap.objects.select_for_update().filter(pk=swap_id).first()
         if swap is None:
-            raise InvalidInputError("No such swap.")
+            raise NotFoundError("No such swap.")
         _own_only(actor=actor, user_id=swap.from_user_id, what="swaps")
         if swap.state == SwapState.CANCELLED:
             raise ConflictError("This swap is already cancelled.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import ComponentStatus
 from statuspage.models import Component, ComponentGroup
 
@@ -90,7 +90,7 @@ def component_override_set(
     with transaction.atomic():
         component = Component.objects.select_for_update().order_by("pk").filter(pk=component_id).first()
         if component is None:
-            raise InvalidInputError("No such component.")
+            raise NotFoundError("No such component.")
         component.override_status = status
         component.override_reason = (reason or "").strip()[:300]
         component.override_incident = incident

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import Recurrence
 from statuspage.domain import occurrences as occ
 from statuspage.models import MaintenanceEvent, ScheduledMaintenance
@@ -147,7 +147,7 @@ def _end(maintenance_id: int, *, field: str, now: datetime) -> ScheduledMaintena
     with transaction.atomic():
         maintenance = ScheduledMaintenance.objects.select_for_update().filter(pk=maintenance_id).first()
         if maintenance is None:
-            raise InvalidInputError("No such maintenance.")
+            raise NotFoundError("No such maintenance.")
         if maintenance.cancelled_at or maintenance.completed_at:
             raise ConflictError("This maintenance is already over.")
         setattr(maintenance, field, now)
