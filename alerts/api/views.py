@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -273,7 +273,13 @@ class RouteViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):
             }
         )
 
-    @extend_schema(request=s.AlertsConfigImportSerializer, responses=dict)
+    @extend_schema(
+        request=s.AlertsConfigImportSerializer,
+        responses={
+            200: dict,
+            422: OpenApiResponse(description="The YAML is not an Alertmanager configuration we can read."),
+        },
+    )
     @action(detail=False, methods=["post"], url_path="import")
     def import_config(self, request: Request) -> Response:
         payload = s.AlertsConfigImportSerializer(data=request.data)

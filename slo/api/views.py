@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -22,6 +22,39 @@ from slo.services import service_delete, service_save, slo_delete, slo_evaluate,
 from sre.api.parsers import read_limited
 from sre.api.permissions import READ
 from sre.errors import InvalidInputError
+
+# The YAML exports, as the documents they hold (the schema describes YAML content as it does JSON).
+OPENSLO_STREAM = {
+    "type": "array",
+    "description": "A YAML stream of two OpenSLO v1 documents: the Service, then the SLO.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string", "enum": ["Service", "SLO"]},
+            "metadata": {"type": "object"},
+            "spec": {"type": "object"},
+        },
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+    },
+    "minItems": 2,
+    "maxItems": 2,
+}
+PROMETHEUS_RULE_FILE = {
+    "type": "object",
+    "description": "A Prometheus rule file: recording rules and multi-window burn-rate alerts.",
+    "properties": {
+        "groups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "rules": {"type": "array", "items": {"type": "object"}}},
+                "required": ["name", "rules"],
+            },
+        }
+    },
+    "required": ["groups"],
+}
 
 
 class _ServiceSave:
@@ -42,7 +75,8 @@ class ServiceViewSet(_ServiceSave, viewsets.ModelViewSet):
         return Service.objects.annotate(slo_count=Count("slos")).order_by("name")
 
     def save_with(self, instance, data):
-        return service_save(service=instance, data=data)
+        saved = service_save(service=instance, data=data)
+        return self.get_queryset().get(pk=saved.pk)  # with its slo_count, as the list and detail show it
 
     def perform_destroy(self, instance) -> None:
         service_delete(service=instance)
@@ -101,7 +135,7 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
             }
         )
 
-    @extend_schema(responses={(200, "application/yaml"): str})
+    @extend_schema(responses={(200, "application/yaml"): OPENSLO_STREAM})
     @action(detail=True, methods=["get"])
     def openslo(self, request: Request, pk: str | None = None) -> HttpResponse:
         slo = self.get_object()
@@ -109,7 +143,12 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
         response["Content-Disposition"] = f'inline; filename="{slo.name}.openslo.yaml"'
         return response
 
-    @extend_schema(responses={(200, "application/yaml"): str})
+    @extend_schema(
+        responses={
+            (200, "application/yaml"): PROMETHEUS_RULE_FILE,
+            422: OpenApiResponse(description="This SLO's SLI has no Prometheus equivalent (e.g. a log query)."),
+        }
+    )
     @action(detail=True, methods=["get"], url_path="prometheus-rules")
     def prometheus_rules(self, request: Request, pk: str | None = None) -> HttpResponse:
         slo = self.get_object()
@@ -120,7 +159,7 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
     @extend_schema(
         request={"application/yaml": str},
         parameters=[OpenApiParameter("dry_run", bool, description="Validate and report, change nothing.")],
-        responses=dict,
+        responses={200: dict, 422: OpenApiResponse(description="The YAML is not OpenSLO we can import.")},
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[])
     def import_openslo(self, request: Request) -> Response:

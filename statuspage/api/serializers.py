@@ -87,6 +87,6 @@ class StatusSubscriberSerializer(StrictFieldsMixin, serializers.Serializer):
     components = serializers.PrimaryKeyRelatedField(queryset=Component.objects.all(), many=True, required=False)
     allow_private = serializers.BooleanField(required=False, default=False)
     confirmed = serializers.BooleanField(required=False, default=False, write_only=True)
-    confirmed_at = serializers.DateTimeField(read_only=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     last_error = serializers.CharField(read_only=True)

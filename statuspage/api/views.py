@@ -5,6 +5,7 @@ through ``statuspage.services``."""
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -87,6 +88,7 @@ class StatusComponentViewSet(_Base):
     def delete_with(self, obj) -> None:
         services.component_delete(component=obj)
 
+    @extend_schema(request=s.StatusOverrideInputSerializer, responses=s.StatusComponentSerializer)
     @action(detail=True, methods=["post"])
     def override(self, request: Request, pk: str) -> Response:
         data = self._valid(s.StatusOverrideInputSerializer, request)
@@ -101,6 +103,7 @@ class StatusComponentViewSet(_Base):
         component.refresh_from_db()
         return Response(s.StatusComponentSerializer(component).data)
 
+    @extend_schema(request=None, responses=s.StatusComponentSerializer)
     @action(detail=True, methods=["post"])
     def clear_override(self, request: Request, pk: str) -> Response:
         component = self.get_object()
@@ -148,11 +151,13 @@ class StatusMaintenanceViewSet(_Base):
     def delete_with(self, obj) -> None:
         services.maintenance_delete(maintenance=obj)
 
+    @extend_schema(request=None, responses=s.StatusMaintenanceSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
         maintenance = services.maintenance_complete(maintenance_id=self.get_object().pk, now=timezone.now())
         return Response(s.StatusMaintenanceSerializer(maintenance).data)
 
+    @extend_schema(request=None, responses=s.StatusMaintenanceSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         maintenance = services.maintenance_cancel(maintenance_id=self.get_object().pk, now=timezone.now())
