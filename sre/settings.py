@@ -170,7 +170,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "sre.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["sre.api.filters.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["sre.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("SRE_API_RATE", "6000/min", expected="a rate such as 6000/min")},
     "EXCEPTION_HANDLER": "sre.api.exceptions.json_exception_handler",

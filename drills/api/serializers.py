@@ -157,6 +157,8 @@ class DrillRunDetailSerializer(DrillRunSerializer):
 
 
 class DrillEvidenceQuerySerializer(StrictFieldsMixin, serializers.Serializer):
+    json_types = False  # query parameters: text
+
     start = serializers.DateField()
     end = serializers.DateField(help_text="Inclusive.")
     # Not "format": DRF reserves that query parameter for renderer selection.

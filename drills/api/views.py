@@ -27,6 +27,7 @@ from drills.evidence import evidence_csv, evidence_json
 from drills.models import BackupTarget, DrillRun
 from drills.selectors import evidence_runs, run_get, target_list
 from drills.services import checks_replace, drill_cancel, drill_request, target_delete, target_save
+from sre.api.filters import StrictFilterSet
 from sre.api.permissions import READ, RESPOND
 from sre.audit.services import audit_export
 
@@ -73,7 +74,7 @@ class DrillTargetViewSet(viewsets.ModelViewSet):
         return Response(DrillRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-class DrillRunFilter(django_filters.FilterSet):
+class DrillRunFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
     queued_after = django_filters.IsoDateTimeFilter(field_name="queued_at", lookup_expr="gte")
     queued_before = django_filters.IsoDateTimeFilter(field_name="queued_at", lookup_expr="lt")

@@ -323,7 +323,7 @@ class OncallRoutePolicySerializer(serializers.Serializer):
     policy = serializers.IntegerField(min_value=1, allow_null=True)
 
 
-class OncallSeverityPolicySerializer(serializers.Serializer):
+class OncallSeverityPolicySerializer(StrictFieldsMixin, serializers.Serializer):
     team = serializers.IntegerField(min_value=1)
     severity = serializers.CharField(max_length=50)
     policy = serializers.IntegerField(min_value=1, allow_null=True)

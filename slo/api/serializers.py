@@ -66,6 +66,8 @@ class SloHistorySerializer(serializers.Serializer):
 
 
 class SloHistoryQuerySerializer(StrictFieldsMixin, serializers.Serializer):
+    json_types = False  # query parameters: text
+
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     step = serializers.IntegerField(min_value=10, max_value=86400 * 7, required=False, default=300)

@@ -1,6 +1,11 @@
 """OpenAPI descriptions of our authentication classes (drf-spectacular extensions)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -94,3 +99,41 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 if str(status) >= "400" and not response.get("content"):
                     response["content"] = {"application/json": {"schema": reference}}
     return result
+
+
+class StrictFieldsScheme(OpenApiSerializerExtension):
+    """Input serializers with ``StrictFieldsMixin`` refuse fields they do not know: their request schema says so."""
+
+    target_class = "sre.api.serializers.StrictFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request" and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+        return schema
+
+
+class LocalTimeScheme(OpenApiSerializerFieldExtension):
+    """A time of day as DRF reads and writes it (``09:00``, ``09:00:00``, ``09:00:00.5``): a wall-clock time in the
+    object's own time zone, with no offset. OpenAPI's ``format: time`` is RFC 3339's, which requires an offset, so
+    the schema gives the pattern instead."""
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "09:00:00"}
+
+
+class StrictFilterScheme(DjangoFilterExtension):
+    """Query filters (sre.api.filters): as django-filter describes them, and an empty value means "no filter"
+    (``?status=`` lists everything), as every django-filter filter reads it."""
+
+    target_class = "sre.api.filters.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
+        return parameters
