@@ -63,6 +63,8 @@ def openslo_import(*, text: str, dry_run: bool = False) -> dict:
     unsupported fields are reported and ignored."""
     result = openslo_parse(_load(text))
     errors = list(result.errors)
+    if not errors and not result.slos and not result.services:  # e.g. an empty body or a lone "null"
+        raise UnprocessableError("There are no OpenSLO documents to import.", fields={"documents": ["None found."]})
     plans = []
     for item in result.slos:
         existing = SLO.objects.filter(name=item["name"]).first()

@@ -40,6 +40,17 @@ OPENSLO_STREAM = {
     "minItems": 2,
     "maxItems": 2,
 }
+OPENSLO_DOCUMENT = {
+    "type": "object",
+    "description": "OpenSLO v1 YAML: one document as described here, or a stream of them (Service, SLO, SLI, ...).",
+    "properties": {
+        "apiVersion": {"type": "string", "example": "openslo/v1"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {"type": "object"},
+    },
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+}
 PROMETHEUS_RULE_FILE = {
     "type": "object",
     "description": "A Prometheus rule file: recording rules and multi-window burn-rate alerts.",
@@ -157,7 +168,7 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
         return response
 
     @extend_schema(
-        request={"application/yaml": str},
+        request={"application/yaml": OPENSLO_DOCUMENT},
         parameters=[OpenApiParameter("dry_run", bool, description="Validate and report, change nothing.")],
         responses={200: dict, 422: OpenApiResponse(description="The YAML is not OpenSLO we can import.")},
     )
