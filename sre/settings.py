@@ -187,13 +187,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The one JSON error shape as a component, and each operation's error statuses (sre/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sre.api.schema.add_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.choices.IncidentStatus",
         "ActionItemStatusEnum": "incidents.choices.ActionItemStatus",
         "PostmortemStateEnum": "incidents.choices.PostmortemState",
-    # The one JSON error shape as a component, and each operation's error statuses (sre/api/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sre.api.schema.add_error_responses"],
         "AlertGroupStateEnum": "alerts.choices.GroupState",
+        "SeverityEnum": "incidents.choices.Severity",
+        "IncidentSourceEnum": "incidents.choices.IncidentSource",
+        "OncallContactKindEnum": "oncall.choices.ContactKind",
+        "OncallStepKindEnum": "oncall.choices.StepKind",
+        "OncallRuleKindEnum": "oncall.choices.RuleKind",
+        "OncallEscalationStateEnum": "oncall.choices.EscalationState",
+        "OncallDeliveryStateEnum": "oncall.choices.DeliveryState",
+        "OncallSwapStateEnum": "oncall.choices.SwapState",
+        "OncallPageSeverityEnum": ["critical", "warning", "info"],
+        "OncallImportSourceEnum": ["grafana", "pagerduty"],
+        "ComponentStatusEnum": "statuspage.choices.ComponentStatus",
     },
 }
 
@@ -285,10 +296,10 @@ SRE = {
     "STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS": env.bool("SRE_STATUSPAGE_ALLOW_PRIVATE_WEBHOOKS", default=False),
     "STATUSPAGE_HISTORY_MONTHS": env.int("SRE_STATUSPAGE_HISTORY_MONTHS", 12, minimum=1),
     "STATUSPAGE_SYNC_ON_CHANGE": env.bool("SRE_STATUSPAGE_SYNC_ON_CHANGE", default=True),
-    # Audit trail: days entries are kept (seven years); a daily job prunes older ones and leaves an anchor.
-    "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
     # Sign-in and identity (LOCAL_LOGIN, REQUIRE_MFA, token failure throttling, OIDC role map): sre/identity/conf.py.
     **identity_tunables(env),
+    # Audit trail: days entries are kept (seven years); a daily job prunes older ones and leaves an anchor.
+    "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
 }
 
 LOGGING = {
