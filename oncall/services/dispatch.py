@@ -116,7 +116,7 @@ def _title(group_id: int | None) -> str:
 def _claim(notification_id: int, now: datetime) -> PersonNotification | None:
     with transaction.atomic():
         row = (
-            PersonNotification.objects.select_for_update(skip_locked=True)
+            PersonNotification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("contact_method", "page", "user")
             .filter(pk=notification_id)
             .first()

@@ -9,9 +9,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 - a placeholder value, never bound to
+
 
 def client_address(request: HttpRequest) -> str:
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    # No address at all (a request Django builds itself, as force_login does; a Unix socket): one shared,
+    # valid placeholder, since axes stores and queries it in an IP address column.
+    remote = request.META.get("REMOTE_ADDR", "") or UNKNOWN_ADDRESS
     proxies = settings.SRE.get("PROXY_COUNT", 0)
     if not proxies:
         return remote

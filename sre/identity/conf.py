@@ -48,6 +48,9 @@ def identity_settings(env: Env) -> dict[str, Any]:
         "AXES_LOCKOUT_CALLABLE": "sre.identity.lockout.lockout_response",
         "AXES_CLIENT_IP_CALLABLE": "sre.identity.addresses.client_address",
         "AXES_RESET_ON_SUCCESS": True,
+        # Successful sign-ins are in the audit trail; axes' own access log would only repeat them (and a sign-in
+        # made without a request address, as Django's force_login does, broke its IP column on PostgreSQL).
+        "AXES_DISABLE_ACCESS_LOG": True,
         "AXES_VERBOSE": False,
         **oidc,
         "CONTENT_SECURITY_POLICY": content_security_policy(form_origins=oidc_origins(oidc)),
