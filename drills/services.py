@@ -155,6 +155,9 @@ def drill_request(*, target: BackupTarget, trigger: str, user: AbstractBaseUser 
             raise ConflictError(f"Drill #{active.pk} of {locked.name} is already {active.status}.")
         if trigger == RunTrigger.SCHEDULE and not locked.enabled:
             raise ConflictError(f"Target {locked.name} is disabled.")
+        if locked.kind == TargetKind.COMMAND and not conf.setting("DRILL_COMMAND_TARGETS"):
+            # A command target saved while they were allowed must not run after they are turned off.
+            raise ConflictError(f"{locked.name} runs shell commands, which are turned off (SRE_DRILL_COMMAND_TARGETS).")
         try:
             with transaction.atomic():
                 run = DrillRun.objects.create(

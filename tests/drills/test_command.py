@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from drills.choices import CheckKind, RunStatus
+from drills.choices import CheckKind, RunStatus, RunTrigger
 from drills.models import BackupTarget
-from drills.services import check_create, target_save
-from sre.errors import InvalidInputError
+from drills.services import check_create, drill_request, target_save
+from sre.errors import ConflictError, InvalidInputError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +106,13 @@ def test_a_drill_past_its_time_limit_stops_the_command_and_ends_as_error(run_dri
     assert run.message == "The drill exceeded its time limit of 2 s."
     assert run.steps.get(name="restore").status == "failed" and "starting" in run.steps.get(name="restore").log
     assert run.steps.get(name="cleanup").status == "ok"
+
+
+def test_a_command_target_saved_while_allowed_does_not_run_once_turned_off(db, settings):
+    settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": True}
+    target = target_save(target=None, data={"name": "c", "kind": "command", "backup_command": "true",
+                                            "restore_command": "true"})  # fmt: skip
+    settings.SRE = {**settings.SRE, "DRILL_COMMAND_TARGETS": False}
+    with pytest.raises(ConflictError, match="SRE_DRILL_COMMAND_TARGETS"):
+        drill_request(target=target, trigger=RunTrigger.API, user=None, now=timezone.now())
+    assert not target.runs.exists()
