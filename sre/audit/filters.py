@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
+from sre.api.filters import IdFilter
 from sre.audit.choices import AuditAction, Via
 from sre.audit.models import AuditEntry
 
@@ -13,7 +14,7 @@ class AuditEntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         field_name="actor", lookup_expr="istartswith", help_text="Username or system:<name> (prefix)."
     )
-    actor_id = django_filters.NumberFilter(field_name="actor_id")
+    actor_id = IdFilter(field_name="actor_id")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     via = django_filters.ChoiceFilter(choices=Via.choices)
     object_type = django_filters.CharFilter(
@@ -23,7 +24,7 @@ class AuditEntryFilter(django_filters.FilterSet):
     since = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", help_text="From (inclusive).")
     until = django_filters.DateTimeFilter(field_name="at", lookup_expr="lt", help_text="Until (exclusive).")
     address = django_filters.CharFilter(field_name="address", lookup_expr="startswith", help_text="IP (prefix).")
-    token = django_filters.NumberFilter(field_name="token_id", help_text="API token id.")
+    token = IdFilter(field_name="token_id", help_text="API token id.")
 
     class Meta:
         model = AuditEntry

@@ -16,6 +16,7 @@ from alerts.services import alert_raise
 from oncall.choices import EscalationState, StepKind
 from oncall.models import Escalation, Page, RoutePolicy
 from oncall.services.policies import policy_save
+from sre.celery import app
 from tests.alerts.worker import delivery_worker
 
 pytestmark = pytest.mark.integration
@@ -40,8 +41,6 @@ def paged() -> list[str]:
 
 
 def test_sigkilled_worker_and_stopped_beat_run_each_due_step_once(transactional_db, root_route, person):
-    from oncall.tasks import oncall_tick_task
-
     alice, bob, carol = person("alice"), person("bob"), person("carol")
     policy = policy_save(policy=None, data={"name": "payments", "steps": [
         {"kind": StepKind.NOTIFY_PERSONS, "persons": [alice.pk]},
@@ -65,13 +64,13 @@ def test_sigkilled_worker_and_stopped_beat_run_each_due_step_once(transactional_
         worker.start()
         # Beat comes back: its tick runs the overdue step. Three ticks at once must not run it three times.
         for _ in range(3):
-            oncall_tick_task.delay()
+            app.send_task("oncall.tick")  # by name, as beat sends it
         wait_for(lambda: "bob" in paged(), timeout=120, what="the overdue step", worker=worker)
         wait_for(lambda: Escalation.objects.get().due_at > timezone.now(), timeout=60, what="the second wait",
                  worker=worker)  # fmt: skip
         Escalation.objects.update(due_at=timezone.now() - dt.timedelta(seconds=1))
         for _ in range(2):
-            oncall_tick_task.delay()
+            app.send_task("oncall.tick")  # by name, as beat sends it
         wait_for(lambda: Escalation.objects.get().state == EscalationState.EXHAUSTED, timeout=120,
                  what="the last step", worker=worker)  # fmt: skip
     assert paged() == ["alice", "bob", "carol"]
