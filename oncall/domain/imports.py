@@ -169,6 +169,18 @@ def items_of(document: Mapping[str, Any], kind: str, unmapped: list[Unmapped]) -
     return value
 
 
+def people_of(document: Mapping[str, Any], unmapped: list[Unmapped], *, name_key: str) -> tuple[Person, ...]:
+    """The document's users as ``Person`` (id, email, and the display name under ``name_key``)."""
+    return tuple(
+        Person(
+            source_id=text(u, "id", where=f"users[{i}]"),
+            email=text(u, "email", where=f"users[{i}]", required=False),
+            name=text(u, name_key, where=f"users[{i}]", required=False),
+        )
+        for i, u in enumerate(items_of(document, "users", unmapped))
+    )
+
+
 def text(item: Mapping[str, Any], key: str, *, where: str, required: bool = True) -> str:
     value = item.get(key)
     if value is None or value == "":

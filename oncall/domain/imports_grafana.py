@@ -45,7 +45,6 @@ from oncall.domain.imports import (
     ImportPlan,
     LayerPlan,
     OverridePlan,
-    Person,
     PolicyPlan,
     SchedulePlan,
     StepPlan,
@@ -58,6 +57,7 @@ from oncall.domain.imports import (
     items_of,
     layer_problem,
     naive_or_local,
+    people_of,
     text,
     time_of_day,
     week_windows,
@@ -77,14 +77,7 @@ def grafana_plan(*, document: Any, now: datetime) -> ImportPlan:
     """The plan for a Grafana OnCall document; ImportFormatError for a document of the wrong shape."""
     document = document_check(document, kinds=KINDS)
     out: list[Unmapped] = []
-    people = tuple(
-        Person(
-            source_id=text(u, "id", where=f"users[{i}]"),
-            email=text(u, "email", where=f"users[{i}]", required=False),
-            name=text(u, "username", where=f"users[{i}]", required=False),
-        )
-        for i, u in enumerate(items_of(document, "users", out))
-    )
+    people = people_of(document, out, name_key="username")
     shifts = {}
     for index, shift in enumerate(items_of(document, "on_call_shifts", out)):
         shifts[text(shift, "id", where=f"on_call_shifts[{index}]")] = (index, shift)

@@ -33,7 +33,6 @@ from oncall.domain.imports import (
     ImportPlan,
     LayerPlan,
     OverridePlan,
-    Person,
     PolicyPlan,
     SchedulePlan,
     StepPlan,
@@ -43,6 +42,7 @@ from oncall.domain.imports import (
     integer,
     items_of,
     layer_problem,
+    people_of,
     text,
     time_of_day,
     week_windows,
@@ -61,14 +61,7 @@ def pagerduty_plan(*, document: Any, now: datetime) -> ImportPlan:
     """The plan for a PagerDuty document; ImportFormatError for a document of the wrong shape."""
     document = document_check(document, kinds=KINDS)
     unmapped: list[Unmapped] = []
-    people = tuple(
-        Person(
-            source_id=text(u, "id", where=f"users[{i}]"),
-            email=text(u, "email", where=f"users[{i}]", required=False),
-            name=text(u, "name", where=f"users[{i}]", required=False),
-        )
-        for i, u in enumerate(items_of(document, "users", unmapped))
-    )
+    people = people_of(document, unmapped, name_key="name")
     schedules = []
     for index, raw in enumerate(items_of(document, "schedules", unmapped)):
         raw = raw["schedule"] if set(raw) == {"schedule"} and isinstance(raw["schedule"], dict) else raw
