@@ -370,12 +370,16 @@ def oncall_tick(*, now: datetime) -> dict:
     """Run every due step and page rule, and hand due notifications to delivery (the beat's safety net for
     tasks lost with a worker or a broker restart)."""
     escalation_ids, page_ids = escalations_due(now=now)
-    for pk in escalation_ids:
-        escalation_advance(escalation_id=pk, now=now)
-    for pk in page_ids:
-        page_advance(page_id=pk, now=now)
+    failed = 0
+    for run, ids in ((escalation_advance, escalation_ids), (page_advance, page_ids)):
+        for pk in ids:
+            try:
+                run(**{"escalation_id" if run is escalation_advance else "page_id": pk}, now=now)
+            except Exception:
+                failed += 1
+                logger.exception("%s %s failed in the tick; the others go on", run.__name__, pk)
     queued = dispatch.notifications_sweep(now=now)
-    return {"escalations": len(escalation_ids), "pages": len(page_ids), "notifications": queued}
+    return {"escalations": len(escalation_ids), "pages": len(page_ids), "notifications": queued, "failed": failed}
 
 
 def escalation_webhook(*, escalation_id: int, url: str, now: datetime) -> str:

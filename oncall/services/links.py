@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -68,8 +69,7 @@ def link_used(claim: LinkClaim) -> bool:
 def link_use(*, token: str, now: datetime) -> str:
     """Perform the link's action once; returns what happened, in words. Raises ``InvalidInputError`` for a
     bad, expired or used link and ``ConflictError`` when the group's state does not allow the action."""
-    from django.contrib.auth import get_user_model
-
+    # escalation imports dispatch, which imports this module for the links it puts in pages: a real cycle.
     from oncall.services.escalation import escalation_advance, escalations_stop
 
     claim = link_read(token)

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from oncall import senders
 from oncall.choices import ContactKind, DeliveryState, RuleKind
-from oncall.models import ContactMethod, NotificationRule, PersonSettings, Team
+from oncall.models import ContactMethod, EscalationStep, NotificationRule, PersonSettings, Team
 from oncall.services.dispatch import notification_create, notification_deliver
 from sre.errors import ConflictError, InvalidInputError
 
@@ -41,8 +41,6 @@ def team_save(*, team: Team | None, data: dict[str, Any]) -> Team:
 
 
 def team_delete(*, team: Team) -> None:
-    from oncall.models import EscalationStep
-
     names = sorted(set(EscalationStep.objects.filter(team=team).values_list("policy__name", flat=True)))
     if names:
         raise ConflictError(f"Escalation policies page this team: {', '.join(names)}. Change them first.")

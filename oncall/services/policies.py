@@ -17,6 +17,7 @@ from oncall.domain.escalation import PolicyError, window_parse
 from oncall.models import EscalationPolicy, EscalationStep, RoutePolicy, SeverityPolicy, Team
 from oncall.selectors import schedule_list, schedule_oncall_at, user_label
 from oncall.services.escalation import escalation_start
+from oncall.services.schedules import ical_url_check
 from oncall.services.snapshot import policy_check_cycle, policy_edges, snapshot_direct
 from sre.errors import ConflictError, InvalidInputError
 
@@ -63,8 +64,6 @@ def _step_check(index: int, step: EscalationStep) -> None:
         except PolicyError as exc:
             raise _step_error(index, "window", exc.message) from None
     elif kind == StepKind.WEBHOOK:
-        from oncall.services.schedules import ical_url_check  # the same outbound guard
-
         if not step.webhook_url:
             raise _step_error(index, "webhook_url", "give a URL")
         try:

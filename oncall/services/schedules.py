@@ -19,8 +19,10 @@ from alerts.senders import TargetNotAllowed, check_target
 from oncall.choices import SwapState
 from oncall.domain import ical as ical_domain
 from oncall.domain import schedule as sched
-from oncall.models import Layer, Override, Schedule, Swap
+from oncall.models import EscalationStep, Layer, Override, Schedule, Swap
 from oncall.selectors import layer_domain, person_key, restrictions_of, schedule_inputs, schedule_list
+from sre.auth.roles import user_has_role
+from sre.choices import Role
 from sre.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from sre.outbound import OutboundRefused, outbound_session
 
@@ -78,8 +80,6 @@ def _ical_from_url(schedule: Schedule, *, now: datetime) -> None:
 
 def schedule_delete(*, schedule: Schedule) -> None:
     """Delete a schedule; refused while an escalation policy step names it."""
-    from oncall.models import EscalationStep
-
     names = sorted(set(EscalationStep.objects.filter(schedule=schedule).values_list("policy__name", flat=True)))
     if names:
         raise ConflictError(f"Escalation policies page this schedule: {', '.join(names)}. Change them first.")
@@ -160,9 +160,6 @@ def override_delete(*, override: Override, actor: Any) -> None:
 
 
 def _own_only(*, actor: Any, user_id: int | None, what: str) -> None:
-    from sre.auth.roles import user_has_role
-    from sre.choices import Role
-
     if user_has_role(actor, Role.ADMIN):
         return
     if user_id != actor.pk:

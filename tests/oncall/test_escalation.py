@@ -265,3 +265,18 @@ def test_the_alert_group_page_shows_the_escalation_and_who_was_paged(root_route,
     card = page.content.decode().split('data-testid="group-oncall"', 1)[1].split("</section>", 1)[0]
     assert "checkout" in card and "Escalating" in card and "Paged: alice" in card
     assert "alice" in card.split("<table>", 1)[1]  # the ledger row
+
+
+def test_one_broken_escalation_does_not_hold_up_the_others_in_the_tick(root_route, person):
+    alice, bob = person("alice"), person("bob")
+    two_step_policy(alice, bob, root_route)
+    broken = fire(labels={**LABELS, "alertname": "Broken"})
+    group = fire()
+    first = group_escalate(group_id=broken.pk, firing_labels=[LABELS], now=NOW)
+    second = group_escalate(group_id=group.pk, firing_labels=[LABELS], now=NOW)
+    Escalation.objects.filter(pk=first.pk).update(snapshot={"steps": [{"kind": "wait", "wait_minutes": "x"}]}, step=0)
+    result = oncall_tick(now=NOW + dt.timedelta(minutes=5))
+    assert result["failed"] == 1
+    assert paged(group) == ["alice", "bob"]
+    second.refresh_from_db()
+    assert second.state == EscalationState.EXHAUSTED
