@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -370,14 +371,15 @@ def oncall_tick(*, now: datetime) -> dict:
     """Run every due step and page rule, and hand due notifications to delivery (the beat's safety net for
     tasks lost with a worker or a broker restart)."""
     escalation_ids, page_ids = escalations_due(now=now)
+    work = [partial(escalation_advance, escalation_id=pk) for pk in escalation_ids]
+    work += [partial(page_advance, page_id=pk) for pk in page_ids]
     failed = 0
-    for run, ids in ((escalation_advance, escalation_ids), (page_advance, page_ids)):
-        for pk in ids:
-            try:
-                run(**{"escalation_id" if run is escalation_advance else "page_id": pk}, now=now)
-            except Exception:
-                failed += 1
-                logger.exception("%s %s failed in the tick; the others go on", run.__name__, pk)
+    for run in work:
+        try:
+            run(now=now)
+        except Exception:  # one broken row must not hold up every other due step
+            failed += 1
+            logger.exception("%s%s failed in the tick; the others go on", run.func.__name__, run.keywords)
     queued = dispatch.notifications_sweep(now=now)
     return {"escalations": len(escalation_ids), "pages": len(page_ids), "notifications": queued, "failed": failed}
 
