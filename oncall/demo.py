@@ -47,8 +47,9 @@ def oncall_demo_seed(*, now: datetime) -> None:
             "name": "weekly", "level": 0, "rotation": "weeks", "every": 1, "start_date": monday,
             "handoff_time": time(9, 0), "participants": [u.pk for u in users],
         })  # fmt: skip
+        # Next week is users[1]'s turn; users[0] covers Wednesday afternoon of it, so the override shows.
         cover = datetime.combine(monday + timedelta(days=9), time(12, 0), tzinfo=now.tzinfo)
-        Override.objects.create(schedule=schedule, user=users[-1], start=cover, end=cover + timedelta(hours=6),
+        Override.objects.create(schedule=schedule, user=users[0], start=cover, end=cover + timedelta(hours=6),
                                 created_by="demo")  # fmt: skip
         if not EscalationPolicy.objects.filter(name=POLICY).exists():
             policy = policy_save(policy=None, data={"name": POLICY, "team": team, "steps": [

@@ -49,3 +49,13 @@ def test_demo_burn_alert_pages_escalates_and_stops_on_the_acknowledge_link(db, d
     assert escalation.state == EscalationState.ACKNOWLEDGED
     oncall_tick(now=now + dt.timedelta(minutes=10))
     assert Page.objects.filter(escalation=escalation).count() == 3
+
+
+def test_the_demo_override_changes_who_is_on_call(db):
+    call_command("seed_demo")
+    schedule = schedule_list().get(name="payments primary")
+    override = schedule.overrides.get()
+    middle = override.start + (override.end - override.start) / 2
+    before = override.start - dt.timedelta(hours=1)
+    assert schedule_oncall_at(schedule, at=middle) == (str(override.user_id),)
+    assert schedule_oncall_at(schedule, at=before) != (str(override.user_id),)
