@@ -140,13 +140,23 @@ def layer_preview(*, schedule: Schedule, data: dict[str, Any], start: datetime, 
     )
 
 
+MAX_SPAN = timedelta(days=366)  # the longest override or swap
+
+
+def span_check(*, start: datetime, end: datetime, what: str) -> None:
+    """An override's or swap's stretch: it ends after it starts and lasts a year at most (``end`` named)."""
+    if end <= start:
+        raise InvalidInputError(f"The {what} must end after it starts.", fields={"end": ["Must be after start."]})
+    if end - start > MAX_SPAN:
+        raise InvalidInputError(
+            f"This {what} lasts more than a year; a year is the most.", fields={"end": ["Too long."]}
+        )
+
+
 def override_create(*, schedule: Schedule, user_id: int, start: datetime, end: datetime, actor: Any) -> Override:
     """``user_id`` covers ``[start, end)``. A responder may create overrides for themselves only."""
     _own_only(actor=actor, user_id=user_id, what="overrides")
-    if end <= start:
-        raise InvalidInputError("The override must end after it starts.", fields={"end": ["Must be after start."]})
-    if end - start > timedelta(days=366):
-        raise InvalidInputError("An override may last a year at most.", fields={"end": ["Too long."]})
+    span_check(start=start, end=end, what="override")
     if not User.objects.filter(pk=user_id, is_active=True).exists():
         raise InvalidInputError("Unknown person.", fields={"user": ["Unknown person."]})
     return Override.objects.create(
@@ -172,8 +182,7 @@ def swap_offer(
     """``actor`` (or, for an admin, ``from_user_id``) offers their shifts in ``[start, end)`` to anyone."""
     from_id = from_user_id or actor.pk
     _own_only(actor=actor, user_id=from_id, what="swaps")
-    if end <= start:
-        raise InvalidInputError("The swap must end after it starts.", fields={"end": ["Must be after start."]})
+    span_check(start=start, end=end, what="swap")
     return Swap.objects.create(schedule=schedule, from_user_id=from_id, start=start, end=end)
 
 
@@ -290,8 +299,7 @@ def _preview(schedule: Schedule, *, start: datetime, end: datetime, override: sc
 def override_preview(*, schedule: Schedule, user_id: int, start: datetime, end: datetime, win_start: datetime,
                      win_end: datetime) -> sched.FinalSchedule:  # fmt: skip
     """The final schedule over ``[win_start, win_end)`` as it would be with this override; nothing saved."""
-    if end <= start:
-        raise InvalidInputError("The override must end after it starts.", fields={"end": ["Must be after start."]})
+    span_check(start=start, end=end, what="override")
     extra = sched.Override(key="override:preview", person=person_key(user_id), start=start, end=end)
     return _preview(schedule, start=win_start, end=win_end, override=extra)
 
@@ -299,8 +307,7 @@ def override_preview(*, schedule: Schedule, user_id: int, start: datetime, end: 
 def swap_preview(*, schedule: Schedule, from_user_id: int, start: datetime, end: datetime, win_start: datetime,
                  win_end: datetime) -> sched.FinalSchedule:  # fmt: skip
     """The final schedule as it would be once someone takes this swap (shown as "whoever takes it")."""
-    if end <= start:
-        raise InvalidInputError("The swap must end after it starts.", fields={"end": ["Must be after start."]})
+    span_check(start=start, end=end, what="swap")
     extra = sched.Swap(key="swap:preview", from_person=person_key(from_user_id), to_person=SWAP_TAKER, start=start,
                        end=end)  # fmt: skip
     return _preview(schedule, start=win_start, end=win_end, swap=extra)

@@ -215,3 +215,14 @@ def test_list_endpoints_use_a_bounded_number_of_queries(admin, make_user, django
         with django_assert_max_num_queries(12):
             response = admin.get(path)
         assert response.status_code == 200, path
+
+
+def test_overrides_and_swaps_last_a_year_at_most(token_client):
+    responder = token_client(Role.RESPONDER)
+    schedule = Schedule.objects.create(name="s", time_zone="UTC")
+    span = {"schedule": schedule.pk, "start": "2026-03-24T00:00:00Z", "end": "9999-12-31T00:00:00Z"}
+    swap = responder.post("/api/v1/oncall/swaps/", span, format="json")
+    override = responder.post("/api/v1/oncall/overrides/", {**span, "user": responder.user.pk}, format="json")
+    for response in (swap, override):
+        assert response.status_code == 400, response.json()
+        assert "end" in response.json()["error"]["fields"]
