@@ -117,7 +117,7 @@ def _claim(notification_id: int, now: datetime) -> PersonNotification | None:
     with transaction.atomic():
         row = (
             PersonNotification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("contact_method", "page", "user")
+            .select_related("contact_method", "page__escalation", "user")
             .filter(pk=notification_id)
             .first()
         )
@@ -168,7 +168,10 @@ def _body(row: PersonNotification) -> str:
 
 
 def _severity(row: PersonNotification) -> str:
-    return "info" if row.test else ("critical" if "[CRITICAL]" in row.title else "warning")
+    """The escalation's severity as frozen at its start (a test message is info)."""
+    if row.test or row.page is None:
+        return "info"
+    return str(row.page.escalation.snapshot.get("severity") or "warning")
 
 
 def _finish(row: PersonNotification, *, ok: bool, retryable: bool, detail: str, now: datetime) -> str:

@@ -10,6 +10,7 @@ from django.core import mail
 from alerts.choices import GroupEventKind, GroupState
 from alerts.models import AlertGroup, GroupEvent
 from alerts.services import alert_raise, group_acknowledge, group_resolve
+from oncall import senders
 from oncall.choices import DeliveryState, EscalationState, StepKind
 from oncall.models import Escalation, Layer, Page, PersonNotification, RoutePolicy, Schedule
 from oncall.services.dispatch import notification_deliver, notifications_sweep
@@ -280,3 +281,17 @@ def test_one_broken_escalation_does_not_hold_up_the_others_in_the_tick(root_rout
     assert paged(group) == ["alice", "bob"]
     second.refresh_from_db()
     assert second.state == EscalationState.EXHAUSTED
+
+
+def test_the_page_carries_the_alerts_severity(root_route, person, monkeypatch):
+    alice, bob = person("alice"), person("bob")
+    two_step_policy(alice, bob, root_route)
+    group = fire(labels={**LABELS, "severity": "page"})
+    group_escalate(group_id=group.pk, firing_labels=[{**LABELS, "severity": "page"}], now=NOW)
+    sent = []
+    monkeypatch.setattr(
+        senders, "contact_send", lambda **kw: sent.append(kw["message"]) or senders.ContactResult(ok=True)
+    )
+    (row,) = PersonNotification.objects.filter(group=group)
+    notification_deliver(notification_id=row.pk, now=NOW)
+    assert [m.severity for m in sent] == ["page"]
