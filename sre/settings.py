@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "statuspage",
     "drills",
     "oncall",
+    "rules",
+    "heartbeats",
+    "releases",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +302,8 @@ SRE = {
     # Sign-in and identity (LOCAL_LOGIN, REQUIRE_MFA, token failure throttling, OIDC role map): sre/identity/conf.py.
     **identity_tunables(env),
     # Audit trail: days entries are kept (seven years); a daily job prunes older ones and leaves an anchor.
+    # Alert rules (and heartbeat checks): seconds between bulk evaluations.
+    "RULES_INTERVAL": env.int("SRE_RULES_INTERVAL", 15, minimum=1),
     "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
 }
 
@@ -322,6 +327,9 @@ CELERY_BEAT_SCHEDULE = {
     "statuspage-sync": {"task": "statuspage.sync", "schedule": float(SRE["STATUSPAGE_SYNC_INTERVAL"])},
     "oncall-tick": {"task": "oncall.tick", "schedule": float(SRE["ONCALL_TICK"])},
     "oncall-ical-refresh": {"task": "oncall.ical_refresh", "schedule": 900.0},
+    "rules-evaluate": {"task": "rules.evaluate", "schedule": float(SRE["RULES_INTERVAL"])},
+    "heartbeats-check": {"task": "heartbeats.check", "schedule": float(SRE["RULES_INTERVAL"])},
+    "releases-evaluate": {"task": "releases.evaluate", "schedule": float(SRE["SLO_EVALUATION_INTERVAL"])},
     "audit-retention": {"task": "audit.retention", "schedule": 86400.0},
 }
 

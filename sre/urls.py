@@ -19,6 +19,9 @@ api_v1 = [
     path("", include("statuspage.api.urls")),
     path("", include("drills.api.urls")),
     path("", include("oncall.api.urls")),
+    path("", include("rules.api.urls")),
+    path("", include("heartbeats.api.urls")),
+    path("", include("releases.api.urls")),
 ]
 
 urlpatterns = [
@@ -43,6 +46,9 @@ urlpatterns = [
     path("drills/", include("drills.urls")),
     path("oncall/", include("oncall.urls")),
     path("logs/", include("telemetry.urls")),
+    path("rules/", include("rules.urls")),
+    path("heartbeats/", include("heartbeats.urls")),
+    path("releases/", include("releases.urls")),
 ]
 
 handler400 = "sre.errorpages.bad_request"

@@ -1,0 +1,3 @@
+"""Models of the heartbeats app."""
+
+from __future__ import annotations

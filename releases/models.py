@@ -1,0 +1,3 @@
+"""Models of the releases app."""
+
+from __future__ import annotations

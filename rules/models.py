@@ -1,0 +1,3 @@
+"""Models of the rules app."""
+
+from __future__ import annotations
