@@ -178,6 +178,62 @@ def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 6
     return {sid: value for sid, (_, value) in out.items()}
 
 
+@dataclass(frozen=True)
+class SeriesInfo:
+    id: int
+    name: str
+    labels: dict[str, str]
+    kind: str
+
+
+def series_of_names(*, names: Iterable[str]) -> dict[str, list[SeriesInfo]]:
+    """Every series of each metric name, in one query (rule evaluation filters them by matchers itself)."""
+    out: dict[str, list[SeriesInfo]] = {name: [] for name in names}
+    if not out:
+        return out
+    rows = Series.objects.filter(name__in=list(out)).values_list("id", "name", "labels", "kind")
+    for sid, name, labels, kind in rows:
+        out[name].append(SeriesInfo(sid, name, labels, kind))
+    return out
+
+
+def series_matches(labels: dict[str, str], matchers: Iterable[tuple[str, str, str]]) -> bool:
+    """Whether ``labels`` satisfy every ``(label, op, value)`` (Prometheus semantics, regexes on RE2)."""
+    return _matches(labels, matchers)
+
+
+def minute_rows(*, series_ids: Iterable[int], start: int, end: int) -> dict[int, dict[int, tuple]]:
+    """Per series, per minute in ``[start, end)``: ``(increase, gauge, gauge_ts, samples)`` from the minute
+    rollups and the rows staged but not folded yet (merged: increases and samples summed, the later gauge kept).
+    One query per 1,000 series."""
+    ids = sorted(set(series_ids))
+    out: dict[int, dict[int, tuple]] = {}
+    for chunk_start in range(0, len(ids), 1000):
+        chunk = ids[chunk_start : chunk_start + 1000]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        parts = [
+            f"SELECT series_id, start, increase, gauge, gauge_ts, samples FROM {table} "  # noqa: S608
+            f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
+            for table in ("telemetry_minuterollup", "telemetry_pendingrollup")
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), [*chunk, start, end, *chunk, start, end])
+            for sid, minute, increase, gauge, gauge_ts, samples in cursor.fetchall():
+                per = out.setdefault(sid, {})
+                had = per.get(minute)
+                if had is None:
+                    per[minute] = (increase, gauge, gauge_ts, samples)
+                    continue
+                later = gauge_ts is not None and (had[2] is None or gauge_ts >= had[2])
+                per[minute] = (
+                    had[0] + increase,
+                    gauge if later else had[1],
+                    gauge_ts if later else had[2],
+                    had[3] + samples,
+                )
+    return out
+
+
 def metric_names() -> list[str]:
     return list(Series.objects.order_by("name").values_list("name", flat=True).distinct())
 
