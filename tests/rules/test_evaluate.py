@@ -36,7 +36,7 @@ def at(base: dt.datetime, minutes: float) -> dt.datetime:
 
 def test_pending_then_firing_then_resolved_through_the_intake(base_time):
     rule = rule_save(rule=None, data=errors_rule())
-    for m in range(0, 4):
+    for m in range(4):
         push([gauge(150, at(base_time, m) + dt.timedelta(seconds=10), queue="mail")], now=at(base_time, m + 0.5))
     report = rules_evaluate(now=at(base_time, 0.5))
     assert (report.fired, report.errors) == (0, 0)
