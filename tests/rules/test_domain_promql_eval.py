@@ -7,7 +7,7 @@ import math
 import pytest
 
 from rules.domain.promql import Minute, Need, SeriesData, compile_expr, evaluate
-from tests.rules.promql_data import AT, L, M, counter, gauge, run, same
+from tests.rules.promql_data import AT, L, Labels, M, counter, gauge, run, same
 
 INF, NAN = math.inf, math.nan
 
@@ -159,7 +159,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
-def test_evaluate(text: str, expected: dict) -> None:
+def test_evaluate(text: str, expected: dict[Labels, float]) -> None:
     result = run(text, SERIES)
     assert same(result, expected), result
 
@@ -167,7 +167,7 @@ def test_evaluate(text: str, expected: dict) -> None:
 def test_instant_lookback_edges() -> None:
     at = M + 30
 
-    def value(second_offset: float) -> dict:
+    def value(second_offset: float) -> dict[Labels, float]:
         ts = at + second_offset
         start = int(ts) - int(ts) % 60
         series = SeriesData({"a": "1"}, "gauge", {start: Minute(0.0, 7.0, ts, 1)})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rules.domain.promql import ExprError
-from tests.rules.promql_data import L, gauge, run
+from tests.rules.promql_data import L, Labels, gauge, run
 
 SERIES = {
     "errors": [
@@ -117,7 +117,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
-def test_vector_matching(text: str, expected: dict) -> None:
+def test_vector_matching(text: str, expected: dict[Labels, float]) -> None:
     assert run(text, SERIES) == expected
 
 

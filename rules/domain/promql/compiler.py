@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable
 
 import promql_parser as pp
 
@@ -64,6 +65,7 @@ REFUSED_FUNCTIONS: dict[str, str] = {
     "sort": "an alert's result has no order",
     "sort_desc": "an alert's result has no order",
 }
+ELEMENTWISE: dict[str, Callable[[float], float]] = {"abs": abs, "ceil": arith.ceil, "floor": arith.floor}
 REFUSED_AGGREGATIONS = "only sum, avg, min, max, count and group are evaluated over minute rollups"
 
 
@@ -212,9 +214,8 @@ class _Compiler:
             if isinstance(args[0], pp.VectorSelector):
                 return Absent(self.instant(args[0], presence=True), absent_labels(args[0]))
             return Absent(self.vector(args[0], where), ())
-        if name in ("abs", "ceil", "floor"):
-            fn = {"abs": abs, "ceil": arith.ceil, "floor": arith.floor}[name]
-            return Map(fn, self.vector(args[0], where))
+        if name in ELEMENTWISE:
+            return Map(ELEMENTWISE[name], self.vector(args[0], where))
         if name == "round":
             to_nearest = self.scalar(args[1], where) if len(args) > 1 else Number(1.0)
             return MapScalar(arith.round_to, self.vector(args[0], where), to_nearest)
