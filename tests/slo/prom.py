@@ -23,8 +23,9 @@ def openmetrics(series: Iterable[tuple[str, dict[str, str], list[tuple[int, floa
 
 
 @contextmanager
-def backfilled_prometheus(text: str) -> Iterator[str]:
-    """Backfill ``text`` into a fresh TSDB and start Prometheus on it (retention 90d); yields its URL."""
+def backfilled_prometheus(text: str, *, rules: str | None = None) -> Iterator[str]:
+    """Backfill ``text`` into a fresh TSDB and start Prometheus on it (retention 90d), loading the rule file
+    ``rules`` when given; yields its URL."""
     promtool, binary = require_binary("promtool"), require_binary("prometheus")
     with tempfile.TemporaryDirectory(prefix="sre-prom-backfill-") as tmp:
         source, data = Path(tmp) / "history.om", Path(tmp) / "data"
@@ -35,6 +36,9 @@ def backfilled_prometheus(text: str) -> Iterator[str]:
                        check=True, capture_output=True, timeout=600)  # fmt: skip
         config = Path(tmp) / "prometheus.yml"
         config.write_text("global:\n  scrape_interval: 1m\n")
+        if rules is not None:
+            (Path(tmp) / "rules.yml").write_text(rules)
+            config.write_text("global:\n  scrape_interval: 1m\n  evaluation_interval: 15s\nrule_files: [rules.yml]\n")
         port = free_port()
         log = (Path(tmp) / "prometheus.log").open("wb")  # a file, not a pipe: a full pipe would block it
         process = subprocess.Popen(
