@@ -15,6 +15,9 @@ Not recorded (high-volume data written by machines, each with its own ledger or 
   worker fields. Recorded: a run requested, and its status changes.
 - oncall: running escalations, pages and person notifications (the escalation engine's state; each group's
   timeline shows them), used action-link nonces; contact-method test results and iCal fetch bookkeeping.
+- releases: budget notices (the evaluator's, each an alert on its own timeline), deployments (pushed by CI or
+  typed in; each row is its own ledger: who recorded it, with which token, its release-burn watch and rollback
+  webhook call). Recorded: budget policies and deploy-gate overrides (created and revoked).
 - sre: worker heartbeats; a token's ``last_used_at`` (token use is recorded as its own action instead).
 - auth: ``last_login`` (sign-in is recorded as its own action), user permissions.
 """
@@ -90,6 +93,8 @@ TRACKED: dict[str, Policy] = {
     "oncall.escalationstep": PLAIN,
     "oncall.routepolicy": PLAIN,
     "oncall.severitypolicy": PLAIN,
+    "releases.budgetpolicy": _p(ignore=("updated_at",)),
+    "releases.gateoverride": PLAIN,
 }
 
 # Many-to-many relations recorded (their auto-created through models): label_lower of the through model.
