@@ -42,7 +42,9 @@ groups:
   - name: compare
     rules:
       - alert: HighErrorRatio
-        expr: sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m])) > 0.05
+        expr: >-
+          sum by (service) (rate(http_requests_total{code=~"5.."}[5m]))
+          / sum by (service) (rate(http_requests_total[5m])) > 0.05
         for: 3m
         labels: {severity: page}
         annotations: {summary: "{{ $labels.service }} errors"}
@@ -75,7 +77,8 @@ def scenario(start: int) -> list[dict]:
     for k in range(MINUTES + 1):
         ts = start + 60 * k
         for service in SERVICES:
-            burst = {"checkout": 20 <= k < 45 or 100 <= k < 105, "search": 60 <= k < 75, "cart": 95 <= k < 110}[service]
+            bursts = {"checkout": 20 <= k < 45 or 100 <= k < 105, "search": 60 <= k < 75, "cart": 95 <= k < 110}
+            burst = bursts[service]
             ok = rng.randint(900, 1100) * (2 if service == "checkout" and 30 <= k < 70 else 1)
             bad = rng.randint(80, 160) if burst else rng.randint(0, 5)
             counters[(service, "200")] += ok
