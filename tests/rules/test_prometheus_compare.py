@@ -63,7 +63,9 @@ groups:
         expr: absent(backup_last_success{job="nightly"})
         for: 1m
       - alert: CheckoutBusierThanSearch
-        expr: sum(rate(http_requests_total{service="checkout"}[5m])) > ignoring(service) sum(rate(http_requests_total{service="search"}[5m])) * 1.3
+        expr: >-
+          sum(rate(http_requests_total{service="checkout"}[5m]))
+          > ignoring(service) sum(rate(http_requests_total{service="search"}[5m])) * 1.3
       - alert: AnyService5xx
         expr: count(sum by (service) (increase(http_requests_total{code="500"}[5m])) > 100) >= 2
 """
