@@ -137,3 +137,28 @@ def test_refused(text: str, message: str) -> None:
 )
 def test_supported(text: str) -> None:
     assert compile_expr(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-" * 20000 + "g",
+        "(" * 20000 + "g" + ")" * 20000,
+        "abs(" * 6000 + "g" + ")" * 6000,
+        "g" + " + g" * 5000,
+        "g" + " and g" * 5000,
+    ],
+)
+def test_a_deeply_nested_expression_is_refused_before_the_parser_overflows_its_stack(text: str) -> None:
+    # the parser recurses on the native stack: a few thousand levels crash the process instead of raising
+    with pytest.raises(ExprError, match="the expression is too large"):
+        compile_expr(text)
+
+
+def test_the_size_bound_skips_strings_comments_and_label_matchers() -> None:
+    regex = "|".join(f"svc-{i}+" for i in range(400))  # a long alternation counts nothing
+    text = f'sum by (svc) (rate(x{{svc=~"{regex}", code!="5(0)0"}}[5m])) > 1 # ((( and or\n and vector(1)'
+    assert compile_expr(text).needs[0].matchers[1] == ("svc", "=~", regex)
+    assert compile_expr("-" * 499 + "g")
+    with pytest.raises(ExprError, match="501 parentheses and operators, at most 500"):
+        compile_expr("-" * 501 + "g")

@@ -81,5 +81,8 @@ def evaluate(plan: Plan, *, at: int, data: Mapping[Need, Sequence[SeriesData]]) 
     """The result of ``plan`` at ``at``, sorted by labels. ``data[need]`` is every series of ``need.name``
     matching ``need.matchers`` (a missing need counts as no series), with minutes whose starts cover
     ``[at - plan.lookback_seconds, at]``. Raises ExprError for many-to-many matching."""
-    vector = plan.root.eval(Ctx(at=at, data=data))
+    try:
+        vector = plan.root.eval(Ctx(at=at, data=data))
+    except RecursionError:
+        raise ExprError("the expression is nested too deeply") from None
     return [Sample(labels, value) for labels, value in sorted(vector, key=_by_labels)]

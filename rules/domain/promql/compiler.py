@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable
 
 import promql_parser as pp
@@ -66,7 +67,28 @@ REFUSED_FUNCTIONS: dict[str, str] = {
     "sort_desc": "an alert's result has no order",
 }
 ELEMENTWISE: dict[str, Callable[[float], float]] = {"abs": abs, "ceil": arith.ceil, "floor": arith.floor}
+MAX_SIZE = 500
+# Tokens that can each add a level to the syntax tree; string literals, comments and braces are skipped.
+_TOKENS = re.compile(
+    r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`|#[^\n]*|[{}(]|\b(?:and|or|unless|atan2)\b|[-+*/%^=<>!]"""
+)
 REFUSED_AGGREGATIONS = "only sum, avg, min, max, count and group are evaluated over minute rollups"
+
+
+def expression_size(text: str) -> int:
+    """Parentheses, operators and set keywords outside strings and label braces: a cheap bound on how deep
+    the syntax tree can be, checked before parsing because the parser recurses on the native stack and
+    takes the whole process down (a crash, not an exception) a few thousand levels deep."""
+    size = braces = 0
+    for match in _TOKENS.finditer(text):
+        lexeme = match.group()
+        if lexeme == "{":
+            braces += 1
+        elif lexeme == "}":
+            braces -= 1
+        elif braces <= 0 and lexeme[0] not in "\"'`#":
+            size += 1
+    return size
 
 
 def _refuse_function(name: str) -> ExprError:
@@ -285,6 +307,11 @@ class _Compiler:
 def compile_expr(text: str) -> Plan:
     """Parse ``text`` and check it is in the supported subset (see the package docstring); ExprError with the
     parser's message or naming what is unsupported and why."""
+    size = expression_size(text)
+    if size > MAX_SIZE:
+        raise ExprError(
+            f"the expression is too large: {size} parentheses and operators, at most {MAX_SIZE}; split it into rules"
+        )
     try:
         ast = pp.parse(text)
     except ValueError as exc:
