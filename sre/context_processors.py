@@ -21,6 +21,8 @@ NAVIGATION = (
     ("Incidents", "incidents:index"),
     ("Status page", "statuspage:index"),
     ("Drills", "drills:index"),
+    ("Heartbeats", "heartbeats:index"),
+    ("Releases", "releases:index"),
     ("Logs", "telemetry:logs"),
     ("Settings", "settings"),
 )

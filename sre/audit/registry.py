@@ -18,6 +18,8 @@ Not recorded (high-volume data written by machines, each with its own ledger or 
 - releases: budget notices (the evaluator's, each an alert on its own timeline), deployments (pushed by CI or
   typed in; each row is its own ledger: who recorded it, with which token, its release-burn watch and rollback
   webhook call). Recorded: budget policies and deploy-gate overrides (created and revoked).
+- heartbeats: pings; a check's runtime fields (state, last pings, deadlines, ping count, alert bookkeeping), written
+  by pings and the check pass. Recorded: its configuration, pause/resume and a new ping key (redacted).
 - sre: worker heartbeats; a token's ``last_used_at`` (token use is recorded as its own action instead).
 - auth: ``last_login`` (sign-in is recorded as its own action), user permissions.
 """
@@ -95,6 +97,23 @@ TRACKED: dict[str, Policy] = {
     "oncall.severitypolicy": PLAIN,
     "releases.budgetpolicy": _p(ignore=("updated_at",)),
     "releases.gateoverride": PLAIN,
+    "heartbeats.check": _p(
+        ignore=(
+            "updated_at",
+            "state",
+            "state_changed_at",
+            "last_ping_at",
+            "last_start_at",
+            "last_duration_seconds",
+            "next_due_at",
+            "alert_at",
+            "ping_count",
+            "alert_wanted",
+            "alert_labels",
+            "alert_synced",
+        ),
+        redact=("ping_key",),
+    ),
 }
 
 # Many-to-many relations recorded (their auto-created through models): label_lower of the through model.

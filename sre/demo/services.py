@@ -68,6 +68,9 @@ def demo_seed(*, password: str) -> DemoSeedResult:
         from oncall.demo import oncall_demo_seed  # a weekly rotation with an override, a policy on "paging"
 
         oncall_demo_seed(now=timezone.now())
+        from heartbeats.demo import heartbeats_demo_seed  # "nightly-backup", pinged by the demo traffic
+
+        heartbeats_demo_seed()
     return result
 
 
@@ -95,6 +98,7 @@ class DemoTrafficResult:
     minutes: int = 0
     samples: int = 0
     logs: int = 0
+    heartbeat: str = ""  # what the demo backup job did this minute (heartbeats.demo)
 
 
 def demo_traffic_push(*, now) -> DemoTrafficResult:
@@ -129,4 +133,7 @@ def demo_traffic_push(*, now) -> DemoTrafficResult:
             result.samples += pushed.accepted
         if not logged.duplicate:
             result.logs += logged.accepted
+    from heartbeats.demo import heartbeats_demo_traffic  # the demo backup job: runs, goes silent, fails, recovers
+
+    result.heartbeat = heartbeats_demo_traffic(now=now)
     return result

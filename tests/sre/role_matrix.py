@@ -31,28 +31,36 @@ CAPABILITIES: dict[str, Capability] = {
     "signed": Capability(
         "Public", "signed on-call links (acknowledge from a page, personal calendar feed)", "anonymous"
     ),
+    "ping": Capability(
+        "Public", "heartbeat pings (`/api/v1/heartbeats/<uuid>`: the check's secret URL is the credential)", "anonymous"
+    ),
     "read": Capability(
-        "Read", "every page and API read (SLOs, alerts, incidents, status page, drills, on call, logs)", "viewer"
+        "Read",
+        "every page and API read (SLOs, alerts, incidents, status page, drills, heartbeats, on call, logs, releases "
+        "and the deploy gate)",
+        "viewer",
     ),
     "own": Capability("Own account", "own API tokens, password, two-factor authentication", "viewer"),
     "ingest": Capability("Ingest", "push metrics, logs and alerts (with a token's `ingest` scope)", "viewer"),
     "respond": Capability(
         "Respond",
         "acknowledge, resolve and silence alerts; maintenance windows; open and update incidents, postmortems and "
-        "action items; status overrides and maintenances; run and cancel drills; on-call overrides, swaps, pages, "
-        "own contact methods and notification rules",
+        "action items; status overrides and maintenances; run and cancel drills; pause and resume heartbeat checks; "
+        "on-call overrides, swaps, pages, own contact methods and notification rules; record deployments, override the "
+        "deploy gate",
         "responder",
     ),
     "configure": Capability(
         "Configure",
         "services, SLOs, routes, receivers, inhibit rules, time intervals, status page components, groups and "
-        "subscribers, drill targets, schedules, teams, escalation policies, imports; delete incidents",
+        "subscribers, drill targets, heartbeat checks (and new ping URLs), schedules, teams, escalation policies, "
+        "imports, error-budget policies (and rollback webhooks); delete incidents",
         "admin",
     ),
     "admin-read": Capability(
         "Configure",
-        "pages of forms that change SLOs, services, drill targets, schedules, layers, teams and policies, or delete "
-        "status page items; status page subscribers; the audit trail",
+        "pages of forms that change SLOs, services, drill targets, heartbeat checks, schedules, layers, teams and "
+        "policies (escalation and error-budget), or delete status page items; status page subscribers; the audit trail",
         "admin",
     ),
     "django-admin": Capability("Configure", "Django's admin site (`/admin/`)", "admin"),
@@ -131,6 +139,15 @@ ROUTES: dict[str, dict[str, str]] = {
     # Pages: oidc
     "/oidc/authenticate/": {"GET": "public"},
     "/oidc/callback/": {"GET": "public"},
+    # Pages: heartbeats
+    "/heartbeats/": {"GET": "read"},
+    "/heartbeats/new/": {"GET": "admin-read", "POST": "configure"},
+    "/heartbeats/{pk}/": {"GET": "read"},
+    "/heartbeats/{pk}/delete/": {"GET": "admin-read", "POST": "configure"},
+    "/heartbeats/{pk}/edit/": {"GET": "admin-read", "POST": "configure"},
+    "/heartbeats/{pk}/pause/": {"POST": "respond"},
+    "/heartbeats/{pk}/ping-key/": {"GET": "admin-read", "POST": "configure"},
+    "/heartbeats/{pk}/resume/": {"POST": "respond"},
     # Pages: oncall
     "/oncall/": {"GET": "read"},
     "/oncall/a/{token}/": {"GET": "signed", "POST": "signed"},
@@ -169,6 +186,16 @@ ROUTES: dict[str, dict[str, str]] = {
     "/oncall/teams/{pk}/delete/": {"GET": "admin-read", "POST": "configure"},
     # Pages: readyz
     "/readyz": {"GET": "public"},
+    # Pages: releases
+    "/releases/": {"GET": "read"},
+    "/releases/deployments/": {"GET": "read", "POST": "respond"},
+    "/releases/deployments/{pk}/": {"GET": "read"},
+    "/releases/overrides/{pk}/revoke/": {"POST": "respond"},
+    "/releases/policies/{pk}/delete/": {"GET": "admin-read", "POST": "configure"},
+    "/releases/services/{pk}/": {"GET": "read"},
+    "/releases/services/{pk}/overrides/": {"POST": "respond"},
+    "/releases/services/{pk}/policy/": {"GET": "admin-read", "POST": "configure"},
+    "/releases/slos/{pk}/policy/": {"GET": "admin-read", "POST": "configure"},
     # Pages: settings
     "/settings/": {"GET": "read", "POST": "own"},
     "/settings/audit/": {"GET": "admin-read"},
@@ -261,6 +288,17 @@ ROUTES: dict[str, dict[str, str]] = {
     "/api/v1/audit/": {"GET": "admin-read"},
     "/api/v1/audit/verify": {"GET": "admin-read"},
     "/api/v1/audit/{pk}/": {"GET": "admin-read"},
+    # API: budget-policies
+    "/api/v1/budget-policies": {"GET": "read", "POST": "configure"},
+    "/api/v1/budget-policies/{pk}": {"DELETE": "configure", "GET": "read", "PATCH": "configure", "PUT": "configure"},
+    # API: deploy-gate
+    "/api/v1/deploy-gate": {"GET": "read"},
+    "/api/v1/deploy-gate/overrides": {"GET": "read", "POST": "respond"},
+    "/api/v1/deploy-gate/overrides/{pk}": {"GET": "read"},
+    "/api/v1/deploy-gate/overrides/{pk}/revoke": {"POST": "respond"},
+    # API: deployments
+    "/api/v1/deployments": {"GET": "read", "POST": "respond"},
+    "/api/v1/deployments/{pk}": {"GET": "read"},
     # API: drills
     "/api/v1/drills/evidence/": {"GET": "read"},
     "/api/v1/drills/runs/": {"GET": "read"},
@@ -307,6 +345,17 @@ ROUTES: dict[str, dict[str, str]] = {
     "/api/v1/me": {"GET": "read"},
     # API: metrics
     "/api/v1/metrics": {"POST": "ingest"},
+    # API: heartbeats
+    "/api/v1/heartbeat-checks/": {"GET": "read", "POST": "configure"},
+    "/api/v1/heartbeat-checks/{pk}/": {"DELETE": "configure", "GET": "read", "PATCH": "configure", "PUT": "configure"},
+    "/api/v1/heartbeat-checks/{pk}/pause/": {"POST": "respond"},
+    "/api/v1/heartbeat-checks/{pk}/ping-key/": {"POST": "configure"},
+    "/api/v1/heartbeat-checks/{pk}/pings/": {"GET": "read"},
+    "/api/v1/heartbeat-checks/{pk}/resume/": {"POST": "respond"},
+    "/api/v1/heartbeats/{uuid}": {"GET": "ping", "POST": "ping"},
+    "/api/v1/heartbeats/{uuid}/fail": {"GET": "ping", "POST": "ping"},
+    "/api/v1/heartbeats/{uuid}/start": {"GET": "ping", "POST": "ping"},
+    "/api/v1/heartbeats/{uuid}/{exit_status}": {"GET": "ping", "POST": "ping"},
     # API: oncall
     "/api/v1/oncall/contact-methods/": {"GET": "read", "POST": "respond"},
     "/api/v1/oncall/contact-methods/{pk}/": {"DELETE": "respond", "GET": "read"},
