@@ -92,9 +92,9 @@ def deploy_gates(*, services: Iterable[Service], now: dt.datetime) -> dict[int, 
     slos = list(SLO.objects.filter(service_id__in=ids, enabled=True).order_by("name"))
     rules = rules_for(slos=slos)
     since = dict(
-        BudgetNotice.objects.filter(slo__in=slos, threshold=Decimal(EXHAUSTED), cleared_at__isnull=True).values_list(
-            "slo_id", "opened_at"
-        )
+        BudgetNotice.objects.filter(
+            slo__in=slos, threshold=Decimal(int(EXHAUSTED)), cleared_at__isnull=True
+        ).values_list("slo_id", "opened_at")
     )
     overrides: dict[int, list[OverrideView]] = {i: [] for i in ids}
     live = GateOverride.objects.filter(service_id__in=ids, revoked_at__isnull=True, expires_at__gt=now)

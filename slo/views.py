@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from releases.selectors import service_page_releases, slo_page_releases
 from slo import charts
 from slo.forms import ImportForm, ServiceForm, SloForm
 from slo.interchange import openslo_import
@@ -88,13 +89,16 @@ class SloDetailView(RoleRequiredMixin, View):
         slo = _slo_or_404(pk)
         now = timezone.now().replace(microsecond=0)
         result = slo_evaluate(slos=[slo], now=now)[0]
+        start = now - dt.timedelta(seconds=result.document["window"]["seconds"])
+        releases = slo_page_releases(slo=slo, start=start, now=now)  # markers on the charts, the deploy gate
         context = {
             "slo": slo,
             "status": result.document,
             "explain": charts.explanation(slo, result),
-            "chart_data": charts.detail_charts(slo, result, now=now),
+            "chart_data": {**charts.detail_charts(slo, result, now=now), "releases": releases["markers"]},
             "firing_alerts": charts.firing_alerts(slo),
             "incidents": charts.related_incidents(slo),
+            "releases": releases,
         }
         return render(request, "slo/detail.html", context)
 
@@ -197,7 +201,9 @@ class ServiceDetailView(RoleRequiredMixin, View):
         for s in slos:
             s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
         incidents = charts.service_incidents_of(service)
-        return render(request, "slo/service_detail.html", {"service": service, "slos": slos, "incidents": incidents})
+        releases = service_page_releases(service=service, now=timezone.now())  # deploy gate, recent deployments
+        context = {"service": service, "slos": slos, "incidents": incidents, "releases": releases}
+        return render(request, "slo/service_detail.html", context)
 
 
 class _ServiceFormView(RoleRequiredMixin, View):

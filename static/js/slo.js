@@ -5,6 +5,23 @@
   var config = { displaylogo: false, responsive: true };
   var margin = { t: 10, r: 10, b: 40, l: 55 };
 
+  // Deployments of the service in the window (releases.selectors.release_markers): a dotted line and the version
+  // on the time charts, red for a release whose burn fired ReleaseBurn.
+  function releaseMarks(data) {
+    var marks = data.releases || [];
+    var color = function (m) { return m.state === "burning" || m.state === "burned" ? "#b91c1c" : "#6b7280"; };
+    return {
+      shapes: marks.map(function (m) {
+        return { type: "line", xref: "x", yref: "paper", x0: m.x, x1: m.x, y0: 0, y1: 1,
+                 line: { dash: "dot", width: 1, color: color(m) } };
+      }),
+      annotations: marks.map(function (m) {
+        return { xref: "x", yref: "paper", x: m.x, y: 1, yanchor: "bottom", showarrow: false, textangle: -30,
+                 text: m.version, font: { size: 9, color: color(m) } };
+      })
+    };
+  }
+
   function burndown(el, data) {
     var d = data.burndown;
     if (!d.x.length) { el.textContent = "No data in the window."; return; }
@@ -12,7 +29,8 @@
       { x: d.x, y: d.remaining, name: "budget remaining", mode: "lines", line: { color: "#1d4ed8" } },
       { x: d.x, y: d.ideal, name: "steady spend", mode: "lines", line: { dash: "dot", color: "#94a3b8" } }
     ], { margin: margin, yaxis: { tickformat: ".0%", title: "remaining" }, legend: { orientation: "h" },
-         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#b91c1c", width: 1 } }] }, config);
+         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#b91c1c", width: 1 } }]
+           .concat(releaseMarks(data).shapes), annotations: releaseMarks(data).annotations }, config);
   }
 
   function burn(el, data) {
@@ -40,9 +58,11 @@
     window.Plotly.newPlot(el, [
       { x: d.x, y: d.y, name: "SLI (hourly)", mode: "lines", line: { color: "#15803d" } }
     ], { margin: margin, yaxis: { tickformat: ".2%" }, legend: { orientation: "h" },
-         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target, line: { dash: "dash", color: "#b91c1c" } }],
+         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target, line: { dash: "dash", color: "#b91c1c" } }]
+           .concat(releaseMarks(data).shapes),
          annotations: [{ xref: "paper", x: 0, y: data.target, xanchor: "left", yanchor: "bottom", showarrow: false,
-                         text: "target " + (data.target * 100).toFixed(3) + "%", font: { size: 10, color: "#b91c1c" } }] }, config);
+                         text: "target " + (data.target * 100).toFixed(3) + "%", font: { size: 10, color: "#b91c1c" } }]
+           .concat(releaseMarks(data).annotations) }, config);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
