@@ -59,6 +59,12 @@ class SeriesData:
     labels: Mapping[str, str]
     kind: str
     minutes: Mapping[int, Minute]
+    # the evaluator's form of ``labels`` (sorted, no __name__, no empty values), computed once per series
+    key: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        key = tuple(sorted((k, v) for k, v in self.labels.items() if v and k != "__name__"))
+        object.__setattr__(self, "key", key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +78,10 @@ class Sample:
 @dataclass(frozen=True)
 class Plan:
     """A compiled expression: the text, the distinct selectors it reads (sorted by name, matchers, range,
-    offset) and how far before ``at`` their data must reach. ``root`` is the evaluation tree."""
+    offset) and how far before ``at`` their data must reach: minutes with a start at or after
+    ``at - lookback_seconds`` are enough (a range's length plus its offset; 360 plus the offset for an
+    instant selector: the 5-minute lookback and the minute that holds ``at - 300``; 0 without selectors).
+    ``root`` is the evaluation tree."""
 
     text: str
     needs: tuple[Need, ...]
