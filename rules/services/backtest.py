@@ -61,9 +61,8 @@ def _metric_local(rule: AlertRule, times: list[int], out: bt.Backtest) -> tuple[
     value_plan = compile_expr(split[0]) if split else plan
     if split:
         out.comparison, out.threshold = split[1], split[2]
-    lookback = max(plan.lookback_seconds, value_plan.lookback_seconds)
     data = rule_series_data(
-        needs=[*plan.needs, *value_plan.needs], start=times[0] - times[0] % 60 - lookback - 60, end=times[-1] + 60
+        needs=[*plan.needs, *value_plan.needs], first_minute=times[0] - times[0] % 60, end=times[-1] + 60
     )
     holding, values = [], []
     for at in times:

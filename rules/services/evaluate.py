@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +26,7 @@ from rules.models import AlertRule, RuleAlert
 from rules.services.results import Results, rule_results
 
 logger = logging.getLogger(__name__)
-EVALUATED_KINDS = (RuleKind.METRIC, RuleKind.LOG_COUNT)
+EVALUATED_KINDS = (RuleKind.METRIC, RuleKind.LOG_COUNT)  # log line rules fire at ingest; only their expiry is here
 SOURCE = "rules"
 
 
@@ -131,6 +131,17 @@ def _apply(
     writes["delete"].extend(row.pk for fp, row in rows.items() if fp not in result.active)
 
 
+def _health_write(rules: list[AlertRule], *, now: dt.datetime, duration_ms: float) -> None:
+    """One UPDATE per distinct (health, error) instead of a row-by-row bulk update: most rules share "ok"."""
+    by_outcome: dict[tuple[str, str], list[int]] = {}
+    for rule in rules:
+        by_outcome.setdefault((rule.health, rule.last_error), []).append(rule.pk)
+    for (health, error), ids in by_outcome.items():
+        AlertRule.objects.filter(pk__in=ids).update(
+            health=health, last_error=error, last_evaluated_at=now, last_duration_ms=duration_ms
+        )
+
+
 def rules_apply(
     *, rules: Iterable[AlertRule], results: dict[int, Results | Exception], now: dt.datetime, started: float
 ) -> EvaluationReport:
@@ -180,18 +191,15 @@ def rules_apply(
             writes["update"], ["state", "value", "fired_at", "keep_firing_since", "last_true_at"], batch_size=500
         )
         seconds = time.monotonic() - started
-        for rule in health:
-            rule.last_duration_ms = round(seconds * 1000, 3)
-        AlertRule.objects.bulk_update(
-            health, ["health", "last_error", "last_evaluated_at", "last_duration_ms"], batch_size=500
-        )
+        _health_write(health, now=now, duration_ms=round(seconds * 1000, 3))
         if items:
             alerts_ingest(items=items, source=SOURCE, now=now)
     return EvaluationReport(rules=len(rules), errors=errors, fired=fired, resolved=resolved, seconds=seconds)
 
 
 def rules_evaluate(*, now: dt.datetime, rule_ids: Iterable[int] | None = None) -> EvaluationReport:
-    """Evaluate every enabled metric and log count rule (or those of ``rule_ids``) at ``now``."""
+    """Evaluate every enabled metric and log count rule (or those of ``rule_ids``) at ``now``, then resolve the
+    log line rules' alerts with no match for their ``keep_firing_for_seconds`` (``log_line_expire``)."""
     started = time.monotonic()
     qs = AlertRule.objects.filter(enabled=True, kind__in=EVALUATED_KINDS)
     if rule_ids is not None:
@@ -199,9 +207,45 @@ def rules_evaluate(*, now: dt.datetime, rule_ids: Iterable[int] | None = None) -
     rules = list(qs.order_by("pk"))
     results = rule_results(rules=rules, now=now)
     report = rules_apply(rules=rules, results=results, now=now, started=started)
+    expired = log_line_expire(now=now)
+    if expired:
+        report = replace(report, resolved=report.resolved + expired)
     if report.errors:
         logger.info("rules: %s of %s rules erroring", report.errors, report.rules)
     return report
+
+
+def log_line_expire(*, now: dt.datetime) -> int:
+    """Resolve the alerts of log line rules (raised at ingest, ``rules.services.immediate``) that no line has
+    matched for the rule's ``keep_firing_for_seconds``: their rows are deleted and the resolutions go to the
+    intake in one batch. Under a lock of those rules, re-checked, so a line matched meanwhile keeps its alert.
+    Returns how many alerts were resolved."""
+
+    def expired(last_true_at: dt.datetime, keep: int) -> bool:
+        return last_true_at < now - dt.timedelta(seconds=keep)
+
+    candidates = RuleAlert.objects.filter(rule__kind=RuleKind.LOG_LINE).values_list(
+        "rule_id", "last_true_at", "rule__keep_firing_for_seconds"
+    )
+    due = sorted({rule_id for rule_id, last, keep in candidates if expired(last, keep)})
+    if not due:
+        return 0
+    with transaction.atomic():
+        locked = {r.pk: r for r in AlertRule.objects.select_for_update().filter(pk__in=due).order_by("pk")}
+        rows = [
+            row
+            for row in RuleAlert.objects.filter(rule_id__in=list(locked)).order_by("pk")
+            if expired(row.last_true_at, locked[row.rule_id].keep_firing_for_seconds)
+        ]
+        items = [
+            _item(locked[row.rule_id], machine.Change("resolve", row.fingerprint, _as_active(row)), now=now)
+            for row in rows
+            if row.state == AlertState.FIRING
+        ]
+        RuleAlert.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        if items:
+            alerts_ingest(items=items, source=SOURCE, now=now)
+    return len(items)
 
 
 def rule_alerts_resolve(*, rule: AlertRule, now: dt.datetime) -> int:

@@ -36,11 +36,8 @@ def _local(rules: list[AlertRule], *, at: int) -> dict[int, Results | Exception]
             out[rule.pk] = exc
     if not plans:
         return out
-    lookback = max(p.lookback_seconds for p in plans.values())
     minute = at - at % 60
-    data = rule_series_data(
-        needs=[n for p in plans.values() for n in p.needs], start=minute - lookback - 60, end=minute + 60
-    )
+    data = rule_series_data(needs=[n for p in plans.values() for n in p.needs], first_minute=minute, end=minute + 60)
     for pk, plan in plans.items():
         try:
             samples = evaluate(plan, at=at, data=data)

@@ -42,7 +42,7 @@ class ScalarNode:
 def series_labels(series: SeriesData) -> Labels:
     """The evaluator's form of a series' labels: sorted, no ``__name__``, empty values dropped (Prometheus
     treats an empty label as an absent one)."""
-    return tuple(sorted((k, v) for k, v in series.labels.items() if v and k != "__name__"))
+    return series.key
 
 
 def in_window(minutes: Mapping[int, Minute], start: int, end: int) -> list[Minute]:
