@@ -208,6 +208,13 @@ SPECTACULAR_SETTINGS = {
         "OncallPageSeverityEnum": ["critical", "warning", "info"],
         "OncallImportSourceEnum": ["grafana", "pagerduty"],
         "ComponentStatusEnum": "statuspage.choices.ComponentStatus",
+        "RuleKindEnum": "rules.choices.RuleKind",
+        "RuleSourceEnum": "rules.choices.RuleSource",
+        "RuleHealthEnum": "rules.choices.RuleHealth",
+        "RuleComparisonEnum": "rules.choices.Comparison",
+        "RuleAlertStateEnum": "rules.choices.AlertState",
+        "RuleLogLevelEnum": "rules.domain.checks.LOG_LEVELS",
+        "RuleLogGroupByEnum": "rules.domain.checks.LOG_GROUP_LABELS",
     },
 }
 
@@ -285,6 +292,9 @@ SRE = {
     "METRIC_CARDINALITY_LIMITS": env.int_map("SRE_METRIC_CARDINALITY_LIMITS"),
     "PROMETHEUS_TIMEOUT": env.float("SRE_PROMETHEUS_TIMEOUT", 10.0, minimum=0.1),
     "LOG_STORE": env.choice("SRE_LOG_STORE", ("database", "elasticsearch"), "database"),
+    # Called (dotted paths, with records= and now=) with the log lines of each stored batch, after it commits
+    # (a retried batch_id does not call them again): the rules app's immediate log line rules.
+    "LOG_INGEST_HOOKS": env.list("SRE_LOG_INGEST_HOOKS", ["rules.services.immediate.logs_hook"]),
     # SLOs: seconds between bulk evaluations (10 s at the fastest) and days of status snapshots kept.
     "SLO_EVALUATION_INTERVAL": env.int("SRE_SLO_EVALUATION_INTERVAL", 60, minimum=10),
     "SLO_SNAPSHOT_RETENTION_DAYS": env.int("SRE_SLO_SNAPSHOT_RETENTION_DAYS", 35, minimum=1),

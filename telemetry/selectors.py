@@ -21,12 +21,14 @@
 (c) Logs: ``log_count_over_time(query=LogQuery(q=..., service=..., levels=(...), start=, end=), step=60)``
     -> buckets of (start, level, count) from the configured LogStore; ``log_count(query=...)`` -> int.
     For a log-based SLI: total = log_count(service, window), bad = log_count(service, q or levels).
+    ``log_count_by(query=..., by=("service", "level"))`` -> ``{("checkout", "error"): 12, ...}``: matching lines
+    in ``[start, end)`` per group, one aggregation (log count alert rules).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -267,3 +269,12 @@ def log_count(*, query: LogQuery) -> int:
         raise ValueError("log_count needs query.start and query.end")
     span = int((query.end - query.start).total_seconds()) + 1
     return sum(b.count for b in get_log_store().count_over_time(query, step=max(60, span)))
+
+
+def log_count_by(*, query: LogQuery, by: Sequence[str] = ()) -> dict[tuple[str, ...], int]:
+    """Lines matching ``query`` in ``[start, end)`` per value of the ``by`` labels ("service", "level"), keys in
+    the order of ``by``; groups without lines are absent, ``by=()`` gives ``{(): total}``. One aggregation.
+    Raises ``ValueError`` for another label, ``SourceUnavailableError`` when the store cannot answer."""
+    if query.start is None or query.end is None:
+        raise ValueError("log_count_by needs query.start and query.end")
+    return get_log_store().count_by(query, by=tuple(by))

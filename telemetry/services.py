@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from sre.errors import UnprocessableError
 from telemetry import metrics
@@ -127,7 +129,11 @@ def logs_ingest(
     *, records: list[LogRecord], scope: str, batch_id: str | None, now: dt.datetime, store: LogStore | None = None
 ) -> IngestResult:
     """Store log lines in the configured :class:`LogStore` (all or none). Lines older than the log
-    retention or too far in the future are refused with a reason."""
+    retention or too far in the future are refused with a reason.
+
+    Once the lines are stored (after the surrounding transaction commits) each hook of
+    ``SRE["LOG_INGEST_HOOKS"]`` is called with them (``log_hooks_run``); a retried ``batch_id`` stores nothing
+    and calls no hook."""
     store = store or get_log_store()
     oldest = now - dt.timedelta(days=settings.SRE["LOG_RETENTION_DAYS"])
     newest = now + dt.timedelta(seconds=settings.SRE["MAX_FUTURE_SKEW"])
@@ -145,7 +151,20 @@ def logs_ingest(
         return _duplicate(kind="logs", scope=scope, batch_id=batch_id)
     metrics.INGESTED.labels("logs").inc(outcome.accepted)
     metrics.REJECTED.labels("logs").inc(len(reasons))
+    if outcome.accepted:
+        transaction.on_commit(partial(log_hooks_run, records=kept, now=now))
     return IngestResult(accepted=outcome.accepted, rejected=len(reasons), reasons=reasons, batch_id=batch_id)
+
+
+def log_hooks_run(*, records: list[LogRecord], now: dt.datetime) -> None:
+    """Call each ``SRE["LOG_INGEST_HOOKS"]`` hook (a dotted path, called with ``records=`` and ``now=``) with
+    lines that are stored. Hooks belong to apps downstream of telemetry (the rules app's immediate rules), which
+    telemetry must not import; a hook that fails is logged and never fails the ingest (the lines are stored)."""
+    for path in settings.SRE.get("LOG_INGEST_HOOKS", ()):
+        try:
+            import_string(path)(records=records, now=now)
+        except Exception:  # the lines are stored; a downstream failure must not turn the push into a 500
+            logger.exception("Log ingest hook %s failed on a batch of %s lines", path, len(records))
 
 
 def _delete_batches(table: str, *, where: str, params: list, batch_size: int, max_batches: int) -> int:

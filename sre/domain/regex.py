@@ -2,8 +2,9 @@
 
 They run on RE2 (``google-re2``), whose matching time is linear in the input: a pattern such as ``(a+)+$``,
 which backtracks for hours on Python's ``re``, answers at once. RE2's syntax is the one Alertmanager and
-Prometheus use (no look-arounds, no back-references). As they do, a pattern must match the whole value
-(anchored at both ends) and ``.`` matches a newline. This is the only module that compiles a pattern a user
+Prometheus use (no look-arounds, no back-references). As they do, a matcher's pattern must match the whole value
+(anchored at both ends: ``regex_fullmatch``) and ``.`` matches a newline; a pattern looked for *in* a text (a log
+line rule's pattern in a message) is ``regex_search``. This is the only module that compiles a pattern a user
 gave; fixed patterns written in the code stay on ``re``.
 """
 
@@ -41,3 +42,9 @@ def regex_compile(pattern: str) -> re2._Regexp:
 def regex_fullmatch(pattern: str, value: str) -> bool:
     """Whether ``pattern`` matches all of ``value`` (raises ``RegexError`` for an invalid pattern)."""
     return regex_compile(pattern).fullmatch(value) is not None
+
+
+def regex_search(pattern: str, value: str) -> bool:
+    """Whether ``pattern`` matches anywhere in ``value`` (unanchored; ``^``/``$`` anchor it at the text's ends).
+    Raises ``RegexError`` for an invalid pattern."""
+    return regex_compile(pattern).search(value) is not None

@@ -46,6 +46,20 @@ class LogBucket:
     count: int
 
 
+COUNT_LABELS = ("service", "level")  # what ``count_by`` can group by
+
+
+def check_count_by(by: tuple[str, ...]) -> tuple[str, ...]:
+    """``by`` as a tuple, or ``ValueError`` naming a label that is not one of ``COUNT_LABELS`` or is repeated."""
+    by = tuple(by)
+    for label in by:
+        if label not in COUNT_LABELS:
+            raise ValueError(f"cannot count log lines by {label!r}: one of {', '.join(COUNT_LABELS)}")
+    if len(set(by)) != len(by):
+        raise ValueError(f"a label is repeated in {by!r}")
+    return by
+
+
 class LogStore(abc.ABC):
     """Where log lines live. Every method raises ``sre.errors.SourceUnavailableError`` when the backend
     cannot answer (never returns an empty result for an outage)."""
@@ -63,6 +77,12 @@ class LogStore(abc.ABC):
     @abc.abstractmethod
     def count_over_time(self, query: LogQuery, *, step: int) -> list[LogBucket]:
         """Counts of matching lines per ``step``-second bucket (aligned to the unix epoch) and level."""
+
+    @abc.abstractmethod
+    def count_by(self, query: LogQuery, *, by: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+        """Matching lines per group: keys are the values of the ``by`` labels (among ``COUNT_LABELS``), in the
+        order of ``by``. Groups with no line are absent; ``by=()`` gives the one key ``()`` with the total
+        (0 included). One request to the backend."""
 
     @abc.abstractmethod
     def delete_before(self, cutoff: dt.datetime, *, batch_size: int, max_batches: int) -> int:

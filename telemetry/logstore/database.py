@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Count, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from telemetry.domain.logs import LogQuery, LogRecord
-from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome
+from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
 from telemetry.models import IngestBatch, LogEntry
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -146,6 +146,14 @@ class DatabaseLogStore(LogStore):
             .order_by("bucket", "level")
         )
         return [LogBucket(dt.datetime.fromtimestamp(int(r["bucket"]), tz=dt.UTC), r["level"], r["n"]) for r in rows]
+
+    def count_by(self, query: LogQuery, *, by: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+        by = check_count_by(by)
+        qs = self._queryset(query)
+        if not by:
+            return {(): qs.count()}
+        rows = qs.values(*by).annotate(n=Count("id")).order_by()  # one GROUP BY; no ordering to group by too
+        return {tuple(row[label] for label in by): row["n"] for row in rows}
 
     def delete_before(self, cutoff: dt.datetime, *, batch_size: int, max_batches: int) -> int:
         deleted = 0

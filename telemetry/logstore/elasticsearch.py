@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from sre.errors import SourceUnavailableError
 from telemetry.domain.logs import LogQuery, LogRecord
-from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome
+from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
 
 INDEX_PREFIX = "sre-logs-"
 TEMPLATE_NAME = "sre-logs"
@@ -39,6 +40,11 @@ INDEX_TEMPLATE = {
         },
     },
 }
+# Buckets of a ``count_by`` terms aggregation per label: every level (there are five), and up to 10,000 services
+# (nested under them that stays below Elasticsearch's default ``search.max_buckets`` of 65,536). Services past
+# the limit are left out of the counts, and logged.
+TERMS_SIZE = {"service": 10_000, "level": 10}
+logger = logging.getLogger(__name__)
 _template_lock = threading.Lock()
 _template_ready: set[str] = set()
 
@@ -167,6 +173,44 @@ class ElasticsearchLogStore(LogStore):
             for level in b["levels"]["buckets"]:
                 out.append(LogBucket(start, level["key"], int(level["doc_count"])))
         return out
+
+    def count_by(self, query: LogQuery, *, by: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+        """One ``_search`` of size 0: the total hits for ``by=()``, else nested ``terms`` aggregations
+        (``by_service`` → ``by_level``, in the order of ``by``) whose leaf ``doc_count`` is each group's count."""
+        by = check_count_by(by)
+        aggs: dict = {}
+        for label in reversed(by):
+            agg: dict = {"terms": {"field": label, "size": TERMS_SIZE[label]}}
+            if aggs:
+                agg["aggs"] = aggs
+            aggs = {f"by_{label}": agg}
+        # Without groups only the total is needed: exact (``track_total_hits``), not capped at 10,000.
+        wanted = {"aggs": aggs} if by else {"track_total_hits": True}
+        try:
+            response = self.client.search(
+                index=f"{INDEX_PREFIX}*", query=self._query(query), size=0, ignore_unavailable=True,
+                allow_no_indices=True, **wanted,
+            )  # fmt: skip
+        except (ApiError, TransportError) as exc:
+            raise self._unavailable(exc) from exc
+        if not by:
+            return {(): int(response["hits"]["total"]["value"])}
+        out: dict[tuple[str, ...], int] = {}
+        self._walk(response.get("aggregations", {}), by, (), out)
+        return out
+
+    def _walk(self, node: dict, by: tuple[str, ...], key: tuple[str, ...], out: dict) -> None:
+        label, rest = by[0], by[1:]
+        terms = node.get(f"by_{label}", {})
+        if terms.get("sum_other_doc_count"):
+            logger.warning("Log counts by %s left out %s lines (over %s groups)", label,
+                           terms["sum_other_doc_count"], TERMS_SIZE[label])  # fmt: skip
+        for bucket in terms.get("buckets", []):
+            here = (*key, str(bucket["key"]))
+            if rest:
+                self._walk(bucket, rest, here, out)
+            else:
+                out[here] = int(bucket["doc_count"])
 
     def delete_before(self, cutoff: dt.datetime, *, batch_size: int, max_batches: int) -> int:
         """Drop whole daily indices that end before ``cutoff`` (returns the number of indices dropped)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
+from sre.domain.regex import RegexError, regex_compile, regex_fullmatch, regex_search
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,28 @@ from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
 )
 def test_full_matches(pattern: str, value: str, expected: bool) -> None:
     assert regex_fullmatch(pattern, value) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("timeout", "upstream timeout after 30s", True),  # anywhere in the text, where fullmatch says no
+        ("^timeout", "upstream timeout", False),
+        ("timeout$", "upstream timeout", True),
+        ("OOM|out of memory", "worker killed: out of memory", True),
+        ("disk (full|quota)", "disk usage 91%", False),
+        ("a.b", "xa\nby", True),  # "." matches a newline here too
+        ("(a+)+$", "a" * 5000 + "b", False),  # linear on RE2
+        ("", "anything", True),
+    ],
+)
+def test_searches(pattern: str, value: str, expected: bool) -> None:
+    assert regex_search(pattern, value) is expected
+
+
+def test_search_refuses_an_invalid_pattern() -> None:
+    with pytest.raises(RegexError):
+        regex_search("(", "x")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ class ElasticsearchStub:
         self.templates: dict[str, dict] = {}
         self.indices: dict[str, dict[str, dict]] = {}
         self.requests: list[tuple[str, str]] = []
+        self.searches: list[dict] = []  # the body of every _search, as sent
         self.fail_with: int | None = None
         stub = self
 
@@ -86,7 +87,8 @@ class ElasticsearchStub:
         if parts[0] == "_bulk":
             return 200, self.bulk(body)
         if len(parts) == 2 and parts[1] == "_search":
-            return 200, self.search(parts[0], json.loads(body or b"{}"))
+            self.searches.append(json.loads(body or b"{}"))
+            return 200, self.search(parts[0], self.searches[-1])
         if len(parts) == 1 and method == "GET":
             return 200, {name: {"aliases": {}, "mappings": {}, "settings": {}} for name in self._match(parts[0])}
         if len(parts) == 1 and method == "DELETE":
@@ -161,7 +163,11 @@ class ElasticsearchStub:
         hits.sort(key=lambda h: _time(h["_source"]["@timestamp"]), reverse=True)
         response: dict = {"took": 1, "timed_out": False, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
                           "hits": {"max_score": None, "hits": hits[body.get("from", 0) : body.get("from", 0) + body.get("size", 10)]}}  # fmt: skip
-        if "aggs" in body:
+        if body.get("track_total_hits"):
+            response["hits"]["total"] = {"value": len(hits), "relation": "eq"}
+        if "aggs" in body and "over_time" not in body["aggs"]:
+            response["aggregations"] = self.terms([h["_source"] for h in hits], body["aggs"])
+        elif "aggs" in body:
             hist = body["aggs"]["over_time"]["date_histogram"]
             step = int(hist["fixed_interval"].rstrip("s")) * 1000
             buckets: dict[int, dict[str, int]] = {}
@@ -175,6 +181,25 @@ class ElasticsearchStub:
                  "levels": {"buckets": [{"key": k, "doc_count": v} for k, v in sorted(levels.items())]}}
                 for key, levels in sorted(buckets.items())]}}  # fmt: skip
         return response
+
+    def terms(self, docs: list[dict], aggs: dict) -> dict:
+        """Nested ``terms`` aggregations (one per level), buckets by descending count as Elasticsearch orders them."""
+        out = {}
+        for name, spec in aggs.items():
+            terms = spec["terms"]
+            groups: dict[str, list[dict]] = {}
+            for doc in docs:
+                groups.setdefault(doc[terms["field"]], []).append(doc)
+            ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            buckets = []
+            for key, members in ordered[: terms.get("size", 10)]:
+                bucket = {"key": key, "doc_count": len(members)}
+                if "aggs" in spec:
+                    bucket.update(self.terms(members, spec["aggs"]))
+                buckets.append(bucket)
+            left_out = sum(len(members) for _, members in ordered[terms.get("size", 10) :])
+            out[name] = {"doc_count_error_upper_bound": 0, "sum_other_doc_count": left_out, "buckets": buckets}
+        return out
 
 
 def _time(value: str) -> dt.datetime:

@@ -97,3 +97,47 @@ def test_retention_drops_whole_old_indices(es, settings):
     logs_ingest(records=[rec("fresh")], scope="user:1", batch_id=None, now=now)
     assert logs_expire(now=now) == 1
     assert "sre-logs-2000.01.01" not in es.indices and len(es.indices) == 1
+
+
+def test_count_by_sends_nested_terms_aggregations_and_reads_their_leaves(es):
+    now = timezone.now()
+    logs_ingest(
+        records=[rec("upstream timeout", level="error"), rec("upstream timeout", level="error"), rec("ok"),
+                 rec("upstream reset", level="error", service="search"), rec("old", level="error", minutes_ago=90)],
+        scope="user:1", batch_id=None, now=now,
+    )  # fmt: skip
+    store = get_log_store()
+    query = LogQuery(start=now - dt.timedelta(hours=1), end=now)
+    es.searches.clear()
+    counts = store.count_by(query, by=("service", "level"))
+    assert counts == {("checkout", "error"): 2, ("checkout", "info"): 1, ("search", "error"): 1}
+    body = es.searches[-1]
+    assert body["size"] == 0
+    assert body["aggs"] == {
+        "by_service": {
+            "terms": {"field": "service", "size": 10_000},
+            "aggs": {"by_level": {"terms": {"field": "level", "size": 10}}},
+        }
+    }
+    assert {"range": {"@timestamp": {"gte": query.start.isoformat(), "lt": query.end.isoformat()}}} in body["query"][
+        "bool"
+    ]["filter"]
+    assert store.count_by(query, by=("level",)) == {("error",): 3, ("info",): 1}
+    assert es.searches[-1]["aggs"] == {"by_level": {"terms": {"field": "level", "size": 10}}}
+
+
+def test_count_by_nothing_is_the_total_hits(es):
+    now = timezone.now()
+    logs_ingest(records=[rec("a timeout"), rec("b")], scope="user:1", batch_id=None, now=now)
+    store = get_log_store()
+    query = LogQuery(q="timeout", start=now - dt.timedelta(hours=1), end=now)
+    assert store.count_by(query, by=()) == {(): 1}
+    assert es.searches[-1]["track_total_hits"] is True and "aggs" not in es.searches[-1]
+    assert store.count_by(LogQuery(q="nowhere", start=query.start, end=now), by=()) == {(): 0}
+    assert store.count_by(LogQuery(q="nowhere", start=query.start, end=now), by=("service",)) == {}
+
+
+def test_count_by_outage_is_source_unavailable(es):
+    es.fail_with = 503
+    with pytest.raises(SourceUnavailableError):
+        get_log_store().count_by(LogQuery(), by=("level",))
