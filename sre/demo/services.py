@@ -68,9 +68,15 @@ def demo_seed(*, password: str) -> DemoSeedResult:
         from oncall.demo import oncall_demo_seed  # a weekly rotation with an override, a policy on "paging"
 
         oncall_demo_seed(now=timezone.now())
+        from rules.demo import rules_demo_seed  # a queue threshold, an error ratio, a log count, a log line rule
+
+        rules_demo_seed()
         from heartbeats.demo import heartbeats_demo_seed  # "nightly-backup", pinged by the demo traffic
 
         heartbeats_demo_seed()
+        from releases.demo import releases_demo_seed  # checkout's spent budget freezes it; deployments, override
+
+        releases_demo_seed(now=timezone.now())
     return result
 
 

@@ -4,6 +4,10 @@ Per demo service and minute it yields request increments ``http_requests_total{s
 histogram increments ``http_request_duration_seconds_bucket{service,le}`` (cumulative buckets, as
 Prometheus exposes them) and a few log lines. Every ten-minute block has a small chance of an error
 burst (more 5xx, slower requests, error logs), so burn-rate alerts have something to find.
+
+The notifications service also has an email queue (gauge ``queue_depth{service,queue="email"}``) that backs
+up for eight minutes of every half hour, with failed deliveries logged as errors and one critical line, so
+the demo alert rules (``rules.demo``) fire and resolve on a schedule a newcomer can watch.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ NORMAL_SHAPE = (0.55, 0.8, 0.93, 0.97, 0.99, 0.998, 1.0)
 BURST_SHAPE = (0.2, 0.4, 0.65, 0.8, 0.9, 0.97, 1.0)
 BURST_CHANCE = 0.08
 BURST_BLOCK = 600
+QUEUE_CYCLE = 1800  # the email queue backs up in minutes [10, 18) of every half hour
+QUEUE_BACKLOG = range(10, 18)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,28 @@ def demo_minute(*, seed: int, minute: int, services: list[str]) -> DemoMinute:
             )  # fmt: skip
         if burst:
             out.logs.append(_log(minute + 50, service, "warning", "error rate above 5% for this minute", {}))
+        if service == "notifications":
+            _email_queue(out, rng, minute)
     return out
+
+
+def _email_queue(out: DemoMinute, rng: random.Random, minute: int) -> None:
+    """The email queue's depth, and during a backlog the failed deliveries and one critical line."""
+    phase = (minute % QUEUE_CYCLE) // 60
+    backed_up = phase in QUEUE_BACKLOG
+    depth = 400 + 150 * (phase - QUEUE_BACKLOG.start) + rng.randint(0, 50) if backed_up else rng.randint(0, 40)
+    out.samples.append(
+        {"metric": "queue_depth", "labels": {"service": "notifications", "queue": "email"}, "value": depth,
+         "timestamp": minute + 30, "kind": "gauge"}
+    )  # fmt: skip
+    if not backed_up:
+        return
+    for index in range(6):
+        out.logs.append(_log(minute + 20 + index, "notifications", "error", "delivery failed: mailbox unavailable",
+                             {"queue": "email", "attempt": index + 1}))  # fmt: skip
+    if phase == QUEUE_BACKLOG.start + 2:
+        out.logs.append(_log(minute + 40, "notifications", "critical", "SMTP relay refused connection",
+                             {"relay": "smtp.demo.internal"}))  # fmt: skip
 
 
 def demo_minutes(*, seed: int, start: int, end: int, services: list[str]) -> list[DemoMinute]:
