@@ -124,6 +124,7 @@ class _ServicePage(RoleRequiredMixin, View):
 
 class ServiceView(_ServicePage):
     model = Service  # the role matrix opens a real one
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._render(request, _service_or_404(pk), OverrideForm())
 
@@ -322,6 +323,7 @@ class DeploymentsView(RoleRequiredMixin, View):
 
 class DeploymentView(RoleRequiredMixin, View):
     model = Deployment
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         deployment = Deployment.objects.select_related("service", "created_by", "token").filter(pk=pk).first()
         if deployment is None:
