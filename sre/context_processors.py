@@ -17,6 +17,7 @@ NAVIGATION = (
     ("Overview", "overview"),
     ("SLOs", "slo:index"),
     ("Alerts", "alerts:index"),
+    ("Rules", "rules:index"),
     ("On call", "oncall:home"),
     ("Incidents", "incidents:index"),
     ("Status page", "statuspage:index"),

@@ -1,3 +1,11 @@
 """``/api/v1/…`` routes of the rules app."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from rules.api import views
+
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("rules", views.RuleViewSet, basename="rules-rule")
+
+urlpatterns = router.urls

@@ -20,6 +20,9 @@ Not recorded (high-volume data written by machines, each with its own ledger or 
   webhook call). Recorded: budget policies and deploy-gate overrides (created and revoked).
 - heartbeats: pings; a check's runtime fields (state, last pings, deadlines, ping count, alert bookkeeping), written
   by pings and the check pass. Recorded: its configuration, pause/resume and a new ping key (redacted).
+- rules: each rule's active alerts (``RuleAlert``: the pending/firing state machine, written by every evaluation;
+  the alerts it raises are the intake's) and a rule's evaluation fields (health, last error, last evaluated,
+  duration). Recorded: the rules themselves (created, changed, enabled/disabled, deleted, imported).
 - sre: worker heartbeats; a token's ``last_used_at`` (token use is recorded as its own action instead).
 - auth: ``last_login`` (sign-in is recorded as its own action), user permissions.
 """
@@ -114,6 +117,7 @@ TRACKED: dict[str, Policy] = {
         ),
         redact=("ping_key",),
     ),
+    "rules.alertrule": _p(ignore=("health", "last_error", "last_evaluated_at", "last_duration_ms", "updated_at")),
 }
 
 # Many-to-many relations recorded (their auto-created through models): label_lower of the through model.

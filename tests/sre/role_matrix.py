@@ -36,8 +36,8 @@ CAPABILITIES: dict[str, Capability] = {
     ),
     "read": Capability(
         "Read",
-        "every page and API read (SLOs, alerts, incidents, status page, drills, heartbeats, on call, logs, releases "
-        "and the deploy gate)",
+        "every page and API read (SLOs, alerts, alert rules and their backtests, incidents, status page, drills, "
+        "heartbeats, on call, logs, releases and the deploy gate)",
         "viewer",
     ),
     "own": Capability("Own account", "own API tokens, password, two-factor authentication", "viewer"),
@@ -45,22 +45,24 @@ CAPABILITIES: dict[str, Capability] = {
     "respond": Capability(
         "Respond",
         "acknowledge, resolve and silence alerts; maintenance windows; open and update incidents, postmortems and "
-        "action items; status overrides and maintenances; run and cancel drills; pause and resume heartbeat checks; "
+        "action items; status overrides and maintenances; run and cancel drills; evaluate an alert rule now; pause and "
+        "resume heartbeat checks; "
         "on-call overrides, swaps, pages, own contact methods and notification rules; record deployments, override the "
         "deploy gate",
         "responder",
     ),
     "configure": Capability(
         "Configure",
-        "services, SLOs, routes, receivers, inhibit rules, time intervals, status page components, groups and "
-        "subscribers, drill targets, heartbeat checks (and new ping URLs), schedules, teams, escalation policies, "
+        "services, SLOs, alert rules, routes, receivers, inhibit rules, time intervals, status page components, groups "
+        "and subscribers, drill targets, heartbeat checks (and new ping URLs), schedules, teams, escalation policies, "
         "imports, error-budget policies (and rollback webhooks); delete incidents",
         "admin",
     ),
     "admin-read": Capability(
         "Configure",
-        "pages of forms that change SLOs, services, drill targets, heartbeat checks, schedules, layers, teams and "
-        "policies (escalation and error-budget), or delete status page items; status page subscribers; the audit trail",
+        "pages of forms that change SLOs, services, alert rules, drill targets, heartbeat checks, schedules, layers, "
+        "teams and policies (escalation and error-budget), or delete status page items; status page subscribers; "
+        "the audit trail",
         "admin",
     ),
     "django-admin": Capability("Configure", "Django's admin site (`/admin/`)", "admin"),
@@ -196,6 +198,15 @@ ROUTES: dict[str, dict[str, str]] = {
     "/releases/services/{pk}/overrides/": {"POST": "respond"},
     "/releases/services/{pk}/policy/": {"GET": "admin-read", "POST": "configure"},
     "/releases/slos/{pk}/policy/": {"GET": "admin-read", "POST": "configure"},
+    # Pages: rules
+    "/rules/": {"GET": "read"},
+    "/rules/import/": {"GET": "admin-read", "POST": "configure"},
+    "/rules/new/": {"GET": "admin-read", "POST": "configure"},
+    "/rules/{pk}/": {"GET": "read"},
+    "/rules/{pk}/delete/": {"GET": "admin-read", "POST": "configure"},
+    "/rules/{pk}/edit/": {"GET": "admin-read", "POST": "configure"},
+    "/rules/{pk}/enabled/": {"POST": "configure"},
+    "/rules/{pk}/evaluate/": {"POST": "respond"},
     # Pages: settings
     "/settings/": {"GET": "read", "POST": "own"},
     "/settings/audit/": {"GET": "admin-read"},
@@ -392,6 +403,13 @@ ROUTES: dict[str, dict[str, str]] = {
     "/api/v1/oncall/swaps/{pk}/take/": {"POST": "respond"},
     "/api/v1/oncall/teams/": {"GET": "read", "POST": "configure"},
     "/api/v1/oncall/teams/{pk}/": {"DELETE": "configure", "GET": "read", "PATCH": "configure", "PUT": "configure"},
+    # API: rules (a backtest reads stored data and writes nothing: viewers may run one)
+    "/api/v1/rules/": {"GET": "read", "POST": "configure"},
+    "/api/v1/rules/backtest/": {"POST": "read"},
+    "/api/v1/rules/export/": {"GET": "read"},
+    "/api/v1/rules/import/": {"POST": "configure"},
+    "/api/v1/rules/{pk}/": {"DELETE": "configure", "GET": "read", "PATCH": "configure", "PUT": "configure"},
+    "/api/v1/rules/{pk}/evaluate/": {"POST": "respond"},
     # API: services
     "/api/v1/services/": {"GET": "read", "POST": "configure"},
     "/api/v1/services/{pk}/": {"DELETE": "configure", "GET": "read", "PATCH": "configure", "PUT": "configure"},
