@@ -62,7 +62,9 @@ def _yaml_stream(ctx, response):
 # only, each with its reason; every other check still runs on them, and this check on every other operation.
 REFERS = "names other objects (by id, name or username) that must exist; JSON Schema cannot say which do"
 RULE = "a rule across fields or over time (ends after it starts, exactly one target, at least one matcher, ...)"
-CONTENT = "a value checked beyond its type (time zone, phone number, resolvable URL, label syntax, YAML, snappy)"
+CONTENT = (
+    "a value checked beyond its type (time zone, phone number, resolvable URL, label syntax, YAML, snappy, PromQL)"
+)
 STATE = "depends on the object's state (a log-based SLI has no Prometheus metric to write rules for: 422)"
 FREEFORM = "an ingest payload declared as a JSON object; its shape is checked by the parser (Alertmanager, OTLP-like)"
 NOT_ACCEPTED_ALTHOUGH_VALID = {
@@ -106,6 +108,11 @@ NOT_ACCEPTED_ALTHOUGH_VALID = {
     "GET /api/v1/oncall/schedules/{id}/shifts/": RULE,
     "POST /api/v1/oncall/swaps/": REFERS,
     "POST /api/v1/oncall/teams/": REFERS,
+    "POST /api/v1/rules/": CONTENT,
+    "PUT /api/v1/rules/{id}/": CONTENT,
+    "PATCH /api/v1/rules/{id}/": CONTENT,
+    "POST /api/v1/rules/backtest/": CONTENT,
+    "POST /api/v1/rules/import/": CONTENT,
     "POST /api/v1/services/": CONTENT,
     "POST /api/v1/slos/": REFERS,
     "PATCH /api/v1/slos/{id}/": RULE,
@@ -117,6 +124,9 @@ NOT_ACCEPTED_ALTHOUGH_VALID = {
     "PATCH /api/v1/statuspage/maintenances/{id}/": REFERS,
     "POST /api/v1/statuspage/subscribers/": REFERS,
     "POST /api/v1/tokens/": CONTENT,
+    "POST /api/v1/deployments": REFERS,
+    "POST /api/v1/deploy-gate/overrides": REFERS,
+    "POST /api/v1/budget-policies": REFERS,
 }
 
 CONFIG = {
