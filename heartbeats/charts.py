@@ -11,7 +11,7 @@ CHART_PINGS = 200
 
 def ping_chart(pings: list[Ping]) -> dict:
     """``{"points": [{"at", "n", "kind", "duration", "late"}], "durations": bool}`` for the success and failure
-    pings among ``pings`` (newest first, as selected); start pings are the runs' beginnings, not points."""
+    pings among ``pings``, by time; start pings are the runs' beginnings, not points."""
     points = [
         {
             "at": ping.at.isoformat(),
@@ -20,7 +20,7 @@ def ping_chart(pings: list[Ping]) -> dict:
             "duration": ping.duration_seconds,
             "late": ping.late,
         }
-        for ping in reversed(pings)
+        for ping in sorted(pings, key=lambda p: (p.at, p.n))
         if ping.kind != PingKind.START
     ]
     return {"points": points, "durations": any(p["duration"] is not None for p in points)}

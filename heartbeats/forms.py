@@ -51,7 +51,10 @@ class CheckForm(forms.Form):
         help_text="The cron expression's time zone (IANA name, e.g. Europe/Berlin).",
     )
     grace = forms.CharField(
-        max_length=20, initial="1h", help_text="How late a ping may be before the alert: " + DURATION_HELP
+        label="Grace time",
+        max_length=20,
+        initial="1h",
+        help_text="How late a ping may be before the alert: " + DURATION_HELP,
     )
     severity = forms.CharField(max_length=50, initial="critical", help_text="The alert's severity label.")
     service = forms.CharField(max_length=100, required=False, help_text="The alert's service label (optional).")
