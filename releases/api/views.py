@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -75,7 +75,7 @@ class DeployGateView(APIView):
     access = {"get": READ}
 
     @extend_schema(
-        parameters=[OpenApiParameter("service", str, required=True, description="The service's name.")],
+        parameters=[s.DeployGateQuerySerializer],
         responses={200: s.DeployGateSerializer, 404: OpenApiResponse(description="No service of that name.")},
     )
     def get(self, request: Request) -> Response:
