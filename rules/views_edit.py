@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views import View
 
 from rules.choices import RuleSource
@@ -62,7 +61,6 @@ class RuleEditView(RoleRequiredMixin, View):
             "f": fields,
             "rows": rows,
             "pair_errors": pair_errors or {},
-            "backtest_url": reverse("rules-rule-backtest"),
             **roles(request),
         }
         return render(request, "rules/form.html", context, status=status)

@@ -100,7 +100,10 @@
     var pressed = section.querySelector("[data-range][aria-pressed=true]");
     var range = Number(pressed ? pressed.getAttribute("data-range") : 86400);
     var body = source ? JSON.parse(document.getElementById(source).textContent) : collect(form);
-    body.start = new Date(Date.now() - range * 1000).toISOString();
+    // Both ends from one clock: the range is exactly 1 h, 6 h, … (so one evaluation a minute up to 24 h).
+    var end = Date.now();
+    body.start = new Date(end - range * 1000).toISOString();
+    body.end = new Date(end).toISOString();
     if (form) { clearErrors(form); }
     section.setAttribute("aria-busy", "true");
     status.classList.remove("form-error");
@@ -111,7 +114,9 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body)
     }).then(function (response) {
-      return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+      return response.json().then(function (json) { return { ok: response.ok, json: json }; }, function () {
+        return { ok: false, json: { error: { message: "The server answered " + response.status + ".", fields: {} } } };
+      });
     }).then(function (result) {
       section.removeAttribute("aria-busy");
       if (!result.ok) {
