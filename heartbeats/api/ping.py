@@ -88,7 +88,12 @@ def _documented(name: str, summary: str, *, exit_status: bool = False):
     parameters = [UUID_PARAMETER]
     if exit_status:
         parameters.append(
-            OpenApiParameter("exit_status", int, OpenApiParameter.PATH, description="0 is success, 1-255 a failure.")
+            OpenApiParameter(
+                "exit_status",
+                {"type": "integer", "minimum": 0, "maximum": MAX_EXIT_STATUS},
+                OpenApiParameter.PATH,
+                description="0 is success, 1-255 a failure.",
+            )
         )
     common = {"parameters": parameters, "responses": RESPONSES, "auth": [], "summary": summary, "tags": ["heartbeats"]}
     return extend_schema_view(
