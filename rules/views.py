@@ -66,21 +66,16 @@ def condition(rule: AlertRule) -> str:
     """The rule's condition in one line."""
     if rule.kind == RuleKind.METRIC:
         return rule.expr
-    where = " ".join(
-        part
-        for part in (
-            "/".join(rule.log_levels) or "all",
-            "lines",
-            f"of {rule.log_service}" if rule.log_service else "",
-            f"with “{rule.log_text}”" if rule.log_text and rule.kind == RuleKind.LOG_COUNT else "",
-            f"matching /{rule.log_pattern}/" if rule.log_pattern and rule.kind == RuleKind.LOG_LINE else "",
-        )
-        if part
-    )
+    levels = "/".join(rule.log_levels)
+    of = f" of {rule.log_service}" if rule.log_service else ""
     if rule.kind == RuleKind.LOG_LINE:
-        return f"each of the {where}"
+        matching = f" matching /{rule.log_pattern}/" if rule.log_pattern else ""
+        return f"each {levels + ' ' if levels else ''}line{of}{matching}"
+    words = f" with “{rule.log_text}”" if rule.log_text else ""
     per = f" per {' and '.join(rule.log_group_by)}" if rule.log_group_by else ""
-    return f"count of {where} over {format_duration(rule.window_seconds)}{per} {rule.comparison} {rule.threshold:g}"
+    window = format_duration(rule.window_seconds)
+    lines = f"{levels} lines" if levels else "lines"
+    return f"count of {lines}{of}{words} over {window}{per} {rule.comparison} {rule.threshold:g}"
 
 
 def rule_data(rule: AlertRule) -> dict[str, Any]:

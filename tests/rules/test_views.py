@@ -125,6 +125,23 @@ def test_detail_shows_an_erroring_rule_with_its_message(session_client):
     assert session_client(Role.VIEWER).get("/rules/999999/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        ({"kind": "log_count", "log_service": "api", "log_levels": ["error"], "log_text": "timeout",
+          "window_seconds": 600, "comparison": ">=", "threshold": 10, "log_group_by": ["level"]},
+         "count of error lines of api with “timeout” over 10m per level &gt;= 10"),
+        ({"kind": "log_line", "log_service": "api", "log_pattern": "panic|fatal"},
+         "each line of api matching /panic|fatal/"),
+    ],
+)  # fmt: skip
+def test_log_rules_show_their_condition_in_words(session_client, data, shown):
+    rule = rule_save(rule=None, data={"name": "LogRule", **data})
+    client = session_client(Role.VIEWER)
+    assert shown in client.get(f"/rules/{rule.pk}/").content.decode()
+    assert shown in client.get("/rules/").content.decode()
+
+
 def test_responder_evaluates_now_and_viewer_may_not(session_client):
     rule = rule_save(rule=None, data={**RULE, "for_seconds": 0})
     now = dt.datetime.now(dt.UTC)
