@@ -10,13 +10,13 @@ class WatchState(models.TextChoices):
     BURNING = "burning", "Burning: ReleaseBurn firing"
     BURNED = "burned", "Burned (watch over)"
     CLEAN = "clean", "Clean"
-    UNWATCHED = "unwatched", "Not watched (recorded after its watch window)"
+    UNWATCHED = "unwatched", "Not watched"
 
 
 class RollbackState(models.TextChoices):
     """The rollback webhook call of a deployment: at most one attempt, recorded on the row."""
 
-    NONE = "none", "No call"
+    NONE = "none", "No call (no rollback webhook)"
     PENDING = "pending", "Queued"
     SENDING = "sending", "Sending"
     DELIVERED = "delivered", "Delivered"

@@ -74,6 +74,16 @@ def _slo_or_404(pk: int) -> SLO:
     return slo
 
 
+def highest_per_slo(notices) -> list:
+    """The open notice of the highest threshold per SLO (the list reads newest first)."""
+    best: dict = {}
+    for notice in notices:
+        key = notice.slo_id or notice.labels.get("slo")
+        if key not in best or notice.threshold > best[key].threshold:
+            best[key] = notice
+    return sorted(best.values(), key=lambda n: (-n.threshold, n.labels.get("slo", "")))
+
+
 class IndexView(RoleRequiredMixin, View):
     """Every service's gate (deny first), the open budget notices and the latest deployments."""
 
@@ -87,7 +97,7 @@ class IndexView(RoleRequiredMixin, View):
         )
         context = {
             "rows": rows,
-            "notices": list(notice_list(open_only=True)[:50]),
+            "notices": highest_per_slo(notice_list(open_only=True)[:500]),
             "deployments": list(deployment_list()[:15]),
             "now": now,
             **roles(request),
