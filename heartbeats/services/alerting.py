@@ -14,6 +14,7 @@ import logging
 from django.db import transaction
 
 from alerts.services import AlertInput, alerts_ingest
+from alerts.sql.rows import update_rows
 from heartbeats.choices import CheckState, PingKind
 from heartbeats.domain import alerting
 from heartbeats.domain.state import FAILED_ALERT
@@ -82,8 +83,7 @@ def alert_send(checks: list[Check], *, now: dt.datetime) -> int:
         check.alert_labels, check.alert_synced = labels, True
     if items:
         alerts_ingest(items=items, source=SOURCE, now=now)
-    if checks:
-        Check.objects.bulk_update(checks, ["alert_labels", "alert_synced"])
+    update_rows(checks, ("alert_labels", "alert_synced"))  # one statement, not bulk_update's CASE per row
     return len(items)
 
 

@@ -16,6 +16,7 @@ import logging
 from django.db import transaction
 from django.db.models import F, Q
 
+from alerts.sql.rows import update_rows
 from heartbeats.choices import CheckState
 from heartbeats.domain.state import DOWN, evaluate
 from heartbeats.models import Check
@@ -37,7 +38,7 @@ def _batch(ids: list[int], *, now: dt.datetime) -> dict[str, int]:
             if after is not None and status_apply(check, after):
                 moved.append(check)
         if moved:
-            Check.objects.bulk_update(moved, [*STATUS_FIELDS, "alert_synced"])
+            update_rows(moved, (*STATUS_FIELDS, "alert_synced"))
         sent = alert_send([check for check in checks if not check.alert_synced], now=now)
     down = [check.pk for check in moved if check.state == DOWN]
     if down:
