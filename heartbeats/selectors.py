@@ -32,13 +32,6 @@ def recent_pings(*, check_id: int, limit: int = RECENT_PINGS) -> list[Ping]:
     return list(pings_of(check_id=check_id)[:limit])
 
 
-def state_counts() -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for state in Check.objects.values_list("state", flat=True):
-        counts[state] = counts.get(state, 0) + 1
-    return counts
-
-
 def timing_of(check: Check) -> Timing:
     return Timing(
         kind=check.schedule_kind,

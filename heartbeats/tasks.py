@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from heartbeats.services import heartbeat_alert_sync, heartbeats_check
+from heartbeats.services import heartbeats_check
 from sre.celery import task_options
 
 
@@ -13,9 +13,3 @@ from sre.celery import task_options
 def heartbeats_check_task() -> dict:
     """Every ``SRE["RULES_INTERVAL"]`` seconds (beat): overdue checks go late or down, alerts not yet sent are."""
     return heartbeats_check(now=timezone.now())
-
-
-@shared_task(name="heartbeats.alert_sync", **task_options(max_retries=0, time_limit=60, soft_time_limit=45))
-def heartbeat_alert_sync_task(check_id: int) -> int:
-    """Send one check's pending alert change (a no-op when it was sent already or the check is gone)."""
-    return heartbeat_alert_sync(check_id=check_id, now=timezone.now())

@@ -26,7 +26,10 @@ from heartbeats.services import (
 from heartbeats.services import pings as ping_service
 from heartbeats.tasks import heartbeats_check_task
 from sre.errors import InvalidInputError, NotFoundError
+from tests.alerts.factories import ReceiverFactory, RouteFactory
 from tests.heartbeats.conftest import NOW, alerts_of
+from tests.support.celery_worker import celery_worker
+from tests.support.servers import wait_for
 
 MIN = dt.timedelta(minutes=1)
 
@@ -83,7 +86,9 @@ def test_a_missed_heartbeat_fires_after_the_grace_time_and_only_once(check) -> N
     assert Alert.objects.count() == 1 and Alert.objects.get().updated_at == updated
 
 
-def test_the_task_runs_the_pass_and_twice_is_harmless(check) -> None:
+def test_the_task_runs_the_pass_and_twice_is_harmless(check, settings) -> None:
+    assert settings.CELERY_BEAT_SCHEDULE["heartbeats-check"]["task"] == heartbeats_check_task.name == "heartbeats.check"
+    assert settings.CELERY_BEAT_SCHEDULE["heartbeats-check"]["schedule"] == settings.SRE["RULES_INTERVAL"]
     check.alert_at = NOW - MIN  # overdue now, whatever the clock says
     check.save(update_fields=["alert_at"])
     assert heartbeats_check_task()["down"] == 1
@@ -288,3 +293,15 @@ def test_concurrent_pings_are_each_stored_once_in_order(root_route) -> None:
     total = threads * per_thread
     assert check.ping_count == total
     assert sorted(Ping.objects.filter(heartbeat=check).values_list("n", flat=True)) == list(range(1, total + 1))
+
+
+@pytest.mark.integration
+def test_a_real_worker_runs_the_pass_by_name_as_beat_sends_it(transactional_db) -> None:
+    RouteFactory(name="root", parent=None, receiver=ReceiverFactory(name="default"), group_by=["alertname"],
+                 group_wait=0)  # fmt: skip
+    check = check_save(check=None, data={"name": "nightly", "period_seconds": 60, "grace_seconds": 60}, now=NOW)
+    heartbeat_ping(key=check.ping_key, kind=PingKind.SUCCESS, now=NOW)  # long ago: overdue now
+    with celery_worker(broker_url="filesystem://") as producer:
+        producer.send_task("heartbeats.check")
+        wait_for(lambda: Check.objects.get().state == CheckState.DOWN, timeout=60, what="the check to go down")
+    assert alerts_of("nightly") == {"HeartbeatMissed": "firing"}
