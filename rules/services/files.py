@@ -51,7 +51,11 @@ def _parse(doc: Any, *, source: str) -> tuple[list[tuple[str, dict]], list[str],
         for key in sorted(set(group) - GROUP_KEYS):
             note = "not used here (rules evaluate every SRE_RULES_INTERVAL)" if key == "interval" else "skipped"
             unsupported.append(f"{where}.{key}: {note}")
-        for ri, rule in enumerate(group.get("rules") or []):
+        group_rules = group.get("rules") or []
+        if not isinstance(group_rules, list):
+            errors.append(f"{where}.rules: a list of rules")
+            continue
+        for ri, rule in enumerate(group_rules):
             path = f"{where}.rules[{ri}]"
             if not isinstance(rule, dict):
                 errors.append(f"{path}: a rule is a mapping")

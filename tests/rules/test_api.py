@@ -252,10 +252,10 @@ def test_import_refuses_empty_and_unparsable_bodies_and_non_admins(admin, respon
     assert responder.post(f"{URL}import", RULE_FILE, content_type="application/yaml").status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="rules.services.files iterates a group's `rules:` without checking it is a list")
 def test_import_of_a_group_whose_rules_are_not_a_list_is_a_422(admin):
     response = admin.post(f"{URL}import", "groups:\n  - name: a\n    rules: 5\n", content_type="application/yaml")
     assert response.status_code == 422
+    assert response.json()["error"]["fields"]["rules"] == ["groups[0].rules: a list of rules"]
 
 
 def test_export_round_trips_through_import(admin, viewer):
