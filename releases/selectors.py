@@ -69,10 +69,6 @@ def slo_consumed_percent(slo: SLO) -> Fraction | None:
     return consumed_percent(bad=budget.get("bad"), total=budget.get("total_events"), target=status.get("target"))
 
 
-def _evaluated_at(slo: SLO) -> dt.datetime | None:
-    return slo.status_at
-
-
 def override_view(override: GateOverride) -> OverrideView:
     return OverrideView(
         id=override.pk,
@@ -109,7 +105,7 @@ def deploy_gates(*, services: Iterable[Service], now: dt.datetime) -> dict[int, 
                 consumed_percent=slo_consumed_percent(slo),
                 freeze=rules[slo.pk].freeze,
                 since=since.get(slo.pk),
-                observed_at=_evaluated_at(slo),
+                observed_at=slo.status_at,
             )
         )
     return {i: gate_decide(budgets=budgets[i], overrides=overrides[i], now=now) for i in ids}

@@ -212,7 +212,13 @@ class _PolicyView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         service, slo, policy = self._target(pk)
-        return self._render(request, service, slo, policy, self.form_class(initial=self._initial(policy)))
+        start = policy
+        if start is None and slo is not None:  # a new SLO policy starts from its service's
+            start = BudgetPolicy.objects.filter(service=service, slo__isnull=True).first()
+        initial = self._initial(start)
+        if slo is not None:
+            initial.pop("rollback_webhook_url", None)
+        return self._render(request, service, slo, policy, self.form_class(initial=initial))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         service, slo, policy = self._target(pk)

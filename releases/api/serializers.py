@@ -3,8 +3,6 @@ rollback webhook's secret is write-only: ``has_rollback_webhook_secret`` says wh
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from releases.choices import GateDecision, RollbackState, WatchState
@@ -159,8 +157,3 @@ class ReleaseBudgetPolicySerializer(StrictFieldsMixin, serializers.ModelSerializ
 
     def get_has_rollback_webhook_secret(self, obj: BudgetPolicy) -> bool:
         return bool(obj.rollback_webhook_secret)
-
-    def to_representation(self, instance: Any) -> dict:
-        data = super().to_representation(instance)
-        data["release_burn_factor"] = float(instance.release_burn_factor)
-        return data
