@@ -159,7 +159,9 @@ def logs_ingest(
 def log_hooks_run(*, records: list[LogRecord], now: dt.datetime) -> None:
     """Call each ``SRE["LOG_INGEST_HOOKS"]`` hook (a dotted path, called with ``records=`` and ``now=``) with
     lines that are stored. Hooks belong to apps downstream of telemetry (the rules app's immediate rules), which
-    telemetry must not import; a hook that fails is logged and never fails the ingest (the lines are stored)."""
+    telemetry must not import; a hook that fails is logged and never fails the ingest (the lines are stored).
+    On Elasticsearch a partly retried batch (some lines already stored) passes all its lines again: hooks must
+    be idempotent (the immediate rules do not raise a label set that is already firing)."""
     for path in settings.SRE.get("LOG_INGEST_HOOKS", ()):
         try:
             import_string(path)(records=records, now=now)

@@ -3,8 +3,11 @@ and a match raises a firing alert from the ingest path itself, without waiting f
 
 The seam: ``telemetry.services.logs_ingest`` calls the hooks of ``SRE["LOG_INGEST_HOOKS"]`` with the lines of a
 batch once it is stored (after commit; never for a retried ``batch_id``; a failing hook is logged and the ingest
-still succeeds). Telemetry does not import this app: data flows telemetry → slo → alerts → rules, and the hook is
-a dotted path in the settings (as ``ALERT_GROUP_HOOKS`` is for alerts).
+still succeeds). It runs in the push's request, before the response: a push with matching lines answers once
+their alerts are in the intake (and, with ``group_wait`` 0, their notification is in the outbox and handed to
+the worker's relay thread), a few milliseconds more on PostgreSQL. Telemetry does not import this app: data
+flows telemetry → slo → alerts → rules, and the hook is a dotted path in the settings (as ``ALERT_GROUP_HOOKS``
+is for alerts).
 
 A line matches a rule when its service is the rule's ``log_service`` (if set), its level is among
 ``log_levels`` (if set) and the RE2 ``log_pattern`` (if set) is found in its message (``regex_search``,
