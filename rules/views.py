@@ -22,12 +22,12 @@ from rules.choices import AlertState, RuleHealth, RuleKind
 from rules.forms import RuleFilterForm
 from rules.models import AlertRule
 from rules.selectors_ui import intake_alerts, rule_detail, rule_groups, rule_list_filtered
-from rules.services.evaluate import rules_evaluate
+from rules.services.evaluate import rule_evaluate_now
 from rules.services.rules import FIELDS, rule_delete, rule_save
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
-from sre.errors import DomainError
+from sre.errors import ConflictError, DomainError
 
 EXAMPLE_EXPR = 'sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) > 1'
 
@@ -178,7 +178,7 @@ class EnabledView(RoleRequiredMixin, View):
         except DomainError as exc:
             messages.warning(request, exc.message)
         else:
-            done = "enabled: it is evaluated from the next minute" if enabled else "disabled; its alerts resolved"
+            done = "enabled: it is evaluated from the next pass" if enabled else "disabled; its alerts resolved"
             messages.success(request, f"Rule “{rule.name}” {done}.")
         return redirect("rules:detail", pk=pk)
 
@@ -190,10 +190,11 @@ class EvaluateView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         rule = get_object_or_404(AlertRule, pk=pk)
-        if not rule.enabled or rule.kind == RuleKind.LOG_LINE:
-            messages.warning(request, "Only enabled metric and log count rules are evaluated.")
+        try:
+            report = rule_evaluate_now(rule=rule, now=timezone.now())
+        except ConflictError as exc:
+            messages.warning(request, exc.message)
             return redirect("rules:detail", pk=pk)
-        report = rules_evaluate(now=timezone.now(), rule_ids=[rule.pk])
         rule.refresh_from_db()
         if rule.health == RuleHealth.ERROR:
             messages.warning(request, f"Evaluated: the rule errors: {rule.last_error}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -87,7 +88,9 @@ class RuleEditView(RoleRequiredMixin, View):
         except DomainError as exc:
             _place_errors(form, pair_errors, exc)
             return self._render(request, rule, form, rows, pair_errors, status=400)
-        messages.success(request, f"Rule “{saved.name}” saved. It is evaluated every minute.")
+        messages.success(
+            request, f"Rule “{saved.name}” saved. Rules are evaluated every {settings.SRE['RULES_INTERVAL']} s."
+        )
         return redirect("rules:detail", pk=saved.pk)
 
 

@@ -23,13 +23,13 @@ from rules.domain.checks import RuleFieldError, check_duration
 from rules.models import AlertRule
 from rules.selectors import rule_list
 from rules.services.backtest import rule_backtest
-from rules.services.evaluate import rules_evaluate
+from rules.services.evaluate import rule_evaluate_now
 from rules.services.files import rules_export_text, rules_import
 from rules.services.rules import rule_delete, rule_save
 from sre.api.filters import StrictFilterSet
 from sre.api.parsers import StrictJSONParser, read_limited
 from sre.api.permissions import READ, RESPOND
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import InvalidInputError
 
 BACKTEST_SPAN = dt.timedelta(hours=24)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any stored data; keeps time arithmetic in range
@@ -220,9 +220,5 @@ class RuleViewSet(viewsets.ModelViewSet):
         """Evaluate this rule now, as the minute's evaluation does (alerts that start or end go to the intake);
         answers its health and active alerts. 409 for a disabled rule or a log line rule (those fire on ingest)."""
         rule = self.get_object()
-        if not rule.enabled:
-            raise ConflictError("The rule is disabled; enable it to evaluate it.")
-        if rule.kind == RuleKind.LOG_LINE:
-            raise ConflictError("A log line rule fires as matching lines arrive; it has no evaluation to run.")
-        rules_evaluate(now=timezone.now(), rule_ids=[rule.pk])
+        rule_evaluate_now(rule=rule, now=timezone.now())
         return Response(self._detail(rule))

@@ -25,7 +25,7 @@ class RuleFieldError(ValueError):
 
 
 def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not METRIC_NAME.match(value) or len(value) > 200:
+    if not isinstance(value, str) or not METRIC_NAME.fullmatch(value) or len(value) > 200:
         raise RuleFieldError(
             "name", "An alert name is a metric name: letters, digits, '_' and ':' (not first a digit)."
         )
@@ -64,7 +64,7 @@ def check_labels(field: str, value: Any) -> dict[str, str]:
         raise RuleFieldError(field, "Must map names to strings.")
     out: dict[str, str] = {}
     for name, text in value.items():
-        if not isinstance(name, str) or not LABEL_NAME.match(name) or name.startswith("__"):
+        if not isinstance(name, str) or not LABEL_NAME.fullmatch(name) or name.startswith("__"):
             raise RuleFieldError(field, f"Invalid name {name!r}.")
         if not isinstance(text, str):
             raise RuleFieldError(field, f"The value of {name!r} must be a string.")

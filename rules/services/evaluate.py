@@ -24,6 +24,7 @@ from rules.domain import state as machine
 from rules.domain.template import render
 from rules.models import AlertRule, RuleAlert
 from rules.services.results import Results, rule_results
+from sre.errors import ConflictError
 
 logger = logging.getLogger(__name__)
 EVALUATED_KINDS = (RuleKind.METRIC, RuleKind.LOG_COUNT)  # log line rules fire at ingest; only their expiry is here
@@ -246,6 +247,16 @@ def log_line_expire(*, now: dt.datetime) -> int:
         if items:
             alerts_ingest(items=items, source=SOURCE, now=now)
     return len(items)
+
+
+def rule_evaluate_now(*, rule: AlertRule, now: dt.datetime) -> EvaluationReport:
+    """Evaluate one rule now, as the periodic pass does. A disabled rule and a log line rule (it fires as lines
+    arrive) have nothing to evaluate: ``ConflictError``."""
+    if not rule.enabled:
+        raise ConflictError("The rule is disabled; enable it to evaluate it.")
+    if rule.kind == RuleKind.LOG_LINE:
+        raise ConflictError("A log line rule fires as matching lines arrive; it has no evaluation to run.")
+    return rules_evaluate(now=now, rule_ids=[rule.pk])
 
 
 def rule_alerts_resolve(*, rule: AlertRule, now: dt.datetime) -> int:

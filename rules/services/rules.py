@@ -49,11 +49,11 @@ def _text(field: str, value: Any, *, limit: int) -> str:
     return value.strip()
 
 
-def _check_expr(expr: str, source: str) -> None:
+def _check_expr(expr: str, source: str, *, enabled: bool) -> None:
     if not expr:
         raise _fail("expr", "A metric rule needs a PromQL expression.")
     if source == RuleSource.PROMETHEUS:
-        if not settings.PROMETHEUS_URL:
+        if enabled and not settings.PROMETHEUS_URL:  # a disabled one may stay (and be disabled) without it
             raise _fail("source", "PROMETHEUS_URL is not set, so a rule cannot run on Prometheus.")
         try:
             promql_parser.parse(expr)
@@ -104,7 +104,7 @@ def rule_clean(data: dict[str, Any], *, instance: AlertRule | None = None) -> di
     except RuleFieldError as exc:
         raise _fail(exc.field, exc.message) from None
     if out["kind"] == RuleKind.METRIC:
-        _check_expr(out["expr"], out["source"])
+        _check_expr(out["expr"], out["source"], enabled=out["enabled"])
     else:
         if out["source"] != RuleSource.LOCAL:
             raise _fail("source", "Log rules run on the product's own log store.")

@@ -150,3 +150,31 @@ def test_bad_fields_are_refused_naming_the_field_and_nothing_is_saved(data, fiel
     from rules.models import AlertRule
 
     assert not AlertRule.objects.exists()
+
+
+def test_a_name_ending_in_a_newline_is_refused():
+    with pytest.raises(InvalidInputError) as caught:
+        rule_save(rule=None, data=errors_rule(name="QueueDeep\n"))
+    assert "name" in caught.value.fields
+
+
+def test_a_prometheus_rule_can_be_disabled_after_prometheus_url_is_unset(settings):
+    settings.PROMETHEUS_URL = "http://127.0.0.1:9"
+    rule = rule_save(rule=None, data=errors_rule(source="prometheus"))
+    settings.PROMETHEUS_URL = ""
+    assert rule_save(rule=rule, data={"enabled": False}).enabled is False
+    with pytest.raises(InvalidInputError) as caught:
+        rule_save(rule=rule, data={"enabled": True})
+    assert "source" in caught.value.fields
+
+
+def test_evaluate_now_refuses_disabled_and_log_line_rules(base_time):
+    from rules.services.evaluate import rule_evaluate_now
+    from sre.errors import ConflictError
+
+    rule = rule_save(rule=None, data=errors_rule(enabled=False))
+    with pytest.raises(ConflictError):
+        rule_evaluate_now(rule=rule, now=base_time)
+    line = rule_save(rule=None, data={"name": "Crit", "kind": "log_line", "log_levels": ["critical"]})
+    with pytest.raises(ConflictError):
+        rule_evaluate_now(rule=line, now=base_time)
