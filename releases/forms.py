@@ -15,7 +15,7 @@ from slo.models import Service
 class OverrideForm(forms.Form):
     reason = forms.CharField(
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 20}),
         help_text="Why releases may go out despite the freeze (recorded in the audit trail).",
     )
     hours = forms.FloatField(
@@ -82,4 +82,6 @@ class DeploymentForm(forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.order_by("name"), to_field_name="name")
     version = forms.CharField(max_length=200)
     url = forms.CharField(required=False, max_length=500, label="Link", help_text="The release or pipeline (http/s).")
-    description = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2, "cols": 20})
+    )
