@@ -231,7 +231,11 @@ class IncidentViewSet(
         parameters=[
             OpenApiParameter("kind", str, many=True, enum=TimelineKind.values),
             OpenApiParameter("export", str, enum=["csv"]),
-            OpenApiParameter("latest", int, description="Only the latest N entries."),
+            OpenApiParameter(
+                "latest",
+                {"type": "integer", "minimum": 1, "maximum": 100_000},
+                description="Only the latest N entries.",
+            ),
         ],
         responses={
             (200, "application/json"): s.IncidentsTimelineItemSerializer(many=True),
@@ -250,7 +254,7 @@ class IncidentViewSet(
             )
         latest = request.query_params.get("latest", "")
         if latest and (not latest.isdigit() or not 1 <= int(latest) <= 100_000):
-            raise InvalidInputError("latest must be a whole number from 1.", fields={"latest": ["Invalid."]})
+            raise InvalidInputError("latest must be a whole number from 1 to 100,000.", fields={"latest": ["Invalid."]})
         items = incident_timeline(incident=incident, kinds=kinds, latest=int(latest) if latest else None)
         if request.query_params.get("export") == "csv":
             buffer = io.StringIO()

@@ -88,7 +88,7 @@ def postmortem_create(*, incident_id: int, actor: str, now: datetime) -> Postmor
 def _locked_postmortem(incident_id: int) -> Postmortem:
     postmortem = Postmortem.objects.select_for_update().filter(incident_id=incident_id).first()
     if postmortem is None:
-        raise InvalidInputError("This incident has no postmortem yet.")
+        raise NotFoundError("This incident has no postmortem yet.")
     return postmortem
 
 
