@@ -17,8 +17,10 @@ from typing import Any
 
 import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from drills import conf
 from drills.choices import ACTIVE_STATUSES, RunStatus, ScratchKind, StepName, StepStatus, TargetKind
@@ -101,6 +103,22 @@ def _after_finish(run_id: int) -> None:
     except Exception:  # metrics must never break a drill's record
         logger.exception("Could not update drill metrics for run %s", run_id)
     drill_alert_send(run_id=run_id)
+    _finished_hooks_run(run_id)
+
+
+def _finished_hooks_run(run_id: int) -> None:
+    """Tell ``SRE["DRILL_FINISHED_HOOKS"]`` (dotted paths, apps downstream of drills such as heartbeats) that a
+    run concluded: ``target=`` name, ``status=``, ``started_at=``, ``finished_at=``. A failing hook is logged."""
+    run = DrillRun.objects.select_related("target").filter(pk=run_id).first()
+    if run is None or run.finished_at is None or run.status == RunStatus.CANCELLED:
+        return
+    for path in settings.SRE.get("DRILL_FINISHED_HOOKS", ()):
+        try:
+            import_string(path)(
+                target=run.target.name, status=run.status, started_at=run.started_at, finished_at=run.finished_at
+            )
+        except Exception:  # the drill's own record stands whatever a downstream app does with it
+            logger.exception("Drill finished hook %s failed for run %s", path, run_id)
 
 
 # --- scratch resources -------------------------------------------------------------------------------------

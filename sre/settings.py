@@ -295,6 +295,9 @@ SRE = {
     # Called (dotted paths, with records= and now=) with the log lines of each stored batch, after it commits
     # (a retried batch_id does not call them again): the rules app's immediate log line rules.
     "LOG_INGEST_HOOKS": env.list("SRE_LOG_INGEST_HOOKS", ["rules.services.immediate.logs_hook"]),
+    # Called with a finished restore drill's target name, status and times (a heartbeat check labelled
+    # drill_target=<name> records the run as a start and a success or failure ping).
+    "DRILL_FINISHED_HOOKS": env.list("SRE_DRILL_FINISHED_HOOKS", ["heartbeats.services.drills.drill_finished"]),
     # SLOs: seconds between bulk evaluations (10 s at the fastest) and days of status snapshots kept.
     "SLO_EVALUATION_INTERVAL": env.int("SRE_SLO_EVALUATION_INTERVAL", 60, minimum=10),
     "SLO_SNAPSHOT_RETENTION_DAYS": env.int("SRE_SLO_SNAPSHOT_RETENTION_DAYS", 35, minimum=1),
