@@ -207,19 +207,22 @@ def series_matches(labels: dict[str, str], matchers: Iterable[tuple[str, str, st
 def minute_rows(*, series_ids: Iterable[int], start: int, end: int) -> dict[int, dict[int, tuple]]:
     """Per series, per minute in ``[start, end)``: ``(increase, gauge, gauge_ts, samples)`` from the minute
     rollups and the rows staged but not folded yet (merged: increases and samples summed, the later gauge kept).
-    One query per 1,000 series."""
+    One query per 1,000 series (SQLite) or per 20,000 (PostgreSQL, the ids as one array)."""
     ids = sorted(set(series_ids))
     out: dict[int, dict[int, tuple]] = {}
-    for chunk_start in range(0, len(ids), 1000):
-        chunk = ids[chunk_start : chunk_start + 1000]
-        placeholders = ", ".join(["%s"] * len(chunk))
+    postgres = connection.vendor == "postgresql"
+    size = 20_000 if postgres else 1000  # PostgreSQL takes the ids as one array parameter
+    for chunk_start in range(0, len(ids), size):
+        chunk = ids[chunk_start : chunk_start + size]
+        where = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(chunk))})"
+        id_params = [chunk] if postgres else chunk
         parts = [
             f"SELECT series_id, start, increase, gauge, gauge_ts, samples FROM {table} "  # noqa: S608
-            f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
+            f"WHERE {where} AND start >= %s AND start < %s"
             for table in ("telemetry_minuterollup", "telemetry_pendingrollup")
         ]
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), [*chunk, start, end, *chunk, start, end])
+            cursor.execute(" UNION ALL ".join(parts), [*id_params, start, end, *id_params, start, end])
             for sid, minute, increase, gauge, gauge_ts, samples in cursor.fetchall():
                 per = out.setdefault(sid, {})
                 had = per.get(minute)
