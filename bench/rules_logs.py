@@ -30,23 +30,17 @@ the first thing to check. Goal: p99 ≤ 5 s (the seed asks for 30 s).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import http.client
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from bench.support import ROOT, Stack, free_port, gunicorn_stack
+from bench.support import Stack, free_port, gunicorn_stack
 
 BATCH = 1_000
 PUSHES_PER_SECOND = 10  # 10,000 lines/s
@@ -74,44 +68,6 @@ def _percentile(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
-
-
-@contextlib.contextmanager
-def sqlite_stack(*, workers: int, extra_env: dict) -> Iterator[Stack]:
-    """As ``bench.support.gunicorn_stack`` on a fresh SQLite file (the embedded default's settings: WAL,
-    IMMEDIATE transactions, a busy timeout)."""
-    with tempfile.TemporaryDirectory(prefix="sre-bench-") as var:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{var}/sre.sqlite3", "SRE_VAR_DIR": var,
-               "SRE_API_RATE": "100000000/min", **extra_env}  # fmt: skip
-        (Path(var) / "prom").mkdir()
-        env["PROMETHEUS_MULTIPROC_DIR"] = str(Path(var) / "prom")
-        stack = Stack(url="", env=env, var_dir=Path(var))
-        stack.manage("migrate", "--noinput")
-        stack.manage("collectstatic", "--noinput")
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "sre.wsgi:application", "--config", "python:sre.gunicorn_conf",
-             "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        stack.url, stack.pid = f"http://127.0.0.1:{port}", process.pid
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(stack.url + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise RuntimeError("gunicorn did not start") from None
-                    time.sleep(0.2)
-            yield stack
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 class Receiver:
@@ -276,7 +232,7 @@ def run(*, quick: bool) -> dict:
             if database == "postgres":
                 stack_cm = gunicorn_stack(db_name="bench_rules_logs", workers=WEB_WORKERS, extra_env=env)
             else:
-                stack_cm = sqlite_stack(workers=WEB_WORKERS, extra_env=env)
+                stack_cm = gunicorn_stack(db_name="", workers=WEB_WORKERS, extra_env=env, sqlite=True)
             with stack_cm as stack:
                 r = _measure(stack, receiver, seconds=seconds)
         finally:

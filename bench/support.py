@@ -99,9 +99,14 @@ class Stack:
 
 
 @contextlib.contextmanager
-def gunicorn_stack(*, db_name: str, workers: int = 3, extra_env: dict | None = None) -> Iterator[Stack]:
-    """Migrated PostgreSQL database + gunicorn (as ``make run`` starts it) on a free loopback port."""
-    with postgres_database(db_name) as db_url, tempfile.TemporaryDirectory(prefix="sre-bench-") as var:
+def gunicorn_stack(
+    *, db_name: str, workers: int = 3, extra_env: dict | None = None, sqlite: bool = False
+) -> Iterator[Stack]:
+    """Migrated PostgreSQL database (or, with ``sqlite``, a fresh SQLite file with the embedded default's
+    settings) + gunicorn (as ``make run`` starts it) on a free loopback port."""
+    with contextlib.ExitStack() as resources:
+        var = resources.enter_context(tempfile.TemporaryDirectory(prefix="sre-bench-"))
+        db_url = f"sqlite:///{var}/sre.sqlite3" if sqlite else resources.enter_context(postgres_database(db_name))
         env = {
             **os.environ,
             "DATABASE_URL": db_url,

@@ -120,7 +120,7 @@ class ContactMethodDeleteView(_OwnWrite):
             "button": "Delete contact method",
             "back": reverse("oncall:me"),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, method_pk: int) -> HttpResponse:
         svc.contact_method_delete(method=get_object_or_404(ContactMethod, pk=method_pk, user=request.user))
@@ -207,7 +207,7 @@ class TeamDeleteView(RoleRequiredMixin, View):
             "button": "Delete team",
             "back": reverse("oncall:teams"),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         team = get_object_or_404(Team, pk=pk)

@@ -171,7 +171,7 @@ class PolicyDeleteView(RoleRequiredMixin, View):
             "button": "Delete policy",
             "back": reverse("oncall:policy", args=[pk]),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         policy = get_object_or_404(EscalationPolicy, pk=pk)

@@ -128,7 +128,7 @@ class ScheduleDeleteView(RoleRequiredMixin, View):
             "button": "Delete schedule",
             "back": schedule_url(schedule),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         schedule = schedule_or_404(pk)
@@ -221,7 +221,7 @@ class LayerDeleteView(RoleRequiredMixin, View):
             "button": "Delete layer",
             "back": schedule_url(layer.schedule),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int, layer_pk: int) -> HttpResponse:
         svc.layer_delete(layer=get_object_or_404(Layer, pk=layer_pk, schedule_id=pk))
@@ -292,7 +292,7 @@ class OverrideDeleteView(RoleRequiredMixin, View):
             "button": "Delete override",
             "back": schedule_url(override.schedule),
         }
-        return render(request, "oncall/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int, override_pk: int) -> HttpResponse:
         override = get_object_or_404(Override, pk=override_pk, schedule_id=pk)

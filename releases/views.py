@@ -278,7 +278,7 @@ class PolicyDeleteView(RoleRequiredMixin, View):
             "button": "Delete the policy",
             "back": reverse("releases:service", args=[policy.service_id]),
         }
-        return render(request, "releases/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         policy = self._policy(pk)

@@ -158,7 +158,7 @@ class DeleteView(RoleRequiredMixin, View):
             "button": "Delete rule",
             "back": reverse("rules:detail", args=[pk]),
         }
-        return render(request, "rules/confirm.html", context)
+        return render(request, "sre/confirm.html", context)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         rule = get_object_or_404(AlertRule, pk=pk)
