@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from rules.models import AlertRule
 from sre.choices import Role
@@ -57,11 +58,15 @@ def test_backtest_an_unsaved_rule_then_save_it(browser, live_server, make_user):
     page.get_by_role("link", name="New rule").first.click()
 
     # Only the chosen kind's fields show.
-    assert page.locator("#id_expr").is_visible() and not page.locator("#id_threshold").is_visible()
+    # The click starts a navigation; expect() waits for the new page and its script instead of reading the old one.
+    page.wait_for_url(f"{base}/rules/new/")
+    expect(page.locator("#id_expr")).to_be_visible()
+    expect(page.locator("#id_threshold")).to_be_hidden()
     page.select_option("#id_kind", "log_count")
-    assert page.locator("#id_threshold").is_visible() and not page.locator("#id_expr").is_visible()
+    expect(page.locator("#id_threshold")).to_be_visible()
+    expect(page.locator("#id_expr")).to_be_hidden()
     page.select_option("#id_kind", "metric")
-    assert page.locator("#id_expr").is_visible()
+    expect(page.locator("#id_expr")).to_be_visible()
 
     page.fill("#id_name", "QueueDeep")
     page.fill("#id_group", "queues")
