@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from slo.api import serializers as s
-from slo.interchange import openslo_export_text, openslo_import, prometheus_rules_text
+from slo.interchange import openslo_export_text, openslo_import
 from slo.models import Service
 from slo.previews import sli_preview
+from slo.rules_export import prometheus_rules_text
 from slo.selectors import slo_history, slo_list
 from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
 from sre.api.parsers import read_limited

@@ -27,6 +27,7 @@ class ImportResult:
     services: list[dict] = field(default_factory=list)  # {"name", "description"}
     slos: list[dict] = field(default_factory=list)  # plain SLO fields, service by name
     unsupported: list[str] = field(default_factory=list)  # "SLO x: spec.foo"
+    skipped: list[str] = field(default_factory=list)  # whole objects left out: "document 3: kind DataSource ..."
     errors: list[str] = field(default_factory=list)
 
 
