@@ -41,7 +41,7 @@ class SLO(models.Model):
     """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="slos")
-    name = models.SlugField(max_length=100, help_text="Unique slug, the slo label of burn alerts.")
+    name = models.SlugField(max_length=100, help_text="A slug unique within the service: the slo label of burn alerts.")
     display_name = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     target = models.DecimalField(
@@ -74,7 +74,8 @@ class SLO(models.Model):
         ordering = ["service__name", "name"]
         verbose_name = "SLO"
         constraints = [
-            models.UniqueConstraint(fields=["name"], name="slo_slo_name_unique"),
+            # Two services may each have an SLO "availability": burn alerts carry both labels.
+            models.UniqueConstraint(fields=["service", "name"], name="slo_slo_service_name_unique"),
             models.CheckConstraint(
                 condition=models.Q(target__gt=0) & models.Q(target__lt=1), name="slo_slo_target_range"
             ),

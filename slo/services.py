@@ -22,6 +22,7 @@ from slo.domain.spec import SpecError, policy_validate, sli_validate, target_val
 from slo.domain.windows import BURN_WINDOWS, format_duration, slo_period_seconds, slo_window_seconds, zone
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_counts, slo_exclusions, slo_query
+from slo.selectors.buckets import latency_threshold_check
 from sre.domain.links import http_url
 from sre.errors import ConflictError, InvalidInputError
 from telemetry.fold import rollups_fold
@@ -123,6 +124,11 @@ def slo_clean(data: dict, *, instance: SLO | None = None) -> dict:
         merged["sli"] = sli_validate(merged.get("sli_kind", SliKind.RATIO), merged.get("sli", {}))
     except SpecError as exc:
         errors.update(exc.errors)
+    else:  # a latency threshold must be a bucket of the stored histogram (422 listing them)
+        same_kind = instance is not None and instance.sli_kind == merged.get("sli_kind")
+        latency_threshold_check(
+            kind=merged.get("sli_kind", ""), sli=merged["sli"], previous=instance.sli if same_kind else None
+        )
     try:
         from slo.domain.spec import policy_default, policy_dump
 

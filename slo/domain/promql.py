@@ -67,9 +67,11 @@ def rule_groups(
     budget_window: int,
 ) -> dict:
     """A Prometheus rule file (as a dict for YAML): recording rules ``slo:sli_error:ratio_rate<W>`` per
-    window and one alerting rule per policy condition, thresholds printed exactly."""
+    window and one alerting rule per policy condition, thresholds printed exactly. Recorded series carry
+    ``service`` and ``slo`` and the alerts select on both (an SLO name is unique only within its service);
+    group names hold both too, so the files of two services' "availability" SLOs load side by side."""
     labels = {"slo": slo, "service": service}
-    selector = f'{{slo="{slo}"}}'
+    selector = f'{{service="{service}", slo="{slo}"}}'
     needed = sorted(set(windows) | {c.long_window for c in conditions} | {c.short_window for c in conditions}
                     | {budget_window})  # fmt: skip
     recording = [
@@ -99,7 +101,7 @@ def rule_groups(
                     "short_window": short_w,
                 },
                 "annotations": {
-                    "summary": f"SLO {slo} burns its error budget at over {decimal_str(c.factor)}x",
+                    "summary": f"SLO {slo} ({service}) burns its error budget at over {decimal_str(c.factor)}x",
                     "threshold": threshold,
                     "description": (
                         f"Error ratio over {long_w} is {{{{ $value }}}} (threshold {threshold} = "
@@ -110,7 +112,7 @@ def rule_groups(
         )
     return {
         "groups": [
-            {"name": f"slo-{slo}-recording", "rules": recording},
-            {"name": f"slo-{slo}-alerts", "rules": alerting},
+            {"name": f"slo-{service}-{slo}-recording", "rules": recording},
+            {"name": f"slo-{service}-{slo}-alerts", "rules": alerting},
         ]
     }
