@@ -20,7 +20,9 @@ def detect(doc: dict) -> str | None:
     api, kind = doc.get("apiVersion"), doc.get("kind")
     if api == "openslo/v1":
         return "openslo"
-    if doc.get("version") == "prometheus/v1" or (api == "sloth.slok.dev/v1" and kind == "PrometheusServiceLevel"):
+    if doc.get("version") == "prometheus/v1" or (
+        api == "sloth.slok.dev/v1" and kind in ("PrometheusServiceLevel", "AlertWindows")  # windows: the SLO period
+    ):
         return "sloth"
     if isinstance(api, str) and api.startswith("pyrra.dev/") and kind == "ServiceLevelObjective":
         return "pyrra"
