@@ -1,4 +1,4 @@
-"""OpenSLO import/export and Prometheus rule export (services around the pure ``slo.domain`` formats)."""
+"""SLO file import (OpenSLO v1, Sloth, Pyrra) and OpenSLO export (services around the pure ``slo.domain`` formats)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import yaml
 from django.db import transaction
 
 from slo.domain.exact import decimal_str, exact
-from slo.domain.openslo import openslo_export, openslo_parse
+from slo.domain.formats import parse_documents
+from slo.domain.openslo import openslo_export
 from slo.models import SLO, Service
-from slo.services import service_save, slo_clean, slo_save
+from slo.services import SLUG, service_save, slo_clean, slo_save
 from sre.errors import DomainError, InvalidInputError, UnprocessableError
 from sre.yaml_input import yaml_load_all
 
@@ -51,50 +52,75 @@ def _load(text: str) -> list:
     return docs
 
 
-def openslo_import(*, text: str, dry_run: bool = False) -> dict:
-    """Upsert the services and SLOs of multi-document OpenSLO YAML by name, all or nothing.
+def _problems(exc: DomainError) -> str:
+    return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.fields.items()) or exc.message
 
-    Returns {"services": {"created": [...], "updated": [...]}, "slos": {...}, "unsupported": [paths]}.
-    Structural problems and invalid SLI/policies raise ``UnprocessableError`` listing every problem;
-    unsupported fields are reported and ignored."""
-    result = openslo_parse(_load(text))
-    errors = list(result.errors)
-    if not errors and not result.slos and not result.services:  # e.g. an empty body or a lone "null"
-        raise UnprocessableError("There are no OpenSLO documents to import.", fields={"documents": ["None found."]})
-    plans = []
+
+def openslo_import(*, text: str, dry_run: bool = False) -> dict:
+    """Upsert the services and SLOs of YAML documents (OpenSLO v1, Sloth, Pyrra; lists and multi-document
+    streams) by name: services by name, SLOs by (service, name).
+
+    Every object that can be imported is; one that cannot (unreadable, an unsupported source, an invalid
+    SLI, a dangling reference) is listed in ``failed`` with where it is and why, and the rest still
+    imports. Returns {"services": {"created": [...], "updated": [...]}, "slos": {...}, "unsupported":
+    [fields ignored, by path], "skipped": [objects left out and why], "failed": [...], "dry_run"}.
+    Raises ``UnprocessableError`` (422) when nothing at all can be imported, listing why."""
+    result = parse_documents(_load(text))
+    failed = list(result.errors)
+    services: dict[str, dict] = {}
+    for svc in result.services:
+        where = svc.get("where", "")
+        if not SLUG.fullmatch(svc["name"]):
+            failed.append(f"{where}: Service {svc['name']}: the name must be a slug (a-z, 0-9, -, _), 100 at most")
+            continue
+        services[svc["name"]] = {k: v for k, v in svc.items() if k != "where"}
+    plans, seen = [], set()
     for item in result.slos:
-        existing = SLO.objects.filter(name=item["name"]).first()
-        data = {k: v for k, v in item.items() if k != "service"}
+        where, service_name = item.get("where", ""), item["service"]
+        label = f"{where}: SLO {item['name']}"
+        if (service_name, item["name"]) in seen:
+            failed.append(f"{label}: service {service_name} has another SLO of this name in these documents")
+            continue
+        if not isinstance(service_name, str) or not SLUG.fullmatch(service_name):
+            failed.append(f"{label}: spec.service {service_name!r} must be a slug (a-z, 0-9, -, _)")
+            continue
+        existing = SLO.objects.filter(service__name=service_name, name=item["name"]).first()
+        data = {k: v for k, v in item.items() if k not in ("service", "where")}
         try:
             data["target"] = str(data["target"])
             slo_clean({**data, "service": None}, instance=existing)
         except DomainError as exc:
-            errors.extend(f"SLO {item['name']}: {field}: {' '.join(msgs)}" for field, msgs in exc.fields.items())
+            failed.append(f"{label}: {_problems(exc)}")
             continue
-        plans.append((existing, item["service"], data))
-    if errors:
+        seen.add((service_name, item["name"]))
+        plans.append((existing, service_name, data))
+    if not plans and not services:
+        reasons = failed + result.skipped
+        message = "Nothing in these documents can be imported"
         raise UnprocessableError(
-            f"The OpenSLO documents cannot be imported: {errors[0]}"
-            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-            fields={"documents": errors},
+            f"{message}: {reasons[0]}" + (f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else "")
+            if reasons
+            else f"{message}: there are no OpenSLO, Sloth or Pyrra documents.",
+            fields={"documents": reasons or ["None found."]},
         )
     report: dict = {
         "services": {"created": [], "updated": []},
         "slos": {"created": [], "updated": []},
         "unsupported": result.unsupported,
+        "skipped": result.skipped,
+        "failed": failed,
         "dry_run": dry_run,
     }
     with transaction.atomic():
-        services = {}
-        for svc in result.services:
-            existing = Service.objects.filter(name=svc["name"]).first()
-            services[svc["name"]] = service_save(service=existing, data=svc)
-            report["services"]["updated" if existing else "created"].append(svc["name"])
+        saved = {}
+        for name, svc in services.items():
+            existing = Service.objects.filter(name=name).first()
+            saved[name] = service_save(service=existing, data=svc)
+            report["services"]["updated" if existing else "created"].append(name)
         for existing, service_name, data in plans:
-            service = services.get(service_name) or Service.objects.filter(name=service_name).first()
+            service = saved.get(service_name) or Service.objects.filter(name=service_name).first()
             if service is None:
-                service = service_save(service=None, data={"name": service_name})
-                services[service_name] = service
+                service = saved[service_name] = service_save(service=None, data={"name": service_name})
                 report["services"]["created"].append(service_name)
             slo_save(slo=existing, data={**data, "service": service})
             report["slos"]["updated" if existing else "created"].append(data["name"])

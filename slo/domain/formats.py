@@ -52,8 +52,11 @@ def parse_documents(docs: list[object]) -> ImportResult:
             continue
         fmt = detect(doc)
         if fmt is None:
-            what = doc.get("kind") or doc.get("apiVersion") or "no apiVersion"
-            result.skipped.append(f"{where}: {what} is not OpenSLO v1, Sloth or Pyrra")
+            api, kind = doc.get("apiVersion"), doc.get("kind")
+            result.skipped.append(
+                f"{where}: apiVersion {api!r}" + (f" kind {kind!r}" if kind else "")
+                + " is not OpenSLO v1 (openslo/v1), Sloth or Pyrra"
+            )  # fmt: skip
             continue
         groups[fmt].append((where, doc))
     for fmt, parser in (("openslo", openslo_parse), ("sloth", sloth_parse), ("pyrra", pyrra_parse)):

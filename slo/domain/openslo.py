@@ -1,44 +1,62 @@
 """OpenSLO v1 (https://github.com/OpenSLO/OpenSLO) to and from plain SLO definitions (pure).
 
-Supported: kinds Service, SLI, SLO, AlertPolicy, AlertCondition; ``ratioMetric`` (good/bad over total,
-metric sources ``Prometheus`` -> PromQL SLI, ``SRE`` -> the metric store, ``SRE-logs`` -> logs) and
-``thresholdMetric`` (a histogram ``_bucket`` selector with ``op: lte``/``lt`` and ``value`` -> latency);
-rolling (``30d``, ``4w``) and calendar (``1w``, ``1M`` with ``calendar.timeZone``) ``timeWindow``;
-``Occurrences`` and ``Timeslices`` (``timeSliceWindow: 1m``); burn-rate alert conditions. Anything else
-is reported by path and ignored. The short window of a condition (which OpenSLO lacks) travels in the
-annotation ``sre/short-window``; without it, it is the long window / 12 (the Workbook's ratio).
+Input is ``[(where, mapping), ...]`` (``slo.domain.formats`` flattens YAML lists and documents). Kinds:
+Service; SLO with an inline ``indicator`` or an ``indicatorRef`` naming an SLI; AlertPolicy and
+AlertCondition (burn-rate conditions become the SLO's burn policy); DataSource (a ``metricSourceRef``
+naming one gives the source type; only Prometheus, SRE and SRE-logs mean something here);
+AlertNotificationTarget (listed as skipped: notifications go through the alert routing tree). The SLI
+mapping is in ``slo.domain.openslo_sli``. Windows: rolling whole days, calendar ``1w``/``1M`` with
+``calendar.timeZone``. Budgeting: ``Occurrences``, ``Timeslices`` (one-minute slices) and, for PromQL
+SLIs, ``RatioTimeslices`` (the mean of the one-minute ratios, stored as occurrences of minutes).
+
+An object that cannot be imported is an error naming where it is and why; the others still import.
+Fields that change nothing here are reported by path. The short window of a condition (which OpenSLO
+lacks) travels in the annotation ``sre/short-window``; without it, it is the long window / 12 (the
+Workbook's ratio).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from slo.domain.exact import decimal_str, exact
+from slo.domain.openslo_sli import number_text, ratio_sli, ratio_timeslices, threshold_sli
 from slo.domain.windows import DAY, format_duration, parse_duration
 
 API_VERSION = "openslo/v1"
 SHORT_WINDOW = "sre/short-window"
 ENABLED = "sre/enabled"
-KINDS = ("Service", "SLI", "SLO", "AlertPolicy", "AlertCondition")
+KINDS = ("Service", "SLI", "SLO", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource")
+TOP = {"apiVersion", "kind", "metadata", "spec"}
+META = {"name", "displayName", "annotations"}
+TICKET_SEVERITIES = ("ticket", "low", "info", "warning", "minor")
+NOTIFY = "notifications go through the alert routing tree: route burn alerts on their service and slo labels"
 
 
 @dataclass
 class ImportResult:
-    services: list[dict] = field(default_factory=list)  # {"name", "description"}
-    slos: list[dict] = field(default_factory=list)  # plain SLO fields, service by name
-    unsupported: list[str] = field(default_factory=list)  # "SLO x: spec.foo"
-    skipped: list[str] = field(default_factory=list)  # whole objects left out: "document 3: kind DataSource ..."
-    errors: list[str] = field(default_factory=list)
+    services: list[dict] = field(default_factory=list)  # {"name", "description", "where"}
+    slos: list[dict] = field(default_factory=list)  # plain SLO fields, service by name, "where"
+    unsupported: list[str] = field(default_factory=list)  # "document 2: SLO x: spec.foo"
+    skipped: list[str] = field(default_factory=list)  # whole objects left out: "document 3: DataSource ..."
+    errors: list[str] = field(default_factory=list)  # objects that could not be read: "document 4: SLO x: ..."
 
 
 class _Doc:
-    def __init__(self, doc: dict, where: str, result: ImportResult) -> None:
-        self.doc, self.where, self.result = doc, where, result
+    """Reports unsupported fields of one object as "<where>: <Kind> <name>: <path>"."""
+
+    def __init__(self, where: str, label: str, result: ImportResult) -> None:
+        self.prefix, self.result = f"{where}: {label}", result
+        self.notes: list[str] = []
 
     def unsupported(self, obj: object, path: str, allowed: set[str]) -> None:
         if isinstance(obj, dict):
             for key in sorted(set(obj) - allowed, key=str):
-                self.result.unsupported.append(f"{self.where}: {path}{'.' if path else ''}{key}")
+                self.notes.append(f"{path}{'.' if path else ''}{key}")
+
+    def flush(self) -> None:
+        self.result.unsupported.extend(f"{self.prefix}: {note}" for note in self.notes)
 
 
 def _meta(doc: dict) -> dict:
@@ -46,191 +64,189 @@ def _meta(doc: dict) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def openslo_parse(docs: list[object]) -> ImportResult:
-    """Plain service and SLO definitions from decoded YAML documents (validation of the SLI spec and
-    policy happens when they are saved; this reports structural problems and unsupported fields)."""
+def _spec(doc: dict) -> dict:
+    spec = doc.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+class _Refs:
+    """Named SLI, AlertPolicy, AlertCondition and DataSource objects, and which of them an SLO used."""
+
+    def __init__(self) -> None:
+        self.named: dict[str, dict[str, tuple[str, dict]]] = {k: {} for k in KINDS if k not in ("SLO", "Service")}
+        self.used: set[tuple[str, str]] = set()
+
+    def get(self, kind: str, name: object, path: str) -> tuple[str, dict]:
+        if not isinstance(name, str) or name not in self.named[kind]:
+            raise ValueError(f"{path} {name!r} names no {kind} in these documents")
+        self.used.add((kind, name))
+        return self.named[kind][name]
+
+    def sources(self) -> dict[str, dict]:
+        return {name: _spec(doc) for name, (_, doc) in self.named["DataSource"].items()}
+
+
+def openslo_parse(docs: list[tuple[str, dict]]) -> ImportResult:
+    """Plain service and SLO definitions from OpenSLO objects (validation of the SLI spec and policy
+    happens when they are saved; this reports what cannot be read, what is left out and why)."""
     result = ImportResult()
-    named: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
-    for index, doc in enumerate(docs):
-        if doc is None:
-            continue
-        where = f"document {index + 1}"
-        if not isinstance(doc, dict):
-            result.errors.append(f"{where}: not a mapping")
-            continue
+    refs = _Refs()
+    services: dict[str, tuple[str, dict]] = {}
+    slos: list[tuple[str, str, dict]] = []
+    for where, doc in docs:
         kind, name = doc.get("kind"), _meta(doc).get("name")
         if doc.get("apiVersion") != API_VERSION:
-            result.errors.append(f"{where}: apiVersion must be {API_VERSION}")
-            continue
-        if kind not in KINDS:
-            result.errors.append(f"{where}: kind {kind!r} is not supported (expected {', '.join(KINDS)})")
-            continue
-        if not isinstance(name, str) or not name:
-            result.errors.append(f"{where}: metadata.name is required")
-            continue
-        named[kind][name] = doc
-    for name, doc in named["Service"].items():
-        d = _Doc(doc, f"Service {name}", result)
-        d.unsupported(doc, "", {"apiVersion", "kind", "metadata", "spec"})
-        d.unsupported(_meta(doc), "metadata", {"name", "displayName", "labels", "annotations"})
-        spec = doc.get("spec") or {}
-        d.unsupported(spec, "spec", {"description"})
-        result.services.append({"name": name, "description": str(spec.get("description", "") or "")})
-    for name, doc in named["SLO"].items():
+            result.skipped.append(f"{where}: apiVersion must be {API_VERSION}")
+        elif kind not in KINDS:
+            result.skipped.append(f"{where}: kind {kind!r} is not an OpenSLO v1 kind ({', '.join(KINDS)})")
+        elif not isinstance(name, str) or not name:
+            result.errors.append(f"{where}: {kind}: metadata.name is required")
+        elif kind == "SLO":
+            slos.append((where, name, doc))
+        else:
+            table = services if kind == "Service" else refs.named[kind]
+            if name in table:
+                result.skipped.append(f"{table[name][0]}: {kind} {name} appears again in {where}, which is used")
+            table[name] = (where, doc)
+    for name, (where, doc) in services.items():
+        d = _Doc(where, f"Service {name}", result)
+        d.unsupported(doc, "", TOP)
+        d.unsupported(_meta(doc), "metadata", {"name", "annotations"})
+        d.unsupported(_spec(doc), "spec", {"description"})
+        d.flush()
+        description = _spec(doc).get("description", "")
+        result.services.append({"name": name, "description": str(description or ""), "where": where})
+    for where, name, doc in slos:
+        d = _Doc(where, f"SLO {name}", result)
         try:
-            result.slos.append(_slo(doc, name, named, result))
+            slo = _slo(doc, name, refs, d)
         except ValueError as exc:
-            result.errors.append(f"SLO {name}: {exc}")
+            result.errors.append(f"{where}: SLO {name}: {exc}")
+            continue
+        d.flush()
+        result.slos.append({**slo, "where": where})
+    _leftovers(refs, result)
     return result
 
 
-def _slo(doc: dict, name: str, named: dict, result: ImportResult) -> dict:
-    d = _Doc(doc, f"SLO {name}", result)
+def _leftovers(refs: _Refs, result: ImportResult) -> None:
+    for name, (where, doc) in refs.named["DataSource"].items():
+        kind = str(_spec(doc).get("type", ""))
+        if kind.lower() not in ("prometheus", "sre", "sre-logs"):
+            result.skipped.append(f"{where}: DataSource {name}: type {kind!r} is not a source the product reads")
+        elif "connectionDetails" in _spec(doc):
+            result.unsupported.append(
+                f"{where}: DataSource {name}: spec.connectionDetails (the product reads its own configured source)"
+            )
+    for name, (where, _) in refs.named["AlertNotificationTarget"].items():
+        result.skipped.append(f"{where}: AlertNotificationTarget {name}: {NOTIFY}")
+    for kind in ("SLI", "AlertPolicy", "AlertCondition"):
+        for name, (where, _) in refs.named[kind].items():
+            if (kind, name) not in refs.used:
+                result.skipped.append(f"{where}: {kind} {name}: used by no SLO in these documents")
+
+
+def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
     meta = _meta(doc)
-    d.unsupported(doc, "", {"apiVersion", "kind", "metadata", "spec"})
-    d.unsupported(meta, "metadata", {"name", "displayName", "labels", "annotations"})
+    d.unsupported(doc, "", TOP)
+    d.unsupported(meta, "metadata", META)
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         raise ValueError("spec is required")
-    d.unsupported(
-        spec,
-        "spec",
-        {
-            "description",
-            "service",
-            "indicator",
-            "indicatorRef",
-            "timeWindow",
-            "budgetingMethod",
-            "objectives",
-            "alertPolicies",
-        },
-    )
+    allowed = {"description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives",
+               "alertPolicies"}  # fmt: skip
+    d.unsupported(spec, "spec", allowed)
     if not isinstance(spec.get("service"), str) or not spec["service"]:
         raise ValueError("spec.service is required")
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
     out: dict = {
         "name": name,
         "display_name": str(meta.get("displayName", "") or ""),
         "description": str(spec.get("description", "") or ""),
         "service": spec["service"],
-        "enabled": str((meta.get("annotations") or {}).get(ENABLED, "true")).lower() != "false",
+        "enabled": str(annotations.get(ENABLED, "true")).lower() != "false",
     }
-    # indicator
     if "indicator" in spec:
-        indicator, ipath, idoc = spec["indicator"], "spec.indicator", d
-    elif isinstance(spec.get("indicatorRef"), str) and spec["indicatorRef"] in named["SLI"]:
-        indicator = named["SLI"][spec["indicatorRef"]]
-        ipath, idoc = "", _Doc(indicator, f"SLI {spec['indicatorRef']}", result)
-        idoc.unsupported(indicator, "", {"apiVersion", "kind", "metadata", "spec"})
+        indicator, ipath = spec["indicator"], "spec.indicator"
+    elif "indicatorRef" in spec:
+        indicator = refs.get("SLI", spec["indicatorRef"], "spec.indicatorRef")[1]
+        ipath = f"SLI {spec['indicatorRef']}"
     else:
-        raise ValueError("spec.indicator or an indicatorRef naming an SLI document is required")
+        raise ValueError("spec.indicator or spec.indicatorRef is required")
     if not isinstance(indicator, dict) or not isinstance(indicator.get("spec"), dict):
-        raise ValueError(f"{ipath or 'SLI'}.spec is required")
-    p = f"{ipath}.spec" if ipath else "spec"
-    ispec = indicator["spec"]
-    idoc.unsupported(indicator, ipath, {"metadata", "spec", "apiVersion", "kind"})
-    idoc.unsupported(ispec, p, {"ratioMetric", "thresholdMetric", "description"})
+        raise ValueError(f"{ipath}.spec is required")
+    d.unsupported(indicator, ipath, TOP)
+    d.unsupported(_meta(indicator), f"{ipath}.metadata", META)
+    p, ispec = f"{ipath}.spec", indicator["spec"]
+    d.unsupported(ispec, p, {"ratioMetric", "thresholdMetric", "description"})
     objectives = spec.get("objectives")
     if not isinstance(objectives, list) or not objectives or not isinstance(objectives[0], dict):
         raise ValueError("spec.objectives needs one objective with a target")
     objective = objectives[0]
-    for extra in range(1, len(objectives)):
-        result.unsupported.append(f"SLO {name}: spec.objectives[{extra}] (one objective per SLO)")
-    d.unsupported(
-        objective,
-        "spec.objectives[0]",
-        {"displayName", "target", "op", "value", "timeSliceTarget", "timeSliceWindow", "targetPercent"},
+    d.notes.extend(
+        f"spec.objectives[{i}] (one objective per SLO: the first is used)" for i in range(1, len(objectives))
     )
-    if "target" in objective:
-        out["target"] = decimal_str(
-            exact(repr(objective["target"]) if isinstance(objective["target"], float) else objective["target"])
-        )
-    elif "targetPercent" in objective:
-        out["target"] = decimal_str(exact(str(objective["targetPercent"])) / 100)
-    else:
-        raise ValueError("spec.objectives[0].target is required")
+    keys = {"displayName", "target", "op", "value", "timeSliceTarget", "timeSliceWindow", "targetPercent"}
+    d.unsupported(objective, "spec.objectives[0]", keys)
+    try:
+        if "target" in objective:
+            out["target"] = number_text(objective["target"])
+        elif "targetPercent" in objective:
+            out["target"] = decimal_str(exact(number_text(objective["targetPercent"])) / 100)
+        else:
+            raise ValueError("spec.objectives[0].target is required")
+    except ValueError as exc:
+        raise ValueError(f"spec.objectives[0].target: {exc}") from None
+    context = {"report": d.unsupported, "notes": d.notes, "sources": refs.sources()}
     if "ratioMetric" in ispec:
-        out.update(_ratio(ispec["ratioMetric"], f"{p}.ratioMetric", idoc))
+        out.update(ratio_sli(ispec["ratioMetric"], f"{p}.ratioMetric", **context))
+        if "op" in objective and "value" not in objective:
+            d.notes.append("spec.objectives[0].op (a ratio is compared with the target)")
     elif "thresholdMetric" in ispec:
-        out.update(_threshold(ispec["thresholdMetric"], objective, f"{p}.thresholdMetric", idoc))
+        out.update(threshold_sli(ispec["thresholdMetric"], objective, f"{p}.thresholdMetric", **context))
     else:
         raise ValueError(f"{p} needs ratioMetric or thresholdMetric")
     out.update(_time_window(spec.get("timeWindow"), d))
-    method = spec.get("budgetingMethod", "Occurrences")
-    if method not in ("Occurrences", "Timeslices"):
-        raise ValueError(f"budgetingMethod {method!r} is not supported (Occurrences or Timeslices)")
-    out["budgeting_method"] = method
-    if method == "Timeslices":
-        ts = objective.get("timeSliceTarget")
-        if ts is None:
-            raise ValueError("Timeslices needs spec.objectives[0].timeSliceTarget")
-        out["timeslice_target"] = decimal_str(exact(repr(ts) if isinstance(ts, float) else ts))
-        if objective.get("timeSliceWindow", "1m") not in ("1m", "60s"):
-            result.unsupported.append(f"SLO {name}: spec.objectives[0].timeSliceWindow (only 1m is supported)")
-    out["alert_policy"] = _policies(spec.get("alertPolicies", []), named, d)
+    out.update(_budgeting(spec.get("budgetingMethod", "Occurrences"), objective, out, d))
+    out["alert_policy"] = _policies(spec.get("alertPolicies") or [], refs, d)
     return out
 
 
-def _source(node: object, path: str, d: _Doc) -> tuple[str, dict]:
-    if not isinstance(node, dict) or not isinstance(node.get("metricSource"), dict):
-        raise ValueError(f"{path}.metricSource is required")
-    d.unsupported(node, path, {"metricSource"})
-    source = node["metricSource"]
-    d.unsupported(source, f"{path}.metricSource", {"type", "spec", "metricSourceRef"})
-    spec = source.get("spec") if isinstance(source.get("spec"), dict) else {}
-    return str(source.get("type", "")).lower(), spec
+def _budgeting(method: object, objective: dict, out: dict, d: _Doc) -> dict:
+    if method == "Occurrences":
+        return {"budgeting_method": "Occurrences"}
+    if method == "RatioTimeslices":
+        if out["sli_kind"] != "promql":
+            raise ValueError("RatioTimeslices is computed for Prometheus SLIs only")
+        out["sli"] = ratio_timeslices(out["sli"])
+        if objective.get("timeSliceWindow", "1m") not in ("1m", "60s"):
+            raise ValueError("spec.objectives[0].timeSliceWindow: the product's time slices are one minute")
+        d.notes.append("spec.budgetingMethod (RatioTimeslices: stored as Occurrences of one-minute ratios)")
+        return {"budgeting_method": "Occurrences"}
+    if method != "Timeslices":
+        raise ValueError(f"budgetingMethod {method!r} is not Occurrences, Timeslices or RatioTimeslices")
+    ts = objective.get("timeSliceTarget")
+    if ts is None:
+        raise ValueError("Timeslices needs spec.objectives[0].timeSliceTarget")
+    if objective.get("timeSliceWindow", "1m") not in ("1m", "60s"):
+        raise ValueError("spec.objectives[0].timeSliceWindow: the product's time slices are one minute")
+    try:
+        return {"budgeting_method": "Timeslices", "timeslice_target": number_text(ts)}
+    except ValueError as exc:
+        raise ValueError(f"spec.objectives[0].timeSliceTarget: {exc}") from None
 
 
-def _ratio(ratio: object, path: str, d: _Doc) -> dict:
-    if not isinstance(ratio, dict):
-        raise ValueError(f"{path} must be a mapping")
-    d.unsupported(ratio, path, {"counter", "good", "bad", "total", "rawType"})
-    if ("good" in ratio) == ("bad" in ratio):
-        raise ValueError(f"{path} needs exactly one of good or bad, and total")
-    numerator = "good" if "good" in ratio else "bad"
-    n_type, n_spec = _source(ratio[numerator], f"{path}.{numerator}", d)
-    t_type, t_spec = _source(ratio.get("total"), f"{path}.total", d)
-    if n_type != t_type:
-        raise ValueError(f"{path}: {numerator} and total must use the same metric source type")
-    if n_type == "prometheus":
-        return {
-            "sli_kind": "promql",
-            "sli": {numerator: str(n_spec.get("query", "")), "total": str(t_spec.get("query", ""))},
-        }
-    if n_type == "sre":
-        return {
-            "sli_kind": "ratio",
-            "sli": {numerator: str(n_spec.get("query", "")), "total": str(t_spec.get("query", ""))},
-        }
-    if n_type == "sre-logs":
-        if numerator != "bad":
-            raise ValueError(f"{path}: a log SLI counts bad lines (use bad, not good)")
-        levels = n_spec.get("levels", [])
-        return {
-            "sli_kind": "log",
-            "sli": {
-                "service": str(n_spec.get("service", "")),
-                "bad_query": str(n_spec.get("query", "") or ""),
-                "bad_levels": levels if isinstance(levels, list) else [],
-            },
-        }
-    raise ValueError(f"{path}: metric source type {n_type!r} is not supported (Prometheus, SRE, SRE-logs)")
-
-
-def _threshold(metric: object, objective: dict, path: str, d: _Doc) -> dict:
-    kind, spec = _source(metric, path, d)
-    if kind != "sre":
-        raise ValueError(f"{path}: thresholdMetric is supported on the SRE metric source (histogram buckets)")
-    if objective.get("op", "lte") not in ("lte", "lt") or "value" not in objective:
-        raise ValueError("thresholdMetric needs spec.objectives[0].op lte and value (the latency threshold)")
-    value = objective["value"]
-    return {
-        "sli_kind": "latency",
-        "sli": {
-            "selector": str(spec.get("query", "")),
-            "threshold": decimal_str(exact(repr(value) if isinstance(value, float) else value)),
-        },
-    }
+def _period_start(value: object, unit: str) -> bool:
+    """Whether a calendar ``startTime`` falls where the product's periods start (Monday / the 1st, 00:00)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return False
+    if not isinstance(value, dt.datetime):
+        return False
+    midnight = (value.hour, value.minute, value.second) == (0, 0, 0)
+    return midnight and (value.weekday() == 0 if unit == "week" else value.day == 1)
 
 
 def _time_window(windows: object, d: _Doc) -> dict:
@@ -243,7 +259,7 @@ def _time_window(windows: object, d: _Doc) -> dict:
     duration = str(w.get("duration", ""))
     if w.get("isRolling", True) is True and "calendar" not in w:
         seconds = parse_duration(duration)
-        if seconds % DAY:
+        if seconds % DAY or seconds <= 0:
             raise ValueError(f"a rolling timeWindow must be whole days, not {duration}")
         return {"window_kind": "rolling", "window_days": seconds // DAY}
     calendar = w.get("calendar") if isinstance(w.get("calendar"), dict) else {}
@@ -251,10 +267,13 @@ def _time_window(windows: object, d: _Doc) -> dict:
     unit = {"1w": "week", "7d": "week", "1M": "month"}.get(duration)
     if unit is None:
         raise ValueError(f"a calendar timeWindow must be 1w or 1M, not {duration!r}")
+    if "startTime" in calendar and not _period_start(calendar["startTime"], unit):
+        first = "Monday" if unit == "week" else "the 1st"
+        d.notes.append(f"spec.timeWindow[0].calendar.startTime (periods start on {first} at 00:00 in the time zone)")
     return {"window_kind": "calendar", "calendar_unit": unit, "timezone": str(calendar.get("timeZone", "UTC"))}
 
 
-def _policies(policies: object, named: dict, d: _Doc) -> list[dict]:
+def _policies(policies: object, refs: _Refs, d: _Doc) -> list[dict]:
     if not isinstance(policies, list):
         raise ValueError("spec.alertPolicies must be a list")
     out = []
@@ -262,36 +281,43 @@ def _policies(policies: object, named: dict, d: _Doc) -> list[dict]:
         path = f"spec.alertPolicies[{i}]"
         if isinstance(item, dict) and "alertPolicyRef" in item:
             ref = item["alertPolicyRef"]
-            if ref not in named["AlertPolicy"]:
-                raise ValueError(f"{path}.alertPolicyRef {ref!r} names no AlertPolicy document")
-            item, path = named["AlertPolicy"][ref], f"AlertPolicy {ref}"
+            try:
+                item, path = refs.get("AlertPolicy", ref, f"{path}.alertPolicyRef")[1], f"AlertPolicy {ref}"
+            except ValueError as exc:
+                d.notes.append(f"{exc}; left out")
+                continue
         if not isinstance(item, dict) or not isinstance(item.get("spec"), dict):
             raise ValueError(f"{path}.spec is required")
-        d.unsupported(item, path, {"kind", "metadata", "spec", "apiVersion"})
-        d.unsupported(
-            item["spec"],
-            f"{path}.spec",
-            {
-                "conditions",
-                "description",
-                "alertWhenBreaching",
-            },
-        )
-        for j, cond in enumerate(item["spec"].get("conditions") or []):
+        d.unsupported(item, path, TOP)
+        spec = item["spec"]
+        d.unsupported(spec, f"{path}.spec", {"conditions", "description", "alertWhenBreaching", "notificationTargets"})
+        if spec.get("notificationTargets"):
+            d.notes.append(f"{path}.spec.notificationTargets ({NOTIFY})")
+        if spec.get("alertWhenBreaching", True) is not True:
+            d.notes.append(f"{path}.spec.alertWhenBreaching (burn alerts fire when the budget burns)")
+        conditions = spec.get("conditions") or []
+        if not isinstance(conditions, list):
+            raise ValueError(f"{path}.spec.conditions must be a list")
+        for j, cond in enumerate(conditions):
             cpath = f"{path}.spec.conditions[{j}]"
             if isinstance(cond, dict) and "conditionRef" in cond:
                 ref = cond["conditionRef"]
-                if ref not in named["AlertCondition"]:
-                    raise ValueError(f"{cpath}.conditionRef {ref!r} names no AlertCondition document")
-                cond, cpath = named["AlertCondition"][ref], f"AlertCondition {ref}"
-            out.append(_condition(cond, cpath, d))
+                try:
+                    cond, cpath = refs.get("AlertCondition", ref, f"{cpath}.conditionRef")[1], f"AlertCondition {ref}"
+                except ValueError as exc:
+                    d.notes.append(f"{exc}; left out")
+                    continue
+            condition = _condition(cond, cpath, d)
+            if condition is not None and condition not in out:  # one condition in two policies counts once
+                out.append(condition)
     return out
 
 
-def _condition(cond: object, path: str, d: _Doc) -> dict:
+def _condition(cond: object, path: str, d: _Doc) -> dict | None:
+    """A burn-rate condition of the policy, or None (listed) for one that means no budget burn."""
     if not isinstance(cond, dict) or not isinstance(cond.get("spec"), dict):
         raise ValueError(f"{path}.spec is required")
-    d.unsupported(cond, path, {"kind", "metadata", "spec", "apiVersion"})
+    d.unsupported(cond, path, TOP)
     spec = cond["spec"]
     d.unsupported(spec, f"{path}.spec", {"severity", "condition", "description"})
     c = spec.get("condition")
@@ -299,15 +325,22 @@ def _condition(cond: object, path: str, d: _Doc) -> dict:
         raise ValueError(f"{path}.spec.condition must be a burnrate condition")
     d.unsupported(c, f"{path}.spec.condition", {"kind", "op", "threshold", "lookbackWindow", "alertAfter"})
     if c.get("op", "gte") not in ("gte", "gt"):
-        raise ValueError(f"{path}.spec.condition.op must be gt or gte")
-    long_window = parse_duration(str(c.get("lookbackWindow", "")))
+        d.notes.append(f"{path}.spec.condition.op ({c.get('op')}: a burn alert fires above its factor; left out)")
+        return None
+    if "alertAfter" in c:
+        d.notes.append(f"{path}.spec.condition.alertAfter (the short window confirms a burn instead)")
+    try:
+        long_window = parse_duration(str(c.get("lookbackWindow", "")))
+        factor = number_text(c.get("threshold"))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}.spec.condition: lookbackWindow and threshold are required ({exc})") from None
     meta = _meta(cond)
-    short = (meta.get("annotations") or {}).get(SHORT_WINDOW)
-    threshold = c.get("threshold")
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    short = annotations.get(SHORT_WINDOW)
     return {
         "name": str(meta.get("name") or f"condition-{long_window}"),
-        "severity": "ticket" if str(spec.get("severity", "page")).lower() in ("ticket", "low", "info") else "page",
-        "factor": decimal_str(exact(repr(threshold) if isinstance(threshold, float) else threshold)),
+        "severity": "ticket" if str(spec.get("severity", "page")).lower() in TICKET_SEVERITIES else "page",
+        "factor": factor,
         "long_window": format_duration(long_window),
         "short_window": str(short) if short else format_duration(max(60, long_window // 12 // 60 * 60)),
     }
@@ -354,7 +387,10 @@ def openslo_export(slo: dict) -> list[dict]:
         window = {
             "duration": "1w" if slo["calendar_unit"] == "week" else "1M",
             "isRolling": False,
-            "calendar": {"startTime": "2020-01-06 00:00:00", "timeZone": slo["timezone"]},
+            "calendar": {
+                "startTime": "2020-01-06 00:00:00" if slo["calendar_unit"] == "week" else "2020-01-01 00:00:00",
+                "timeZone": slo["timezone"],
+            },
         }
     conditions = [
         {

@@ -5,6 +5,7 @@ SLI kinds and their spec:
     promql   {"good": <PromQL>, "total": <PromQL>}      or  {"bad": ..., "total": ...}
              A query is a counter selector/expression: the window is applied as ``increase(Q[W])``, or
              where the query contains ``$window`` it is substituted there (``sum(increase(x[$window]))``).
+             Queries are checked with ``promql_parser`` (its message is the error).
     log      {"service": "checkout", "bad_query": "timeout", "bad_levels": ["error", "critical"]}
              total = every log line of the service, bad = those matching the query and/or levels.
     latency  {"selector": 'http_request_duration_seconds_bucket{service="checkout"}', "threshold": "0.5"}
@@ -19,6 +20,7 @@ from fractions import Fraction
 
 from slo.domain.budget import DEFAULT_POLICY, Condition
 from slo.domain.exact import decimal_str, exact
+from slo.domain.promql_query import promql_validate
 from slo.domain.selector import parse_selector
 from slo.domain.windows import format_duration, parse_duration
 
@@ -75,14 +77,13 @@ def sli_validate(kind: str, spec: object) -> dict:
             if text and kind == "promql":
                 if "\x00" in text:
                     errors.setdefault(f"sli.{key}", []).append("Invalid character in query.")
-                elif "$window" not in text:
+                else:
                     try:
-                        parse_selector(text)
-                    except ValueError:
-                        errors.setdefault(f"sli.{key}", []).append(
-                            "Give a series selector, or an expression containing $window, "
-                            'e.g. sum(increase(http_requests_total{code!~"5.."}[$window])).'
-                        )
+                        promql_validate(text)  # promql_parser's message, or what the query lacks
+                        if "$window" not in text:
+                            parse_selector(text)
+                    except ValueError as exc:
+                        errors.setdefault(f"sli.{key}", []).append(str(exc))
             out[key] = text
     elif kind == "log":
         out["service"] = _str(spec, "service", errors, limit=100)

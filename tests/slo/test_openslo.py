@@ -143,8 +143,12 @@ def test_import_upserts_and_reports_unsupported_fields_by_path(admin):
     body = response.json()
     assert response.status_code == 200, body
     assert body["slos"]["created"] == ["checkout-availability", "checkout-latency"]
-    assert "SLO checkout-availability: spec.fancyField" in body["unsupported"]
-    assert "SLO checkout-availability: AlertPolicy checkout-policy.spec.notificationTargets" in body["unsupported"]
+    assert "document 5: SLO checkout-availability: spec.fancyField" in body["unsupported"]
+    assert any(
+        u.startswith("document 5: SLO checkout-availability: AlertPolicy checkout-policy.spec.notificationTargets")
+        for u in body["unsupported"]
+    )
+    assert body["failed"] == [] and body["skipped"] == []
     availability = SLO.objects.get(name="checkout-availability")
     assert availability.service.description == "Cart and checkout"
     assert (availability.sli_kind, availability.target, availability.window_days) == ("promql", Decimal("0.9995"), 28)
@@ -174,21 +178,39 @@ def test_dry_run_changes_nothing(admin):
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "status", "message"),
     [
-        ("a: [", "does not parse"),
-        ("apiVersion: openslo/v1\nkind: Nope\nmetadata: {name: x}\n", "kind 'Nope'"),
-        ("apiVersion: openslo/v2\nkind: SLO\nmetadata: {name: x}\n", "apiVersion"),
-        (DOCS.replace("indicatorRef: checkout-errors", "indicatorRef: missing"), "indicatorRef"),
-        (DOCS.replace("target: 0.9995", "target: 2"), "target"),
-        (DOCS.replace("duration: 28d", "duration: 3h"), "whole days"),
+        ("a: [", 400, "does not parse"),
+        ("apiVersion: openslo/v1\nkind: Nope\nmetadata: {name: x}\n", 422, "kind 'Nope'"),
+        ("apiVersion: openslo/v2\nkind: SLO\nmetadata: {name: x}\n", 422, "apiVersion"),
+        ("- 1\n- [2]\n", 422, "not a mapping"),
+        ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec: {}\n", 422, "spec.service is required"),
     ],
 )
-def test_bad_documents_are_refused_whole(admin, text, message):
+def test_nothing_importable_is_refused(admin, text, status, message):
     response = post_yaml(admin, text)
-    assert response.status_code in (400, 422), response.json()
+    assert response.status_code == status, response.json()
     assert message in str(response.json()["error"])
     assert not SLO.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("indicatorRef: checkout-errors", "indicatorRef: missing", "spec.indicatorRef 'missing' names no SLI"),
+        ("target: 0.9995", "target: 2", "target: Must be strictly between 0 and 1"),
+        ("duration: 28d", "duration: 3h", "whole days"),
+        ("query: http_requests_total{service=\"checkout\"}", "query: sum(http_requests_total{", "does not parse"),
+        ("type: Prometheus", "type: Datadog", "'Datadog' is not one the product reads"),
+    ],
+)
+def test_one_failing_slo_is_listed_and_the_rest_imports(admin, old, new, message):
+    assert old in DOCS
+    body = post_yaml(admin, DOCS.replace(old, new, 1)).json()
+    assert body["slos"]["created"] == ["checkout-latency"], body
+    assert len(body["failed"]) == 1 and body["failed"][0].startswith("document 5: SLO checkout-availability: ")
+    assert message in body["failed"][0], body["failed"]
+    assert list(SLO.objects.values_list("name", flat=True)) == ["checkout-latency"]
 
 
 def test_empty_and_binary_bodies_are_400(admin):
@@ -281,14 +303,32 @@ def test_log_sli_has_no_prometheus_rules(admin):
     [
         ("name: checkout-availability\n  displayName: Checkout availability", "name: Not A Slug"),
         ("displayName: Checkout availability", "displayName: " + "x" * 300),
-        ("name: checkout\n  displayName: Checkout", "name: bad service name"),
         ("threshold: 14.4", "threshold: [1]"),
         ("lookbackWindow: 1h", "lookbackWindow: soon"),
         ("    - target: 0.9995", "    - target: abc"),
+        ("    - target: 0.9995", "    - target: true"),
+        ("  objectives:\n    - target: 0.9995", "  objectives: 3"),
+        ("spec:\n  description: Requests", "spec: [1]\nx:\n  description: Requests"),
+        ("alertPolicies:\n    - alertPolicyRef: checkout-policy", "alertPolicies: {a: 1}"),
+        ("query: http_requests_total{service=\"checkout\"}", "query: [1, 2]"),
+        ("query: http_requests_total{service=\"checkout\"}", "query: avg(x)"),
+        ("counter: true", "counter: false\n    raw: 1"),
     ],
 )
-def test_hostile_documents_are_refused_not_500(admin, old, new):
+def test_hostile_documents_fail_that_slo_not_500(admin, old, new):
     assert old in DOCS
     response = post_yaml(admin, DOCS.replace(old, new, 1))
-    assert response.status_code in (400, 422), response.content[:300]
-    assert not SLO.objects.exists()
+    body = response.json()
+    assert response.status_code == 200, body
+    assert [f.split(": ")[1] for f in body["failed"]] == ["SLO checkout-availability"] or body["failed"][0].startswith(
+        "document 5: SLO Not A Slug"
+    ), body["failed"]
+    assert list(SLO.objects.values_list("name", flat=True)) == ["checkout-latency"]
+
+
+def test_a_service_with_a_bad_name_is_listed_and_its_slos_import_under_their_own_service(admin):
+    body = post_yaml(admin, DOCS.replace("name: checkout\n  displayName: Checkout", "name: bad service name")).json()
+    assert body["failed"] == [
+        "document 1: Service bad service name: the name must be a slug (a-z, 0-9, -, _), 100 at most"
+    ]
+    assert body["services"]["created"] == ["checkout"] and len(body["slos"]["created"]) == 2

@@ -12,7 +12,7 @@ from sre.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Import OpenSLO v1 documents (Service, SLI, SLO, AlertPolicy, AlertCondition); upsert by name."
+    help = "Import SLO files (OpenSLO v1, Sloth, Pyrra); upsert services by name and SLOs by service and name."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("files", nargs="+", help="YAML files (multi-document); '-' reads stdin")
@@ -35,6 +35,12 @@ class Command(BaseCommand):
         except DomainError as exc:
             details = "\n".join(f"  - {line}" for lines in exc.fields.values() for line in lines)
             raise CommandError(f"{exc.message}\n{details}") from None
-        for line in report["unsupported"]:
-            self.stderr.write(f"unsupported (ignored): {line}")
-        self.stdout.write(json.dumps({k: v for k, v in report.items() if k != "unsupported"}, indent=2))
+        for key, label in (
+            ("failed", "not imported"),
+            ("skipped", "skipped"),
+            ("unsupported", "unsupported (ignored)"),
+        ):
+            for line in report.get(key, []):
+                self.stderr.write(f"{label}: {line}")
+        listed = ("unsupported", "skipped", "failed")
+        self.stdout.write(json.dumps({k: v for k, v in report.items() if k not in listed}, indent=2))
