@@ -20,7 +20,7 @@ def alerts_demo_seed() -> None:
         root = Route.objects.create(
             name="root",
             receiver=default,
-            group_by=["alertname", "service"],
+            group_by=["alertname", "service", "slo"],
             group_wait=30,
             group_interval=300,
             repeat_interval=4 * 3600,

@@ -85,9 +85,11 @@ def slo_demo_seed() -> int:
     created = 0
     with transaction.atomic():
         services = {s.name: s for s in Service.objects.filter(name__in={d["service"] for d in DEMO_SLOS})}
-        existing = set(SLO.objects.filter(name__in=[d["name"] for d in DEMO_SLOS]).values_list("name", flat=True))
+        names = [d["name"] for d in DEMO_SLOS]
+        # SLO names repeat across services: an SLO is (service, name)
+        existing = set(SLO.objects.filter(name__in=names).values_list("service__name", "name"))
         for spec in DEMO_SLOS:
-            if spec["name"] in existing or spec["service"] not in services:
+            if (spec["service"], spec["name"]) in existing or spec["service"] not in services:
                 continue
             slo_save(slo=None, data={**spec, "service": services[spec["service"]]})
             created += 1

@@ -153,7 +153,9 @@ def slo_save(*, slo: SLO | None, data: dict) -> SLO:
         with transaction.atomic():
             slo.save()
     except IntegrityError:
-        raise ConflictError(f"An SLO named {slo.name!r} exists.", fields={"name": ["Taken."]}) from None
+        raise ConflictError(
+            f"An SLO named {slo.name!r} exists in service {slo.service.name!r}.", fields={"name": ["Taken."]}
+        ) from None
     return slo
 
 

@@ -72,6 +72,11 @@ class IndexView(RoleRequiredMixin, View):
     """SLOs sorted by remaining budget (least first, no data last), with sparklines; services below."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        wanted = request.GET.get("slo", "")
+        if wanted:  # notification links name an SLO by its labels: ?service=<service>&slo=<name>
+            found = list(slo_list(service=request.GET.get("service", "")).filter(name=wanted)[:2])
+            if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
+                return redirect("slo:detail", pk=found[0].pk)
         now = timezone.now()
         slos = list(slo_list())
         lines = slo_sparkline(slo_ids=[s.pk for s in slos], since=now - dt.timedelta(hours=24), now=now)

@@ -41,7 +41,7 @@ def statuspage_demo_seed() -> None:
                 "status_from_slo_burn": burn,
             },
             services=list(Service.objects.filter(name__in=services)),
-            slos=list(SLO.objects.filter(name__in=slos)),
+            slos=list(SLO.objects.filter(name__in=slos, service__name__in=services)),
         )
     if not ScheduledMaintenance.objects.filter(name=DEMO_MAINTENANCE).exists():
         now = timezone.now()

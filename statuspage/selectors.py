@@ -35,7 +35,7 @@ UPTIME_DAYS = 90
 
 
 def component_list() -> QuerySet[Component]:
-    return Component.objects.select_related("group", "override_incident").prefetch_related("services", "slos")
+    return Component.objects.select_related("group", "override_incident").prefetch_related("services", "slos__service")
 
 
 def group_list() -> QuerySet[ComponentGroup]:

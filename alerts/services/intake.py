@@ -74,7 +74,10 @@ def _validate(item: AlertInput, index: int | None) -> None:
 
 
 def routing_ensure_default() -> Route:
-    """The root route, created (with a ledger-only ``default`` receiver) when the tree is empty."""
+    """The root route, created (with a ledger-only ``default`` receiver) when the tree is empty. It groups by
+    ``alertname``, ``service`` and ``slo``, so burn alerts of different SLOs (even of the same name in two
+    services) land in different groups; alerts without those labels group by ``alertname`` as before. A tree
+    that exists is never changed (its ``group_by`` is the operator's choice)."""
     root = Route.objects.filter(parent__isnull=True).order_by("pk").first()
     if root is not None:
         return root
@@ -82,7 +85,7 @@ def routing_ensure_default() -> Route:
     return Route.objects.create(
         name="root",
         receiver=receiver,
-        group_by=["alertname"],
+        group_by=["alertname", "service", "slo"],
         group_wait=30,
         group_interval=300,
         repeat_interval=14400,

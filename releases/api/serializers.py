@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from releases.choices import GateDecision, RollbackState, WatchState
 from releases.models import BudgetPolicy, Deployment, GateOverride
-from slo.models import SLO, Service
+from slo.api.fields import SloRefField
+from slo.models import Service
 from sre.api.serializers import StrictFieldsMixin
 
 
@@ -118,7 +119,7 @@ class ReleaseBudgetPolicySerializer(StrictFieldsMixin, serializers.ModelSerializ
     """A service's policy (``slo`` null) or one SLO's (replacing its service's as a whole)."""
 
     service = serializers.SlugRelatedField(slug_field="name", queryset=Service.objects.all())
-    slo = serializers.SlugRelatedField(slug_field="name", queryset=SLO.objects.all(), allow_null=True, required=False)
+    slo = SloRefField(scope_field="service", qualified=False, allow_null=True, required=False)  # named within service
     thresholds = serializers.ListField(
         child=serializers.FloatField(),
         required=False,

@@ -48,6 +48,7 @@ class SloSloSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "alert_policy", "enabled", "status", "status_at", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "status", "status_at", "created_at", "updated_at"]
+        validators: list = []  # (service, name) is unique: slo_save answers 409 naming the service
 
 
 class SloHistoryPointSerializer(serializers.ModelSerializer):

@@ -233,7 +233,8 @@ def slo_firing_alerts(slo: SLO) -> list:
     from alerts.models import Alert
 
     alerts = Alert.objects.filter(status="firing", source="slo").order_by("-starts_at")[:200]
-    return [a for a in alerts if a.labels.get("slo") == slo.name]
+    # an SLO name is unique only within its service: both labels name the SLO
+    return [a for a in alerts if a.labels.get("slo") == slo.name and a.labels.get("service") == slo.service.name]
 
 
 def service_incidents(service: Service, *, limit: int = 10) -> list:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from slo.models import SLO, Service
+from slo.api.fields import SloRefField
+from slo.models import Service
 from sre.api.serializers import StrictFieldsMixin
 from statuspage.choices import ComponentStatus, Recurrence, SubscriberKind
 from statuspage.models import Component, ComponentGroup
@@ -29,7 +30,8 @@ class StatusComponentSerializer(StrictFieldsMixin, serializers.Serializer):
     services = serializers.SlugRelatedField(
         slug_field="name", queryset=Service.objects.all(), many=True, required=False
     )
-    slos = serializers.SlugRelatedField(slug_field="name", queryset=SLO.objects.all(), many=True, required=False)
+    # SLO names repeat across services: "service/name" (or an id, or a name unique overall) in, "service/name" out
+    slos = SloRefField(many=True, required=False)
     status = serializers.CharField(read_only=True)
     status_changed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     override_status = serializers.CharField(read_only=True)
