@@ -55,10 +55,12 @@ def _check_expr(expr: str, source: str, *, enabled: bool) -> None:
     if source == RuleSource.PROMETHEUS:
         if enabled and not settings.PROMETHEUS_URL:  # a disabled one may stay (and be disabled) without it
             raise _fail("source", "PROMETHEUS_URL is not set, so a rule cannot run on Prometheus.")
+        # Prometheus evaluates it, so any PromQL goes (not only the local subset), but it must parse: the
+        # parser's own message, worded as the local compiler words it.
         try:
             promql_parser.parse(expr)
         except (ValueError, TypeError) as exc:
-            raise _fail("expr", f"Does not parse: {exc}") from None
+            raise _fail("expr", f"cannot parse the expression: {exc}") from None
         return
     try:
         compile_expr(expr)
