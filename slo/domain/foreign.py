@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-import promql_parser
-
 from slo.domain.exact import exact
+from slo.domain.promql_query import promql_parse
 
 _DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _DURATION_MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
@@ -43,9 +42,9 @@ def slug(text: str) -> str:
 def promql_problem(query: str) -> str | None:
     """Why ``query`` (with ``$window``) is not PromQL Prometheus can run, or None."""
     try:
-        promql_parser.parse(query.replace("$window", "5m"))
-    except (ValueError, TypeError) as exc:
-        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        promql_parse(query)
+    except ValueError as exc:
+        return str(exc).removeprefix("PromQL does not parse: ").splitlines()[0]
     return None
 
 

@@ -102,6 +102,7 @@ def _unknown(node: dict, allowed: set[str], path: str, where: str, result: Impor
 
 
 def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
+    document = where
     _unknown(doc, {"apiVersion", "kind", "metadata", "spec", "status"}, "", where, result)
     meta = _mapping(doc.get("metadata"), "metadata")
     name = meta.get("name")
@@ -152,11 +153,11 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
     if sli is None:
         return None
     if window_ms % (DAY * 1000) or not 1 <= window_ms // (DAY * 1000) <= 90:
-        result.unsupported.append(f"{where}: spec.window {spec['window']} (windows here are whole days from 1 "
+        result.skipped.append(f"{where}: spec.window {spec['window']} (windows here are whole days from 1 "
                                   "to 90; SLO not imported)")  # fmt: skip
         return None
     if not 0 < target < 1:
-        result.unsupported.append(f"{where}: spec.target {target_text} (a target of 0 or 100% has no "
+        result.skipped.append(f"{where}: spec.target {target_text} (a target of 0 or 100% has no "
                                   "error budget to burn; SLO not imported)")  # fmt: skip
         return None
     window = window_ms // 1000
@@ -181,6 +182,7 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
         "sli": sli,
         "alert_policy": conditions,
         "enabled": True,
+        "where": document,
     }
 
 
@@ -218,7 +220,7 @@ def _indicator(kind: str, node: dict, path: str, where: str, result: ImportResul
         try:
             parse_selector(text)
         except ValueError as exc:
-            result.unsupported.append(f"{where}: {path} {key} metric is not a series selector ({exc}); "
+            result.skipped.append(f"{where}: {path} {key} metric is not a series selector ({exc}); "
                                       "SLO not imported")  # fmt: skip
             return None
     if kind in ("ratio", "latency"):

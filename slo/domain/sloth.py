@@ -12,7 +12,7 @@ flag is not in the files). The alert policy is Sloth's multiwindow multi-burn-ra
 (quick, slow) and ticket (quick, slow), each ``error budget percent × period / long window`` as
 its factor, so 14.4, 6, 3 and 1 for 30 days; a disabled page or ticket alert drops its two conditions.
 
-Not importable, and listed with the reason: ``sli.raw`` and ``sli.plugin`` (an error ratio gives no
+Not importable, and listed in ``skipped`` with the reason: ``sli.raw`` and ``sli.plugin`` (an error ratio gives no
 event counts), a query that is not PromQL (MetricsQL, other template variables), an objective of 100.
 Labels, plugins and alert names, labels and annotations are listed as not carried over.
 """
@@ -170,7 +170,7 @@ def _service_level(doc: dict, where: str, windows: AlertWindows, result: ImportR
             raise ValueError(f"{path}.name is required")
         slo = _slo(item, f"{where}, SLO {name}", path, keys, windows, result)
         if slo is not None:
-            slo.update(name=slug(name), service=slug(service.strip()))
+            slo.update(name=slug(name), service=slug(service.strip()), where=where)
             if slug(name) != name:
                 slo["display_name"] = name
             result.slos.append(slo)
@@ -198,16 +198,16 @@ def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, 
         raise ValueError(f"{path}.sli needs exactly one of events, raw or plugin")
     alerting = _alerting(_mapping(item.get("alerting"), f"{path}.alerting"), f"{path}.alerting", keys, where, result)
     if kinds[0] == "raw":
-        result.unsupported.append(f"{where}: {path}.sli.raw (an error ratio query gives no event counts; "
+        result.skipped.append(f"{where}: {path}.sli.raw (an error ratio query gives no event counts; "
                                   "SLO not imported)")  # fmt: skip
         return None
     if kinds[0] == "plugin":
         plugin = sli["plugin"].get("id") if isinstance(sli["plugin"], dict) else None
-        result.unsupported.append(f"{where}: {path}.sli.plugin {plugin!r} (an SLI plugin yields an error ratio "
+        result.skipped.append(f"{where}: {path}.sli.plugin {plugin!r} (an SLI plugin yields an error ratio "
                                   "query, which gives no event counts; SLO not imported)")  # fmt: skip
         return None
     if target == 1:
-        result.unsupported.append(f"{where}: {path}.objective 100 (no error budget; SLO not imported)")
+        result.skipped.append(f"{where}: {path}.objective 100 (no error budget; SLO not imported)")
         return None
     events = _mapping(sli["events"], f"{path}.sli.events")
     _unknown(events, {keys.error_query, keys.total_query}, f"{path}.sli.events.", where, result)
@@ -222,7 +222,7 @@ def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, 
             problem = "only the {{.window}} template variable is known"
         problem = problem or promql_problem(query)
         if problem:
-            result.unsupported.append(f"{where}: {path}.sli.events.{key} is not PromQL Prometheus can run "
+            result.skipped.append(f"{where}: {path}.sli.events.{key} is not PromQL Prometheus can run "
                                       f"({problem}); SLO not imported")  # fmt: skip
             return None
         queries[field] = query
