@@ -33,6 +33,13 @@ class SliKind(models.TextChoices):
     LATENCY = "latency", "Latency (share under a threshold, histogram buckets)"
 
 
+class MissingGood(models.TextChoices):
+    """A good/total SLI's minutes with total samples but no good sample."""
+
+    NO_DATA = "no_data", "No data (left out of the counts)"
+    BAD = "bad", "Bad (every event of those minutes counts as bad)"
+
+
 class DataState(models.TextChoices):
     OK = "ok", "OK"
     NO_DATA = "no_data", "No data"

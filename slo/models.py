@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from slo.choices import BudgetingMethod, CalendarUnit, DataState, ServiceTier, SliKind, WindowKind
+from slo.choices import BudgetingMethod, CalendarUnit, DataState, MissingGood, ServiceTier, SliKind, WindowKind
 from slo.domain.spec import policy_default
 
 
@@ -62,6 +62,12 @@ class SLO(models.Model):
     )
     sli_kind = models.CharField(max_length=10, choices=SliKind.choices, default=SliKind.RATIO)
     sli = models.JSONField(default=dict)
+    missing_good = models.CharField(
+        max_length=8,
+        choices=MissingGood.choices,
+        default=MissingGood.NO_DATA,
+        help_text="Good/total SLIs: a minute with total samples and no good sample is no data, or all bad.",
+    )
     alert_policy = models.JSONField(default=policy_default, blank=True)
     enabled = models.BooleanField(default=True)
     status = models.JSONField(default=dict, blank=True)
@@ -98,6 +104,7 @@ class SLOSnapshot(models.Model):
     bad = models.FloatField(null=True)
     total = models.FloatField(null=True)
     remaining_ratio = models.FloatField(null=True)
+    time_to_exhaustion = models.FloatField(null=True, help_text="Seconds at the last hour's burn rate.")
     burn_rates = models.JSONField(default=dict)
     firing = models.JSONField(default=list)
 

@@ -15,11 +15,18 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from slo import metrics
-from slo.choices import BudgetingMethod, CalendarUnit, DataState, SliKind, WindowKind
+from slo.choices import BudgetingMethod, CalendarUnit, DataState, MissingGood, SliKind, WindowKind
 from slo.domain.budget import Evaluation, evaluate, policy_windows
 from slo.domain.exact import decimal_str, exact
 from slo.domain.spec import SpecError, policy_validate, sli_validate, target_validate
-from slo.domain.windows import BURN_WINDOWS, format_duration, slo_period_seconds, slo_window_seconds, zone
+from slo.domain.windows import (
+    BURN_WINDOWS,
+    calendar_start,
+    format_duration,
+    slo_period_seconds,
+    slo_window_seconds,
+    zone,
+)
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_counts, slo_exclusions, slo_query
 from slo.selectors.buckets import latency_threshold_check
@@ -47,6 +54,7 @@ SLO_FIELDS = (
     "timeslice_target",
     "sli_kind",
     "sli",
+    "missing_good",
     "alert_policy",
     "enabled",
 )
@@ -113,6 +121,8 @@ def slo_clean(data: dict, *, instance: SLO | None = None) -> dict:
         errors["window_kind"] = ["rolling or calendar."]
     if merged.get("calendar_unit", CalendarUnit.MONTH) not in CalendarUnit.values:
         errors["calendar_unit"] = ["week or month."]
+    if merged.get("missing_good", MissingGood.NO_DATA) not in MissingGood.values:
+        errors["missing_good"] = ["no_data or bad."]
     days = merged.get("window_days", 30)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
         errors["window_days"] = ["Whole days from 1 to 90."]
@@ -240,6 +250,24 @@ def _num(value: Fraction | int | None) -> float | None:
     return None if value is None else float(value)
 
 
+def count_json(value: Fraction | int | float | None) -> int | float | None:
+    """An event count for JSON: an integer when whole (``5528176``, not ``5528176.0``); a fractional count
+    (PromQL's ``increase()`` extrapolates) stays a number with its fraction, never rounded."""
+    if value is None:
+        return None
+    if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
+        return int(value)
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def window_start(slo: SLO, *, now: dt.datetime, seconds: int) -> dt.datetime:
+    """Start of the window ``(start, now]``: the period start for a calendar window, else ``now − seconds``."""
+    if slo.window_kind == WindowKind.CALENDAR:
+        return calendar_start(unit=slo.calendar_unit, tz=slo.timezone, now=now)
+    return now - dt.timedelta(seconds=seconds)
+
+
 def status_document(slo: SLO, ev: Evaluation | None, error: str, now: dt.datetime, window: int) -> dict:
     """The JSON status of an SLO (the API's ``/status`` and the cached ``SLO.status``)."""
     target = exact(slo.target)
@@ -252,15 +280,17 @@ def status_document(slo: SLO, ev: Evaluation | None, error: str, now: dt.datetim
             "calendar_unit": slo.calendar_unit if slo.window_kind == WindowKind.CALENDAR else None,
             "timezone": slo.timezone,
             "seconds": window,
-            "start": (now - dt.timedelta(seconds=window)).isoformat(),
+            "start": window_start(slo, now=now, seconds=window).isoformat(),
             "end": now.isoformat(),
         },
         "budgeting_method": slo.budgeting_method,
         "data_state": DataState.SOURCE_ERROR if error else (ev.data_state if ev else DataState.NO_DATA),
         "error": error,
         "sli": None,
+        "missing_good": slo.missing_good,
         "error_budget": {
             "total_events": None,
+            "bad_events": None,
             "allowed_bad": None,
             "bad": None,
             "remaining_ratio": None,
@@ -276,9 +306,10 @@ def status_document(slo: SLO, ev: Evaluation | None, error: str, now: dt.datetim
     b = ev.budget
     doc["sli"] = _num(ev.sli)
     doc["error_budget"] = {
-        "total_events": _num(b.total_events),
-        "allowed_bad": _num(b.allowed_bad),
-        "bad": _num(b.bad),
+        "total_events": count_json(b.total_events),
+        "bad_events": count_json(b.bad),
+        "allowed_bad": count_json(b.allowed_bad),
+        "bad": count_json(b.bad),  # deprecated alias of bad_events (cached statuses and older clients)
         "remaining_ratio": _num(b.remaining_ratio),
         "consumed_ratio": _num(b.consumed),
     }
@@ -402,9 +433,10 @@ def slo_evaluate_all(*, now: dt.datetime, slo_ids: list[int] | None = None) -> d
                     data_state=doc["data_state"],
                     error=r.error[:2000],
                     sli=doc["sli"],
-                    bad=doc["error_budget"]["bad"],
+                    bad=doc["error_budget"]["bad_events"],
                     total=doc["error_budget"]["total_events"],
                     remaining_ratio=doc["error_budget"]["remaining_ratio"],
+                    time_to_exhaustion=doc["time_to_exhaustion_seconds"],
                     burn_rates=doc["burn_rates"],
                     firing=[a["name"] for a in doc["alerts"]],
                 )

@@ -112,7 +112,15 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
     def perform_destroy(self, instance) -> None:
         slo_delete(slo=instance, now=timezone.now())
 
-    @extend_schema(responses=dict)
+    @extend_schema(
+        summary="The SLO evaluated now",
+        description=(
+            "Counts over the window (start, end] from every sample accepted so far (on PostgreSQL including "
+            "batches staged but not folded yet), so a push answered before this request is counted. A rollup "
+            "minute m counts when start < m <= end. Counts are integers when whole."
+        ),
+        responses=s.SloStatusSerializer,
+    )
     @action(detail=True, methods=["get"])
     def status(self, request: Request, pk: str | None = None) -> Response:
         slo = self.get_object()
@@ -120,6 +128,11 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
         return Response({"id": slo.pk, "name": slo.name, "service": slo.service.name, **result.document})
 
     @extend_schema(
+        summary="Stored evaluations of the SLO",
+        description=(
+            "The last snapshot of each step-second bucket in [start, end] (default: the last day, step 300). "
+            "Not paginated: at most 5,000 buckets (a larger range needs a larger step)."
+        ),
         parameters=[s.SloHistoryQuerySerializer],
         responses=s.SloHistorySerializer,
     )
@@ -143,7 +156,7 @@ class SloViewSet(_ServiceSave, viewsets.ModelViewSet):
                 "start": start,
                 "end": end,
                 "step": step,
-                "points": s.SloHistoryPointSerializer(points, many=True).data,
+                "points": [s.history_point(p) for p in points],
             }
         )
 

@@ -1,8 +1,19 @@
 """Window arithmetic: durations, the SLO's own window (rolling or calendar, in a time zone), exclusions.
 
-A window ``(start, end]`` of length ``seconds`` ending at ``end`` counts events whose time is after
-``start`` and at or before ``end`` — the same increases Prometheus' ``increase(x[seconds])`` sees
-when samples sit on minute boundaries.
+A window is ``(start, T]`` to the second: ``T`` is the evaluation instant, ``start = T − seconds`` (a
+rolling window) or the period start (a calendar window, so ``seconds = T − period start``). The metric
+store keeps per-minute rollups; rollup minute ``[m, m + 60 s)`` holds the samples stamped in that minute
+(and a counter sample holds the increase since the series' previous sample). **A rollup minute counts in
+``(start, T]`` when ``start < m <= T``**: the minute is timed by its first second ``m``, where a sample of a
+one-minute scrape sits. So:
+
+* "5m" at 21:23:22 is ``(21:18:22, 21:23:22]`` = the minutes 21:19 … 21:23: the current, partial minute
+  (what has arrived of it) and the four before it; at 21:23:00 it is the same five minutes.
+* A calendar month starting at 23:00:00Z counts minutes 23:01 onwards: the 23:00 minute holds the sample
+  stamped 23:00:00, i.e. the previous month's last minute, and is left out.
+* Samples on minute boundaries are counted exactly as Prometheus' ``increase(x[seconds])`` at ``T``
+  (range ``(T − seconds, T]``) sees them; a sample stamped within a minute counts as if stamped at the
+  minute's start. Log lines are bucketed the same way (their minute).
 """
 
 from __future__ import annotations
@@ -80,12 +91,22 @@ def calendar_end(*, unit: str, tz: str, start: dt.datetime) -> dt.datetime:
 
 
 def slo_window_seconds(*, kind: str, days: int, unit: str, tz: str, now: dt.datetime) -> int:
-    """Length of the SLO's window ending at ``now``: ``days`` whole days when rolling; the elapsed part of
-    the current week/month (rounded up to a whole minute, at least one) when calendar."""
+    """Length of the SLO's window ``(start, now]``: ``days`` whole days when rolling; when calendar the
+    whole seconds elapsed since the week/month began, so the window starts exactly at the period start
+    (0 at the period's first second: an empty window, "no data")."""
     if kind == "rolling":
         return int(days) * DAY
     elapsed = (now - calendar_start(unit=unit, tz=tz, now=now)).total_seconds()
-    return max(MINUTE, -(-int(elapsed) // MINUTE) * MINUTE)
+    return max(0, int(elapsed))
+
+
+def window_minutes(*, end: int, seconds: int) -> tuple[int, int]:
+    """``[a, b)``: the rollup minutes (bucket starts, unix seconds) counted in ``(end − seconds, end]``,
+    i.e. every minute ``m`` with ``end − seconds < m <= end``. Empty (``a == b``) for ``seconds <= 0``."""
+    b = end // MINUTE * MINUTE + MINUTE
+    if seconds <= 0:
+        return b, b
+    return (end - seconds) // MINUTE * MINUTE + MINUTE, b
 
 
 def slo_period_seconds(*, kind: str, days: int, unit: str, tz: str, now: dt.datetime) -> int:

@@ -100,6 +100,7 @@ def slo_query(slo: SLO, *, windows: set[int], excluded: list[tuple[int, int]] | 
         windows=frozenset(windows),
         slice_target=exact(slo.timeslice_target) if timeslices else None,
         excluded=tuple(excluded or ()),
+        missing_good=slo.missing_good,
     )
 
 
@@ -113,7 +114,7 @@ def _minute_counts(slo: SLO, *, start: int, end: int) -> dict[int, Counts]:
     if slo.sli_kind in ("ratio", "latency"):
         q = slo_query(slo, windows={end - start})
         resolved = _resolve([q])
-        fake = SloQuery(q.slo_id, q.kind, q.spec, frozenset({end - start}), Fraction(1))
+        fake = SloQuery(q.slo_id, q.kind, q.spec, frozenset({end - start}), Fraction(1), missing_good=q.missing_good)
         now = dt.datetime.fromtimestamp(end - MINUTE, tz=dt.UTC)
         per_minute = _minutes([fake], resolved, now=now).get(slo.pk, {})
         r = resolved[slo.pk]

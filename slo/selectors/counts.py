@@ -10,6 +10,16 @@
   * logs: one count-over-time per SLO (the log store has no multi-query), bucketed per minute.
 Excluded ranges (maintenance) are subtracted minute by minute. A source failure becomes that SLO's
 ``error`` (shown as ``source_error``), never zero counts.
+
+Windows are ``(T − seconds, T]`` with the minute rule of ``slo.domain.windows`` (a minute ``m`` counts
+when ``T − seconds < m <= T``), for the metric store and logs alike; Prometheus is asked at ``T`` itself.
+
+A missing good series (``missing_good``, good/total and latency SLIs): with ``"no_data"`` (the default) a
+minute in which the total series have samples and no good series has one is no data — left out of both
+counts — instead of all bad. The metric store finds such minutes exactly: a window whose good series
+hold fewer samples than its total series (the bulk statement returns both) is recounted minute by
+minute; Prometheus can only say it for a whole window (no good result at all: no data). ``"bad"``
+counts those minutes as all bad events (the behaviour before the setting existed).
 """
 
 from __future__ import annotations
@@ -19,12 +29,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from slo.domain.budget import Counts, counts_from_good, timeslice_counts
+from django.db import connection
+
+from slo.domain.budget import Counts, counts_from_good, counts_sum, timeslice_counts
 from slo.domain.promql import REF_LABEL, combine, count_expr, tagged, timeslice_exprs
 from slo.domain.selector import labels_match, le_equals, parse_selector
-from slo.selectors.rollups import increase_windows
+from slo.domain.windows import window_minutes
+from slo.selectors.rollups import window_sums
 from sre.errors import SourceUnavailableError
-from telemetry.domain.windows import window_bounds
 
 PROMQL_CHUNK = 100
 
@@ -39,6 +51,7 @@ class SloQuery:
     windows: frozenset[int]
     slice_target: Fraction | None = None  # set for Timeslices budgeting
     excluded: tuple[tuple[int, int], ...] = ()  # unix-second ranges left out of every count
+    missing_good: str = "no_data"  # a minute with total samples and no good sample: "no_data" | "bad"
 
 
 @dataclass
@@ -69,6 +82,7 @@ class _Resolved:
     numerator: str  # "good" | "bad"
     num_ids: list[int]
     total_ids: list[int]
+    skip_missing_good: bool = False  # good/total with missing_good "no_data"
 
 
 def _resolve(queries: list[SloQuery]) -> dict[int, _Resolved]:
@@ -76,6 +90,7 @@ def _resolve(queries: list[SloQuery]) -> dict[int, _Resolved]:
     from telemetry.models import Series
 
     parsed = {}
+    skip = {q.slo_id: q.missing_good != "bad" for q in queries}
     for q in queries:
         if q.kind == "ratio":
             numerator = "good" if "good" in q.spec else "bad"
@@ -95,7 +110,7 @@ def _resolve(queries: list[SloQuery]) -> dict[int, _Resolved]:
             labels = index[num_sel.metric].labels
             num = [sid for sid in num if le_equals(labels[sid].get("le", ""), threshold)]
             total = [sid for sid in total if labels[sid].get("le") == "+Inf"]
-        resolved[slo_id] = _Resolved(numerator, num, total)
+        resolved[slo_id] = _Resolved(numerator, num, total, numerator == "good" and skip[slo_id])
     return resolved
 
 
@@ -136,7 +151,9 @@ def _to_counts(r: _Resolved, values: dict[int, float]) -> Counts | None:
     total, any_total = _exact_sum(values, r.total_ids)
     if not any_total:
         return None
-    num, _ = _exact_sum(values, r.num_ids)
+    num, any_num = _exact_sum(values, r.num_ids)
+    if r.skip_missing_good and not any_num:
+        return None  # total without any good sample: no data, not all bad
     total, num = _intify(total), _intify(num)
     return counts_from_good(good=num, total=total) if r.numerator == "good" else Counts(min(num, total), total)
 
@@ -154,46 +171,65 @@ def _store_counts(queries: list[SloQuery], *, now: dt.datetime, out: dict[int, S
         for w in q.windows:
             ids_per_window[w].update(r.num_ids, r.total_ids)
     all_ids = set().union(*ids_per_window.values()) if ids_per_window else set()
-    per_window = increase_windows(series_ids=all_ids, windows=ids_per_window, now=now)
+    sums = window_sums(series_ids=all_ids, windows=ids_per_window, now=now)
+    increases = {w: {sid: inc for sid, (inc, _n) in per.items()} for w, per in sums.items()}
+    recount: dict[int, set[int]] = defaultdict(set)  # windows with minutes of total but no good samples
     for q in occurrences:
         r = resolved[q.slo_id]
-        out[q.slo_id].counts = {w: _to_counts(r, per_window.get(w, {})) for w in q.windows}
-    minute_queries = [q for q in queries if q.slice_target is not None or q.excluded]
+        out[q.slo_id].counts = {w: _to_counts(r, increases.get(w, {})) for w in q.windows}
+        if r.skip_missing_good:
+            for w in q.windows:
+                if _good_gap(r, sums.get(w, {})):
+                    recount[q.slo_id].add(w)
+    minute_queries = [q for q in queries if q.slice_target is not None or q.excluded or q.slo_id in recount]
     if not minute_queries:
         return
-    minutes = _minutes(minute_queries, resolved, now=now)
+    minutes = _minutes(minute_queries, resolved, now=now, recount=recount)
+    end = int(now.timestamp())
     for q in minute_queries:
         r, per_minute = resolved[q.slo_id], minutes.get(q.slo_id, {})
         for w in q.windows:
-            start, end = window_bounds(now=now.timestamp(), seconds=w)
-            excluded = [m for m in per_minute if start <= m < end and _excluded(m, q.excluded)]
-            if q.slice_target is None:
-                removed = [_to_counts(r, per_minute[m]) for m in excluded]
+            start, stop = window_minutes(end=end, seconds=w)
+            inside = [m for m in per_minute if start <= m < stop and not _excluded(m, q.excluded)]
+            if q.slice_target is not None:
+                slices = [_to_counts(r, per_minute[m]) for m in inside]
+                counts = timeslice_counts(slices=[c for c in slices if c], slice_target=q.slice_target)
+                out[q.slo_id].counts[w] = counts if counts.total else None
+            elif w in recount.get(q.slo_id, ()):
+                counts = counts_sum(_to_counts(r, per_minute[m]) for m in inside)
+                out[q.slo_id].counts[w] = counts if counts is not None and counts.total > 0 else None
+            elif q.excluded:
+                excluded = [m for m in per_minute if start <= m < stop and _excluded(m, q.excluded)]
                 current = out[q.slo_id].counts.get(w)
-                for c in removed:
+                for c in (_to_counts(r, per_minute[m]) for m in excluded):
                     if current is not None and c is not None:
                         current = current - c
                 out[q.slo_id].counts[w] = current if current is None or current.total > 0 else None
-            else:
-                slices = [_to_counts(r, v) for m, v in per_minute.items() if start <= m < end and m not in excluded]
-                counts = timeslice_counts(slices=[c for c in slices if c], slice_target=q.slice_target)
-                out[q.slo_id].counts[w] = counts if counts.total else None
+
+
+def _good_gap(r: _Resolved, sums: dict[int, tuple[float, int]]) -> bool:
+    """Whether the window's total series hold more samples than its good series: then some minute may
+    have total samples and no good one, and the window is recounted minute by minute. (Good and total
+    scraped alike hold as many samples; other SLIs are recounted every time, exact but slower.)"""
+    total = max((sums[sid][1] for sid in r.total_ids if sid in sums), default=0)
+    good = max((sums[sid][1] for sid in r.num_ids if sid in sums), default=0)
+    return total > good
 
 
 def _excluded(minute: int, ranges: tuple[tuple[int, int], ...]) -> bool:
     return any(a <= minute < b for a, b in ranges)
 
 
-def _minutes(queries: list[SloQuery], resolved: dict[int, _Resolved], *, now: dt.datetime) -> dict:
-    """Per SLO, per minute: {series_id: increase}. Timeslice SLOs need every minute of their longest
-    window; Occurrences SLOs with exclusions only the excluded minutes. One query for all of them."""
-    from django.db.models import Q
-
-    from telemetry.models import MinuteRollup
-
-    end = window_bounds(now=now.timestamp(), seconds=60)[1]
+def _minutes(
+    queries: list[SloQuery], resolved: dict[int, _Resolved], *, now: dt.datetime, recount: dict | None = None
+) -> dict:
+    """Per SLO, per minute: {series_id: increase}, folded and staged rows together (one statement, one
+    snapshot). Timeslice SLOs and windows to recount need every minute of their longest such window;
+    Occurrences SLOs with exclusions only the excluded minutes."""
+    end_ts = int(now.timestamp())
+    end = window_minutes(end=end_ts, seconds=60)[1]
     series_to_slos: dict[int, list[int]] = defaultdict(list)
-    condition = Q(pk__in=[])
+    conds, params = [], []
     for q in queries:
         r = resolved[q.slo_id]
         ids = sorted(set(r.num_ids) | set(r.total_ids))
@@ -201,16 +237,29 @@ def _minutes(queries: list[SloQuery], resolved: dict[int, _Resolved], *, now: dt
             series_to_slos[sid].append(q.slo_id)
         if not ids:
             continue
-        start = end - (-(-max(q.windows) // 60) * 60)
-        if q.slice_target is not None:
-            condition |= Q(series_id__in=ids, start__gte=start, start__lt=end)
-        else:
-            for a, b in q.excluded:
-                condition |= Q(series_id__in=ids, start__gte=max(a, start), start__lt=min(b, end))
+        whole = q.windows if q.slice_target is not None else (recount or {}).get(q.slo_id, ())
+        ranges = [window_minutes(end=end_ts, seconds=max(whole))] if whole else []
+        if not whole:
+            start = window_minutes(end=end_ts, seconds=max(q.windows))[0]
+            ranges = [(max(a, start), min(b, end)) for a, b in q.excluded]
+        for a, b in ranges:
+            if a < b:
+                conds.append(f"(series_id IN ({', '.join(['%s'] * len(ids))}) AND start >= %s AND start < %s)")
+                params += [*ids, a, b]
     minutes: dict[int, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
-    for sid, start, increase in MinuteRollup.objects.filter(condition).values_list("series_id", "start", "increase"):
-        for slo_id in series_to_slos[sid]:
-            minutes[slo_id][start][sid] = increase
+    if not conds:
+        return minutes
+    where = " OR ".join(conds)
+    sql = " UNION ALL ".join(
+        f"SELECT series_id, start, increase FROM {table} WHERE {where}"  # noqa: S608 - placeholders only
+        for table in ("telemetry_minuterollup", "telemetry_pendingrollup")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params * 2)
+        for sid, start, increase in cursor.fetchall():
+            for slo_id in series_to_slos[sid]:
+                per = minutes[slo_id][start]
+                per[sid] = per.get(sid, 0.0) + increase
     return minutes
 
 
@@ -228,7 +277,10 @@ def _promql_counts(queries: list[SloQuery], *, now: dt.datetime, out: dict[int, 
     by_window: dict[int, list[SloQuery]] = defaultdict(list)
     for q in queries:
         for w in q.windows:
-            by_window[w].append(q)
+            if w > 0:
+                by_window[w].append(q)
+            else:
+                out[q.slo_id].counts[w] = None  # an empty window (a calendar period's first second)
     for w, group in sorted(by_window.items()):
         for i in range(0, len(group), PROMQL_CHUNK):
             chunk = group[i : i + PROMQL_CHUNK]
@@ -264,7 +316,11 @@ def _promql_counts(queries: list[SloQuery], *, now: dt.datetime, out: dict[int, 
                 if total is None or total <= 0:
                     out[q.slo_id].counts[w] = None
                     continue
-                num = _intify(Fraction(values.get(f"{q.slo_id}:{numerator}", 0.0)))
+                found = values.get(f"{q.slo_id}:{numerator}")
+                if found is None and numerator == "good" and q.missing_good != "bad":
+                    out[q.slo_id].counts[w] = None  # total without any good result: no data
+                    continue
+                num = _intify(Fraction(found or 0.0))
                 total_f = _intify(Fraction(total))
                 if numerator == "good":
                     out[q.slo_id].counts[w] = counts_from_good(good=num, total=total_f)
@@ -279,9 +335,12 @@ def _log_counts(q: SloQuery, *, now: dt.datetime, out: dict[int, SloCounts]) -> 
     from telemetry.domain.logs import LogQuery
     from telemetry.selectors import log_count_over_time
 
-    longest = max(q.windows)
-    end = dt.datetime.fromtimestamp(window_bounds(now=now.timestamp(), seconds=60)[1], tz=dt.UTC)
-    start = end - dt.timedelta(seconds=-(-longest // 60) * 60)
+    now_ts = int(now.timestamp())
+    first, last = window_minutes(end=now_ts, seconds=max(q.windows))
+    if first >= last:
+        out[q.slo_id].counts = dict.fromkeys(q.windows)
+        return
+    start, end = (dt.datetime.fromtimestamp(x, tz=dt.UTC) for x in (first, last))
     service, levels, text = q.spec["service"], tuple(q.spec.get("bad_levels", ())), q.spec.get("bad_query", "")
     try:
         total = log_count_over_time(query=LogQuery(service=service, start=start, end=end), step=60).buckets
@@ -299,9 +358,11 @@ def _log_counts(q: SloQuery, *, now: dt.datetime, out: dict[int, SloCounts]) -> 
         if _excluded(m, q.excluded):
             total_m.pop(m)
             bad_m.pop(m, None)
-    end_ts = int(end.timestamp())
     for w in q.windows:
-        lo = end_ts - -(-w // 60) * 60
+        lo, hi = window_minutes(end=now_ts, seconds=w)
+        if lo >= hi:
+            out[q.slo_id].counts[w] = None
+            continue
         if q.slice_target is not None:
             slices = [Counts(min(bad_m.get(m, 0), t), t) for m, t in total_m.items() if m >= lo]
             counts = timeslice_counts(slices=slices, slice_target=q.slice_target)

@@ -1,11 +1,17 @@
-"""Counter increases of many series over many windows in two statements (hours, then minute edges).
+"""Counter increases of many series over many windows in ONE statement (hours, minute edges, staged rows).
 
 ``telemetry.selectors.counter_increase_windows`` runs one statement per window, so a 30-day, a 28-day,
 a month-so-far and a 7-day window each read the same hourly rows again. Here every hourly row in the
 longest window is read once and summed into each window it belongs to with conditional aggregation
-(``SUM(CASE WHEN start >= … THEN increase END)``); the minute edges likewise. The windows and their
-split into whole hours plus minute edges are exactly telemetry's (``window_bounds`` / ``plan_window``),
-so the sums are the same numbers, and a window where a series has no row stays absent ("no data").
+(``SUM(CASE WHEN start >= … THEN increase END)``); the minute edges likewise, and the rows staged on
+PostgreSQL but not folded yet (``telemetry_pendingrollup``, see ``telemetry.fold``) by their minute. The
+three tables are read by one statement (``UNION ALL``), so one snapshot: a fold running meanwhile can
+neither hide a row nor count it twice, and a push answered before the read is counted.
+
+Each window ``(T − seconds, T]`` covers the rollup minutes ``slo.domain.windows.window_minutes`` names,
+split into whole hours plus minute edges (``telemetry.domain.windows.plan_window``). A window where a
+series has no row stays absent ("no data"). With each increase comes the number of samples behind it
+(the counting code compares good and total series with it).
 """
 
 from __future__ import annotations
@@ -16,63 +22,86 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from telemetry.domain.windows import plan_window, window_bounds
+from slo.domain.windows import window_minutes
+from telemetry.domain.windows import plan_window
 
 CHUNK = 1000
 
 
-def increase_windows(*, series_ids: Iterable[int], windows: Iterable[int], now: dt.datetime) -> dict[int, dict]:
-    """``{window: {series_id: increase}}`` for windows (seconds) ending at ``now``; two queries per
-    1,000 series whatever the number of windows."""
+def window_sums(
+    *, series_ids: Iterable[int], windows: Iterable[int], now: dt.datetime
+) -> dict[int, dict[int, tuple[float, int]]]:
+    """``{window: {series_id: (increase, samples)}}`` for windows (seconds) ending at ``now``; one statement
+    per 1,000 series (SQLite) or 20,000 (PostgreSQL, ids as an array) whatever the number of windows."""
     ids = sorted(set(series_ids))
     windows = sorted(set(windows))
-    out: dict[int, dict[int, float]] = {w: {} for w in windows}
-    if not ids or not windows:
+    out: dict[int, dict[int, tuple[float, int]]] = {w: {} for w in windows}
+    end = int(now.timestamp())
+    spans = {w: window_minutes(end=end, seconds=w) for w in windows}
+    spans = {w: (a, b) for w, (a, b) in spans.items() if a < b}
+    if not ids or not spans:
         return out
-    plans = {w: plan_window(**dict(zip(("start", "end"), window_bounds(now=now.timestamp(), seconds=w), strict=True)))
-             for w in windows}  # fmt: skip
-    hour = {w: p.hour_range for w, p in plans.items() if p.hour_range}
-    minute = {w: p.minute_ranges for w, p in plans.items() if p.minute_ranges}
-    for chunk in range(0, len(ids), CHUNK):
-        part = ids[chunk : chunk + CHUNK]
-        if hour:
-            _run("telemetry_hourrollup", part, {w: (r,) for w, r in hour.items()}, out)
-        if minute:
-            _run("telemetry_minuterollup", part, minute, out)
+    postgres = connection.vendor == "postgresql"
+    size = 20_000 if postgres else CHUNK
+    for chunk in range(0, len(ids), size):
+        _run(ids[chunk : chunk + size], spans, out, postgres=postgres)
     return out
 
 
-def _run(table: str, ids: list[int], ranges: dict[int, tuple[tuple[int, int], ...]], out: dict) -> None:
+def increase_windows(*, series_ids: Iterable[int], windows: Iterable[int], now: dt.datetime) -> dict[int, dict]:
+    """``{window: {series_id: increase}}`` (``window_sums`` without the sample counts)."""
+    sums = window_sums(series_ids=series_ids, windows=windows, now=now)
+    return {w: {sid: inc for sid, (inc, _n) in per.items()} for w, per in sums.items()}
+
+
+def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgres: bool) -> None:
+    order = sorted(spans)
+    plans = {w: plan_window(start=a, end=b) for w, (a, b) in spans.items()}
     columns, params = [], []
-    order = sorted(ranges)
     for w in order:
-        cond = " OR ".join("(start >= %s AND start < %s)" for _ in ranges[w])
-        columns.append(f"SUM(CASE WHEN {cond} THEN increase END), COUNT(CASE WHEN {cond} THEN 1 END)")
-        for a, b in ranges[w]:
-            params += [a, b]
-        for a, b in ranges[w]:
-            params += [a, b]
+        plan, (a, b) = plans[w], spans[w]
+        conds, cond_params = ["(k = 2 AND start >= %s AND start < %s)"], [a, b]
+        if plan.hour_range:
+            conds.append("(k = 0 AND start >= %s AND start < %s)")
+            cond_params += list(plan.hour_range)
+        for x, y in plan.minute_ranges:
+            conds.append("(k = 1 AND start >= %s AND start < %s)")
+            cond_params += [x, y]
+        cond = " OR ".join(conds)
+        columns.append(f"SUM(CASE WHEN {cond} THEN increase END), SUM(CASE WHEN {cond} THEN samples END)")
+        params += cond_params * 2
     # Hourly ranges nest (one span); minute edges are scattered, so they are listed (index range scans).
-    spans = sorted({r for rs in ranges.values() for r in rs})
-    if table == "telemetry_hourrollup":
-        spans = [(min(a for a, _ in spans), max(b for _, b in spans))]
-    where = " OR ".join("(start >= %s AND start < %s)" for _ in spans)
-    placeholders = ", ".join(["%s"] * len(ids))
+    hour_ranges = [p.hour_range for p in plans.values() if p.hour_range]
+    minute_spans = sorted({r for p in plans.values() for r in p.minute_ranges})
+    where_id = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(ids))})"
+    id_params = [ids] if postgres else list(ids)
+    parts, part_params = [], []
+    if hour_ranges:
+        parts.append(f"SELECT series_id, start, increase, samples, 0 AS k FROM telemetry_hourrollup "  # noqa: S608
+                     f"WHERE {where_id} AND start >= %s AND start < %s")  # fmt: skip
+        part_params += [*id_params, min(a for a, _ in hour_ranges), max(b for _, b in hour_ranges)]
+    if minute_spans:
+        ors = " OR ".join("(start >= %s AND start < %s)" for _ in minute_spans)
+        parts.append(f"SELECT series_id, start, increase, samples, 1 AS k FROM telemetry_minuterollup "  # noqa: S608
+                     f"WHERE {where_id} AND ({ors})")  # fmt: skip
+        part_params += [*id_params, *(x for span in minute_spans for x in span)]
+    parts.append(f"SELECT series_id, start, increase, samples, 2 AS k FROM telemetry_pendingrollup "  # noqa: S608
+                 f"WHERE {where_id} AND start >= %s AND start < %s")  # fmt: skip
+    part_params += [*id_params, min(a for a, _ in spans.values()), max(b for _, b in spans.values())]
     sql = (
-        f"SELECT series_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders only
-        f"WHERE series_id IN ({placeholders}) AND ({where}) GROUP BY series_id"
+        f"SELECT series_id, {', '.join(columns)} FROM ({' UNION ALL '.join(parts)}) r "  # noqa: S608
+        "GROUP BY series_id"
     )
-    span_params = [x for span in spans for x in span]
-    postgres = connection.vendor == "postgresql"
     with transaction.atomic() if postgres else contextlib.nullcontext(), connection.cursor() as cursor:
         if postgres:
             # The many CASE columns make the planner's cost estimate high enough to trigger JIT
             # compilation, which costs seconds for a query that runs in tens of milliseconds.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, *ids, *span_params])
+        cursor.execute(sql, [*params, *part_params])
         for row in cursor.fetchall():
             sid = int(row[0])
             for i, w in enumerate(order):
-                total, count = row[1 + 2 * i], row[2 + 2 * i]
-                if count:
-                    out[w][sid] = out[w].get(sid, 0.0) + float(total)
+                total, samples = row[1 + 2 * i], row[2 + 2 * i]
+                if samples is not None:
+                    inc, n = out[w].get(sid, (0.0, 0))
+                    out[w][sid] = (inc + float(total), n + int(samples))
