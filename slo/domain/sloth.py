@@ -81,6 +81,17 @@ def policy(windows: AlertWindows, *, page: bool = True, ticket: bool = True) -> 
     return out
 
 
+def alert_windows_document(period: int) -> dict:
+    """Sloth's built-in ``AlertWindows`` document for a period (what ``--default-slo-period`` picks)."""
+    spec: dict = {"sloPeriod": format_duration(period)}
+    for name, _, budget_percent, short, long in GOOGLE_WINDOWS:
+        severity, speed = name.split("-")
+        spec.setdefault(severity, {})[speed] = {"errorBudgetPercent": int(budget_percent),
+                                                "shortWindow": format_duration(short),
+                                                "longWindow": format_duration(long)}  # fmt: skip
+    return {"apiVersion": CRD_API, "kind": "AlertWindows", "spec": spec}
+
+
 def sloth_parse(docs: list[tuple[str, dict]], *, period: int = DEFAULT_PERIOD) -> ImportResult:
     """Plain SLO definitions of Sloth documents given as ``(where, mapping)`` pairs. ``period`` is the
     SLO period (Sloth's ``--default-slo-period``: 30 or 28 days) unless an ``AlertWindows`` document
@@ -99,6 +110,10 @@ def sloth_parse(docs: list[tuple[str, dict]], *, period: int = DEFAULT_PERIOD) -
             windows = _alert_windows(window_docs[0][1])
         except ValueError as exc:
             result.errors.append(f"{window_docs[0][0]}: AlertWindows {exc}")
+    if result.errors:  # no Sloth SLO is imported with a period other than the one meant
+        result.errors.extend(f"{where}: not imported: the Sloth alert windows are in doubt" for where, doc in docs
+                             if doc.get("kind") != "AlertWindows")  # fmt: skip
+        return result
     for where, doc in docs:
         if doc.get("kind") == "AlertWindows":
             continue

@@ -255,3 +255,27 @@ def test_a_document_without_a_name_is_an_error():
     doc = _doc()
     del doc["metadata"]["name"]
     assert pyrra_parse([("document 3", doc)]).errors == ["document 3: metadata.name is required"]
+
+
+@pytest.mark.django_db
+def test_every_pyrra_example_imports_through_the_api_in_one_request(token_client):
+    """All 29 SLOs of the 28 example files in one multi-document body: a dry run reports them and saves
+    nothing, the import saves them with the same windows and targets."""
+    from slo.models import SLO
+
+    admin = token_client(role="admin", scopes=("read", "write"))
+    text = "\n---\n".join((FIXTURES / name).read_text() for name in sorted(EXPECTED))
+
+    def post(query: str = ""):
+        return admin.generic("POST", f"/api/v1/slos/import{query}", text.encode(), content_type="application/yaml")
+
+    dry = post("?dry_run=true")
+    assert dry.status_code == 200, dry.json()
+    assert len(dry.json()["slos"]["created"]) == 29 and dry.json()["failed"] == [] and dry.json()["skipped"] == []
+    assert SLO.objects.count() == 0
+    assert post().status_code == 200
+    got = {(s.service.name, s.name): (Fraction(s.target), s.window_days) for s in SLO.objects.select_related("service")}
+    assert got == {(svc, n): (Fraction(t), days) for rows in EXPECTED.values() for svc, n, t, days, _ in rows}
+    caddy = SLO.objects.get(name="caddy-response-latency")
+    assert caddy.alert_policy[0] == {"name": "fast-burn", "severity": "page", "factor": "14", "long_window": "1h",
+                                     "short_window": "5m"}  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -371,3 +372,70 @@ def test_imported_sloth_and_pyrra_slos_count_events_in_a_real_prometheus(setting
     assert pyrra["total_events"] == pytest.approx(expected["requests"], rel=1e-12)
     assert pyrra["bad"] == pytest.approx(expected["over_1s"], rel=1e-12)
     assert documents[0]["burn_rates"]["5m"] > 14.4  # the last hour's burst
+
+
+# --- through the API and the command ------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(token_client):
+    return token_client(role="admin", scopes=("read", "write"))
+
+
+def post_yaml(client, text: str, query: str = ""):
+    return client.generic("POST", f"/api/v1/slos/import{query}", text.encode(), content_type="application/yaml")
+
+
+@pytest.mark.django_db
+def test_the_api_imports_sloth_files_with_a_dry_run_first(admin):
+    from slo.models import SLO
+
+    text = "\n---\n".join((FIXTURES / name).read_text() for name in ("multifile.yml", "kubernetes-apiserver.yml"))
+    dry = post_yaml(admin, text, "?dry_run=true")
+    assert dry.status_code == 200, dry.json()
+    body = dry.json()
+    assert body["dry_run"] is True and body["failed"] == []
+    assert sorted(body["slos"]["created"]) == sorted(["requests-availability"] * 3 + ["requests-latency"])
+    assert sorted(body["services"]["created"]) == ["k8s-apiserver", "myservice", "myservice2"]
+    assert "document 1: labels (Prometheus rule labels; not carried over)" in body["unsupported"]
+    assert SLO.objects.count() == 0
+    assert post_yaml(admin, text).status_code == 200
+    got = {(s.service.name, s.name): s for s in SLO.objects.select_related("service")}
+    assert sorted(got) == [("k8s-apiserver", "requests-availability"), ("k8s-apiserver", "requests-latency"),
+                           ("myservice", "requests-availability"), ("myservice2", "requests-availability")]  # fmt: skip
+    slo = got[("myservice2", "requests-availability")]
+    assert (slo.target, slo.window_kind, slo.window_days, slo.sli_kind) == (Decimal("0.9999"), "rolling", 30, "promql")
+    assert slo.sli == {"bad": GETTING_STARTED_BAD, "total": GETTING_STARTED_TOTAL}
+    assert slo.alert_policy == POLICY_30D
+    again = post_yaml(admin, text).json()
+    assert again["slos"]["created"] == [] and len(again["slos"]["updated"]) == 4
+
+
+@pytest.mark.django_db
+def test_a_sloth_file_with_nothing_importable_is_a_422_saying_why(admin):
+    response = post_yaml(admin, (FIXTURES / "raw-home-wifi.yml").read_text())
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "slos[0].sli.raw (an error ratio query gives no event counts" in error["message"]
+    assert any("SLO wifi-client-satisfaction" in line for line in error["fields"]["documents"])
+
+
+@pytest.mark.django_db
+def test_the_command_takes_sloths_period_and_the_old_name_still_works(capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from slo.models import SLO
+
+    call_command("import_slos", str(FIXTURES / "getting-started.yml"), "--sloth-period", "28d")
+    out = capsys.readouterr()
+    assert '"requests-availability"' in out.out and "unsupported (ignored): document 1: labels" in out.err
+    slo = SLO.objects.get()
+    assert slo.window_days == 28 and slo.alert_policy[0]["factor"] == "13.44"
+    call_command("import_openslo", str(FIXTURES / "getting-started.yml"), "--dry-run")
+    assert SLO.objects.get().window_days == 28  # a dry run changes nothing
+    call_command("import_openslo", str(FIXTURES / "getting-started.yml"))
+    assert SLO.objects.get().window_days == 30
+    with pytest.raises(CommandError, match="one Sloth AlertWindows document per import"):
+        call_command("import_slos", str(FIXTURES / "getting-started.yml"), str(FIXTURES / "windows/7d.yaml"),
+                     "--sloth-period", "30d")  # fmt: skip
