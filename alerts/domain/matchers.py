@@ -12,7 +12,13 @@ from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
 
 OPERATORS = ("=~", "!~", "!=", "=")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_MATCHER = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.S)
+# Alertmanager's pkg/labels parser: Go's ``\s`` is ASCII ``[\t\n\f\r ]`` only, and the value is lazy up to
+# trailing whitespace. Label names with ``:`` are refused here (no alert label can have one).
+_WS = r"[\t\n\f\r ]"
+_MATCHER = re.compile(rf"\A{_WS}*([a-zA-Z_][a-zA-Z0-9_]*){_WS}*(=~|!~|!=|=){_WS}*(.*?){_WS}*\Z", re.S)
+# Go's strings.TrimSpace (unicode.IsSpace), which Python's str.strip() is not: it also strips \x1c-\x1f.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+_GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
 
 
 class MatcherError(ValueError):
@@ -44,7 +50,9 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = regex_fullmatch(self.value, actual)
+        # Alertmanager compiles "^(?:" + value + ")$" with Go's defaults: anchored, and "." does not match a
+        # newline (our shared RE2 options say it does, as Prometheus's (?s) does), hence the (?-s:...).
+        found = regex_fullmatch(f"(?-s:{self.value})", actual)
         return found if self.op == "=~" else not found
 
     @property
@@ -56,55 +64,90 @@ class Matcher:
         return self.op in ("=", "=~")
 
     def __str__(self) -> str:
-        return f"{self.name}{self.op}{json.dumps(self.value)}"
+        return f'{self.name}{self.op}"{escape_value(self.value)}"'
+
+
+def escape_value(value: str) -> str:
+    """OpenMetrics escaping, the one ``parse_matcher`` undoes: backslash, line feed and double quote."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def parse_matcher(text: str) -> Matcher:
-    """``severity="critical"``, ``team!=ops``, ``service=~"api|web"`` (quotes optional, as in amtool)."""
+    """One matcher, exactly as Alertmanager's ``labels.ParseMatcher``: ``severity="critical"``, ``team!=ops``,
+    ``service=~"api|web"``. The value may be quoted; in it (quoted or not) ``\\"``, ``\\n`` and ``\\\\`` are
+    escapes and any other backslash is literal (so ``"a\\.b"`` is the regex ``a\\.b``)."""
     found = _MATCHER.match(text or "")
     if not found:
         raise MatcherError(f"cannot parse matcher {text!r}; expected name=value, name!=value, name=~re or name!~re")
     name, op, raw = found.groups()
-    if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"':
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise MatcherError(f"badly quoted value in matcher {text!r}") from None
-    return Matcher(name=name, op=op, value=raw)
+    return Matcher(name=name, op=op, value=_unescape(raw, text))
+
+
+def _unescape(raw: str, text: str) -> str:
+    quoted = raw.startswith('"')
+    if quoted:
+        raw = raw[1:]
+    out: list[str] = []
+    escaped = False
+    for index, char in enumerate(raw):
+        if escaped:
+            escaped = False
+            out.append({"n": "\n", '"': '"', "\\": "\\"}.get(char, "\\" + char))
+            continue
+        last = index == len(raw) - 1
+        if char == "\\":
+            if not last:
+                escaped = True
+                continue
+            out.append(char)  # a backslash as the last character is literal
+        elif char == '"':
+            if not quoted or not last:
+                raise MatcherError(f"unescaped double quote in the value of matcher {text!r}")
+            quoted = False
+        else:
+            out.append(char)
+    if quoted:
+        raise MatcherError(f"missing closing double quote in matcher {text!r}")
+    return "".join(out)
 
 
 def parse_matchers(items: list[str] | tuple[str, ...]) -> tuple[Matcher, ...]:
-    """Parse a list of matcher strings; a ``{a="b", c=~"d"}`` selector string is accepted as one item."""
+    """Parse a list of matcher strings as Alertmanager's ``matchers:`` does: each item may hold several,
+    comma-separated outside double quotes, optionally inside ``{…}`` (``{a="b", c=~"d"}``, ``a=b, c!=d``)."""
     out: list[Matcher] = []
     for item in items:
-        text = item.strip()
-        if text.startswith("{") and text.endswith("}"):
-            out.extend(parse_matcher(part) for part in _split_selector(text[1:-1]))
-        elif text:
-            out.append(parse_matcher(text))
+        out.extend(parse_matcher(part) for part in _split_selector(item))
     return tuple(out)
 
 
-def _split_selector(body: str) -> list[str]:
-    parts, current, quoted, escaped = [], [], False, False
-    for char in body:
-        if escaped:
-            current.append(char)
+def _split_selector(text: str) -> list[str]:
+    """Alertmanager's ``labels.ParseMatchers`` tokenizer: a leading ``{`` and a trailing ``}`` are dropped
+    (each on its own), commas outside unescaped double quotes separate, an empty last part is dropped."""
+    text = text[1:] if text.startswith("{") else text
+    text = text[:-1] if text.endswith("}") else text
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in text:
+        if char == ",":
+            if not quoted:
+                parts.append("".join(current))
+                current = []
+                continue
+        elif char == '"':
+            if not escaped:
+                quoted = not quoted
+            else:
+                escaped = False
+        elif char == "\\":
+            escaped = not escaped
+        else:
             escaped = False
-            continue
-        if char == "\\":
-            escaped = True
-            current.append(char)
-            continue
-        if char == '"':
-            quoted = not quoted
-        if char == "," and not quoted:
-            parts.append("".join(current))
-            current = []
-            continue
         current.append(char)
-    parts.append("".join(current))
-    return [part for part in parts if part.strip()]
+    last = "".join(current).strip(_GO_SPACE)
+    if last:
+        parts.append(last)
+    return parts
 
 
 def matches_all(matchers: tuple[Matcher, ...] | list[Matcher], labels: Mapping[str, str]) -> bool:
@@ -113,8 +156,8 @@ def matches_all(matchers: tuple[Matcher, ...] | list[Matcher], labels: Mapping[s
 
 def from_legacy(match: Mapping[str, str] | None, match_re: Mapping[str, str] | None) -> list[str]:
     """Alertmanager's deprecated ``match:`` / ``match_re:`` maps as matcher strings."""
-    out = [f"{name}={json.dumps(str(value))}" for name, value in (match or {}).items()]
-    out += [f"{name}=~{json.dumps(str(value))}" for name, value in (match_re or {}).items()]
+    out = [f'{name}="{escape_value(str(value))}"' for name, value in (match or {}).items()]
+    out += [f'{name}=~"{escape_value(str(value))}"' for name, value in (match_re or {}).items()]
     return out
 
 

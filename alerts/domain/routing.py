@@ -67,15 +67,14 @@ def resolve(spec: RouteSpec, *, parent: Route | None = None, path: tuple[int, ..
     """Fill in inherited values top-down. The root must name a receiver; its matchers are ignored."""
     if parent is None and not spec.receiver:
         raise ValueError("the root route needs a receiver")
-    group_by = spec.group_by if spec.group_by is not None else (parent.group_by if parent else ())
-    group_by_all = "..." in group_by if spec.group_by is not None else bool(parent and parent.group_by_all)
+    group_by, group_by_all = _group_by(spec.group_by, parent)
     own_path = (*path, spec.id)
     route = Route(
         id=spec.id,
         path=own_path,
         matchers=spec.matchers if parent is not None else (),
         receiver=spec.receiver or (parent.receiver if parent else ""),
-        group_by=tuple(name for name in group_by if name != "..."),
+        group_by=group_by,
         group_by_all=group_by_all,
         continue_=spec.continue_ if parent is not None else False,
         group_wait=_pick(spec.group_wait, parent and parent.group_wait, DEFAULT_GROUP_WAIT),
@@ -88,6 +87,21 @@ def resolve(spec: RouteSpec, *, parent: Route | None = None, path: tuple[int, ..
     )
     children = tuple(resolve(child, parent=route, path=own_path) for child in spec.children)
     return Route(**{**route.__dict__, "children": children})
+
+
+def _group_by(own: tuple[str, ...] | None, parent: Route | None) -> tuple[tuple[str, ...], bool]:
+    """(labels, every label?) as Alertmanager's ``NewRoute``: a list naming labels replaces the parent's (and
+    turns ``...`` off); ``[...]`` turns it on and keeps the parent's names; ``None`` and ``[]`` inherit both
+    (Alertmanager has no way to say "no grouping" under a grouped parent). ``...`` beside names, which
+    Alertmanager refuses, means every label here."""
+    inherited = (parent.group_by, parent.group_by_all) if parent else ((), False)
+    names = tuple(name for name in own or () if name != "...")
+    every = "..." in (own or ())
+    if names:
+        return names, every
+    if every:
+        return inherited[0], True
+    return inherited
 
 
 def _pick(own: int | None, inherited: int | bool | None, default: int) -> int:
