@@ -66,8 +66,10 @@ def check_active(spec: Mapping[str, Any], at: datetime) -> bool:
         local = at.astimezone(ZoneInfo(location if location != "Local" else "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
         raise IntervalError(f"unknown location {location!r}") from None
+    # A field that is present constrains, even as an empty list, which then matches nothing (Alertmanager
+    # reads "weekdays: []" as a non-nil empty list that no day is in); an absent or null field does not.
     ok = True
-    if spec.get("times"):
+    if spec.get("times") is not None:
         minute = local.hour * 60 + local.minute
         hits = []
         for entry in spec["times"]:
@@ -76,11 +78,17 @@ def check_active(spec: Mapping[str, Any], at: datetime) -> bool:
                 raise IntervalError("end_time must be after start_time")
             hits.append(start <= minute < end)
         ok = ok and any(hits)
-    if spec.get("weekdays"):
+    if spec.get("weekdays") is not None:
         day = local.weekday()
-        hits = [a <= day <= b for a, b in (_range(t, WEEKDAYS, 0, 6) for t in spec["weekdays"])]
+        # Monday is 0 here, Sunday 0 in Alertmanager; a range whose start comes after its end wraps around
+        # the week, so "sunday:tuesday" (valid there) is Sunday to Tuesday. Alertmanager refuses a wrapping
+        # range such as "saturday:sunday"; we accept it as the weekend.
+        hits = [
+            a <= day <= b if a <= b else (day >= a or day <= b)
+            for a, b in (_range(t, WEEKDAYS, 0, 6) for t in spec["weekdays"])
+        ]
         ok = ok and any(hits)
-    if spec.get("days_of_month"):
+    if spec.get("days_of_month") is not None:
         last = calendar.monthrange(local.year, local.month)[1]
         hits = []
         for text in spec["days_of_month"]:
@@ -89,10 +97,10 @@ def check_active(spec: Mapping[str, Any], at: datetime) -> bool:
             b = last + 1 + b if b < 0 else b
             hits.append(a <= local.day <= b)
         ok = ok and any(hits)
-    if spec.get("months"):
+    if spec.get("months") is not None:
         hits = [a <= local.month <= b for a, b in (_range(t, MONTHS, 1, 12) for t in spec["months"])]
         ok = ok and any(hits)
-    if spec.get("years"):
+    if spec.get("years") is not None:
         hits = [a <= local.year <= b for a, b in (_range(t, None, 1, 9999) for t in spec["years"])]
         ok = ok and any(hits)
     return ok

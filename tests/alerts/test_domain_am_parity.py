@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from alerts.domain import timeintervals
 from alerts.domain.matchers import Matcher, MatcherError, from_legacy, parse_matcher, parse_matchers
 from alerts.domain.routing import RouteSpec, resolve
 
@@ -68,3 +71,24 @@ def test_empty_group_by_inherits_like_alertmanager():
     assert empty.group_by_all
     assert named.group_by == ("a",) and not named.group_by_all
     assert named.children[0].group_by == ("a",) and not named.children[0].group_by_all
+
+
+SUNDAY = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("entry", "at", "expected"),
+    [
+        ({"weekdays": ["sunday:tuesday"]}, SUNDAY, True),  # valid in Alertmanager (Sunday is day 0 there)
+        ({"weekdays": ["sunday:tuesday"]}, SUNDAY + dt.timedelta(days=2), True),
+        ({"weekdays": ["sunday:tuesday"]}, SUNDAY + dt.timedelta(days=3), False),
+        ({"weekdays": ["saturday:sunday"]}, SUNDAY, True),  # ours only: Alertmanager refuses a wrapping range
+        ({"weekdays": ["saturday:sunday"]}, SUNDAY + dt.timedelta(days=1), False),
+        ({"weekdays": []}, SUNDAY, False),  # a present, empty list matches nothing
+        ({"times": []}, SUNDAY, False),
+        ({"months": [], "years": ["2026"]}, SUNDAY, False),
+        ({"years": None}, SUNDAY, True),  # null is absent
+    ],
+)
+def test_interval_fields_as_alertmanager_reads_them(entry, at, expected):
+    assert timeintervals.check_active(entry, at) is expected
