@@ -11,18 +11,25 @@ from slo.domain.windows import format_duration
 REF_LABEL = "slo_ref"
 
 
+def subquery_range(seconds: int) -> str:
+    """The range of a one-minute subquery over the last ``seconds``, 1 ms short: Prometheus 2 includes a
+    range's start point and Prometheus 3 does not, so ``[W:1m]`` holds W/60 + 1 points on one and W/60
+    on the other; ``[W-1ms:1m]`` holds the W/60 minutes of (T-W, T] on both, as the product counts."""
+    return f"{seconds - 1}s999ms" if seconds > 0 else "0s"
+
+
 def count_expr(query: str, seconds: int) -> str:
     """The number of events ``query`` counts over the last ``seconds``: the query with ``$window``
-    replaced, or ``sum(increase(<selector>[W]))``."""
+    replaced (``[$window:1m]`` subqueries by :func:`subquery_range`), or ``sum(increase(<selector>[W]))``."""
     window = format_duration(seconds)
     if "$window" in query:
-        return query.replace("$window", window)
+        return query.replace("[$window:", f"[{subquery_range(seconds)}:").replace("$window", window)
     return f"sum(increase({query}[{window}]))"
 
 
 def timeslice_exprs(*, good: str | None, bad: str | None, total: str, seconds: int, slice_target: Fraction) -> dict:
     """Bad and total one-minute slices over ``seconds`` as subqueries (minutes without traffic not counted)."""
-    window = format_duration(seconds)
+    window = subquery_range(seconds)
     total_1m = count_expr(total, 60)
     if good is not None:
         ratio = f"({count_expr(good, 60)} / {total_1m})"

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import promql_parser as pp
 
+from slo.domain.selector import Selector
+
 WINDOW = "$window"
 PROBE = "5m"  # what ``$window`` stands for while a query is parsed
 COMPARISONS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _INCREASING = ("rate", "increase")
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _SELECTOR_HINT = (
     "Give a series selector, or an expression containing $window, "
     'e.g. sum(increase(http_requests_total{code!~"5.."}[$window])).'
@@ -51,11 +54,16 @@ def promql_validate(text: str) -> None:
 
 
 def _selector(node: object) -> str:
+    """The selector printed by :class:`Selector` (the parser's own printing leaves quotes unescaped)."""
     if not isinstance(node, pp.VectorSelector):
         raise ValueError("not a series selector")
     if node.offset is not None or node.at is not None:
         raise ValueError("offset and @ modifiers are not supported in an SLI")
-    return str(node).removesuffix("{}")
+    if node.matchers.or_matchers:
+        raise ValueError("'or' inside a selector's braces is not supported in an SLI")
+    matchers = tuple((m.name, _MATCH_OPS[str(m.op)], m.value) for m in node.matchers.matchers)
+    name = node.name or next((v for label, op, v in matchers if label == "__name__" and op == "="), "")
+    return str(Selector(name, tuple(m for m in matchers if m[0] != "__name__")))
 
 
 def _events(node: object) -> str:
