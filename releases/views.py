@@ -78,7 +78,7 @@ def highest_per_slo(notices) -> list:
     """The open notice of the highest threshold per SLO (the list reads newest first)."""
     best: dict = {}
     for notice in notices:
-        key = notice.slo_id or notice.labels.get("slo")
+        key = notice.slo_id or (notice.labels.get("service"), notice.labels.get("slo"))  # names repeat per service
         if key not in best or notice.threshold > best[key].threshold:
             best[key] = notice
     return sorted(best.values(), key=lambda n: (-n.threshold, n.labels.get("slo", "")))

@@ -119,7 +119,13 @@ class ReleaseBudgetPolicySerializer(StrictFieldsMixin, serializers.ModelSerializ
     """A service's policy (``slo`` null) or one SLO's (replacing its service's as a whole)."""
 
     service = serializers.SlugRelatedField(slug_field="name", queryset=Service.objects.all())
-    slo = SloRefField(scope_field="service", qualified=False, allow_null=True, required=False)  # named within service
+    slo = SloRefField(
+        scope_field="service",
+        qualified=False,
+        allow_null=True,
+        required=False,
+        help_text="The SLO's name within the service (or its id).",
+    )
     thresholds = serializers.ListField(
         child=serializers.FloatField(),
         required=False,

@@ -4,6 +4,8 @@ budget policies). SLO names are unique only within their service, so an SLO is n
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from slo.models import SLO
@@ -30,6 +32,7 @@ def slo_by_ref(ref: object, *, service: str = "") -> SLO:
     return found[0]
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SloRefField(serializers.RelatedField):
     """Writes accept an id, ``service/name`` or an unambiguous name. ``scope_field`` names a sibling field
     holding the service name that scopes a bare name (a budget policy names its service). Reads give

@@ -31,7 +31,9 @@ class StatusComponentSerializer(StrictFieldsMixin, serializers.Serializer):
         slug_field="name", queryset=Service.objects.all(), many=True, required=False
     )
     # SLO names repeat across services: "service/name" (or an id, or a name unique overall) in, "service/name" out
-    slos = SloRefField(many=True, required=False)
+    slos = SloRefField(
+        many=True, required=False, help_text='SLOs as "service/name" (or an id, or a name no other service uses).'
+    )
     status = serializers.CharField(read_only=True)
     status_changed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     override_status = serializers.CharField(read_only=True)
