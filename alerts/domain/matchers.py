@@ -12,10 +12,11 @@ from sre.domain.regex import RegexError, regex_compile, regex_fullmatch
 
 OPERATORS = ("=~", "!~", "!=", "=")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_MATCHER_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 # Alertmanager's pkg/labels parser: Go's ``\s`` is ASCII ``[\t\n\f\r ]`` only, and the value is lazy up to
-# trailing whitespace. Label names with ``:`` are refused here (no alert label can have one).
+# trailing whitespace. A matcher's name may hold ``:`` as there (no alert label has one: it sees "").
 _WS = r"[\t\n\f\r ]"
-_MATCHER = re.compile(rf"\A{_WS}*([a-zA-Z_][a-zA-Z0-9_]*){_WS}*(=~|!~|!=|=){_WS}*(.*?){_WS}*\Z", re.S)
+_MATCHER = re.compile(rf"\A{_WS}*([a-zA-Z_:][a-zA-Z0-9_:]*){_WS}*(=~|!~|!=|=){_WS}*(.*?){_WS}*\Z", re.S)
 # Go's strings.TrimSpace (unicode.IsSpace), which Python's str.strip() is not: it also strips \x1c-\x1f.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
 _GO_SPACE += "\u2028\u2029\u202f\u205f\u3000"
@@ -36,7 +37,7 @@ class Matcher:
     def __post_init__(self) -> None:
         if self.op not in OPERATORS:
             raise MatcherError(f"unknown operator {self.op!r}")
-        if not _LABEL_NAME.match(self.name):
+        if not _MATCHER_NAME.fullmatch(self.name):
             raise MatcherError(f"invalid label name {self.name!r}")
         if self.op in ("=~", "!~"):
             try:
@@ -168,4 +169,4 @@ def fingerprint(labels: Mapping[str, str]) -> str:
 
 
 def valid_label_name(name: str) -> bool:
-    return bool(_LABEL_NAME.match(name))
+    return bool(_LABEL_NAME.fullmatch(name))

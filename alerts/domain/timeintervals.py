@@ -52,8 +52,14 @@ def _range(text: str, names: list[str] | None, low: int, high: int, *, negative:
 
 
 def validate(spec: Mapping[str, Any]) -> None:
-    """Raise ``IntervalError`` if one interval entry is malformed."""
+    """Raise ``IntervalError`` if one interval entry is malformed, or holds a month or year range that ends
+    before it starts (it could never match; Alertmanager refuses it too)."""
     check_active(spec, datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
+    for field, names, low, high in (("months", MONTHS, 1, 12), ("years", None, 1, 9999)):
+        for text in spec.get(field) or ():
+            start, end = _range(text, names, low, high)
+            if start > end:
+                raise IntervalError(f"{field} range {text!r} ends before it starts")
 
 
 def check_active(spec: Mapping[str, Any], at: datetime) -> bool:

@@ -7,7 +7,14 @@ import datetime as dt
 import pytest
 
 from alerts.domain import timeintervals
-from alerts.domain.matchers import Matcher, MatcherError, from_legacy, parse_matcher, parse_matchers
+from alerts.domain.matchers import (
+    Matcher,
+    MatcherError,
+    from_legacy,
+    parse_matcher,
+    parse_matchers,
+    valid_label_name,
+)
 from alerts.domain.routing import RouteSpec, resolve
 
 
@@ -92,3 +99,18 @@ SUNDAY = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 )
 def test_interval_fields_as_alertmanager_reads_them(entry, at, expected):
     assert timeintervals.check_active(entry, at) is expected
+
+
+def test_matcher_names_may_hold_a_colon_as_in_alertmanager():
+    assert parse_matcher("job:rate=x").name == "job:rate"
+    assert parse_matcher('job:rate=""').matches({"job": "x"})
+
+
+@pytest.mark.parametrize("entry", [{"months": ["december:january"]}, {"years": ["2027:2026"]}])
+def test_month_and_year_ranges_that_end_before_they_start_are_refused(entry):
+    with pytest.raises(timeintervals.IntervalError):
+        timeintervals.validate(entry)
+
+
+def test_a_label_name_with_a_trailing_newline_is_not_valid():
+    assert valid_label_name("team") and not valid_label_name("team\n")
