@@ -43,14 +43,19 @@ def inhibited(
 
     As in Alertmanager: the target matches ``target_matchers``, some other firing alert matches
     ``source_matchers`` and both have equal values (missing = "") for every ``equal`` label; an alert never
-    inhibits itself.
+    inhibits itself. A target that also matches ``source_matchers`` is only inhibited by sources that do not
+    match ``target_matchers`` (Alertmanager's ``excludeTwoSidedMatch``: two alerts that each match both sides
+    do not mute each other).
     """
     firing = list(firing)
     for rule in rules:
         if not matches_all(rule.target, labels):
             continue
+        two_sided = matches_all(rule.source, labels)
         for source_fp, source_labels in firing:
             if source_fp == fingerprint or not matches_all(rule.source, source_labels):
+                continue
+            if two_sided and matches_all(rule.target, source_labels):
                 continue
             if all(source_labels.get(name, "") == labels.get(name, "") for name in rule.equal):
                 return True

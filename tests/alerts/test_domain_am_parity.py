@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from alerts.domain import timeintervals
+from alerts.domain import suppression, timeintervals
 from alerts.domain.matchers import (
     Matcher,
     MatcherError,
@@ -114,3 +114,18 @@ def test_month_and_year_ranges_that_end_before_they_start_are_refused(entry):
 
 def test_a_label_name_with_a_trailing_newline_is_not_valid():
     assert valid_label_name("team") and not valid_label_name("team\n")
+
+
+def test_alerts_matching_both_sides_of_an_inhibit_rule_do_not_mute_each_other():
+    rule = suppression.InhibitRule(
+        source=parse_matchers(['severity=~"critical|warning"']),
+        target=parse_matchers(['severity=~"warning|info"']),
+        equal=("cluster",),
+    )
+    warning_a = {"severity": "warning", "cluster": "eu", "n": "a"}
+    warning_b = {"severity": "warning", "cluster": "eu", "n": "b"}
+    critical = {"severity": "critical", "cluster": "eu"}
+    assert not suppression.inhibited(labels=warning_a, fingerprint="a", rules=[rule], firing=[("b", warning_b)])
+    assert suppression.inhibited(labels=warning_a, fingerprint="a", rules=[rule], firing=[("c", critical)])
+    info = {"severity": "info", "cluster": "eu"}  # matches the target side only: a two-sided source mutes it
+    assert suppression.inhibited(labels=info, fingerprint="i", rules=[rule], firing=[("b", warning_b)])
