@@ -4,6 +4,7 @@ the product's validators; an imported SLO evaluated through a real Prometheus co
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import time
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from slo.domain.foreign import percent, prom_duration_ms, rates_to_increases
 from slo.domain.formats import parse_documents
@@ -439,3 +443,47 @@ def test_the_command_takes_sloths_period_and_the_old_name_still_works(capsys):
     with pytest.raises(CommandError, match="one Sloth AlertWindows document per import"):
         call_command("import_slos", str(FIXTURES / "getting-started.yml"), str(FIXTURES / "windows/7d.yaml"),
                      "--sloth-period", "30d")  # fmt: skip
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, (*prefix, i))
+
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+_SAMPLES = [
+    load("kubernetes-apiserver.yml")[0],
+    load("k8s-getting-started.yml")[0],
+    load("windows/7d.yaml")[0],
+    *yaml.safe_load_all((FIXTURES.parent / "pyrra" / "nginx.yaml").read_text()),
+    *yaml.safe_load_all((FIXTURES.parent / "pyrra" / "pyrra-connect-latency.yaml").read_text()),
+]
+
+
+@given(st.sampled_from(range(len(_SAMPLES))), st.data(), _ANY)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_value_anywhere_is_reported_never_raised(index, data, value):
+    """Whatever a field holds, the parsers answer with SLOs, listed parts or errors (never an exception,
+    which the API would turn into a 500)."""
+    docs = copy.deepcopy(_SAMPLES)
+    path = data.draw(st.sampled_from(list(_paths(docs[index]))))
+    if not path:
+        docs[index] = value
+    else:
+        parent = docs[index]
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = value
+    result = parse_documents(docs)
+    for slo in result.slos:
+        sli_validate("promql", slo["sli"])
+        policy_validate(slo["alert_policy"])
