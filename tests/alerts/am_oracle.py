@@ -110,6 +110,12 @@ class Alertmanager:
         with urllib.request.urlopen(f"{self.base}/api/v2/alerts/groups?{query}", timeout=10) as response:
             return json.load(response)
 
+    def alerts(self, matcher: str) -> list[dict]:
+        """``/api/v2/alerts`` (each with ``status.inhibitedBy``, computed at the request)."""
+        query = urllib.parse.urlencode({"filter": matcher})
+        with urllib.request.urlopen(f"{self.base}/api/v2/alerts?{query}", timeout=10) as response:
+            return json.load(response)
+
     def stop(self) -> None:
         stop_process(self.process)
 
