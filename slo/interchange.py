@@ -61,7 +61,7 @@ def openslo_import(*, text: str, dry_run: bool = False) -> dict:
     streams) by name: services by name, SLOs by (service, name).
 
     Every object that can be imported is; one that cannot (unreadable, an unsupported source, an invalid
-    SLI, a dangling reference) is listed in ``failed`` with where it is and why, and the rest still
+    SLI, an indicatorRef naming nothing) is listed in ``failed`` with where it is and why, and the rest still
     imports. Returns {"services": {"created": [...], "updated": [...]}, "slos": {...}, "unsupported":
     [fields ignored, by path], "skipped": [objects left out and why], "failed": [...], "dry_run"}.
     Raises ``UnprocessableError`` (422) when nothing at all can be imported, listing why."""
@@ -70,7 +70,7 @@ def openslo_import(*, text: str, dry_run: bool = False) -> dict:
     services: dict[str, dict] = {}
     for svc in result.services:
         where = svc.get("where", "")
-        if not SLUG.fullmatch(svc["name"]):
+        if not isinstance(svc.get("name"), str) or not SLUG.fullmatch(svc["name"]):
             failed.append(f"{where}: Service {svc['name']}: the name must be a slug (a-z, 0-9, -, _), 100 at most")
             continue
         services[svc["name"]] = {k: v for k, v in svc.items() if k != "where"}

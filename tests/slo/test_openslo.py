@@ -200,7 +200,7 @@ def test_nothing_importable_is_refused(admin, text, status, message):
         ("indicatorRef: checkout-errors", "indicatorRef: missing", "spec.indicatorRef 'missing' names no SLI"),
         ("target: 0.9995", "target: 2", "target: Must be strictly between 0 and 1"),
         ("duration: 28d", "duration: 3h", "whole days"),
-        ("query: http_requests_total{service=\"checkout\"}", "query: sum(http_requests_total{", "does not parse"),
+        ('query: http_requests_total{service="checkout"}', "query: sum(http_requests_total{", "does not parse"),
         ("type: Prometheus", "type: Datadog", "'Datadog' is not one the product reads"),
     ],
 )
@@ -310,8 +310,8 @@ def test_log_sli_has_no_prometheus_rules(admin):
         ("  objectives:\n    - target: 0.9995", "  objectives: 3"),
         ("spec:\n  description: Requests", "spec: [1]\nx:\n  description: Requests"),
         ("alertPolicies:\n    - alertPolicyRef: checkout-policy", "alertPolicies: {a: 1}"),
-        ("query: http_requests_total{service=\"checkout\"}", "query: [1, 2]"),
-        ("query: http_requests_total{service=\"checkout\"}", "query: avg(x)"),
+        ('query: http_requests_total{service="checkout"}', "query: [1, 2]"),
+        ('query: http_requests_total{service="checkout"}', "query: avg(x)"),
         ("counter: true", "counter: false\n    raw: 1"),
     ],
 )

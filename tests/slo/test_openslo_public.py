@@ -158,13 +158,55 @@ def _closed_ranges() -> bool:
     return (out.stdout + out.stderr).split("version ")[1].startswith("2.")
 
 
+# Two more query styles people write, on the same series: rates under a grouped sum, and the mean of the
+# one-minute ratios (RatioTimeslices) over a rolling day.
+MORE = """
+- apiVersion: openslo/v1
+  kind: DataSource
+  metadata: {name: thanos}
+  spec: {type: Prometheus}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: rate-style}
+  spec:
+    service: foo
+    objectives: [{target: 0.98}]
+    indicator:
+      metadata: {name: rates}
+      spec:
+        ratioMetric:
+          counter: true
+          good:
+            metricSource:
+              metricSourceRef: thanos
+              spec: {query: 'sum by (status_code) (rate(http_requests_total{status_code="200"}[5m]))'}
+          total: {metricSource: {metricSourceRef: thanos, spec: {query: 'sum(rate(http_requests_total[5m]))'}}}
+- apiVersion: openslo/v1
+  kind: SLO
+  metadata: {name: ratio-slices}
+  spec:
+    service: web
+    timeWindow: [{duration: 1d, isRolling: true}]
+    budgetingMethod: RatioTimeslices
+    objectives: [{target: 0.99, timeSliceWindow: 1m}]
+    indicator:
+      metadata: {name: web-ratio}
+      spec:
+        ratioMetric:
+          counter: true
+          good: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests{component="web",code=~"2xx|4xx"})'}}}
+          total: {metricSource: {type: Prometheus, spec: {query: 'sum(http_requests{component="web"})'}}}
+"""
+
+
 @pytest.mark.integration
 def test_public_prometheus_slos_evaluate(token_client, settings):
     admin = token_client(role="admin", scopes=("read", "write"))
     for path in (f"{EXAMPLES}/slos.yaml", f"{SDK}/decode/v1_slos.yaml", f"{SDK}/inline/inputs/v1_slo.yaml"):
         assert post_yaml(admin, (FIXTURES / path).read_text()).status_code == 200
+    assert post_yaml(admin, MORE).json()["slos"]["created"] == ["rate-style", "ratio-slices"]
     slos = {s.name: s for s in SLO.objects.all()}
-    assert set(slos) == {"web-availability", "foo-slo", "my-slo-1", "my-slo-2"}
+    assert set(slos) == {"web-availability", "foo-slo", "my-slo-1", "my-slo-2", "rate-style", "ratio-slices"}
     end = (int(time.time()) // 60 - 5) * 60
     text, facts = _history(end)
     at = dt.datetime.fromtimestamp(end, tz=dt.UTC)
@@ -176,6 +218,13 @@ def test_public_prometheus_slos_evaluate(token_client, settings):
     # foo-slo: Occurrences over 30 days (all 8 days of data): good = the 200s, total = all requests
     foo = docs["foo-slo"]["error_budget"]
     assert (foo["total_events"], foo["bad"]) == (facts["foo"]["200"] + facts["foo"]["500"], facts["foo"]["500"])
+    assert docs["rate-style"]["error_budget"] == foo
+    # ratio-slices: each minute of the last day is one event worth its good ratio (100 of 120 when bad)
+    day = list(range(end - 86400 + 60, end + 1, 60))
+    slices = docs["ratio-slices"]["error_budget"]
+    bad_minutes = sum(ts in facts["bad"] for ts in day)
+    assert bad_minutes == 5 and slices["total_events"] == len(day) == 1440
+    assert slices["bad"] == pytest.approx(bad_minutes * 20 / 120, rel=1e-9)
     # web-availability: one-minute slices of this calendar week (New York) whose good ratio is under 0.95
     week = int(calendar_start(unit="week", tz="America/New_York", now=at).timestamp())
     minutes = list(range(week + 60, end + 1, 60))
