@@ -1,11 +1,11 @@
 """Histogram bucket bounds (``le``) as exporters spell them, and exact PromQL matchers for one bound.
 
 The same bound is written differently by different clients: Go's client writes ``1``, ``0.5``, ``1e+06``
-(``strconv.FormatFloat(f, 'g', -1, 64)``); the Python and Java clients and Prometheus 3 (which normalises
-classic-histogram ``le`` on scrape) write ``1.0``, ``100.0``, ``1e+06``. The product's own evaluation
-compares ``le`` numerically; a Prometheus label matcher compares text, so a rule that must match every
-exporter lists every spelling in an anchored regular expression (only spellings of the same number: no
-false matches)."""
+(``strconv.FormatFloat(f, 'g', -1, 64)``); the Python client and Prometheus 3 (which normalises
+classic-histogram ``le`` on scrape) write ``1.0``, ``100.0``, ``1e+06``; the Java client ``1.0``,
+``1000000.0``, ``1.0E7``. The product's own evaluation compares ``le`` numerically; a Prometheus label
+matcher compares text, so a rule that must match every exporter lists every spelling in an anchored
+regular expression (only spellings of the same number: no false matches)."""
 
 from __future__ import annotations
 
@@ -63,12 +63,24 @@ def python_format(value: float) -> str:
     return text
 
 
+def java_format(value: float) -> str:
+    """Java's ``Double.toString`` (the Java client): ``1.0``, ``1000000.0``; from 1e7 and below 1e-3
+    ``1.0E7``, ``2.5E-4``."""
+    if math.isinf(value):
+        return INF if value > 0 else "-Inf"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(value)  # no exponent in this range
+    digits, exp = _digits(abs(value))
+    mantissa = digits[0] + "." + (digits[1:] or "0")
+    return f"{'-' if value < 0 else ''}{mantissa}E{exp}"
+
+
 def le_spellings(threshold: str, *, seen: tuple[str, ...] = ()) -> list[str]:
-    """Every spelling of the bound ``threshold`` (a decimal string): as typed, Go's, Prometheus 3's and the
-    Python client's, plus the ``seen`` label values (from stored series) that equal it numerically. Sorted,
-    no duplicates."""
+    """Every spelling of the bound ``threshold`` (a decimal string): as typed, Go's, Prometheus 3's, the
+    Python client's and the Java client's, plus the ``seen`` label values (from stored series) that equal it
+    numerically. Sorted, no duplicates."""
     value = float(threshold)
-    out = {threshold, go_format(value), openmetrics_format(value), python_format(value)}
+    out = {threshold, go_format(value), openmetrics_format(value), python_format(value), java_format(value)}
     out |= {s for s in seen if _equal(s, value)}
     return sorted(out, key=lambda s: (len(s), s))
 

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 import yaml
 
-from slo.domain.buckets import go_format, le_matcher, le_spellings, openmetrics_format, python_format
+from slo.domain.buckets import go_format, java_format, le_matcher, le_spellings, openmetrics_format, python_format
 from slo.domain.selector import labels_match
 from tests.slo.conftest import push
 from tests.slo.prom import backfilled_prometheus, openmetrics
@@ -33,21 +33,25 @@ def admin(token_client):
 
 
 @pytest.mark.parametrize(
-    ("value", "go", "prom3", "python"),
+    ("value", "go", "prom3", "python", "java"),
     [
-        (1.0, "1", "1.0", "1.0"),
-        (0.5, "0.5", "0.5", "0.5"),
-        (100.0, "100", "100.0", "100.0"),
-        (0.005, "0.005", "0.005", "0.005"),
-        (1e6, "1e+06", "1e+06", "1e+06"),
-        (2.5e6, "2.5e+06", "2.5e+06", "2.5e+06"),
-        (1e-05, "1e-05", "1e-05", "1e-05"),
-        (123456.0, "123456", "123456.0", "123456.0"),
-        (float("inf"), "+Inf", "+Inf", "+Inf"),
+        (1.0, "1", "1.0", "1.0", "1.0"),
+        (0.5, "0.5", "0.5", "0.5", "0.5"),
+        (100.0, "100", "100.0", "100.0", "100.0"),
+        (0.005, "0.005", "0.005", "0.005", "0.005"),
+        (1e6, "1e+06", "1e+06", "1e+06", "1000000.0"),
+        (2.5e6, "2.5e+06", "2.5e+06", "2.5e+06", "2500000.0"),
+        (1e7, "1e+07", "1e+07", "1e+07", "1.0E7"),
+        (1e-05, "1e-05", "1e-05", "1e-05", "1.0E-5"),
+        (2.5e-4, "0.00025", "0.00025", "0.00025", "2.5E-4"),
+        (123456.0, "123456", "123456.0", "123456.0", "123456.0"),
+        (float("inf"), "+Inf", "+Inf", "+Inf", "+Inf"),
     ],
 )
-def test_bucket_spellings_of_each_client(value, go, prom3, python):
-    assert (go_format(value), openmetrics_format(value), python_format(value)) == (go, prom3, python)
+def test_bucket_spellings_of_each_client(value, go, prom3, python, java):
+    assert (go_format(value), openmetrics_format(value), python_format(value), java_format(value)) == (
+        go, prom3, python, java,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
