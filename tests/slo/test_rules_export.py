@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import subprocess
 import time
 import urllib.parse
@@ -14,6 +15,8 @@ import urllib.request
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slo.domain.buckets import go_format, java_format, le_matcher, le_spellings, openmetrics_format, python_format
 from slo.domain.selector import labels_match
@@ -71,6 +74,22 @@ def test_le_matcher_is_exact(threshold, matches, not_matches):
         assert not labels_match({"le": text}, [matcher]), (matcher, text)
     assert "1e+6" in le_spellings("1000000", seen=("1e+6", "2e+6", "junk"))
     assert "2e+6" not in le_spellings("1000000", seen=("1e+6", "2e+6", "junk"))
+
+
+BOUNDS = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False, allow_infinity=False)
+CLIENTS = (go_format, openmetrics_format, python_format, java_format)
+
+
+@given(value=BOUNDS, other=BOUNDS)
+def test_the_matcher_takes_every_spelling_of_its_bound_and_no_other_number(value, other):
+    threshold = repr(value)
+    matcher = le_matcher(threshold)
+    for client in CLIENTS:
+        assert float(client(value)) == value
+        assert labels_match({"le": client(value)}, [matcher]), (client.__name__, client(value), matcher)
+    for near in (other, math.nextafter(value, math.inf), math.nextafter(value, 0)):
+        if near != value:
+            assert not any(labels_match({"le": client(near)}, [matcher]) for client in CLIENTS), (near, matcher)
 
 
 def _histogram(*, le_one: str, end: int) -> list[tuple[str, dict[str, str], list[tuple[int, float]]]]:
