@@ -89,6 +89,16 @@ def _am_days_valid(begin: int, end: int) -> bool:
     return (28 + begin if begin < 0 else begin) <= (28 + end if end < 0 else end)
 
 
+def _loses_an_hour(local: dt.datetime) -> bool:
+    """Whether the local month is shorter than its days (clocks go forward in it). Alertmanager to 0.34
+    takes the month's length as its hours // 24, so in such a month "-1" is the day before the last one
+    (fixed upstream in prometheus/alertmanager#5447); we count from the real last day."""
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    days = calendar.monthrange(local.year, local.month)[1]
+    return following.astimezone(dt.UTC) - start.astimezone(dt.UTC) < dt.timedelta(days=days)
+
+
 def concrete(entry: dict, now: dt.datetime) -> dict:
     """A YAML time interval entry from a relative one, around ``now`` in the entry's location."""
     location = entry["location"]
@@ -112,6 +122,8 @@ def concrete(entry: dict, now: dt.datetime) -> dict:
         last = calendar.monthrange(local.year, local.month)[1]
         out["days_of_month"] = []
         for from_end, offset, span, _ in entry["days_of_month"]:
+            if from_end and _loses_an_hour(local):
+                continue  # Alertmanager 0.25 counts this month a day short: a deliberate difference (README)
             begin = (local.day - last - 1 if from_end else local.day) + offset
             end = begin + span
             if from_end:
