@@ -47,6 +47,10 @@ def _load(text: str) -> list:
         docs = yaml_load_all(text)
     except yaml.YAMLError as exc:
         raise InvalidInputError(f"The YAML does not parse: {exc}", fields={"body": [str(exc)]}) from None
+    except ValueError as exc:  # a value the loader cannot build, e.g. an integer of more than 4,300 digits
+        raise UnprocessableError(
+            f"The YAML holds a value that cannot be read: {exc}", fields={"body": [str(exc)]}
+        ) from None
     if len(docs) > MAX_DOCUMENTS:
         raise InvalidInputError(f"At most {MAX_DOCUMENTS} documents per import.", fields={"body": ["Too many."]})
     return docs

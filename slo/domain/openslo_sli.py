@@ -12,6 +12,7 @@ the error; fields that change nothing are reported by path.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from slo.domain.exact import decimal_str, exact
 from slo.domain.promql_query import (
@@ -27,10 +28,19 @@ Report = Callable[[object, str, set[str]], None]  # (mapping, path, allowed keys
 
 
 def number_text(value: object) -> str:
-    """A YAML number as exact decimal text (a float is read as the decimal it was written as)."""
+    """A YAML number as exact decimal text (a float is read as the decimal it was written as). At most 40
+    digits and an exponent within ±40: ``"1e-9999999"`` would take minutes to expand."""
     if isinstance(value, bool):
         raise ValueError("a number is required")
-    return decimal_str(exact(repr(value) if isinstance(value, float) else value))
+    text = repr(value) if isinstance(value, float) else value
+    if isinstance(text, str | int):
+        try:
+            digits = Decimal(str(text).strip()).as_tuple()
+        except ArithmeticError:
+            raise ValueError(f"{str(text)[:40]!r} is not a number") from None
+        if not isinstance(digits.exponent, int) or len(digits.digits) > 40 or abs(digits.exponent) > 40:
+            raise ValueError("a finite number of at most 40 digits is required")
+    return decimal_str(exact(text))
 
 
 def source_of(

@@ -313,6 +313,8 @@ def test_log_sli_has_no_prometheus_rules(admin):
         ('query: http_requests_total{service="checkout"}', "query: [1, 2]"),
         ('query: http_requests_total{service="checkout"}', "query: avg(x)"),
         ("counter: true", "counter: false\n    raw: 1"),
+        ("    - target: 0.9995", "    - target: '1e-9999999'"),  # expanding it took minutes
+        ("threshold: 14.4", "threshold: 1e-9999999"),
     ],
 )
 def test_hostile_documents_fail_that_slo_not_500(admin, old, new):
@@ -332,3 +334,22 @@ def test_a_service_with_a_bad_name_is_listed_and_its_slos_import_under_their_own
         "document 1: Service bad service name: the name must be a slug (a-z, 0-9, -, _), 100 at most"
     ]
     assert body["services"]["created"] == ["checkout"] and len(body["slos"]["created"]) == 2
+
+
+def test_a_value_the_yaml_loader_cannot_build_is_422(admin):
+    response = post_yaml(admin, DOCS.replace("target: 0.9995", "target: 1" + "0" * 5000))  # was a 500
+    assert response.status_code == 422 and "cannot be read" in response.json()["error"]["message"]
+
+
+def test_import_page_lists_what_was_not_imported(session_client):
+    from django.urls import reverse
+
+    from tests.slo.test_views import _post
+
+    client = session_client("admin")
+    text = "- " + DOCS.split("---")[5].strip().replace("\n", "\n  ") + "\n- {apiVersion: v1, kind: ConfigMap}\n"
+    bad = text.replace("type: SRE", "type: Datadog")
+    body = _post(client, reverse("slo:import"), {"documents": text + "---\n" + bad}).content.decode()
+    assert "checkout-latency" in body and "Not imported" in body and "Skipped objects" in body
+    assert "document 2, item 1: SLO checkout-latency: spec.indicator.spec.thresholdMetric.metricSource" in body
+    assert "document 1, item 2: apiVersion &#x27;v1&#x27; kind &#x27;ConfigMap&#x27;" in body
