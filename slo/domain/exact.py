@@ -7,6 +7,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 Number = int | Fraction
+MAX_EXPONENT = 400
 
 
 def exact(value: object) -> Fraction:
@@ -22,13 +23,25 @@ def exact(value: object) -> Fraction:
     if isinstance(value, float | Decimal):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a finite number")
+        if isinstance(value, Decimal):
+            _bounded(value, value)
         return Fraction(value)
     if isinstance(value, str):
         try:
-            return Fraction(Decimal(value.strip()))
+            number = Decimal(value.strip())
         except (ArithmeticError, ValueError):
-            raise ValueError(f"{value!r} is not a number") from None
+            raise ValueError(f"{value[:50]!r} is not a number") from None
+        if not number.is_finite():
+            raise ValueError("expected a finite number")
+        _bounded(number, value)
+        return Fraction(number)
     raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+def _bounded(number: Decimal, shown: object) -> None:
+    """Refuse numbers whose exact value would take millions of digits ("1e-9999999" hangs a worker)."""
+    if abs(number.adjusted()) > MAX_EXPONENT or len(number.as_tuple().digits) > MAX_EXPONENT:
+        raise ValueError(f"{str(shown)[:50]!r} has too many digits (at most {MAX_EXPONENT})")
 
 
 @lru_cache(maxsize=4096)

@@ -175,3 +175,9 @@ def test_splitting_a_window_and_summing_gives_the_same_counts(minutes, data):
     parts = counts_sum([counts_sum(buckets[:cut]), counts_sum(buckets[cut:])])
     assert whole == parts
     assert budget(whole, target=TARGET) == budget(parts, target=TARGET)
+
+
+@pytest.mark.parametrize("text", ["1e-9999999", "9" * 5000, "1e+401"])
+def test_exact_refuses_numbers_with_millions_of_digits(text):
+    with pytest.raises(ValueError, match="too many digits"):
+        exact(text)
