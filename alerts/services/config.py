@@ -184,9 +184,9 @@ def config_import(*, text: str) -> dict[str, int]:
         receivers: dict[str, Receiver] = {r.name: r for r in Receiver.objects.all()}
 
         def receiver_for(name: Any, where: str) -> Receiver | None:
-            if name is None:
+            if name is None or name == "":  # Alertmanager: an empty receiver is inherited, as a missing one
                 return None
-            if not isinstance(name, str) or not name:
+            if not isinstance(name, str):
                 raise UnprocessableError(f"{where}: receiver must be a name.")
             if name not in receivers:
                 receivers[name] = Receiver.objects.create(name=name, kind=ReceiverKind.LEDGER)

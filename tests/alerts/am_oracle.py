@@ -52,9 +52,15 @@ class Alertmanager:
         binary = require_binary("prometheus-alertmanager", "alertmanager")
         self.config = folder / "alertmanager.yml"
         self.config.write_text(config_text)
+        self.log: list[str] = []
+        for _attempt in range(3):  # a free port can be taken by another test's server before we bind it
+            if self._start(binary, folder, debug=debug, tz=tz):
+                return
+        pytest.fail("alertmanager did not start: " + "".join(self.log[-20:]))
+
+    def _start(self, binary: str, folder: Path, *, debug: bool, tz: str) -> bool:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self.log: list[str] = []
         self.process = subprocess.Popen(
             [
                 binary,
@@ -73,15 +79,20 @@ class Alertmanager:
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
 
-        def ready() -> bool:
+        def ready() -> str | None:
             if self.process.poll() is not None:
-                pytest.fail("alertmanager exited: " + "".join(self.log[-20:]))
+                return "exited"
             try:
-                return urllib.request.urlopen(self.base + "/-/ready", timeout=1).status == 200
+                ok = urllib.request.urlopen(self.base + "/-/ready", timeout=1).status == 200
             except OSError:
-                return False
+                return None
+            # Answered: but by ours only if it is still running (else another server holds the port).
+            return "ready" if ok and self.process.poll() is None else None
 
-        wait_for(ready, timeout=20, what="alertmanager ready")
+        if wait_for(ready, timeout=20, what="alertmanager ready") == "ready":
+            return True
+        self._reader.join(timeout=5)
+        return False
 
     def _read_log(self) -> None:
         assert self.process.stderr is not None

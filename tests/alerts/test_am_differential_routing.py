@@ -108,8 +108,8 @@ def route(draw, depth: int) -> dict:
         node["match"] = {draw(st.sampled_from(NAMES)): draw(st.sampled_from(VALUES))}
     if draw(st.integers(0, 5)) == 0:
         node["match_re"] = {draw(st.sampled_from(NAMES)): draw(st.sampled_from(REGEXES))}
-    receiver = draw(st.sampled_from((None, *RECEIVERS[1:])))
-    if receiver:
+    receiver = draw(st.sampled_from((None, "", *RECEIVERS[1:])))  # "" is inherited, as a missing one
+    if receiver is not None:
         node["receiver"] = receiver
     if draw(st.booleans()):
         node["continue"] = True
