@@ -18,6 +18,7 @@ from slo.interchange import openslo_import
 from slo.models import SLO, Service
 from slo.previews import sli_preview
 from slo.selectors import slo_list, slo_sparkline
+from slo.selectors.buckets import latency_no_data_note
 from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -125,6 +126,9 @@ class _SloFormView(RoleRequiredMixin, View):
             _errors_to_form(form, exc, form.cleaned_data.get("sli_kind", ""))
             return self._render(request, form, slo)
         messages.success(request, f"SLO “{saved.name}” saved. Its status appears at the next evaluation.")
+        note = latency_no_data_note(kind=saved.sli_kind, sli=saved.sli)
+        if note:
+            messages.warning(request, note)
         return redirect("slo:detail", pk=saved.pk)
 
 

@@ -49,3 +49,14 @@ def latency_threshold_check(*, kind: str, sli: dict, previous: dict | None = Non
         )
         raise UnprocessableError(f"Invalid SLO: sli.threshold: {message}", fields={"sli.threshold": [message]})
     return check
+
+
+def latency_no_data_note(*, kind: str, sli: dict) -> str:
+    """What to tell someone who saved a latency SLO whose histogram has no stored series yet ("" otherwise):
+    its threshold could not be checked against the buckets."""
+    if kind != "latency" or latency_buckets(selector=sli["selector"], threshold=sli["threshold"]).bounds:
+        return ""
+    return (
+        f"No series of {sli['selector']} has data yet, so the threshold {sli['threshold']} could not be checked "
+        "against its buckets: it must equal one of their le bounds, or the SLI will count no event as good."
+    )

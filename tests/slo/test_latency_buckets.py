@@ -95,3 +95,19 @@ def test_the_form_shows_the_buckets_on_the_threshold(session_client, histogram):
     assert response.status_code == 400
     assert "0.25, 0.5, 1.0" in response.content.decode()
     assert not SLO.objects.exists()
+
+
+def test_the_form_saves_without_data_and_says_the_threshold_is_unchecked(session_client):
+    ServiceFactory(name="checkout")
+    client = session_client("admin")
+    data = {
+        "service": "checkout", "name": "co-latency", "target": "0.99", "window_kind": "rolling", "window_days": "7",
+        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "0.99",
+        "sli_kind": "latency", "latency_selector": SELECTOR, "latency_threshold": "0.3",
+        "alert_policy": '[{"factor": "10", "long_window": "1h", "short_window": "5m"}]', "enabled": "on",
+    }  # fmt: skip
+    client.get(reverse("slo:create"))
+    response = client.post(reverse("slo:create"), data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+                           follow=True)  # fmt: skip
+    assert response.status_code == 200 and SLO.objects.filter(name="co-latency").exists()
+    assert "has data yet" in response.content.decode()
