@@ -18,6 +18,12 @@ class ComponentGroupForm(forms.ModelForm):
 
 
 class ComponentForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # SLO names repeat across services: each choice says whose SLO it is
+        self.fields["slos"].queryset = self.fields["slos"].queryset.select_related("service")
+        self.fields["slos"].label_from_instance = lambda slo: f"{slo.service.name} / {slo}"
+
     class Meta:
         model = Component
         fields = [

@@ -106,6 +106,19 @@ def test_status_page_links_by_service_and_name(admin, two_availabilities):
     assert body["status"] == "operational"
 
 
+def test_status_page_admin_names_and_links_each_services_slo(session_client, two_availabilities):
+    from statuspage.models import Component
+
+    search = two_availabilities["search"]
+    component = Component.objects.create(name="Search")
+    component.slos.set([search])
+    client = session_client("admin")
+    page = client.get(reverse("statuspage:index")).content.decode()
+    assert f'href="{reverse("slo:detail", args=[search.pk])}">search/availability</a>' in page
+    form = client.get(reverse("statuspage:component-edit", args=[component.pk])).content.decode()
+    assert "checkout / availability" in form and "search / availability" in form
+
+
 def test_a_unique_name_still_links_alone(admin):
     SLOFactory(service=ServiceFactory(name="checkout"), name="checkout-availability")
     created = admin.post("/api/v1/statuspage/components/", {"name": "C", "slos": ["checkout-availability"]},
