@@ -16,9 +16,9 @@ from django.db.models import Q
 
 from alerts import sql
 from alerts.domain import routing, suppression
-from alerts.domain.matchers import Matcher, matches_all, parse_matchers
+from alerts.domain.matchers import Matcher, matches_all
 from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Silence, TimeInterval
-from alerts.selectors import route_rows, routing_tree
+from alerts.selectors import route_rows, routing_tree, stored_matchers
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,14 @@ def _load(*, version: str | None, now: datetime) -> IntakeConfig:
             id=w.pk,
             window=w,
             route_ids=frozenset(r.pk for r in w.routes.all()),
-            matchers=parse_matchers(w.matchers) if w.matchers else (),
+            matchers=stored_matchers(w.matchers, owner=f"Maintenance window {w.pk}") if w.matchers else (),
         )
         for w in candidates.prefetch_related("routes")
     )
     rules = tuple(
         suppression.InhibitRule(
-            source=parse_matchers(rule.source_matchers),
-            target=parse_matchers(rule.target_matchers),
+            source=stored_matchers(rule.source_matchers, owner=f"Inhibition rule {rule.pk}"),
+            target=stored_matchers(rule.target_matchers, owner=f"Inhibition rule {rule.pk}"),
             equal=tuple(rule.equal or ()),
         )
         for rule in InhibitRule.objects.all()

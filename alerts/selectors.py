@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from alerts.choices import AlertStatus, GroupState
 from alerts.domain import routing, suppression
-from alerts.domain.matchers import matches_all, parse_matchers
+from alerts.domain.matchers import MATCH_NOTHING, Matcher, matches_all, parse_stored_matchers
 from alerts.models import (
     Alert,
     AlertGroup,
@@ -23,6 +24,17 @@ from alerts.models import (
     Silence,
     TimeInterval,
 )
+
+logger = logging.getLogger(__name__)
+
+
+def stored_matchers(items: list[str] | None, *, owner: str) -> tuple[Matcher, ...]:
+    """Parsed stored matchers; ones that no longer parse match nothing, with a warning naming ``owner``."""
+    parsed = parse_stored_matchers(items or [])
+    if parsed is None:
+        logger.warning("%s has matchers that no longer parse (%r); it matches nothing until fixed", owner, items)
+        return MATCH_NOTHING
+    return parsed
 
 
 def route_rows() -> list[Route]:
@@ -43,7 +55,7 @@ def routing_tree(rows: list[Route] | None = None) -> routing.Route | None:
         return routing.RouteSpec(
             id=row.pk,
             name=row.name,
-            matchers=parse_matchers(row.matchers or []),
+            matchers=stored_matchers(row.matchers, owner=f"Route {row.pk} ({row.name})"),
             receiver=row.receiver.name if row.receiver_id else None,
             group_by=tuple(row.group_by) if row.group_by is not None else None,
             continue_=row.continue_matching,
@@ -65,8 +77,8 @@ def time_interval_map() -> dict[str, list[dict[str, Any]]]:
 def inhibit_rules() -> list[suppression.InhibitRule]:
     return [
         suppression.InhibitRule(
-            source=parse_matchers(rule.source_matchers),
-            target=parse_matchers(rule.target_matchers),
+            source=stored_matchers(rule.source_matchers, owner=f"Inhibition rule {rule.pk}"),
+            target=stored_matchers(rule.target_matchers, owner=f"Inhibition rule {rule.pk}"),
             equal=tuple(rule.equal or ()),
         )
         for rule in InhibitRule.objects.all()

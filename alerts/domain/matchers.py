@@ -121,6 +121,20 @@ def parse_matchers(items: list[str] | tuple[str, ...]) -> tuple[Matcher, ...]:
     return tuple(out)
 
 
+def parse_stored_matchers(items: list[str] | tuple[str, ...]) -> tuple[Matcher, ...] | None:
+    """Matchers saved earlier, or ``None`` when they no longer parse (the parser follows Alertmanager more
+    closely than it once did, e.g. a comma in an unquoted value now splits it); intake must not fail on them."""
+    try:
+        return parse_matchers(items)
+    except MatcherError:
+        return None
+
+
+# A matcher list that matches no label set (an absent label reads as "", never NUL): what stored matchers
+# that no longer parse stand for, so a broken route, window or inhibition rule catches nothing.
+MATCH_NOTHING = (Matcher(name="__unparsable_matchers__", op="=", value="\x00"),)
+
+
 def _split_selector(text: str) -> list[str]:
     """Alertmanager's ``labels.ParseMatchers`` tokenizer: a leading ``{`` and a trailing ``}`` are dropped
     (each on its own), commas outside unescaped double quotes separate, an empty last part is dropped."""
