@@ -57,39 +57,43 @@ def increase_windows(*, series_ids: Iterable[int], windows: Iterable[int], now: 
 def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgres: bool) -> None:
     order = sorted(spans)
     plans = {w: plan_window(start=a, end=b) for w, (a, b) in spans.items()}
-    columns, params = [], []
-    for w in order:
-        plan, (a, b) = plans[w], spans[w]
-        conds, cond_params = ["(k = 2 AND start >= %s AND start < %s)"], [a, b]
-        if plan.hour_range:
-            conds.append("(k = 0 AND start >= %s AND start < %s)")
-            cond_params += list(plan.hour_range)
-        for x, y in plan.minute_ranges:
-            conds.append("(k = 1 AND start >= %s AND start < %s)")
-            cond_params += [x, y]
-        cond = " OR ".join(conds)
-        columns.append(f"SUM(CASE WHEN {cond} THEN increase END), SUM(CASE WHEN {cond} THEN samples END)")
-        params += cond_params * 2
-    # Hourly ranges nest (one span); minute edges are scattered, so they are listed (index range scans).
-    hour_ranges = [p.hour_range for p in plans.values() if p.hour_range]
-    minute_spans = sorted({r for p in plans.values() for r in p.minute_ranges})
     where_id = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(ids))})"
     id_params = [ids] if postgres else list(ids)
-    parts, part_params = [], []
-    if hour_ranges:
-        parts.append(f"SELECT series_id, start, increase, samples, 0 AS k FROM telemetry_hourrollup "  # noqa: S608
-                     f"WHERE {where_id} AND start >= %s AND start < %s")  # fmt: skip
-        part_params += [*id_params, min(a for a, _ in hour_ranges), max(b for _, b in hour_ranges)]
-    if minute_spans:
-        ors = " OR ".join("(start >= %s AND start < %s)" for _ in minute_spans)
-        parts.append(f"SELECT series_id, start, increase, samples, 1 AS k FROM telemetry_minuterollup "  # noqa: S608
-                     f"WHERE {where_id} AND ({ors})")  # fmt: skip
-        part_params += [*id_params, *(x for span in minute_spans for x in span)]
-    parts.append(f"SELECT series_id, start, increase, samples, 2 AS k FROM telemetry_pendingrollup "  # noqa: S608
-                 f"WHERE {where_id} AND start >= %s AND start < %s")  # fmt: skip
-    part_params += [*id_params, min(a for a, _ in spans.values()), max(b for _, b in spans.values())]
+    # Per table: the ranges of each window in it ({window: [(a, b), ...]}; none: NULL columns).
+    tables = {
+        "telemetry_hourrollup": {w: [p.hour_range] for w, p in plans.items() if p.hour_range},
+        "telemetry_minuterollup": {w: list(p.minute_ranges) for w, p in plans.items() if p.minute_ranges},
+        "telemetry_pendingrollup": {w: [spans[w]] for w in order},
+    }
+    parts, params = [], []
+    for table, ranges in tables.items():
+        if not ranges:
+            continue
+        columns = []
+        for i, w in enumerate(order):
+            if w not in ranges:
+                columns.append(f"NULL AS c{2 * i}, NULL AS c{2 * i + 1}")
+                continue
+            cond = " OR ".join("(start >= %s AND start < %s)" for _ in ranges[w])
+            columns.append(
+                f"SUM(CASE WHEN {cond} THEN increase END) AS c{2 * i}, "
+                f"SUM(CASE WHEN {cond} THEN samples END) AS c{2 * i + 1}"
+            )
+            flat = [x for r in ranges[w] for x in r]
+            params += flat * 2
+        # Hourly ranges nest (one span); minute edges are scattered, so they are listed (index range scans).
+        spans_here = sorted({r for rs in ranges.values() for r in rs})
+        if table != "telemetry_minuterollup":
+            spans_here = [(min(a for a, _ in spans_here), max(b for _, b in spans_here))]
+        where = " OR ".join("(start >= %s AND start < %s)" for _ in spans_here)
+        parts.append(
+            f"SELECT series_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders only
+            f"WHERE {where_id} AND ({where}) GROUP BY series_id"
+        )
+        params += [*id_params, *(x for span in spans_here for x in span)]
+    sums = ", ".join(f"SUM(c{2 * i}), SUM(c{2 * i + 1})" for i in range(len(order)))
     sql = (
-        f"SELECT series_id, {', '.join(columns)} FROM ({' UNION ALL '.join(parts)}) r "  # noqa: S608
+        f"SELECT series_id, {sums} FROM ({' UNION ALL '.join(parts)}) AS r "  # noqa: S608
         "GROUP BY series_id"
     )
     with transaction.atomic() if postgres else contextlib.nullcontext(), connection.cursor() as cursor:
@@ -97,11 +101,10 @@ def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgr
             # The many CASE columns make the planner's cost estimate high enough to trigger JIT
             # compilation, which costs seconds for a query that runs in tens of milliseconds.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [*params, *part_params])
+        cursor.execute(sql, params)
         for row in cursor.fetchall():
             sid = int(row[0])
             for i, w in enumerate(order):
                 total, samples = row[1 + 2 * i], row[2 + 2 * i]
                 if samples is not None:
-                    inc, n = out[w].get(sid, (0.0, 0))
-                    out[w][sid] = (inc + float(total), n + int(samples))
+                    out[w][sid] = (float(total), int(samples))
