@@ -31,3 +31,21 @@ def test_same_sums_as_telemetry(minute_now, seconds_into_minute):
     assert ours[300] and ours[30 * 86400]
     later = now + dt.timedelta(days=40)
     assert increase_windows(series_ids=ids, windows=[300], now=later) == {300: {}}
+
+
+def test_staged_rows_count_in_the_same_statement(minute_now, monkeypatch):
+    """PostgreSQL stages accepted batches until a fold moves them into the rollups: the sums include them
+    (on SQLite the rows are in the rollups already and the sums are the same)."""
+    from django.db import connection
+
+    monkeypatch.setattr("telemetry.services.fold_after_ingest", lambda **kwargs: None)
+    push(traffic(service="a", now=minute_now, minutes=120, ok=7, errors=1), now=minute_now)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM telemetry_pendingrollup")
+            assert cursor.fetchone()[0] == 240  # nothing folded yet
+    ids = [s.id for s in series_match(name="http_requests_total")]
+    windows = [300, 3600, 5400, 86400]
+    ours = increase_windows(series_ids=ids, windows=windows, now=minute_now)
+    assert ours == counter_increase_windows(series_ids=ids, windows=windows, now=minute_now)
+    assert sorted(ours[300].values()) == [5.0, 35.0] and sorted(ours[86400].values()) == [120.0, 840.0]
