@@ -6,7 +6,7 @@ import json
 
 from django import forms
 
-from slo.choices import BudgetingMethod, CalendarUnit, ServiceTier, SliKind, WindowKind
+from slo.choices import BudgetingMethod, CalendarUnit, MissingGood, ServiceTier, SliKind, WindowKind
 from slo.domain.spec import LOG_LEVELS, policy_default
 from slo.models import SLO, Service
 from slo.services import SLO_FIELDS
@@ -96,6 +96,13 @@ class SloForm(forms.Form):
         help_text='e.g. http_request_duration_seconds_bucket{service="checkout"}',
     )
     latency_threshold = forms.CharField(required=False, label="Threshold (seconds, a bucket boundary)")
+    missing_good = forms.ChoiceField(
+        choices=MissingGood.choices,
+        initial=MissingGood.NO_DATA,
+        required=False,
+        label="Minutes with traffic but no good series",
+        help_text="Good/total and latency SLIs: a good series that stops is no data, or every event is bad.",
+    )
     alert_policy = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
         initial=json.dumps(policy_default(), indent=2),
@@ -151,6 +158,7 @@ class SloForm(forms.Form):
             )
         }
         data["timeslice_target"] = d.get("timeslice_target") or "0.99"
+        data["missing_good"] = d.get("missing_good") or MissingGood.NO_DATA
         data["sli"] = self.sli_spec()
         return data
 

@@ -96,6 +96,13 @@ def test_create_through_the_form(session_client):
     slo = SLO.objects.get(name="co-latency")
     assert slo.sli == {"selector": 'http_request_duration_seconds_bucket{service="checkout"}', "threshold": "0.5"}
     assert slo.window_days == 7 and slo.alert_policy[0]["factor"] == "10"
+    assert slo.missing_good == "no_data"  # the default when the form leaves it out
+
+    edit = {**data, "missing_good": "bad"}
+    response = _post(client, reverse("slo:edit", args=[slo.pk]), edit)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    slo.refresh_from_db()
+    assert slo.missing_good == "bad"
 
 
 def test_form_errors_are_shown_on_the_fields(session_client):
