@@ -35,6 +35,7 @@ def slo_definition(slo: SLO) -> dict:
         "sli": slo.sli,
         "alert_policy": slo.alert_policy,
         "enabled": slo.enabled,
+        "missing_good": slo.missing_good,
     }
 
 

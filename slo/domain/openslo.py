@@ -27,6 +27,7 @@ from slo.domain.windows import DAY, format_duration, parse_duration
 API_VERSION = "openslo/v1"
 SHORT_WINDOW = "sre/short-window"
 ENABLED = "sre/enabled"
+MISSING_GOOD = "sre/missing-good"  # what minutes with traffic and no good series mean: no_data | bad
 KINDS = ("Service", "SLI", "SLO", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource")
 TOP = {"apiVersion", "kind", "metadata", "spec"}
 META = {"name", "displayName", "annotations"}
@@ -165,6 +166,7 @@ def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
         "description": str(spec.get("description", "") or ""),
         "service": spec["service"],
         "enabled": str(annotations.get(ENABLED, "true")).lower() != "false",
+        "missing_good": "bad" if str(annotations.get(MISSING_GOOD, "")).lower() == "bad" else "no_data",
     }
     if "indicator" in spec:
         indicator, ipath = spec["indicator"], "spec.indicator"
@@ -426,6 +428,8 @@ def openslo_export(slo: dict) -> list[dict]:
         else [],
     }
     meta = {"name": slo["name"], "annotations": {ENABLED: "true" if slo.get("enabled", True) else "false"}}
+    if slo.get("missing_good", "no_data") != "no_data":
+        meta["annotations"][MISSING_GOOD] = slo["missing_good"]
     if slo.get("display_name"):
         meta["displayName"] = slo["display_name"]
     service_doc = {

@@ -26,6 +26,7 @@ from fractions import Fraction
 from slo.domain.exact import decimal_str
 from slo.domain.foreign import percent, prom_duration_ms, promql_problem, rates_to_increases, slug
 from slo.domain.openslo import ImportResult
+from slo.domain.spec import policy_validate
 from slo.domain.windows import DAY, format_duration
 
 CRD_API = "sloth.slok.dev/v1"
@@ -141,8 +142,12 @@ def _alert_windows(doc: dict) -> AlertWindows:
             long = prom_duration_ms(node.get("longWindow")) // 1000
         except ValueError as exc:
             raise ValueError(f"spec.{sev}.{speed}: {exc}") from None
+        if min(period, short, long) <= 0 or not 0 < budget <= 100:
+            raise ValueError(f"spec.{sev}.{speed}: windows must be positive and errorBudgetPercent in (0, 100]")
         out.append((name, severity, budget, short, long))
-    return AlertWindows(period, tuple(out))
+    windows = AlertWindows(period, tuple(out))
+    policy_validate(policy(windows))  # a SpecError (a ValueError) names the condition the windows break
+    return windows
 
 
 def _unknown(node: dict, allowed: set[str] | frozenset[str], path: str, where: str, result: ImportResult) -> None:

@@ -86,6 +86,7 @@ def definition(draw) -> dict:
         "sli": sli_validate(kind, spec),  # as stored
         "alert_policy": [draw(condition(i)) for i in range(n)],
         "enabled": draw(st.booleans()),
+        "missing_good": draw(st.sampled_from(["no_data", "bad"])),
     }
     out["alert_policy"] = policy_dump(policy_validate(out["alert_policy"]))  # as stored
     return out
