@@ -14,7 +14,7 @@ from incidents.choices import IncidentSource, IncidentStatus, Severity, Timeline
 from incidents.domain import lifecycle
 from incidents.models import Incident, IncidentAlertGroup, IncidentComponent
 from incidents.services.common import incident_locked, incident_touch, iso, status_page_refresh, timeline_add
-from sre.errors import ConflictError, InvalidInputError
+from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -463,7 +463,7 @@ def incident_unlink_group(*, incident_id: int, group_id: int, actor: str, now: d
         incident = incident_locked(incident_id=incident_id)
         deleted, _ = IncidentAlertGroup.objects.filter(incident=incident, group_id=group_id).delete()
         if not deleted:
-            raise InvalidInputError("That alert group is not linked to this incident.")
+            raise NotFoundError("That alert group is not linked to this incident.")
         timeline_add(
             incident,
             kind=TimelineKind.EDIT,
