@@ -3,8 +3,8 @@
 Each example is an ``alertmanager.yml`` with one or two ``inhibit_rules`` (matchers of all four operators on
 both sides, ``equal`` labels) imported through ``config_import``, and a few firing alerts posted to the running
 Alertmanager; its ``/api/v2/alerts`` says which are inhibited (``status.inhibitedBy``), and we compare with
-``suppression.inhibited`` over the same alerts. Every rule also carries ``case="N"`` and ``sentinel=""`` on both sides, so
-alerts of earlier examples (still firing in the same Alertmanager) and the sentinels cannot take part.
+``suppression.inhibited`` over the same alerts. Every rule also carries ``case="N"`` and ``sentinel=""`` on both
+sides, so alerts of earlier examples (still firing in the same Alertmanager) and the sentinels cannot take part.
 """
 
 from __future__ import annotations
