@@ -34,6 +34,15 @@ def percent(value: object) -> Fraction:
     return exact(repr(value) if isinstance(value, float) else value) / 100
 
 
+def mapping(node: object, path: str) -> dict:
+    """``node`` when it is a mapping, ``{}`` for a missing (null) one; ``ValueError`` naming ``path`` otherwise."""
+    if node is None:
+        return {}
+    if not isinstance(node, dict):
+        raise ValueError(f"{path} must be a mapping")
+    return node
+
+
 def slug(text: str) -> str:
     """``text`` as a slug the product accepts (runs of other characters become ``-``), at most 100 long."""
     return _NOT_SLUG.sub("-", text).strip("-")[:100] or "unnamed"

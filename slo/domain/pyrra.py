@@ -25,7 +25,7 @@ import re
 from fractions import Fraction
 
 from slo.domain.exact import decimal_str
-from slo.domain.foreign import percent, prom_duration_ms, slug
+from slo.domain.foreign import mapping, percent, prom_duration_ms, slug
 from slo.domain.openslo import ImportResult
 from slo.domain.selector import parse_selector
 from slo.domain.windows import DAY, format_duration
@@ -88,14 +88,6 @@ def pyrra_parse(docs: list[tuple[str, dict]]) -> ImportResult:
     return result
 
 
-def _mapping(node: object, path: str) -> dict:
-    if node is None:
-        return {}
-    if not isinstance(node, dict):
-        raise ValueError(f"{path} must be a mapping")
-    return node
-
-
 def _unknown(node: dict, allowed: set[str], path: str, where: str, result: ImportResult) -> None:
     for key in sorted(set(node) - allowed, key=str):
         result.unsupported.append(f"{where}: {path}{key} (not a Pyrra field; ignored)")
@@ -104,21 +96,21 @@ def _unknown(node: dict, allowed: set[str], path: str, where: str, result: Impor
 def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
     document = where
     _unknown(doc, {"apiVersion", "kind", "metadata", "spec", "status"}, "", where, result)
-    meta = _mapping(doc.get("metadata"), "metadata")
+    meta = mapping(doc.get("metadata"), "metadata")
     name = meta.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("metadata.name is required")
     where = f"{where}, SLO {name}"
     _unknown(meta, _META, "metadata.", where, result)
-    labels = _mapping(meta.get("labels"), "metadata.labels")
+    labels = mapping(meta.get("labels"), "metadata.labels")
     for key in sorted(labels, key=str):
         if str(key).startswith(PROPAGATE) and key != SERVICE_LABEL:
             result.unsupported.append(f"{where}: metadata.labels.{key} (a label Pyrra puts on its rules; "
                                       "not carried over)")  # fmt: skip
-    for key in sorted(_mapping(meta.get("annotations"), "metadata.annotations"), key=str):
+    for key in sorted(mapping(meta.get("annotations"), "metadata.annotations"), key=str):
         if str(key).startswith(PROPAGATE):
             result.unsupported.append(f"{where}: metadata.annotations.{key} (not carried over)")
-    spec = _mapping(doc.get("spec"), "spec")
+    spec = mapping(doc.get("spec"), "spec")
     _unknown(spec, _SPEC, "spec.", where, result)
     for key in ("partial_response_strategy", "performanceOverAccuracy", "ruleOutput"):
         if spec.get(key):
@@ -134,15 +126,15 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
         window_ms = prom_duration_ms(spec.get("window"))
     except ValueError as exc:
         raise ValueError(f"spec.window: {exc}") from None
-    indicator = _mapping(spec.get("indicator"), "spec.indicator")
+    indicator = mapping(spec.get("indicator"), "spec.indicator")
     _unknown(indicator, set(INDICATORS), "spec.indicator.", where, result)
     kinds = [kind for kind in INDICATORS if indicator.get(kind) is not None]
     if len(kinds) != 1:
         raise ValueError("spec.indicator needs one of ratio, latency, latencyNative or bool_gauge")
     kind = kinds[0]
-    sli = _indicator(kind, _mapping(indicator[kind], f"spec.indicator.{kind}"), f"spec.indicator.{kind}", where,
+    sli = _indicator(kind, mapping(indicator[kind], f"spec.indicator.{kind}"), f"spec.indicator.{kind}", where,
                      result)  # fmt: skip
-    alerting = _mapping(spec.get("alerting"), "spec.alerting")
+    alerting = mapping(spec.get("alerting"), "spec.alerting")
     _unknown(alerting, _ALERTING, "spec.alerting.", where, result)
     for key in ("name", "absentName"):
         if alerting.get(key):
@@ -163,7 +155,7 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
     window = window_ms // 1000
     conditions: list[dict] = []
     if alerting.get("disabled") is not True and alerting.get("burnrates") is not False:
-        conditions, dropped = burn_policy(window, _mapping(alerting.get("severities"), "spec.alerting.severities"))
+        conditions, dropped = burn_policy(window, mapping(alerting.get("severities"), "spec.alerting.severities"))
         for condition in dropped:
             result.unsupported.append(f"{where}: the {condition} alert (its short window is under a minute "
                                       f"for a {spec['window']} window)")  # fmt: skip

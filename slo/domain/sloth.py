@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from slo.domain.exact import decimal_str
-from slo.domain.foreign import percent, prom_duration_ms, promql_problem, rates_to_increases, slug
+from slo.domain.foreign import mapping, percent, prom_duration_ms, promql_problem, rates_to_increases, slug
 from slo.domain.openslo import ImportResult
 from slo.domain.spec import policy_validate
 from slo.domain.windows import DAY, format_duration
@@ -155,19 +155,11 @@ def _unknown(node: dict, allowed: set[str] | frozenset[str], path: str, where: s
         result.unsupported.append(f"{where}: {path}{key} (not a Sloth field; ignored)")
 
 
-def _mapping(node: object, path: str) -> dict:
-    if node is None:
-        return {}
-    if not isinstance(node, dict):
-        raise ValueError(f"{path} must be a mapping")
-    return node
-
-
 def _service_level(doc: dict, where: str, windows: AlertWindows, result: ImportResult) -> None:
     if doc.get("apiVersion") == CRD_API:
         keys, prefix = CRD_KEYS, "spec."
         _unknown(doc, {"apiVersion", "kind", "metadata", "spec", "status"}, "", where, result)
-        spec = _mapping(doc.get("spec"), "spec")
+        spec = mapping(doc.get("spec"), "spec")
     else:
         keys, prefix, spec = SPEC_KEYS, "", doc
     _unknown(spec, keys.root, prefix, where, result)
@@ -211,12 +203,12 @@ def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, 
         result.unsupported.append(f"{where}: {path}.labels (Prometheus rule labels; not carried over)")
     if item.get("plugins"):
         result.unsupported.append(f"{where}: {path}.plugins (Sloth rule generation plugins; not applied)")
-    sli = _mapping(item.get("sli"), f"{path}.sli")
+    sli = mapping(item.get("sli"), f"{path}.sli")
     _unknown(sli, {"events", "raw", "plugin"}, f"{path}.sli.", where, result)
     kinds = [kind for kind in ("events", "raw", "plugin") if sli.get(kind) is not None]
     if len(kinds) != 1:
         raise ValueError(f"{path}.sli needs exactly one of events, raw or plugin")
-    alerting = _alerting(_mapping(item.get("alerting"), f"{path}.alerting"), f"{path}.alerting", keys, where, result)
+    alerting = _alerting(mapping(item.get("alerting"), f"{path}.alerting"), f"{path}.alerting", keys, where, result)
     if kinds[0] == "raw":
         result.skipped.append(f"{where}: {path}.sli.raw (an error ratio query gives no event counts; "
                                   "SLO not imported)")  # fmt: skip
@@ -229,7 +221,7 @@ def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, 
     if target == 1:
         result.skipped.append(f"{where}: {path}.objective 100 (no error budget; SLO not imported)")
         return None
-    events = _mapping(sli["events"], f"{path}.sli.events")
+    events = mapping(sli["events"], f"{path}.sli.events")
     _unknown(events, {keys.error_query, keys.total_query}, f"{path}.sli.events.", where, result)
     queries = {}
     for field, key in (("bad", keys.error_query), ("total", keys.total_query)):
@@ -269,7 +261,7 @@ def _alerting(alerting: dict, path: str, keys: _Keys, where: str, result: Import
                                       "product; not carried over)")  # fmt: skip
     enabled = []
     for key in (keys.page, keys.ticket):
-        alert = _mapping(alerting.get(key), f"{path}.{key}")
+        alert = mapping(alerting.get(key), f"{path}.{key}")
         _unknown(alert, {"disable", "labels", "annotations"}, f"{path}.{key}.", where, result)
         for sub in ("labels", "annotations"):
             if alert.get(sub):
