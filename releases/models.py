@@ -168,12 +168,22 @@ class Deployment(models.Model):
     rollback_finished_at = models.DateTimeField(null=True, blank=True)
     rollback_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     rollback_error = models.TextField(blank=True)
+    idempotency_key = models.CharField(
+        max_length=100, blank=True, default="", help_text="The caller's key: a retried record returns the first."
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["service", "at"], name="releases_deploy_service_at_idx"),
             models.Index(fields=["watch_state"], name="releases_deploy_watch_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="releases_deploy_idempotency_unique",
+            )
         ]
 
     def __str__(self) -> str:

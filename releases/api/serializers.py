@@ -74,6 +74,13 @@ class DeploymentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False, allow_blank=True, max_length=500, help_text="An http(s) link: the release or pipeline."
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    idempotency_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="e.g. the CI run's id: a retry with the same key returns the first record (200) instead of a "
+        "second one; the same key with another version is a 409.",
+    )
 
 
 class DeploymentSerializer(serializers.ModelSerializer):

@@ -153,11 +153,14 @@ class DeploymentViewSet(
     filterset_class = DeploymentFilter
     access = {"create": RESPOND}
 
-    @extend_schema(request=s.DeploymentCreateSerializer, responses={201: s.DeploymentSerializer})
+    @extend_schema(
+        request=s.DeploymentCreateSerializer, responses={201: s.DeploymentSerializer, 200: s.DeploymentSerializer}
+    )
     def create(self, request: Request) -> Response:
         payload = s.DeploymentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        now = timezone.now()
         deployment = deployment_record(
             service=_service(data["service"]),
             version=data["version"],
@@ -166,9 +169,13 @@ class DeploymentViewSet(
             description=data.get("description", ""),
             user=request.user,
             token=request.auth if isinstance(request.auth, ApiToken) else None,
-            now=timezone.now(),
+            idempotency_key=data.get("idempotency_key", ""),
+            now=now,
         )
-        return Response(s.DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED)
+        created = deployment.created_at == now  # else a retry returned the first record of its idempotency key
+        return Response(
+            s.DeploymentSerializer(deployment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class ReleaseBudgetPolicyFilter(StrictFilterSet):

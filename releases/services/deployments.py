@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import requests
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from alerts.senders import TargetNotAllowed, send_webhook
 from alerts.services import AlertInput, alerts_ingest
@@ -32,7 +32,7 @@ from slo.models import SLO, Service
 from slo.selectors import slo_range_counts
 from sre.celery import app
 from sre.domain.links import http_url
-from sre.errors import InvalidInputError
+from sre.errors import ConflictError, InvalidInputError
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +78,18 @@ def deployment_record(
     description: Any = "",
     user: Any = None,
     token: Any = None,
+    idempotency_key: Any = "",
     now: dt.datetime,
 ) -> Deployment:
     """Record a release of ``service``: ``version`` (1-200 characters), ``at`` (default now; within the last year
     and at most 10 minutes ahead), an http(s) ``url`` and a ``description`` (both optional).
 
     Raises ``InvalidInputError`` naming the field; nothing is saved then. A deployment recorded after its watch
-    window ended is stored as not watched (a late record never triggers a rollback)."""
+    window ended is stored as not watched (a late record never triggers a rollback).
+
+    With an ``idempotency_key`` (CI's run id, say), a second call with the same key for the same service returns
+    the deployment the first one recorded (its ``created_at`` is then earlier than ``now``) and records nothing;
+    the same key with another version is a ``ConflictError``."""
     if not isinstance(version, str) or not version.strip() or len(version.strip()) > MAX_VERSION:
         raise _invalid("version", f"1 to {MAX_VERSION} characters.")
     at = now if at is None else at
@@ -100,23 +105,48 @@ def deployment_record(
     description = description or ""
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         raise _invalid("description", f"Text of at most {MAX_DESCRIPTION} characters.")
+    key = idempotency_key or ""
+    if not isinstance(key, str) or len(key) > 100 or not key.isprintable():
+        raise _invalid("idempotency_key", "Printable text of at most 100 characters.")
+    if key:
+        first = _replayed(service=service, key=key, version=version.strip())
+        if first is not None:
+            return first
     policy = watch_snapshot(service=service)
     minutes = max((s["watch_minutes"] for s in policy["slos"]), default=0)
     until = watch_end(at=at, watch_minutes=minutes)
     state = WatchState.WATCHING if policy["slos"] and now < until else WatchState.UNWATCHED
-    return Deployment.objects.create(
-        service=service,
-        version=version.strip(),
-        at=at,
-        url=url,
-        description=description,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        token=token,
-        created_at=now,
-        watch_state=state,
-        watch_until=until,
-        watch_policy=policy,
-    )
+    fields = {
+        "service": service,
+        "version": version.strip(),
+        "at": at,
+        "url": url,
+        "description": description,
+        "created_by": user if getattr(user, "is_authenticated", False) else None,
+        "token": token,
+        "created_at": now,
+        "watch_state": state,
+        "watch_until": until,
+        "watch_policy": policy,
+        "idempotency_key": key,
+    }
+    try:
+        with transaction.atomic():
+            return Deployment.objects.create(**fields)
+    except IntegrityError:
+        first = _replayed(service=service, key=key, version=fields["version"]) if key else None
+        if first is None:
+            raise
+        return first  # a concurrent call with the same key recorded it first
+
+
+def _replayed(*, service: Service, key: str, version: str) -> Deployment | None:
+    """The deployment recorded earlier under ``key`` for ``service``, or None; another version is a conflict."""
+    first = Deployment.objects.filter(service=service, idempotency_key=key).first()
+    if first is not None and first.version != version:
+        message = f"Idempotency key {key!r} already recorded version {first.version!r} of {service.name}."
+        raise ConflictError(message, fields={"idempotency_key": [message]})
+    return first
 
 
 # --- the watch ------------------------------------------------------------------------------------------------

@@ -93,6 +93,27 @@ def test_a_responder_token_with_write_records_a_deployment(token_client, checkou
     assert detail.status_code == 200 and detail.json()["url"] == "https://ci.example.com/runs/9"
 
 
+def test_a_retried_record_with_the_same_idempotency_key_records_once(token_client, checkout, slo):
+    client = token_client(Role.RESPONDER, scopes=("read", "write"))
+    body = {"service": "checkout", "version": "2026.3.2", "idempotency_key": "ci-run-4711"}
+    first = client.post("/api/v1/deployments", body, format="json")
+    again = client.post("/api/v1/deployments", body, format="json")
+    assert first.status_code == 201 and again.status_code == 200, (first.content, again.content)
+    assert again.json()["id"] == first.json()["id"]
+    assert Deployment.objects.count() == 1
+    # The same key naming another version is a conflict, not a silent replay; without a key every call records.
+    clash = client.post("/api/v1/deployments", {**body, "version": "2026.3.3"}, format="json")
+    assert clash.status_code == 409 and "idempotency_key" in clash.json()["error"]["fields"]
+    for _ in range(2):
+        assert (
+            client.post("/api/v1/deployments", {"service": "checkout", "version": "x"}, format="json").status_code
+            == 201
+        )
+    assert Deployment.objects.count() == 3
+    too_long = client.post("/api/v1/deployments", {**body, "idempotency_key": "k" * 101}, format="json")
+    assert too_long.status_code == 400 and Deployment.objects.count() == 3
+
+
 @pytest.mark.parametrize(
     ("role", "scopes"),
     [(Role.VIEWER, ("read", "write")), (Role.RESPONDER, ("read",)), (Role.ADMIN, ("ingest",))],

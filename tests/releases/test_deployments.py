@@ -204,3 +204,23 @@ def test_bad_input_names_the_field_and_saves_nothing(checkout, field, kwargs):
         deployment_record(service=checkout, **{"version": "1", **kwargs}, now=NOW)
     assert set(caught.value.fields) == {field}
     assert not Deployment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_record_with_the_same_key_returns_the_first(checkout, monkeypatch):
+    """Two calls with one key that both pass the lookup: the unique constraint stops the second insert, and the
+    second call answers with the first call's deployment instead of an error."""
+    from releases.services import deployments
+
+    first = deployment_record(service=checkout, version="7", idempotency_key="run-1", now=NOW)
+    real = deployments._replayed
+    calls = []
+
+    def racing(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real(**kwargs)  # the first lookup ran before the other insert
+
+    monkeypatch.setattr(deployments, "_replayed", racing)
+    again = deployment_record(service=checkout, version="7", idempotency_key="run-1", now=NOW + dt.timedelta(seconds=1))
+    assert again.pk == first.pk and len(calls) == 2
+    assert Deployment.objects.count() == 1
