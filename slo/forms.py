@@ -196,6 +196,6 @@ class SloForm(forms.Form):
 class ImportForm(forms.Form):
     documents = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 18, "class": "mono"}),
-        help_text="OpenSLO v1 YAML, several documents separated by ---",
+        help_text="OpenSLO v1, Sloth or Pyrra YAML: several documents separated by ---, or a YAML list of objects.",
     )
     dry_run = forms.BooleanField(required=False, label="Dry run (validate and report only)")
