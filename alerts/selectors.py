@@ -164,6 +164,22 @@ def firing_groups(*, limit: int = 10) -> list[AlertGroup]:
     )
 
 
+def firing_alert_counts(*, source: str = "", by: tuple[str, ...] = ("service", "slo")) -> dict[tuple[str, ...], int]:
+    """The one count of firing alerts every page shows, keyed by the values of the ``by`` labels.
+
+    Firing means the alert's own status: an alert resolved by hand (or by its source) is not firing, whatever the
+    condition that raised it still says. ``source="slo"`` keyed by (service, slo) is what SLO pages show as
+    "burn alerts firing"; the condition itself ("holds") is the SLO's own evaluation, shown separately."""
+    qs = Alert.objects.filter(status=AlertStatus.FIRING)
+    if source:
+        qs = qs.filter(source=source)
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for labels in qs.values_list("labels", flat=True):
+        labels = labels or {}
+        counts[tuple(str(labels.get(name, "")) for name in by)] += 1
+    return dict(counts)
+
+
 def alert_list(*, status: str = "") -> QuerySet[Alert]:
     qs = Alert.objects.all()
     if status:

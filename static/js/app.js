@@ -41,6 +41,29 @@
     }
   });
   document.addEventListener("htmx:load", function (event) { place(event.target); });
+  // <time data-local> (sre_time's |when) shows the viewer's zone; |ago's tooltip likewise. The server's UTC text stays
+  // when script is off.
+  var DATE = { year: "numeric", month: "short", day: "numeric" };
+  var DATETIME = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false };
+  function localise(root) {
+    var nodes = root.querySelectorAll ? root.querySelectorAll("time[datetime]") : [];
+    Array.prototype.forEach.call(nodes, function (node) {
+      var at = new Date(node.getAttribute("datetime"));
+      if (isNaN(at.getTime())) { return; }
+      var full = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
+      node.setAttribute("title", full);
+      var style = node.getAttribute("data-local");
+      if (style === "date") {
+        node.textContent = at.toLocaleDateString(undefined, DATE);
+      } else if (style) {
+        var options = Object.assign({}, DATETIME);
+        if (at.getFullYear() !== new Date().getFullYear()) { options.year = "numeric"; }
+        node.textContent = at.toLocaleString(undefined, options);
+      }
+    });
+  }
+  localise(document);
+  document.addEventListener("htmx:load", function (event) { localise(event.target); });
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");
     if (toggle) {

@@ -423,3 +423,21 @@ def test_time_interval_writes_are_admin_only(session_client, root_route):
     url = f"/alerts/routes/time-intervals/{interval.pk}/"
     assert responder.post(url, {"delete": "1", "csrfmiddlewaretoken": token}).status_code == 403
     assert list(TimeInterval.objects.values_list("name", flat=True)) == ["weekends"]
+
+
+def test_firing_alert_counts_leave_out_alerts_resolved_by_hand(db):
+    """The one truth of "burn alerts firing": the alert's own status, keyed by (service, slo)."""
+    import datetime as dt
+
+    from alerts.models import Alert
+    from alerts.selectors import firing_alert_counts
+
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    common = {"starts_at": now, "received_at": now, "updated_at": now, "source": "slo"}
+    Alert.objects.create(fingerprint="a", labels={"service": "api", "slo": "avail", "severity": "page"}, **common)
+    Alert.objects.create(fingerprint="b", labels={"service": "api", "slo": "avail", "severity": "ticket"}, **common)
+    Alert.objects.create(
+        fingerprint="c", labels={"service": "api", "slo": "latency"}, status="resolved", resolved_by="ann", **common
+    )
+    Alert.objects.create(fingerprint="d", labels={"service": "api", "slo": "x"}, **{**common, "source": "rule"})
+    assert firing_alert_counts(source="slo") == {("api", "avail"): 2}
