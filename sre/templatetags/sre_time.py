@@ -3,7 +3,8 @@
 - ``{{ dt|when }}``: a ``<time>`` element; ``static/js/app.js`` rewrites its text into the viewer's zone
   ("6 Dec, 08:30"), the server's text (UTC) stays as the fallback and the full UTC time as the tooltip.
 - ``{{ dt|ago }}``: "4 min ago" in a ``<time>`` element with the exact time as the tooltip.
-- ``{{ seconds|duration_words }}``: "2 h 5 min".  ``{{ value|words }}``: "degraded_performance" → "Degraded performance".
+- ``{{ seconds|duration_words }}``: "2 h 5 min".
+- ``{{ value|words }}``: "degraded_performance" → "Degraded performance".
 """
 
 from __future__ import annotations
