@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
     path("new/", views.SloCreateView.as_view(), name="create"),
     path("preview/", views.SloPreviewView.as_view(), name="preview"),
+    path("suggest/", views.SuggestView.as_view(), name="suggest"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("<int:pk>/", views.SloDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.SloEditView.as_view(), name="edit"),

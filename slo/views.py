@@ -4,25 +4,29 @@ preview, delete, OpenSLO import; services list/detail/edit/delete."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from alerts.selectors import firing_alert_counts
 from releases.selectors import service_page_releases, slo_page_releases
 from slo import charts
 from slo.forms import ImportForm, ServiceForm, SloForm
 from slo.interchange import openslo_import
 from slo.models import SLO, Service
 from slo.previews import sli_preview
-from slo.selectors import slo_list, slo_sparkline
+from slo.selectors import service_incident_spans, slo_burn_alerts, slo_list, slo_sparkline
 from slo.selectors.buckets import latency_no_data_note
 from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.timewords import duration_words
 from sre.errors import DomainError
+from telemetry.selectors import label_suggestions, metric_name_suggestions
 
 SLI_FIELD = {
     ("ratio", "good"): "ratio_numerator_selector",
@@ -53,6 +57,9 @@ def _service_or_404(pk: int) -> Service:
     return service
 
 
+POLICY_ITEM = re.compile(r"^alert_policy\[(\d+)\](?:\.(\w+))?$")
+
+
 def _errors_to_form(form, exc: DomainError, kind: str = "") -> None:
     placed = False
     for field, errors in exc.fields.items():
@@ -61,16 +68,31 @@ def _errors_to_form(form, exc: DomainError, kind: str = "") -> None:
             target = SLI_FIELD.get((kind, field[4:]), "")
         elif field.startswith("alert_policy"):
             target = "alert_policy"
+            row = POLICY_ITEM.match(field)
+            if row and isinstance(form, SloForm):  # on its row of the policy table, in words
+                what = (row.group(2) or "").replace("_", " ")
+                for error in errors:
+                    form.add_policy_error(int(row.group(1)), f"{what.capitalize()}: {error}" if what else error)
+                form.add_error("alert_policy", f"Row {int(row.group(1)) + 1}: {(what + ': ') if what else ''}"
+                               f"{' '.join(errors)}")  # fmt: skip
+                placed = True
+                continue
         if target in form.fields:
             for error in errors:
-                form.add_error(target, f"{field}: {error}" if target == "alert_policy" else error)
+                form.add_error(target, error)
             placed = True
     if not placed:
         form.add_error(None, exc.message)
 
 
+def _partial(request: HttpRequest) -> bool:
+    """An htmx live refresh (hx-get every 30 s): answer the page's body only."""
+    return request.headers.get("HX-Request") == "true"
+
+
 class IndexView(RoleRequiredMixin, View):
-    """SLOs sorted by remaining budget (least first, no data last), with sparklines; services below."""
+    """SLOs sorted by remaining budget (least first, no data last), with sparklines; services below.
+    Live refresh: htmx asks for the list fragment every 30 s."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         wanted = request.GET.get("slo", "")
@@ -79,34 +101,82 @@ class IndexView(RoleRequiredMixin, View):
             if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
                 return redirect("slo:detail", pk=found[0].pk)
         now = timezone.now()
+        since = now - dt.timedelta(hours=24)
         slos = list(slo_list())
-        lines = slo_sparkline(slo_ids=[s.pk for s in slos], since=now - dt.timedelta(hours=24), now=now)
+        lines = slo_sparkline(slos=slos, since=since, now=now)
+        firing = firing_alert_counts(source="slo", by=("service", "slo"))
         for s in slos:
             s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
-            s.sparkline = charts.sparkline_points(lines.get(s.pk, []))
-            s.firing = len(s.burn_alerts)
+            points = lines.get(s.pk, [])
+            span = now.timestamp() - points[0][0] if points else 0
+            s.spark_label = f"Budget remaining over the last {duration_words(span, parts=1)}" if span else ""
+            s.sparkline = charts.sparkline_path(points, start=points[0][0], end=now.timestamp()) if points else ""
+            s.firing = firing.get((s.service.name, s.name), 0)
         slos.sort(key=lambda s: (s.remaining is None, s.remaining if s.remaining is not None else 0, s.name))
-        services = Service.objects.order_by("name")
-        return render(request, "slo/index.html", {"slos": slos, "services": services, "now": now})
+        context = {"slos": slos, "now": now}
+        if _partial(request):
+            return render(request, "slo/_list.html", context)
+        context["services"] = Service.objects.order_by("name")
+        return render(request, "slo/index.html", context)
 
 
 class SloDetailView(RoleRequiredMixin, View):
+    """One SLO: its numbers, charts over a range (?range=1h|6h|1d|7d|30d) with releases and incidents on the time
+    axis, the policy table in words, and how every number is computed. Live refresh every 30 s (htmx)."""
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         slo = _slo_or_404(pk)
         now = timezone.now().replace(microsecond=0)
+        range_name = charts.range_key(request.GET.get("range"))
         result = slo_evaluate(slos=[slo], now=now)[0]
-        start = now - dt.timedelta(seconds=result.document["window"]["seconds"])
+        start = now - dt.timedelta(seconds=charts.RANGES[range_name][0])
         releases = slo_page_releases(slo=slo, start=start, now=now)  # markers on the charts, the deploy gate
+        incidents = service_incident_spans(slo.service, start=start, end=now)
+        chart_data = {
+            **charts.detail_charts(slo, result, now=now, range_name=range_name),
+            "releases": releases["markers"],
+            "incidents": charts.incident_markers(incidents, now=now),
+        }
         context = {
             "slo": slo,
             "status": result.document,
             "explain": charts.explanation(slo, result),
-            "chart_data": {**charts.detail_charts(slo, result, now=now), "releases": releases["markers"]},
+            "chart_data": chart_data,
+            "range_name": range_name,
+            "ranges": [(key, charts.RANGE_LABELS[key]) for key in charts.RANGES],
+            "policy": charts.policy_rows(result.document, slo_burn_alerts(slo)),
             "firing_alerts": charts.firing_alerts(slo),
             "incidents": charts.related_incidents(slo),
             "releases": releases,
+            "now": now,
         }
+        if _partial(request):
+            return render(request, "slo/_detail_body.html", context)
         return render(request, "slo/detail.html", context)
+
+
+class SuggestView(RoleRequiredMixin, View):
+    """Autocomplete of the SLO form's selectors, from the stored series (JSON, viewers and up):
+    ``?kind=metric&q=http`` metric names; ``?kind=label&metric=M&q=se`` label names of M;
+    ``?kind=value&metric=M&label=L&q=ch`` values of L on M. At most ``limit`` (20, up to 50) answers."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        kind = request.GET.get("kind", "metric")
+        text = request.GET.get("q", "")[:200]
+        try:
+            limit = max(1, min(50, int(request.GET.get("limit", "20"))))
+        except ValueError:
+            return JsonResponse({"error": "limit: a whole number from 1 to 50."}, status=400)
+        metric, label = request.GET.get("metric", "")[:200], request.GET.get("label", "")[:200]
+        if kind == "metric":
+            found = metric_name_suggestions(text=text, limit=limit)
+        elif kind in ("label", "value") and metric:
+            if kind == "value" and not label:
+                return JsonResponse({"error": "label: which label's values to suggest."}, status=400)
+            found = label_suggestions(metric=metric, label=label if kind == "value" else "", text=text, limit=limit)
+        else:
+            return JsonResponse({"error": "kind: metric, label or value (label and value need metric)."}, status=400)
+        return JsonResponse({"kind": kind, "suggestions": found})
 
 
 class _SloFormView(RoleRequiredMixin, View):
@@ -117,7 +187,7 @@ class _SloFormView(RoleRequiredMixin, View):
         return render(request, "slo/form.html", {"form": form, "slo": slo}, status=status)
 
     def _save(self, request: HttpRequest, slo: SLO | None) -> HttpResponse:
-        form = SloForm(request.POST)
+        form = SloForm(request.POST, policy=slo.alert_policy if slo else None)
         if not form.is_valid():
             return self._render(request, form, slo)
         try:
@@ -146,7 +216,7 @@ class SloCreateView(_SloFormView):
 class SloEditView(_SloFormView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         slo = _slo_or_404(pk)
-        return self._render(request, SloForm(initial=SloForm.initial_from(slo)), slo)
+        return self._render(request, SloForm(initial=SloForm.initial_from(slo), policy=slo.alert_policy), slo)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._save(request, _slo_or_404(pk))
@@ -161,7 +231,7 @@ class SloPreviewView(RoleRequiredMixin, View):
         context: dict = {}
         try:
             kind = form.cleaned_data.get("sli_kind") or request.POST.get("sli_kind", "")
-            target = form.cleaned_data.get("target") or "0.999"
+            target = form.target_ratio()
             preview = sli_preview(sli_kind=kind, sli=form.sli_spec(), target=target, now=timezone.now())
             context["preview"] = preview
             context["points"] = charts.sparkline_points([p["sli"] for p in preview["points"]], width=480, height=80)

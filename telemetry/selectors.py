@@ -281,3 +281,29 @@ def log_count_by(*, query: LogQuery, by: Sequence[str] = ()) -> dict[tuple[str, 
     if query.start is None or query.end is None:
         raise ValueError("log_count_by needs query.start and query.end")
     return get_log_store().count_by(query, by=tuple(by))
+
+
+# --- suggestions (the SLO form's autocomplete) --------------------------------------------------------------
+
+
+def metric_name_suggestions(*, text: str, limit: int = 20) -> list[str]:
+    """Stored metric names containing ``text`` (case-insensitive), those starting with it first; at most
+    ``limit``."""
+    text = text.strip()[:200]
+    names = Series.objects.filter(name__icontains=text).order_by("name").values_list("name", flat=True).distinct()
+    found = list(names[: limit * 5])
+    found.sort(key=lambda n: (not n.lower().startswith(text.lower()), n))
+    return found[:limit]
+
+
+def label_suggestions(*, metric: str, label: str = "", text: str = "", limit: int = 20, scan: int = 5000) -> list[str]:
+    """Label names of the stored series of ``metric`` (``label`` empty) or the values of ``label`` on them,
+    containing ``text``; at most ``limit``, reading at most ``scan`` series."""
+    text = text.strip()[:200].lower()
+    seen: set[str] = set()
+    for labels in Series.objects.filter(name=metric[:200]).values_list("labels", flat=True)[:scan]:
+        labels = labels or {}
+        for item in labels if not label else ([labels[label]] if label in labels else []):
+            if text in str(item).lower():
+                seen.add(str(item))
+    return sorted(seen, key=lambda v: (not v.lower().startswith(text), v))[:limit]

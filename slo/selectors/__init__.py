@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from slo.domain.budget import Counts, sli
 from slo.domain.exact import exact
@@ -217,25 +217,79 @@ def slo_history(*, slo_id: int, start: dt.datetime, end: dt.datetime, step: int)
     return list(picked.values())
 
 
+SPARK_POINTS = 24
+
+
 def slo_sparkline(
-    *, slo_ids: list[int], since: dt.datetime, now: dt.datetime, points: int = 24
-) -> dict[int, list[float | None]]:
-    """Budget remaining over time per SLO (the last value per bucket) for list sparklines: one query."""
-    span = max(1.0, (now - since).total_seconds() / points)
-    out: dict[int, dict[int, float | None]] = {i: {} for i in slo_ids}
-    rows = SLOSnapshot.objects.filter(slo_id__in=slo_ids, at__gte=since).values_list("slo_id", "at", "remaining_ratio")
+    *, slos: list[SLO], since: dt.datetime, now: dt.datetime, points: int = SPARK_POINTS
+) -> dict[int, list[tuple[float, float | None]]]:
+    """Budget remaining over ``[since, now]`` per SLO for the list's sparklines: ``(unix time, remaining)`` pairs,
+    oldest first, ending with the SLO's current status.
+
+    One read of at most ``points`` snapshots per SLO: the evaluator writes one a minute, so the snapshots of the
+    two minutes before each of ``points`` evenly spaced instants are taken (never the 1,440 a day holds). An SLO
+    with a status but fewer than two of those (its history is younger than one step, e.g. the first hour after
+    the first start) gets its own snapshots since ``since`` instead (few rows, since the history is short)."""
+    ids = [s.pk for s in slos]
+    out: dict[int, dict[float, float | None]] = {i: {} for i in ids}
+    if not ids:
+        return {}
+    step = (now - since) / points
+    instants = [since + step * (k + 1) for k in range(points)]
+    near = Q()
+    for t in instants:
+        near |= Q(at__gt=t - dt.timedelta(seconds=120), at__lte=t)
+    rows = SLOSnapshot.objects.filter(near, slo_id__in=ids).values_list("slo_id", "at", "remaining_ratio")
     for slo_id, at, remaining in rows.order_by("at"):
-        out[slo_id][int((at - since).total_seconds() // span)] = remaining
-    return {i: [v.get(b) for b in range(points) if b in v] for i, v in out.items()}
+        k = min(points - 1, int((at - since) / step))
+        out[slo_id][instants[k].timestamp()] = remaining
+    for slo in slos:
+        current = (slo.status or {}).get("error_budget", {}).get("remaining_ratio")
+        if slo.status_at is not None and slo.status_at >= since:
+            out[slo.pk][slo.status_at.timestamp()] = current
+    young = [
+        slo.pk for slo in slos
+        if sum(v is not None for v in out[slo.pk].values()) < 2
+        and (slo.status or {}).get("error_budget", {}).get("remaining_ratio") is not None
+    ]  # fmt: skip
+    if young:
+        recent = SLOSnapshot.objects.filter(slo_id__in=young, at__gte=since).order_by("-at")
+        for slo_id, at, remaining in recent.values_list("slo_id", "at", "remaining_ratio")[: 120 * len(young)]:
+            out[slo_id].setdefault(at.timestamp(), remaining)
+    return {i: sorted(v.items()) for i, v in out.items()}
 
 
 def slo_firing_alerts(slo: SLO) -> list:
-    """Firing alerts in the alerts app raised for this SLO (its burn alerts), newest first."""
+    """Firing alerts in the alerts app raised for this SLO (its burn alerts), newest first. Firing is the alert's
+    own status, the rule of ``alerts.selectors.firing_alert_counts``: an alert resolved by hand is not firing."""
     from alerts.models import Alert
 
-    alerts = Alert.objects.filter(status="firing", source="slo").order_by("-starts_at")[:200]
     # an SLO name is unique only within its service: both labels name the SLO
-    return [a for a in alerts if a.labels.get("slo") == slo.name and a.labels.get("service") == slo.service.name]
+    alerts = Alert.objects.filter(status="firing", source="slo", labels__slo=slo.name)
+    return [a for a in alerts.order_by("-starts_at")[:200] if a.labels.get("service") == slo.service.name]
+
+
+def slo_burn_alerts(slo: SLO) -> dict[tuple[str, str, str], object]:
+    """The latest burn alert (firing or resolved) of each policy condition of ``slo``, keyed by
+    (severity, long window, short window): what the detail page's policy table says of each condition's alert."""
+    from alerts.models import Alert
+
+    out: dict[tuple[str, str, str], object] = {}
+    rows = Alert.objects.filter(source="slo", labels__slo=slo.name).order_by("updated_at", "pk")
+    for alert in rows[:500]:
+        labels = alert.labels or {}
+        if labels.get("service") == slo.service.name:
+            out[(labels.get("severity", ""), labels.get("long_window", ""), labels.get("short_window", ""))] = alert
+    return out
+
+
+def service_incident_spans(service: Service, *, start: dt.datetime, end: dt.datetime, limit: int = 50) -> list:
+    """Incidents naming ``service`` that were open at some time in ``[start, end]``, oldest first (chart markers)."""
+    related = getattr(service, "incidents", None)
+    if related is None:
+        return []
+    qs = related.filter(started_at__lte=end).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+    return list(qs.order_by("started_at", "pk")[:limit])
 
 
 def service_incidents(service: Service, *, limit: int = 10) -> list:

@@ -1,36 +1,64 @@
-// SLO detail charts (plotly, vendored in static/vendor): budget burn-down, burn rate per window with the
-// policy thresholds drawn, and the SLI per hour against the target. Data comes from json_script.
+// SLO detail charts (plotly, vendored in static/vendor): budget burn-down, burn rate per window with the policy
+// thresholds, and the SLI per bucket against the target, over the range chosen with ?range=. Data comes from
+// json_script (slo/charts.py computes it: no point after now, the burn chart's y range and label positions).
+// Releases (dotted lines, triangle markers) and incidents (shaded spans) sit on the time axis with hover text.
+// The page's body is refreshed by htmx every 30 s: the charts are drawn again after each swap.
 (function () {
   "use strict";
-  var config = { displaylogo: false, responsive: true };
-  var margin = { t: 10, r: 10, b: 40, l: 55 };
+  var config = { displaylogo: false, responsive: true, displayModeBar: false };
+  var margin = { t: 24, r: 12, b: 40, l: 55 };
+  var RELEASE = "#6b7280", BURNING = "#b91c1c", INCIDENT = "rgba(185, 28, 28, 0.12)";
 
-  // Deployments of the service in the window (releases.selectors.release_markers): a dotted line and the version
-  // on the time charts, red for a release whose burn fired ReleaseBurn.
-  function releaseMarks(data) {
-    var marks = data.releases || [];
-    var color = function (m) { return m.state === "burning" || m.state === "burned" ? "#b91c1c" : "#6b7280"; };
-    return {
-      shapes: marks.map(function (m) {
-        return { type: "line", xref: "x", yref: "paper", x0: m.x, x1: m.x, y0: 0, y1: 1,
-                 line: { dash: "dot", width: 1, color: color(m) } };
-      }),
-      annotations: marks.map(function (m) {
-        return { xref: "x", yref: "paper", x: m.x, y: 1, yanchor: "bottom", showarrow: false, textangle: -30,
-                 text: m.version, font: { size: 9, color: color(m) } };
-      })
-    };
+  function releaseColor(m) { return m.state === "burning" || m.state === "burned" ? BURNING : RELEASE; }
+
+  // Lines and shaded spans (shapes: no hover in plotly) plus one marker trace on a hidden axis carrying the hover
+  // text of each release and incident, at the top of the plot.
+  function marks(data) {
+    var releases = data.releases || [], incidents = data.incidents || [];
+    var shapes = releases.map(function (m) {
+      return { type: "line", xref: "x", yref: "paper", x0: m.x, x1: m.x, y0: 0, y1: 1,
+               line: { dash: "dot", width: 1, color: releaseColor(m) } };
+    }).concat(incidents.map(function (i) {
+      return { type: "rect", xref: "x", yref: "paper", x0: i.x0, x1: i.x1, y0: 0, y1: 1, line: { width: 0 },
+               fillcolor: INCIDENT, layer: "below" };
+    }));
+    var traces = [];
+    if (releases.length) {
+      traces.push({ x: releases.map(function (m) { return m.x; }), y: releases.map(function () { return 1; }),
+        yaxis: "y2", mode: "markers", name: "releases", showlegend: false, cliponaxis: false,
+        marker: { symbol: "triangle-down", size: 9, color: releases.map(releaseColor) },
+        text: releases.map(function (m) { return "release " + m.version + (m.state ? " (" + m.state + ")" : ""); }),
+        hovertemplate: "%{text}<br>%{x}<extra></extra>" });
+    }
+    if (incidents.length) {
+      traces.push({ x: incidents.map(function (i) { return i.x0; }), y: incidents.map(function () { return 1; }),
+        yaxis: "y2", mode: "markers", name: "incidents", showlegend: false, cliponaxis: false,
+        marker: { symbol: "square", size: 8, color: BURNING },
+        text: incidents.map(function (i) { return i.text; }),
+        hovertemplate: "%{text}<br>from %{x}<extra></extra>" });
+    }
+    return { shapes: shapes, traces: traces };
   }
+
+  function timeAxis(data) {
+    return { type: "date", range: [data.range.start, data.range.end], automargin: true };
+  }
+
+  function overlay() { return { overlaying: "y", range: [0, 1], visible: false, fixedrange: true }; }
+
+  function empty(el, text) { el.textContent = text; el.classList.add("chart-empty"); }
 
   function burndown(el, data) {
     var d = data.burndown;
-    if (!d.x.length) { el.textContent = "No data in the window."; return; }
+    if (!d.x.length) { empty(el, "No data in this range."); return; }
+    var m = marks(data);
     window.Plotly.newPlot(el, [
-      { x: d.x, y: d.remaining, name: "budget remaining", mode: "lines", line: { color: "#1d4ed8" } },
+      { x: d.x, y: d.remaining, name: "budget left", mode: "lines", line: { color: "#1d4ed8" } },
       { x: d.x, y: d.ideal, name: "steady spend", mode: "lines", line: { dash: "dot", color: "#94a3b8" } }
-    ], { margin: margin, yaxis: { tickformat: ".0%", title: "remaining" }, legend: { orientation: "h" },
-         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#b91c1c", width: 1 } }]
-           .concat(releaseMarks(data).shapes), annotations: releaseMarks(data).annotations }, config);
+    ].concat(m.traces), { margin: margin, xaxis: timeAxis(data), yaxis: { tickformat: ".0%", automargin: true },
+         yaxis2: overlay(), legend: { orientation: "h", y: -0.25 },
+         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: BURNING, width: 1 } }]
+           .concat(m.shapes) }, config);
   }
 
   function burn(el, data) {
@@ -40,38 +68,67 @@
       return { type: "line", xref: "paper", x0: 0, x1: 1, y0: t.factor, y1: t.factor,
                line: { dash: "dash", width: 1, color: colors[i % colors.length] } };
     });
+    // Labels in the right margin, beside the bars (never on them), at the y slo/charts.py spaced apart.
     var annotations = d.thresholds.map(function (t, i) {
-      return { xref: "paper", x: 1 - i * 0.34, y: t.factor, xanchor: "right", yanchor: "bottom", showarrow: false,
-               text: t.name + " " + t.factor + "× (" + t.long + " & " + t.short + ", " + t.severity + ")",
-               font: { size: 10, color: colors[i % colors.length] } };
+      return { xref: "paper", x: 1, xanchor: "left", xshift: 4, y: t.label_y, yanchor: "middle", showarrow: false,
+               text: t.label, font: { size: 10, color: colors[i % colors.length] },
+               hovertext: t.name + ": " + t.factor + "× over " + t.long + " and " + t.short + " (" + t.severity + ")" };
     });
     var text = d.rates.map(function (r) { return r === null ? "no data" : r.toFixed(2) + "×"; });
     window.Plotly.newPlot(el, [
       { type: "bar", x: d.windows, y: d.rates.map(function (r) { return r === null ? 0 : r; }), text: text,
-        textposition: "auto", marker: { color: "#1d4ed8" }, hovertemplate: "%{x}: %{text}<extra></extra>" }
-    ], { margin: margin, yaxis: { title: "burn rate (×)", rangemode: "tozero" }, shapes: shapes, annotations: annotations }, config);
+        textposition: "outside", cliponaxis: false, marker: { color: "#1d4ed8" },
+        hovertemplate: "%{x}: %{text}<extra></extra>" }
+    ], { margin: { t: 24, r: 76, b: 40, l: 55 }, xaxis: { automargin: true },
+         yaxis: { title: { text: "burn rate (×)" }, range: [0, d.y_max], fixedrange: true },
+         shapes: shapes, annotations: annotations }, config);
   }
 
   function sli(el, data) {
     var d = data.sli;
-    if (!d.x.length) { el.textContent = "No data in the window."; return; }
+    if (!d.x.length) { empty(el, "No data in this range."); return; }
+    var m = marks(data);
+    var low = Math.min.apply(null, d.y.concat([data.target]));
+    var pad = Math.max((1 - low) * 0.1, 0.0005);
     window.Plotly.newPlot(el, [
-      { x: d.x, y: d.y, name: "SLI (hourly)", mode: "lines", line: { color: "#15803d" } }
-    ], { margin: margin, yaxis: { tickformat: ".2%" }, legend: { orientation: "h" },
-         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target, line: { dash: "dash", color: "#b91c1c" } }]
-           .concat(releaseMarks(data).shapes),
+      { x: d.x, y: d.y, name: "SLI", mode: d.x.length > 1 ? "lines" : "markers", line: { color: "#15803d" } }
+    ].concat(m.traces), { margin: margin, xaxis: timeAxis(data),
+         yaxis: { tickformat: ".2%", range: [Math.max(0, low - pad), 1 + pad / 4], automargin: true },
+         yaxis2: overlay(), showlegend: false,
+         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target,
+                    line: { dash: "dash", color: BURNING } }].concat(m.shapes),
          annotations: [{ xref: "paper", x: 0, y: data.target, xanchor: "left", yanchor: "bottom", showarrow: false,
-                         text: "target " + (data.target * 100).toFixed(3) + "%", font: { size: 10, color: "#b91c1c" } }]
-           .concat(releaseMarks(data).annotations) }, config);
+                         text: "target " + (data.target * 100).toFixed(3) + "%", font: { size: 10, color: BURNING } }]
+       }, config);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  var draw = { burndown: burndown, burn: burn, sli: sli };
+
+  function drawAll(root) {
     var source = document.getElementById("slo-charts");
     if (!source || !window.Plotly) { return; }
     var data = JSON.parse(source.textContent);
-    var draw = { burndown: burndown, burn: burn, sli: sli };
-    document.querySelectorAll("[data-slo-chart]").forEach(function (el) {
+    root.querySelectorAll("[data-slo-chart]").forEach(function (el) {
       draw[el.getAttribute("data-slo-chart")](el, data);
+    });
+  }
+
+  function resizeAll() {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll("[data-slo-chart].js-plotly-plot").forEach(function (el) {
+      window.Plotly.Plots.resize(el);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawAll(document);
+    window.addEventListener("orientationchange", function () { window.setTimeout(resizeAll, 200); });
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target.id !== "slo-detail" || !window.Plotly) { return; }
+      event.detail.target.querySelectorAll(".js-plotly-plot").forEach(function (el) { window.Plotly.purge(el); });
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      if (event.detail.target.id === "slo-detail") { drawAll(event.detail.target); }
     });
   });
 })();

@@ -85,17 +85,18 @@ def test_create_through_the_form(session_client):
     ServiceFactory(name="checkout")
     client = session_client("admin")
     data = {
-        "service": "checkout", "name": "co-latency", "target": "0.99", "window_kind": "rolling", "window_days": "7",
-        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "0.99",
+        "service": "checkout", "name": "co-latency", "target": "99", "window_kind": "rolling", "window_days": "7",
+        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "99",
         "sli_kind": "latency", "latency_selector": 'http_request_duration_seconds_bucket{service="checkout"}',
-        "latency_threshold": "0.5", "alert_policy": '[{"factor": "10", "long_window": "1h", "short_window": "5m"}]',
-        "enabled": "on",
+        "latency_threshold": "0.5", "policy-0-factor": "10", "policy-0-long_window": "1h",
+        "policy-0-short_window": "5m", "enabled": "on",
     }  # fmt: skip
     response = _post(client, reverse("slo:create"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     slo = SLO.objects.get(name="co-latency")
     assert slo.sli == {"selector": 'http_request_duration_seconds_bucket{service="checkout"}', "threshold": "0.5"}
-    assert slo.window_days == 7 and slo.alert_policy[0]["factor"] == "10"
+    assert slo.window_days == 7 and slo.alert_policy[0]["factor"] == "10" and len(slo.alert_policy) == 1
+    assert str(slo.target) == "0.99000000"
     assert slo.missing_good == "no_data"  # the default when the form leaves it out
 
     edit = {**data, "missing_good": "bad"}
@@ -108,10 +109,21 @@ def test_create_through_the_form(session_client):
 def test_form_errors_are_shown_on_the_fields(session_client):
     ServiceFactory(name="checkout")
     client = session_client("admin")
-    data = {"service": "checkout", "name": "x", "target": "0.999", "window_kind": "rolling", "window_days": "30",
-            "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "sli_kind": "ratio",
-            "ratio_numerator": "bad", "ratio_numerator_selector": "http_requests_total{", "ratio_total_selector": "x",
-            "alert_policy": "[]"}  # fmt: skip
+    data = {
+        "service": "checkout",
+        "name": "x",
+        "target": "99.9",
+        "window_kind": "rolling",
+        "window_days": "30",
+        "calendar_unit": "month",
+        "timezone": "UTC",
+        "budgeting_method": "Occurrences",
+        "sli_kind": "ratio",
+        "ratio_numerator": "bad",
+        "ratio_numerator_selector": "http_requests_total{",
+        "ratio_total_selector": "x",
+    }
+    # fmt: skip
     response = _post(client, reverse("slo:create"), data)
     assert response.status_code == 400
     assert "expected a label name" in response.content.decode()
@@ -122,7 +134,7 @@ def test_preview_fragment(session_client):
     now = timezone.now()
     push(traffic(service="checkout", now=now, minutes=60, ok=99, errors=1), now=now)
     client = session_client("admin")
-    data = {"sli_kind": "ratio", "target": "0.999", "ratio_numerator": "bad",
+    data = {"sli_kind": "ratio", "target": "99.9", "ratio_numerator": "bad",
             "ratio_numerator_selector": 'http_requests_total{service="checkout", code="500"}',
             "ratio_total_selector": 'http_requests_total{service="checkout"}'}  # fmt: skip
     body = _post(client, reverse("slo:preview"), data, get_url=reverse("slo:create")).content.decode()
