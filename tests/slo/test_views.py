@@ -123,7 +123,6 @@ def test_form_errors_are_shown_on_the_fields(session_client):
         "ratio_numerator_selector": "http_requests_total{",
         "ratio_total_selector": "x",
     }
-    # fmt: skip
     response = _post(client, reverse("slo:create"), data)
     assert response.status_code == 400
     assert "expected a label name" in response.content.decode()
