@@ -5,8 +5,9 @@ from __future__ import annotations
 import yaml
 from django import forms
 
-from alerts.choices import ReceiverKind, Recurrence
+from alerts.choices import GroupState, ReceiverKind, Recurrence
 from alerts.domain.matchers import MatcherError, parse_matchers, valid_label_name
+from alerts.domain.triage import SEVERITIES, SORTS
 from alerts.models import InhibitRule, Receiver, Route, TimeInterval
 from sre.yaml_input import yaml_load
 
@@ -232,3 +233,64 @@ class TimeIntervalForm(forms.Form):
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
             raise forms.ValidationError("Write a YAML list of entries, each starting with “- ”.")
         return entries
+
+
+class TriageFilterForm(forms.Form):
+    """The alert list's filters, read from the query string (so a link reproduces the view). Values that are not
+    offered fall back to the default instead of failing: an old bookmark still opens the list."""
+
+    state = forms.MultipleChoiceField(choices=GroupState.choices, required=False)
+    labels = forms.CharField(required=False, max_length=2000)
+    receiver = forms.CharField(required=False, max_length=100)
+    severity = forms.ChoiceField(choices=[("", "any")] + [(s, s) for s in SEVERITIES], required=False)
+    service = forms.CharField(required=False, max_length=200)
+    sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False)
+
+    OPEN_STATES = (GroupState.FIRING, GroupState.ACKNOWLEDGED, GroupState.SILENCED)
+
+    def filters(self) -> dict:
+        """Cleaned filters; a field with a bad value takes its default."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        return {
+            "states": list(data.get("state") or self.OPEN_STATES),
+            "labels": (data.get("labels") or "").strip(),
+            "receiver": data.get("receiver") or "",
+            "severity": data.get("severity") or "",
+            "service": data.get("service") or "",
+            "sort": data.get("sort") or "severity",
+        }
+
+
+class IdListField(forms.Field):
+    """Repeated ``name=<id>`` values -> distinct positive ints in the order given. Any id is accepted here: the
+    services say which groups exist (a vanished group is skipped with its reason)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if any(not str(v).isdigit() or len(str(v)) > 18 for v in values):
+            raise forms.ValidationError("Group ids are whole numbers.")
+        return list(dict.fromkeys(int(v) for v in values))
+
+
+BULK_ACTIONS = (("acknowledge", "Acknowledge"), ("silence", "Silence"), ("resolve", "Resolve"))
+
+
+class BulkActionForm(forms.Form):
+    """Acknowledge, silence or resolve the chosen groups (checkboxes named ``group``) from the alert list."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    group = IdListField(error_messages={"required": "Choose at least one group first."})
+    duration_hours = forms.FloatField(min_value=0.05, max_value=24 * 90, initial=2, required=False)
+    comment = forms.CharField(max_length=2000, required=False)
+    next = forms.CharField(required=False, max_length=4000)
+
+    MAX_GROUPS = 200
+
+    def clean_group(self) -> list[int]:
+        ids = self.cleaned_data["group"]
+        if len(ids) > self.MAX_GROUPS:
+            raise forms.ValidationError(f"At most {self.MAX_GROUPS} groups at once.")
+        return ids

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from alerts.choices import AlertStatus, GroupState
-from alerts.domain import routing, suppression
+from alerts.domain import routing, suppression, triage
 from alerts.domain.matchers import MATCH_NOTHING, Matcher, matches_all, parse_stored_matchers
 from alerts.models import (
     Alert,
@@ -243,3 +244,122 @@ def silence_preview(*, matchers: tuple, limit: int = 200) -> list[Alert]:
             if len(out) >= limit:
                 break
     return out
+
+
+@dataclass
+class TriageRow:
+    """One alert group as the alert list shows it (``alerts.domain.triage`` says the title and the order)."""
+
+    group: AlertGroup
+    title: str
+    severity: str
+    service: str
+    started_at: datetime
+    firing_count: int
+    alert_count: int
+    last_attempt: DeliveryAttempt | None
+    alertname: str = ""
+    escalation: dict | None = None
+    age_seconds: float = 0.0  # how long it has fired (since its oldest firing alert started)
+
+
+@dataclass
+class TriageList:
+    rows: list[TriageRow]
+    total: int  # groups matching the filters (``rows`` holds the first ``limit`` of them)
+    services: list[str]  # service label values of the groups in the chosen states, for the filter
+    capped: bool  # more groups were in the chosen states than one page reads (the newest were read)
+
+
+TRIAGE_READ_CAP = 2000
+
+
+def triage_list(
+    *,
+    states: list[str],
+    receiver: str = "",
+    severity: str = "",
+    service: str = "",
+    matchers: tuple = (),
+    sort: str = "severity",
+    limit: int = 200,
+    now: datetime,
+) -> TriageList:
+    """Groups in ``states`` for the alert list, filtered and ordered for triage; three queries whatever the number
+    of groups (groups with receiver, their alerts, the last delivery attempt of each with its receiver).
+
+    Severity, service and labels live in JSON labels, so those filters run here in Python over at most
+    ``TRIAGE_READ_CAP`` groups (the most recently updated), as the label filter always did."""
+    last_attempt = DeliveryAttempt.objects.filter(group_id=OuterRef("pk")).order_by("-started_at", "-pk")
+    qs = (
+        AlertGroup.objects.filter(state__in=states)
+        .select_related("receiver")
+        .only(*_GROUP_FIELDS, "receiver__id", "receiver__name")
+        .annotate(last_attempt_id=Subquery(last_attempt.values("pk")[:1]))
+        .prefetch_related(Prefetch("alerts", queryset=Alert.objects.only(*_ALERT_FIELDS).order_by("-starts_at")))
+        .order_by("-updated_at", "-pk")
+    )
+    if receiver:
+        qs = qs.filter(receiver__name=receiver)
+    groups = list(qs[: TRIAGE_READ_CAP + 1])
+    capped = len(groups) > TRIAGE_READ_CAP
+    candidates = [triage_row(group, now=now) for group in groups[:TRIAGE_READ_CAP]]
+    services = sorted({part for row in candidates for part in row.service.split(", ") if part})
+    chosen = [
+        row
+        for row in candidates
+        if (not severity or row.severity == severity)
+        and (not service or service in row.service.split(", "))
+        and group_matches(row.group, matchers)
+    ]
+    facts = [(triage.OrderFacts(severity=r.severity, started_at=r.started_at, id=r.group.pk), r) for r in chosen]
+    rows = triage.triage_order(facts, sort=sort)[:limit]
+    attempts = DeliveryAttempt.objects.filter(pk__in=[r.group.last_attempt_id for r in rows if r.group.last_attempt_id])
+    by_id = {a.pk: a for a in attempts.select_related("receiver").only(*_ATTEMPT_FIELDS, "receiver__name")}
+    for row in rows:
+        row.last_attempt = by_id.get(row.group.last_attempt_id)
+    return TriageList(rows=rows, total=len(chosen), services=services, capped=capped)
+
+
+_GROUP_FIELDS = (
+    "id",
+    "group_labels",
+    "state",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "last_notified_at",
+    "receiver",
+)
+_ALERT_FIELDS = ("id", "labels", "annotations", "status", "starts_at")
+_ATTEMPT_FIELDS = ("id", "receiver", "event", "outcome", "started_at", "http_status", "error")
+
+
+def triage_row(group: AlertGroup, *, now: datetime) -> TriageRow:
+    """Title, severity, service and age of a group whose alerts are prefetched (no query of its own)."""
+    alerts = list(group.alerts.all())
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+    shown = firing or alerts
+    facts = [
+        triage.AlertFacts(labels=a.labels or {}, summary=str((a.annotations or {}).get("summary", ""))) for a in shown
+    ]
+    title = triage.group_title(group_labels=group.group_labels or {}, alerts=facts, fallback=f"Alert group {group.pk}")
+    services = [str(group.group_labels["service"])] if (group.group_labels or {}).get("service") else []
+    if not services:
+        services = sorted({str(a.labels["service"]) for a in shown if (a.labels or {}).get("service")})
+    started_at = min((a.starts_at for a in firing), default=group.created_at)
+    age = max(0.0, (now - started_at).total_seconds())
+    return TriageRow(
+        group=group,
+        title=title,
+        severity=triage.severity_of([group.group_labels or {}, *(a.labels or {} for a in shown)]),
+        service=", ".join(services),
+        started_at=started_at,
+        firing_count=len(firing),
+        alert_count=len(alerts),
+        last_attempt=None,
+        alertname=triage.alertname_of(group.group_labels or {}, facts),
+        age_seconds=age if age < 60 else age // 60 * 60,  # whole minutes: "50 min", not "50 min 19 s"
+    )

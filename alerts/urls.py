@@ -1,10 +1,11 @@
 from django.urls import path
 
-from alerts import views, views_config, views_rules
+from alerts import views, views_config, views_rules, views_triage
 
 app_name = "alerts"
 urlpatterns = [
-    path("", views.IndexView.as_view(), name="index"),
+    path("", views_triage.IndexView.as_view(), name="index"),
+    path("bulk/", views_triage.BulkActionView.as_view(), name="bulk"),
     path("groups/<int:pk>/", views.GroupDetailView.as_view(), name="group"),
     path("groups/<int:pk>/<str:action>/", views.GroupActionView.as_view(), name="group-action"),
     path("alert/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),

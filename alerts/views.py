@@ -1,10 +1,10 @@
-"""HTML pages of the alerts app: alert groups, group detail, silences, the notification ledger.
-Configuration pages (routes, receivers, maintenance) are in ``alerts.views_config``."""
+"""HTML pages of the alerts app: group detail, silences, the notification ledger. The alert list and its bulk
+actions are in ``alerts.views_triage``; configuration pages (routes, receivers, maintenance) in
+``alerts.views_config``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,53 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from alerts.choices import AttemptOutcome, GroupState, NotificationEvent
-from alerts.domain.matchers import MatcherError, parse_matchers
+from alerts.choices import AttemptOutcome, NotificationEvent
 from alerts.domain.suppression import silence_matchers, silence_state
 from alerts.forms import SilenceForm
 from alerts.models import Alert, AlertGroup, Silence
-from alerts.selectors import attempt_list, group_list, group_matches, group_with_alerts, receiver_list, silence_preview
+from alerts.selectors import attempt_list, group_with_alerts, receiver_list, silence_preview, triage_row
 from alerts.services import alert_resolve, group_acknowledge, group_resolve
 from alerts.services.silences import silence_create, silence_expire
+from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.errors import DomainError
-
-OPEN_STATES = [GroupState.FIRING, GroupState.ACKNOWLEDGED, GroupState.SILENCED]
-
-
-def _groups_context(request: HttpRequest) -> dict[str, Any]:
-    states = request.GET.getlist("state") or OPEN_STATES
-    label_text = request.GET.get("labels", "").strip()
-    error = ""
-    matchers: tuple = ()
-    if label_text:
-        try:
-            matchers = parse_matchers([m for m in label_text.split(",") if m.strip()])
-        except MatcherError as exc:
-            error = f"Label filter: {exc}"
-    groups = group_list(states=states, receiver=request.GET.get("receiver", "")).prefetch_related("alerts")[:500]
-    groups = [g for g in groups if group_matches(g, matchers)]
-    return {
-        "groups": groups[:200],
-        "states": states,
-        "all_states": GroupState.choices,
-        "labels": label_text,
-        "filter_error": error,
-        "receivers": receiver_list(),
-        "receiver": request.GET.get("receiver", ""),
-        "query": request.GET.urlencode(),
-    }
-
-
-class IndexView(RoleRequiredMixin, View):
-    """Alert groups with acknowledge / silence / resolve; label filters; live refresh (htmx)."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        context = _groups_context(request)
-        if request.headers.get("HX-Request"):
-            return render(request, "alerts/_groups.html", context)
-        return render(request, "alerts/index.html", context)
 
 
 class GroupDetailView(RoleRequiredMixin, View):
@@ -72,6 +36,8 @@ class GroupDetailView(RoleRequiredMixin, View):
         attempts = attempt_list(group_id=group.pk)[:100]
         context = {
             "group": group,
+            "row": triage_row(group, now=timezone.now()),
+            "can_respond": user_has_role(request.user, Role.RESPONDER),
             "alerts": list(group.alerts.all()),
             "events": list(group.events.all()),
             "attempts": attempts,

@@ -82,6 +82,7 @@ ROUTES: dict[str, dict[str, str]] = {
     # Pages: alerts
     "/alerts/": {"GET": "read"},
     "/alerts/alert/{pk}/resolve/": {"POST": "respond"},
+    "/alerts/bulk/": {"POST": "respond"},
     "/alerts/groups/{pk}/": {"GET": "read"},
     "/alerts/groups/{pk}/{action}/": {"POST": "respond"},
     "/alerts/maintenance/": {"GET": "read", "POST": "respond"},

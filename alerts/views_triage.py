@@ -1,0 +1,203 @@
+"""The alert list built for triage (``/alerts/``) and its bulk actions (``/alerts/bulk/``).
+
+Each group is a card: title, severity, how long it has fired, service, who is on it (acknowledged by, the on-call
+escalation step) and the last notification. Filters and sort live in the query string, so a link (and the live
+refresh) reproduces the view. Reads in ``alerts.selectors.triage_list``; writes through the per-group services.
+
+Who is escalated is the oncall app's state, and oncall imports alerts, so alerts must not import oncall: the reader
+is named by ``ESCALATION_READER`` (a dotted path, as ``SRE["ALERT_GROUP_HOOKS"]`` names hooks) and resolved when the
+page is drawn; without it (or without the oncall app) the cards simply show no escalation step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.views import View
+
+from alerts.choices import GroupState
+from alerts.domain.matchers import MatcherError, parse_matchers
+from alerts.domain.triage import SEVERITIES
+from alerts.forms import BULK_ACTIONS, BulkActionForm, TriageFilterForm
+from alerts.models import AlertGroup
+from alerts.selectors import receiver_list, triage_list
+from alerts.services import group_acknowledge, group_resolve, group_silence
+from sre.auth.roles import user_has_role
+from sre.auth.views import RoleRequiredMixin
+from sre.choices import Role
+from sre.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# oncall.selectors.group_escalation_steps(group_ids=[...]) -> {group_id: {...}}; see the module docstring.
+ESCALATION_READER = "oncall.selectors.group_escalation_steps"
+SORT_LABELS = (("severity", "Severity"), ("newest", "Newest first"), ("oldest", "Oldest first"))
+
+
+def _escalation_reader() -> Callable[..., dict[int, dict]] | None:
+    try:
+        return import_string(ESCALATION_READER)
+    except ImportError:
+        return None
+
+
+def triage_context(request: HttpRequest) -> dict[str, Any]:
+    form = TriageFilterForm(request.GET)
+    filters = form.filters()
+    error, matchers = "", ()
+    if filters["labels"]:
+        try:
+            matchers = parse_matchers([m for m in filters["labels"].split(",") if m.strip()])
+        except MatcherError as exc:
+            error = f"Label filter: {exc}"
+    result = triage_list(
+        states=filters["states"],
+        receiver=filters["receiver"],
+        severity=filters["severity"],
+        service=filters["service"],
+        matchers=matchers,
+        sort=filters["sort"],
+        now=timezone.now(),
+    )
+    reader = _escalation_reader()
+    if reader is not None and result.rows:
+        steps = reader(group_ids=[row.group.pk for row in result.rows])
+        for row in result.rows:
+            row.escalation = steps.get(row.group.pk)
+    query = _query(filters)
+    return {
+        "rows": result.rows,
+        "total": result.total,
+        "capped": result.capped,
+        "services": result.services,
+        "filters": filters,
+        "filtered": _filtered(filters),
+        "filter_summary": _summary(filters),
+        "all_states": GroupState.choices,
+        "severities": SEVERITIES,
+        "sorts": SORT_LABELS,
+        "receivers": receiver_list().only("name"),
+        "filter_error": error,
+        "query": query,
+        "here": "/alerts/" + (f"?{query}" if query else ""),
+        "can_respond": user_has_role(request.user, Role.RESPONDER),
+        "bulk_actions": BULK_ACTIONS,
+    }
+
+
+def _query(filters: dict[str, Any]) -> str:
+    """The filters as a query string with only what differs from the defaults (a short, shareable link)."""
+    pairs: list[tuple[str, str]] = []
+    if set(filters["states"]) != set(TriageFilterForm.OPEN_STATES):
+        pairs += [("state", state) for state in filters["states"]]
+    for name in ("labels", "receiver", "severity", "service"):
+        if filters[name]:
+            pairs.append((name, filters[name]))
+    if filters["sort"] != "severity":
+        pairs.append(("sort", filters["sort"]))
+    return urlencode(pairs)
+
+
+def _filtered(filters: dict[str, Any]) -> bool:
+    return bool(_query({**filters, "sort": "severity"}))
+
+
+def _summary(filters: dict[str, Any]) -> str:
+    """The filters in words for the folded filter box: "Firing, Acknowledged · severity critical · by severity"."""
+    labels = dict(GroupState.choices)
+    parts = [", ".join(str(labels.get(state, state)) for state in filters["states"])]
+    parts += [f"{name} {filters[name]}" for name in ("severity", "service", "receiver", "labels") if filters[name]]
+    parts.append("by " + dict(SORT_LABELS).get(filters["sort"], "severity").lower())
+    return " · ".join(parts)
+
+
+class IndexView(RoleRequiredMixin, View):
+    """The alert list (live refresh through htmx: the partial ``alerts/_groups.html`` for ``HX-Request``)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = triage_context(request)
+        if request.headers.get("HX-Request"):
+            return render(request, "alerts/_groups.html", context)
+        return render(request, "alerts/index.html", context)
+
+
+VERBS = {"acknowledge": "Acknowledged", "silence": "Silenced", "resolve": "Resolved"}
+
+
+class BulkActionView(RoleRequiredMixin, View):
+    """POST action=acknowledge|silence|resolve with group=<id> repeated: each group through its own service, so a
+    group that cannot take the action (already acknowledged, resolved, gone) is skipped with the service's reason
+    while the others go through. One message says what was done and what was skipped and why."""
+
+    write_role = Role.RESPONDER
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = BulkActionForm(request.POST)
+        target = _safe_next(request.POST.get("next", ""))
+        if not form.is_valid():
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            messages.error(request, f"Nothing was changed: {errors}")
+            return redirect(target)
+        data = form.cleaned_data
+        actor, now = request.user.get_username(), timezone.now()
+        action = data["action"]
+        done: list[int] = []
+        skipped: list[tuple[int, str]] = []
+        states = dict(AlertGroup.objects.filter(pk__in=data["group"]).values_list("pk", "state"))
+        for group_id in data["group"]:
+            try:
+                if group_id not in states:
+                    skipped.append((group_id, "no such group"))
+                    continue
+                if action == "acknowledge":
+                    group_acknowledge(group_id=group_id, actor=actor, now=now)
+                elif action == "resolve":
+                    group_resolve(group_id=group_id, actor=actor, now=now)
+                else:
+                    if states[group_id] in (GroupState.SILENCED, GroupState.RESOLVED):
+                        skipped.append((group_id, f"already {states[group_id]}"))
+                        continue
+                    group_silence(
+                        group_id=group_id,
+                        actor=actor,
+                        now=now,
+                        duration=timedelta(hours=data["duration_hours"] or 2),
+                        comment=data["comment"].strip() or f"Silenced from the alert list by {actor}.",
+                    )
+            except DomainError as exc:
+                skipped.append((group_id, exc.message.rstrip(".")))
+            else:
+                done.append(group_id)
+        logger.info("bulk %s by %s: done %s, skipped %s", action, actor, done, skipped)
+        _report(request, action=action, done=done, skipped=skipped, hours=data["duration_hours"] or 2)
+        return redirect(target)
+
+
+def _report(request: HttpRequest, *, action: str, done: list[int], skipped: list[tuple[int, str]], hours: float):
+    parts = []
+    if done:
+        ids = ", ".join(f"#{pk}" for pk in done)
+        extra = f" for {hours:g} h" if action == "silence" else ""
+        parts.append(f"{VERBS[action]} {len(done)} group{'s' if len(done) != 1 else ''}{extra} ({ids}).")
+    else:
+        parts.append(f"No group was {VERBS[action].lower()}.")
+    if skipped:
+        reasons = "; ".join(f"#{pk}: {reason}" for pk, reason in skipped)
+        parts.append(f"Skipped {len(skipped)}: {reasons}.")
+    level = messages.success if done and not skipped else messages.warning
+    level(request, " ".join(parts))
+
+
+def _safe_next(target: str) -> str:
+    """Back to the alert list with its filters; anything else (another site, a path outside alerts) is refused."""
+    ok = target.startswith("/alerts/") and "//" not in target and "\\" not in target and "\n" not in target
+    return target if ok else "/alerts/"
