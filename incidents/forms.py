@@ -16,6 +16,7 @@ from incidents.choices import (
 )
 from incidents.domain.lifecycle import TIMESTAMP_FIELDS
 from slo.models import Service
+from sre.domain.timewords import enum_words
 from statuspage.choices import ComponentStatus
 from statuspage.models import Component
 
@@ -40,9 +41,17 @@ def _severity_choices() -> list[tuple[str, str]]:
 
 
 class IncidentForm(forms.Form):
-    """Declare an incident by hand."""
+    """Declare an incident by hand (the status page admin prefills it for a component an SLO burn degraded:
+    ``component`` and ``impact``)."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label="Internal title")
+    public_title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Public title",
+        help_text="What customers see on the status page, instead of the internal title. Needed before the first "
+        "public update.",
+    )
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Markdown.")
     services = forms.ModelMultipleChoiceField(
@@ -53,11 +62,21 @@ class IncidentForm(forms.Form):
         required=False, widget=LOCAL, input_formats=DATETIME_FORMATS, help_text="Leave empty for now."
     )
     commander = UserChoiceField(queryset=_users(), required=False, help_text="Defaults to whoever acknowledges.")
+    component = forms.ModelChoiceField(
+        queryset=Component.objects.order_by("name"),
+        required=False,
+        label="Affected component",
+        help_text="Shown on the status page with the impact below.",
+    )
+    impact = forms.ChoiceField(
+        choices=ComponentStatus.choices, initial=ComponentStatus.DEGRADED_PERFORMANCE, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = _severity_choices()
         self.fields["commander"].queryset = _users()
+        self.fields["impact"].choices = [(v, enum_words(v)) for v in ComponentStatus.values if v != "operational"]
 
 
 class FromGroupForm(forms.Form):
@@ -71,7 +90,14 @@ class FromGroupForm(forms.Form):
 
 class IncidentEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label="Internal title")
+    public_title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Public title",
+        help_text="What customers see on the status page, instead of the internal title. Needed before the first "
+        "public update.",
+    )
     severity = forms.ChoiceField(choices=Severity.choices)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     services = forms.ModelMultipleChoiceField(
@@ -87,6 +113,23 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False)
     status = forms.ChoiceField(choices=IncidentStatus.choices)
     note = forms.CharField(max_length=2000, required=False)
+
+
+class ResolveForm(forms.Form):
+    """Resolving asks for the final public update (posted as resolved); once customers were told about the
+    incident, resolving without one needs ``confirm_without_public``."""
+
+    version = forms.IntegerField(min_value=1, required=False)
+    note = forms.CharField(max_length=2000, required=False, label="Internal note")
+    public_body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=50000,
+        required=False,
+        label="Final public update (Markdown)",
+        help_text="Posted to the status page as resolved. Leave empty to resolve without telling customers.",
+    )
+    public_title = forms.CharField(max_length=200, required=False, label="Public title")
+    confirm_without_public = forms.BooleanField(required=False, label="Resolve without a final public update")
 
 
 class RolesForm(forms.Form):
@@ -130,6 +173,13 @@ class StatusUpdateForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=50000, label="Update (Markdown)")
     visibility = forms.ChoiceField(choices=UpdateVisibility.choices, initial=UpdateVisibility.INTERNAL)
     status = forms.ChoiceField(choices=[("", "— keep status —"), *IncidentStatus.choices], required=False)
+    public_title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Public title",
+        help_text="Required for a public update while the incident has none: customers see it instead of the "
+        "internal title.",
+    )
 
 
 class ComponentsForm(forms.Form):
@@ -153,6 +203,12 @@ class ComponentsForm(forms.Form):
 
 class LinkGroupForm(forms.Form):
     group_id = forms.IntegerField(min_value=1, label="Alert group id")
+
+
+class LinkToIncidentForm(forms.Form):
+    """The alert group page links its group to an open incident chosen from the search."""
+
+    incident = forms.IntegerField(min_value=1)
 
 
 class TimelineFilterForm(forms.Form):

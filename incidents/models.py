@@ -43,10 +43,19 @@ class Incident(models.Model):
     """An incident. Every change goes through ``incidents.services``; ``version`` increases with each change
     so a stale edit is refused (optimistic locking) instead of overwriting someone else's.
 
+    ``public_title`` is the only title the status page, its JSON and feeds show; an incident gets no public
+    update until it has one (``incidents.services.status_update_post`` refuses).
+
     ``dedup_key`` is set when a policy opens the incident: at most one *open* incident per key (a partial
     unique constraint), so a second burn alert links to it instead of opening another."""
 
     title = models.CharField(max_length=200)
+    public_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What customers see on the status page (never the internal title); required before the "
+        "first public update.",
+    )
     summary = models.TextField(blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.SEV3)
     status = models.CharField(max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.TRIAGE)

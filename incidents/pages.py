@@ -63,3 +63,27 @@ def report_error(request: HttpRequest, exc: DomainError) -> None:
 
 def back(request: HttpRequest, default: str, anchor: str = "") -> HttpResponse:
     return redirect(default + (f"#{anchor}" if anchor else ""))
+
+
+def create_prefill(*, component_id: str, slo_id: str) -> dict[str, Any]:
+    """Initial values of the declare form when the status page admin opens a public incident for a component
+    an SLO burn degraded: the component (degraded performance), a public title, the SLO's service. Junk ids
+    give an empty form."""
+    from slo.models import SLO
+    from statuspage.models import Component
+
+    component = Component.objects.filter(pk=int(component_id)).first() if component_id.isdigit() else None
+    if component is None:
+        return {}
+    slo = SLO.objects.select_related("service").filter(pk=int(slo_id)).first() if slo_id.isdigit() else None
+    initial: dict[str, Any] = {
+        "component": component.pk,
+        "impact": "degraded_performance",
+        "public_title": f"Degraded performance of {component.name}",
+        "title": f"{component.name} degraded",
+        "severity": "sev3",
+    }
+    if slo is not None:
+        initial["title"] = f"{component.name} degraded: SLO {slo.service.name}/{slo.name} burning its budget"
+        initial["services"] = [slo.service.name]
+    return initial

@@ -53,6 +53,13 @@ class PublicIncident:
     updates: tuple[PublicUpdate, ...]  # newest first
 
 
+# The columns a public incident is built from: the internal title and summary are never read here.
+PUBLIC_FIELDS = (
+    "id", "public_title", "status", "severity", "started_at", "created_at", "updated_at", "resolved_at",
+    "postmortem__id", "postmortem__state",
+)  # fmt: skip
+
+
 def _component(item: dict) -> PublicComponent:
     return PublicComponent(int(item.get("component_id") or 0), str(item.get("name", "")), str(item.get("status", "")))
 
@@ -68,9 +75,13 @@ def public_incidents(
         qs = qs.filter(status__in=OPEN_STATUSES)
     if since is not None:
         qs = qs.filter(Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=since) | Q(resolved_at__isnull=True))
-    qs = qs.select_related("postmortem").prefetch_related(
-        Prefetch("updates", queryset=public_updates, to_attr="public_updates"),
-        Prefetch("component_impacts", queryset=IncidentComponent.objects.select_related("component")),
+    qs = (
+        qs.only(*PUBLIC_FIELDS)
+        .select_related("postmortem")
+        .prefetch_related(
+            Prefetch("updates", queryset=public_updates, to_attr="public_updates"),
+            Prefetch("component_impacts", queryset=IncidentComponent.objects.select_related("component")),
+        )
     )
     levels = severity_levels()
     out = []
@@ -95,7 +106,8 @@ def public_incidents(
         out.append(
             PublicIncident(
                 id=incident.pk,
-                name=incident.title,
+                # Only the title written for customers; an alert-made incident's internal title never shows.
+                name=incident.public_title or f"Incident {incident.pk}",
                 status=public_status(incident.status, postmortem_published=published),
                 impact=level.public_impact if level else "minor",
                 started_at=incident.started_at,

@@ -68,7 +68,31 @@ def incident_list(*, status: str = "", severity: str = "", service: str = "", q:
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
     open_first = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return qs.annotate(open_rank=open_first).order_by("open_rank", "severity", "-started_at", "-pk")
+    # Open incidents by severity, then newest; resolved and closed ones by date only (newest first).
+    open_severity = Case(When(status__in=OPEN_STATUSES, then="severity"), default=Value(""))
+    return qs.annotate(open_rank=open_first, open_severity=open_severity).order_by(
+        "open_rank", "open_severity", "-started_at", "-pk"
+    )
+
+
+def incident_has_public_update(*, incident: Incident) -> bool:
+    return StatusUpdate.objects.filter(incident=incident, visibility="public").exists()
+
+
+SEARCH_LIMIT = 10
+
+
+def incident_search_open(*, q: str, limit: int = SEARCH_LIMIT) -> list[Incident]:
+    """Open incidents whose number or title matches ``q`` ("#12", "12" or words of the title), most
+    severe then newest first, at most ``limit``. An empty ``q`` lists the latest open incidents."""
+    q = (q or "").strip()[:200]
+    qs = Incident.objects.filter(status__in=OPEN_STATUSES).only("id", "title", "status", "severity", "started_at")
+    number = q.lstrip("#")
+    if number.isdigit() and len(number) < 12:
+        qs = qs.filter(Q(pk=int(number)) | Q(title__icontains=q))
+    elif q:
+        qs = qs.filter(title__icontains=q)
+    return list(qs.order_by("severity", "-started_at", "-pk")[: max(1, min(limit, 50))])
 
 
 def incident_detail(*, incident_id: int) -> Incident | None:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from incidents import views, views_followup
+from incidents import views, views_followup, views_link
 
 app_name = "incidents"
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
     path("new/", views.IncidentCreateView.as_view(), name="create"),
     path("from-alert-group/<int:group_id>/", views.FromGroupView.as_view(), name="from-group"),
+    path("search/", views_link.IncidentSearchView.as_view(), name="search"),
+    path("link-alert-group/<int:group_id>/", views_link.LinkGroupView.as_view(), name="link-group"),
     path("action-items/", views_followup.ActionItemsView.as_view(), name="action-items"),
     path(
         "action-items/<int:pk>/<slug:command>/",

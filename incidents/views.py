@@ -18,11 +18,12 @@ from incidents.budget import budget_impact
 from incidents.choices import IncidentStatus, Severity, TimelineKind
 from incidents.domain import lifecycle
 from incidents.exports import timeline_csv_rows
-from incidents.pages import IncidentsPage, incident_or_404, report_error
+from incidents.pages import IncidentsPage, create_prefill, incident_or_404, report_error
 from incidents.selectors import (
     action_item_list,
     elapsed_end,
     incident_detail,
+    incident_has_public_update,
     incident_list,
     incident_open_for_group,
     incident_postmortem,
@@ -74,15 +75,19 @@ class IncidentCreateView(IncidentsPage):
     read_role = Role.RESPONDER
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "incidents/incident_form.html", {"form": forms.IncidentForm()})
+        initial = create_prefill(component_id=request.GET.get("component", ""), slo_id=request.GET.get("slo", ""))
+        return render(request, "incidents/incident_form.html", {"form": forms.IncidentForm(initial=initial)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = forms.IncidentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            component = data.get("component")
             try:
                 incident = services.incident_create(
                     title=data["title"],
+                    public_title=data["public_title"],
+                    components=[(component, data["impact"] or "degraded_performance")] if component else [],
                     summary=data["summary"],
                     severity=data["severity"],
                     services=list(data["services"]),
@@ -146,64 +151,78 @@ class IncidentDetailView(IncidentsPage):
     """Header (status, severity, roles, elapsed), actions, timeline, update form, linked alerts, budget."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        incident = incident_detail(incident_id=pk)
-        if incident is None:
-            raise Http404("No such incident.")
-        now = timezone.now()
-        filter_form = forms.TimelineFilterForm(request.GET or None)
-        kinds = filter_form.cleaned_data["kind"] if filter_form.is_bound and filter_form.is_valid() else []
-        show_all = request.GET.get("all") == "1"
-        # The latest entries; "show all" and the CSV export have the rest.
-        timeline = incident_timeline(incident=incident, kinds=kinds, latest=None if show_all else TIMELINE_SHOWN)
-        timeline_total = len(timeline) if show_all else incident_timeline_count(incident=incident, kinds=kinds)
-        impacts = {ci.component_id: ci.status for ci in incident.component_impacts.all()}
-        budget_state, budget_rows = budget_impact(incident=incident, now=now)
-        levels = severity_levels()
-        context = {
-            "incident": incident,
-            "level": levels.get(incident.severity),
-            "allowed_next": lifecycle.allowed_next(incident.status),
-            "public_status": lifecycle.public_status(incident.status),
-            "elapsed_end": elapsed_end(incident),
-            "timeline": timeline,
-            "timeline_total": timeline_total,
-            "filter_form": filter_form,
-            "kinds": kinds,
-            "kind_choices": TimelineKind.choices,
-            "updates": incident_updates(incident=incident)[:20],
-            "budget_state": budget_state,
-            "budget_rows": budget_rows,
-            "postmortem": incident_postmortem(incident),
-            "action_items": action_item_list(incident_id=incident.pk),
-            "today": timezone.localdate(),
-            "edit_form": forms.IncidentEditForm(
-                initial={
-                    "version": incident.version,
-                    "title": incident.title,
-                    "severity": incident.severity,
-                    "summary": incident.summary,
-                    "services": list(incident.services.all()),
-                }
-            ),
-            "roles_form": forms.RolesForm(
-                initial={
-                    "version": incident.version,
-                    "commander": incident.commander_id,
-                    "communications_lead": incident.communications_lead_id,
-                    "scribe": incident.scribe_id,
-                }
-            ),
-            "timestamps_form": forms.TimestampsForm(
-                initial={"version": incident.version, **{f: getattr(incident, f) for f in lifecycle.TIMESTAMP_FIELDS}}
-            ),
-            "components_form": forms.ComponentsForm(initial={"version": incident.version}, current=impacts),
-            "note_form": forms.NoteForm(),
-            "update_form": forms.StatusUpdateForm(),
-            "link_form": forms.LinkGroupForm(),
-            "tz_name": timezone.get_current_timezone_name(),
-            "can_write": user_has_role(request.user, Role.RESPONDER),
-        }
-        return render(request, "incidents/detail.html", context)
+        return render_detail(request, pk)
+
+
+def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_bound) -> HttpResponse:
+    """The incident page; a command whose form failed renders it again with its bound form and errors
+    (``update_form=…`` or ``resolve_form=…``) and status 400."""
+    incident = incident_detail(incident_id=pk)
+    if incident is None:
+        raise Http404("No such incident.")
+    now = timezone.now()
+    filter_form = forms.TimelineFilterForm(request.GET or None)
+    kinds = filter_form.cleaned_data["kind"] if filter_form.is_bound and filter_form.is_valid() else []
+    show_all = request.GET.get("all") == "1"
+    # The latest entries; "show all" and the CSV export have the rest.
+    timeline = incident_timeline(incident=incident, kinds=kinds, latest=None if show_all else TIMELINE_SHOWN)
+    timeline_total = len(timeline) if show_all else incident_timeline_count(incident=incident, kinds=kinds)
+    impacts = {ci.component_id: ci.status for ci in incident.component_impacts.all()}
+    budget_state, budget_rows = budget_impact(incident=incident, now=now)
+    levels = severity_levels()
+    updates = list(incident_updates(incident=incident)[:20])
+    has_public = any(u.visibility == "public" for u in updates) or (
+        len(updates) == 20 and incident_has_public_update(incident=incident)
+    )
+    context = {
+        "incident": incident,
+        "level": levels.get(incident.severity),
+        "allowed_next": lifecycle.allowed_next(incident.status),
+        "public_status": lifecycle.public_status(incident.status),
+        "elapsed_end": elapsed_end(incident),
+        "timeline": timeline,
+        "timeline_total": timeline_total,
+        "filter_form": filter_form,
+        "kinds": kinds,
+        "kind_choices": TimelineKind.choices,
+        "updates": updates,
+        "has_public": has_public,
+        "budget_state": budget_state,
+        "budget_rows": budget_rows,
+        "postmortem": incident_postmortem(incident),
+        "action_items": action_item_list(incident_id=incident.pk),
+        "today": timezone.localdate(),
+        "edit_form": forms.IncidentEditForm(
+            initial={
+                "version": incident.version,
+                "title": incident.title,
+                "public_title": incident.public_title,
+                "severity": incident.severity,
+                "summary": incident.summary,
+                "services": list(incident.services.all()),
+            }
+        ),
+        "roles_form": forms.RolesForm(
+            initial={
+                "version": incident.version,
+                "commander": incident.commander_id,
+                "communications_lead": incident.communications_lead_id,
+                "scribe": incident.scribe_id,
+            }
+        ),
+        "timestamps_form": forms.TimestampsForm(
+            initial={"version": incident.version, **{f: getattr(incident, f) for f in lifecycle.TIMESTAMP_FIELDS}}
+        ),
+        "components_form": forms.ComponentsForm(initial={"version": incident.version}, current=impacts),
+        "note_form": forms.NoteForm(),
+        "update_form": forms_bound.get("update_form") or forms.StatusUpdateForm(),
+        "resolve_form": forms_bound.get("resolve_form")
+        or forms.ResolveForm(initial={"version": incident.version, "public_title": incident.public_title}),
+        "link_form": forms.LinkGroupForm(),
+        "tz_name": timezone.get_current_timezone_name(),
+        "can_write": user_has_role(request.user, Role.RESPONDER),
+    }
+    return render(request, "incidents/detail.html", context, status=status)
 
 
 class IncidentCommandView(IncidentsPage):
@@ -221,6 +240,7 @@ class IncidentCommandView(IncidentsPage):
         "update",
         "link",
         "unlink",
+        "resolve",
     )
 
     def post(self, request: HttpRequest, pk: int, command: str) -> HttpResponse:
@@ -228,6 +248,8 @@ class IncidentCommandView(IncidentsPage):
             raise Http404("Unknown command.")
         incident = incident_or_404(pk)
         url = reverse("incidents:detail", args=[incident.pk])
+        if command in ("update", "resolve"):
+            return getattr(self, f"do_{command}")(request, incident)
         try:
             anchor = getattr(self, f"do_{command}")(request, incident)
         except DomainError as exc:
@@ -315,18 +337,52 @@ class IncidentCommandView(IncidentsPage):
         )
         return "timeline"
 
-    def do_update(self, request, incident) -> str:
-        data = self._form(forms.StatusUpdateForm, request).cleaned_data
-        services.status_update_post(
-            incident_id=incident.pk,
-            body=data["body"],
-            visibility=data["visibility"],
-            status=data["status"] or None,
-            actor=_actor(request),
-            now=timezone.now(),
-        )
-        messages.success(request, f"{data['visibility'].capitalize()} update posted.")
-        return "updates"
+    def do_update(self, request, incident) -> HttpResponse:
+        """Errors (no public title for a public update, …) come back on the form, on the page."""
+        form = forms.StatusUpdateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.status_update_post(
+                    incident_id=incident.pk,
+                    body=data["body"],
+                    visibility=data["visibility"],
+                    status=data["status"] or None,
+                    public_title=data["public_title"],
+                    actor=_actor(request),
+                    now=timezone.now(),
+                )
+            except DomainError as exc:
+                _errors_on_form(form, exc)
+            else:
+                label = "Public" if data["visibility"] == "public" else "Internal"
+                messages.success(request, f"{label} update posted.")
+                return redirect(reverse("incidents:detail", args=[incident.pk]) + "#updates")
+        return render_detail(request, incident.pk, status=400, update_form=form)
+
+    def do_resolve(self, request, incident) -> HttpResponse:
+        """Resolve with the final public update, or (once customers were told) an explicit confirmation."""
+        form = forms.ResolveForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                posted = services.incident_resolve(
+                    incident_id=incident.pk,
+                    public_body=data["public_body"],
+                    public_title=data["public_title"],
+                    confirm_without_public=data["confirm_without_public"],
+                    version=data["version"],
+                    note=data["note"],
+                    actor=_actor(request),
+                    now=timezone.now(),
+                )
+            except DomainError as exc:
+                _errors_on_form(form, exc)
+            else:
+                done = "Resolved; the final public update is on the status page." if posted else "Resolved."
+                messages.success(request, done)
+                return redirect("incidents:detail", pk=incident.pk)
+        return render_detail(request, incident.pk, status=400, resolve_form=form)
 
     def do_link(self, request, incident) -> str:
         data = self._form(forms.LinkGroupForm, request).cleaned_data
@@ -347,6 +403,15 @@ class IncidentCommandView(IncidentsPage):
 
 class _FormInvalid(Exception):
     pass
+
+
+def _errors_on_form(form, exc: DomainError) -> None:
+    """A domain error on the fields it names (the message once, on the first), else on the whole form."""
+    named = [name for name in (exc.fields or {}) if name in form.fields]
+    if named:
+        form.add_error(named[0], exc.message)
+    else:
+        form.add_error(None, exc.message)
 
 
 class IncidentChangesView(IncidentsPage):

@@ -131,6 +131,50 @@ def component_states(*, now: datetime, components: list[Component] | None = None
     return out
 
 
+@dataclass(frozen=True)
+class SloBurn:
+    """An SLO whose burn sets a component's status: since when its burn alerts fire (``None`` when none
+    fires, e.g. resolved by hand while the condition still holds) and how many fire now."""
+
+    slo: object  # slo.models.SLO
+    since: datetime | None
+    firing: int
+
+
+def component_burns(states: list[ComponentState]) -> dict[int, list[SloBurn]]:
+    """For each component an SLO burn degrades (status from burn, linked SLOs burning), the SLOs doing it.
+    Firing counts come from the one selector of firing alerts; two queries whatever the counts."""
+    from alerts.choices import AlertStatus
+    from alerts.models import Alert
+    from alerts.selectors import firing_alert_counts
+
+    burning: dict[int, list] = {}
+    for state in states:
+        slos = [slo for slo in state.component.slos.all() if slo.enabled and slo.burn_alerts] if state.burn else []
+        if slos:
+            burning[state.component.pk] = slos
+    if not burning:
+        return {}
+    counts = firing_alert_counts(source="slo", by=("service", "slo"))
+    since: dict[tuple[str, str], datetime] = {}
+    rows = Alert.objects.filter(status=AlertStatus.FIRING, source="slo").values_list("labels", "starts_at")
+    for labels, starts_at in rows:
+        key = (str((labels or {}).get("service", "")), str((labels or {}).get("slo", "")))
+        if key not in since or starts_at < since[key]:
+            since[key] = starts_at
+    out: dict[int, list[SloBurn]] = {}
+    for pk, slos in burning.items():
+        out[pk] = [
+            SloBurn(
+                slo=slo,
+                since=since.get((slo.service.name, slo.name)),
+                firing=counts.get((slo.service.name, slo.name), 0),
+            )
+            for slo in slos
+        ]
+    return out
+
+
 # --- maintenance ----------------------------------------------------------------------------------
 
 
@@ -292,19 +336,21 @@ def _days(now: datetime, tz: ZoneInfo) -> list[tuple[date, datetime, datetime]]:
     return out
 
 
-def _outage_intervals(*, since: datetime, now: datetime, public_ids: set[int]) -> dict[int, list]:
-    """Per component: the intervals open and past incidents affected it (the incident's name only when
-    it is public), and the maintenance occurrences that covered it."""
+def _outage_intervals(*, since: datetime, now: datetime, public_names: dict[int, str]) -> dict[int, list]:
+    """Per component: the intervals open and past incidents affected it (named by their public title only
+    when they are public: the same name the JSON and feeds show), and the maintenance occurrences that
+    covered it."""
     from incidents.models import IncidentComponent
 
     out: dict[int, list] = defaultdict(list)
     rows = IncidentComponent.objects.filter(Q(incident__resolved_at__gte=since) | Q(incident__resolved_at__isnull=True))
-    for ci in rows.select_related("incident"):
+    fields = ("component_id", "status", *(f"incident__{f}" for f in ("id", "status", "started_at", "resolved_at")))
+    for ci in rows.select_related("incident").only(*fields, "incident__closed_at", "incident__updated_at"):
         incident = ci.incident
         end = incident.resolved_at or now
         if not incident.is_open and incident.resolved_at is None:
             end = incident.closed_at or incident.updated_at
-        label = incident.title if incident.pk in public_ids else ""
+        label = public_names.get(incident.pk, "")
         out[ci.component_id].append(uptime_domain.Interval(incident.started_at, min(end, now), ci.status, label))
     qs = maintenance_list().filter(starts_at__lt=now).exclude(recurrence="none", ends_at__lt=since)
     for maintenance in qs:
@@ -364,9 +410,8 @@ def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
     components = list(component_list())
     states = {s.component.pk: s.status for s in component_states(now=now, components=components)}
     incidents = public_incidents(since=now - timedelta(days=31 * months + 1), limit=1000)
-    public_ids = {i.id for i in incidents}
     days = _days(now, tz)
-    intervals = _outage_intervals(since=days[0][1], now=now, public_ids=public_ids)
+    intervals = _outage_intervals(since=days[0][1], now=now, public_names={i.id: i.name for i in incidents})
     slo_ids = sorted({slo.pk for c in components for slo in c.slos.all()})
     sli = _sli_days(slo_ids, now=now, tz=tz_name)
 

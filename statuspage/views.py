@@ -42,11 +42,29 @@ def _open_incidents():
 
 
 class IndexView(RoleRequiredMixin, TemplateView):
+    """Components with their derived status (and why), groups, maintenance, the snapshot. Polled every
+    30 s by htmx (``HX-Request``): then only the live part is rendered."""
+
     template_name = "statuspage/index.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request"):
+            return ["statuspage/_live.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
         states = selectors.component_states(now=now)
+        burns = selectors.component_burns(states)
+        open_incidents = _open_incidents()
+        rows = [
+            {
+                "s": state,
+                "burns": burns.get(state.component.pk, []),
+                "override_form": OverrideForm(incidents=open_incidents, auto_id=f"id_ov{state.component.pk}_%s"),
+            }
+            for state in states
+        ]
         maintenances = []
         for m in selectors.maintenance_list().order_by("-starts_at")[:100]:
             status, occurrence = selectors.maintenance_status(m, now=now)
@@ -55,13 +73,13 @@ class IndexView(RoleRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "states": states,
+            "rows": rows,
             "groups": selectors.group_list(),
             "maintenances": maintenances,
             "subscriber_count": Subscriber.objects.count(),
             "pending_count": Subscriber.objects.filter(confirmed_at__isnull=True).count(),
             "snapshot": snapshot.snapshot_info(),
-            "open_incidents": _open_incidents(),
-            "override_form": OverrideForm(incidents=_open_incidents()),
+            "open_incidents": open_incidents,
             "can_admin": user_has_role(user, Role.ADMIN),
             "can_respond": user_has_role(user, Role.RESPONDER),
         }

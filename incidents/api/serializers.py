@@ -64,9 +64,9 @@ class IncidentsIncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "title", "summary", "severity", "status", "allowed_next", "public_status", "source", "services",
-            "commander", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "closed_at",
-            "created_at", "created_by", "updated_at", "updated_by", "version",
+            "id", "title", "public_title", "summary", "severity", "status", "allowed_next", "public_status", "source",
+            "services", "commander", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at",
+            "closed_at", "created_at", "created_by", "updated_at", "updated_by", "version",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -98,6 +98,13 @@ class IncidentsIncidentDetailSerializer(IncidentsIncidentSerializer):
 
 class IncidentsIncidentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200)
+    public_title = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="What the status page shows instead of the title; required before the first public update.",
+    )
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.SEV3)
     services = serializers.SlugRelatedField(
@@ -119,6 +126,12 @@ class IncidentsFromGroupSerializer(StrictFieldsMixin, serializers.Serializer):
 class IncidentsIncidentUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     title = serializers.CharField(max_length=200, required=False)
+    public_title = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="What the status page shows instead of the title; required before the first public update.",
+    )
     summary = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     services = serializers.SlugRelatedField(
@@ -130,6 +143,13 @@ class IncidentsTransitionSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
     version = serializers.IntegerField(min_value=1, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    public_update = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=50000,
+        help_text="With status resolved: the final public update, posted as resolved (needs the public title).",
+    )
 
 
 class IncidentsRolesSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -187,6 +207,12 @@ class IncidentsStatusUpdateCreateSerializer(StrictFieldsMixin, serializers.Seria
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
     components = IncidentsComponentImpactSerializer(many=True, required=False, max_length=200)
     version = serializers.IntegerField(min_value=1, required=False)
+    public_title = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Sets the incident's public title with a public update (needed while it has none).",
+    )
 
 
 class IncidentsBudgetImpactSerializer(serializers.Serializer):

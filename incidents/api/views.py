@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from incidents import services
 from incidents.api import serializers as s
 from incidents.budget import budget_impact
-from incidents.choices import TimelineKind
+from incidents.choices import IncidentStatus, TimelineKind
 from incidents.exports import postmortem_markdown, timeline_csv_rows
 from incidents.insights import response_report
 from incidents.models import IncidentPolicy, SeverityLevel
@@ -121,6 +121,7 @@ class IncidentViewSet(
         data = _valid(s.IncidentsIncidentCreateSerializer, request)
         incident = services.incident_create(
             title=data["title"],
+            public_title=data.get("public_title", ""),
             summary=data.get("summary", ""),
             severity=data["severity"],
             services=data.get("services", []),
@@ -162,6 +163,20 @@ class IncidentViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.IncidentsTransitionSerializer, request)
+        if data.get("public_update", "").strip():
+            if data["status"] != IncidentStatus.RESOLVED:
+                raise InvalidInputError(
+                    "A final public update goes with status resolved; post other updates to updates/.",
+                    fields={"public_update": ["Only with status resolved."]},
+                )
+            services.incident_resolve(
+                incident_id=int(pk),
+                public_body=data["public_update"],
+                version=data.get("version"),
+                actor=_actor(request),
+                now=timezone.now(),
+            )
+            return self._detail(int(pk))
         services.incident_transition(
             incident_id=int(pk),
             target=data["status"],
@@ -308,6 +323,7 @@ class IncidentViewSet(
             status=data.get("status"),
             components=[(c["component"], c["status"]) for c in components] if components is not None else None,
             version=data.get("version"),
+            public_title=data.get("public_title"),
             actor=_actor(request),
             now=timezone.now(),
         )

@@ -23,7 +23,7 @@ from incidents.services.postmortems import (
     postmortem_transition,
     postmortem_update,
 )
-from incidents.services.updates import status_update_post, timeline_note_add
+from incidents.services.updates import incident_resolve, status_update_post, timeline_note_add
 
 __all__ = [
     "StaleVersionError",
@@ -35,6 +35,7 @@ __all__ = [
     "incident_create",
     "incident_create_from_group",
     "incident_link_group",
+    "incident_resolve",
     "incident_set_components",
     "incident_set_roles",
     "incident_set_timestamps",

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 ROLE_FIELDS = ("commander", "communications_lead", "scribe")
 ROLE_LABELS = {"commander": "Commander", "communications_lead": "Communications lead", "scribe": "Scribe"}
-EDITABLE_FIELDS = ("title", "summary", "severity")
+EDITABLE_FIELDS = ("title", "public_title", "summary", "severity")
 
 
 def _check_title(title: str) -> str:
@@ -28,6 +28,11 @@ def _check_title(title: str) -> str:
     if not title:
         raise InvalidInputError("An incident needs a title.", fields={"title": ["Required."]})
     return title[:200]
+
+
+def check_public_title(title: str | None) -> str:
+    """The public title as stored: stripped, at most 200 characters ("" = not set yet)."""
+    return (title or "").strip()[:200]
 
 
 def _check_severity(severity: str) -> str:
@@ -44,6 +49,7 @@ def incident_create(
     title: str,
     actor: str,
     now: datetime,
+    public_title: str = "",
     severity: str = Severity.SEV3,
     summary: str = "",
     services: Iterable[Any] = (),
@@ -58,7 +64,8 @@ def incident_create(
     """Declare an incident (status triage). Writes the ``created`` timeline entry, links the alert groups
     and records component impact. ``started_at`` defaults to now; ``detected_at`` to ``started_at``.
     With a ``dedup_key`` raises ``IntegrityError`` when an open incident already has it (the policy relies
-    on that)."""
+    on that). ``public_title`` is what the status page will show (may be set later, before the first
+    public update)."""
     title = _check_title(title)
     _check_severity(severity)
     started_at = started_at or now
@@ -69,6 +76,7 @@ def incident_create(
     with transaction.atomic():
         incident = Incident.objects.create(
             title=title,
+            public_title=check_public_title(public_title),
             summary=summary or "",
             severity=severity,
             status=IncidentStatus.TRIAGE,
@@ -164,7 +172,7 @@ def group_prefill(group: Any) -> dict[str, Any]:
 
 
 def incident_update(*, incident_id: int, version: int, actor: str, now: datetime, changes: dict[str, Any]) -> Incident:
-    """Edit title, summary, severity and services (``changes`` holds only what changes). Refused with
+    """Edit title, public title, summary, severity and services (``changes`` holds only what changes). Refused with
     ``StaleVersionError`` if ``version`` is not the stored one. Each change is a timeline entry."""
     unknown = set(changes) - {*EDITABLE_FIELDS, "services"}
     if unknown:
@@ -174,6 +182,13 @@ def incident_update(*, incident_id: int, version: int, actor: str, now: datetime
         fields = []
         if "title" in changes:
             changes["title"] = _check_title(changes["title"])
+        if "public_title" in changes:
+            changes["public_title"] = check_public_title(changes["public_title"])
+            if not changes["public_title"] and incident.public_title and incident.updates.filter(visibility="public"):
+                raise InvalidInputError(
+                    "This incident is on the status page: its public title can change but not be removed.",
+                    fields={"public_title": ["Required once public."]},
+                )
         if "severity" in changes:
             _check_severity(changes["severity"])
         for name in EDITABLE_FIELDS:
@@ -183,7 +198,9 @@ def incident_update(*, incident_id: int, version: int, actor: str, now: datetime
                 fields.append(name)
                 kind = TimelineKind.SEVERITY if name == "severity" else TimelineKind.EDIT
                 message = (
-                    f"Severity {old.upper()} → {changes[name].upper()}" if name == "severity" else f"Edited {name}"
+                    f"Severity {old.upper()} → {changes[name].upper()}"
+                    if name == "severity"
+                    else f"Edited {name.replace('_', ' ')}"
                 )
                 timeline_add(
                     incident,

@@ -7,13 +7,21 @@ from typing import Any
 
 from django.db import transaction
 
-from incidents.choices import TimelineKind, UpdateVisibility
+from incidents.choices import IncidentStatus, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
 from incidents.models import IncidentComponent, StatusUpdate, TimelineEntry
 from incidents.services.common import incident_locked, incident_touch, timeline_add
-from sre.errors import InvalidInputError
+from sre.errors import ConflictError, InvalidInputError
 
 MAX_BODY = 50_000
+PUBLIC_TITLE_NEEDED = (
+    "Give the incident a public title before its first public update: customers see it on the status page "
+    "instead of the internal title."
+)
+FINAL_UPDATE_NEEDED = (
+    "Customers were told about this incident: write the final public update (it is posted as resolved), "
+    "or confirm resolving without one."
+)
 
 
 def _check_body(body: str, *, name: str = "body") -> str:
@@ -53,17 +61,38 @@ def status_update_post(
     status: str | None = None,
     components: list[tuple[Any, str]] | None = None,
     version: int | None = None,
+    public_title: str | None = None,
 ) -> StatusUpdate:
     """Post an update. With ``status`` the incident moves there first (validated like any transition);
     with ``components`` their impact is set first. A public update records the Statuspage status and the
-    affected components' statuses at this moment for the status page."""
-    from incidents.services.incidents import incident_set_components, incident_transition
+    affected components' statuses at this moment for the status page.
+
+    A public update needs the incident's public title (``public_title`` sets or changes it in the same
+    step); without one it is refused with ``InvalidInputError`` on ``public_title`` and nothing changes."""
+    from incidents.services.incidents import check_public_title, incident_set_components, incident_transition
 
     body = _check_body(body)
     if visibility not in UpdateVisibility.values:
         raise InvalidInputError("Visibility is internal or public.", fields={"visibility": ["Invalid."]})
     with transaction.atomic():
         incident = incident_locked(incident_id=incident_id, version=version)
+        if visibility == UpdateVisibility.PUBLIC:
+            wanted = check_public_title(public_title)
+            if not wanted and not incident.public_title:
+                raise InvalidInputError(
+                    PUBLIC_TITLE_NEEDED, fields={"public_title": ["Required before a public update."]}
+                )
+            if wanted and wanted != incident.public_title:
+                old, incident.public_title = incident.public_title, wanted
+                timeline_add(
+                    incident,
+                    kind=TimelineKind.EDIT,
+                    now=now,
+                    actor=actor,
+                    message="Edited public title",
+                    data={"field": "public_title", "old": old, "new": wanted},
+                )
+                incident_touch(incident, actor=actor, now=now, fields=["public_title"])
         if status and status != incident.status:
             incident = incident_transition(incident_id=incident_id, target=status, actor=actor, now=now)
         if components is not None:
@@ -95,3 +124,40 @@ def status_update_post(
         )
         incident_touch(incident, actor=actor, now=now)
     return update
+
+
+def incident_resolve(
+    *,
+    incident_id: int,
+    actor: str,
+    now: datetime,
+    public_body: str = "",
+    public_title: str | None = None,
+    confirm_without_public: bool = False,
+    version: int | None = None,
+    note: str = "",
+) -> StatusUpdate | None:
+    """Resolve the incident, with its final public update when ``public_body`` is given (posted as
+    resolved, so customers read it with the resolution; the public-title rule applies). When customers
+    were told about the incident (it has public updates) and no final text is given, refused with
+    ``ConflictError`` on ``public_body`` unless ``confirm_without_public``. Returns the update posted."""
+    from incidents.services.incidents import incident_transition
+
+    public_body = (public_body or "").strip()
+    with transaction.atomic():
+        incident = incident_locked(incident_id=incident_id, version=version)
+        if public_body:
+            return status_update_post(
+                incident_id=incident.pk,
+                body=public_body,
+                visibility=UpdateVisibility.PUBLIC,
+                status=IncidentStatus.RESOLVED,
+                public_title=public_title,
+                actor=actor,
+                now=now,
+            )
+        told = StatusUpdate.objects.filter(incident=incident, visibility=UpdateVisibility.PUBLIC).exists()
+        if told and not confirm_without_public:
+            raise ConflictError(FINAL_UPDATE_NEEDED, fields={"public_body": ["Write the final public update."]})
+        incident_transition(incident_id=incident.pk, target=IncidentStatus.RESOLVED, actor=actor, now=now, note=note)
+    return None

@@ -6,3 +6,11 @@
     }
   });
 })();
+
+// Status page admin: the 30 s refresh waits while someone edits an override (a form open or focused in it).
+window.statusAdminPollOk = function () {
+  var live = document.getElementById("status-live");
+  if (!live) { return true; }
+  if (live.querySelector("details[open]")) { return false; }
+  return !(document.activeElement && live.contains(document.activeElement) && document.activeElement.matches("input, select, textarea"));
+};

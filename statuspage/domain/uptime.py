@@ -45,18 +45,25 @@ class Day:
 
     @property
     def level(self) -> str:
-        """How the bar is coloured: ok, minor, major, critical, maintenance or none."""
+        """How the bar is coloured: ok, minor, major, critical, maintenance or none. The worse of the
+        day's uptime and the worst impact an incident had that day, so a day an incident affected is
+        coloured even when the SLI had no traffic."""
+        by_impact = IMPACT_LEVEL.get(self.worst, "ok")
         if self.uptime is None:
-            return "none"
-        if self.worst == MAJOR or self.uptime < Fraction(95, 100):
-            return "critical"
-        if self.worst == PARTIAL or self.uptime < Fraction(99, 100):
-            return "major"
-        if self.worst == DEGRADED or self.uptime < 1:
-            return "minor"
-        if self.worst == MAINTENANCE:
-            return "maintenance"
-        return "ok"
+            return by_impact if by_impact != "ok" else "none"
+        if self.uptime < Fraction(95, 100):
+            by_uptime = "critical"
+        elif self.uptime < Fraction(99, 100):
+            by_uptime = "major"
+        elif self.uptime < 1:
+            by_uptime = "minor"
+        else:
+            by_uptime = "ok"
+        return max(by_impact, by_uptime, key=LEVEL_ORDER.index)
+
+
+IMPACT_LEVEL = {MAJOR: "critical", PARTIAL: "major", DEGRADED: "minor", MAINTENANCE: "maintenance"}
+LEVEL_ORDER = ("none", "ok", "maintenance", "minor", "major", "critical")
 
 
 def _clip(interval: Interval, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:

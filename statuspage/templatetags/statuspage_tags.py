@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django import template
 
 from incidents.markdown import render_markdown
@@ -14,6 +16,18 @@ register = template.Library()
 @register.filter
 def percent(value) -> str:
     return uptime_domain.format_percent(value)
+
+
+@register.filter
+def parse_iso(value):
+    """An ISO 8601 string (the snapshot's ``updated_at``) as a datetime for ``|when``; anything else as is."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value
 
 
 @register.filter

@@ -130,7 +130,7 @@ def test_updates_public_and_internal(token_client) -> None:
     incident = _incident()
     api = ComponentFactory(name="API")
     client = token_client("responder")
-    body = {"body": "We see errors", "visibility": "public", "status": "identified",
+    body = {"body": "We see errors", "visibility": "public", "status": "identified", "public_title": "API errors",
             "components": [{"component": api.pk, "status": "partial_outage"}]}  # fmt: skip
     created = client.post(f"{BASE}/{incident.pk}/updates/", body, format="json")
     assert created.status_code == 201

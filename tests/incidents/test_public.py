@@ -19,7 +19,12 @@ def test_public_feed(django_assert_max_num_queries) -> None:
     hidden = services.incident_create(title="Internal only", actor="a", now=now)
     services.status_update_post(incident_id=hidden.pk, body="internal", visibility="internal", actor="a", now=now)
     shown = services.incident_create(
-        title="API errors", severity="sev1", actor="a", now=now, components=[(api, "major_outage")]
+        title="HighErrorRate on api-7: 5xx ratio 0.31",
+        public_title="API errors",
+        severity="sev1",
+        actor="a",
+        now=now,
+        components=[(api, "major_outage")],
     )
     services.status_update_post(incident_id=shown.pk, body="Looking into it", visibility="public", actor="a", now=now)
     services.status_update_post(

@@ -102,7 +102,12 @@ def test_responder_declares_acknowledges_notes_updates_and_resolves(session_clie
     incident.refresh_from_db()
     assert incident.status == "investigating" and incident.commander == client.user
     post_form(client, page, f"{page}note/", {"body": "Rolled back **v42**"})
-    post_form(client, page, f"{page}update/", {"body": "We are on it", "visibility": "public", "status": "identified"})
+    post_form(
+        client,
+        page,
+        f"{page}update/",
+        {"body": "We are on it", "visibility": "public", "status": "identified", "public_title": "Checkout errors"},
+    )
     incident.refresh_from_db()
     assert incident.status == "identified"
     post_form(client, page, f"{page}transition/", {"status": "resolved", "version": incident.version, "note": "fixed"})

@@ -23,6 +23,7 @@ def public_incident(*, title: str, components, body: str = "We are investigating
     now = now or timezone.now()
     incident = incident_create(
         title=title,
+        public_title=title,
         actor="alice",
         now=now - timedelta(minutes=30),
         started_at=now - timedelta(minutes=30),
