@@ -6,15 +6,22 @@ from typing import Any
 
 from django.utils import timezone
 
+from incidents.choices import OPEN_STATUSES
+from incidents.models import Incident
 from incidents.selectors import action_items_overdue, incidents_open
+
+SHOWN = 10
 
 
 def overview_panel(*, user: Any) -> dict[str, Any]:
-    """Template and context for this app's Overview card."""
+    """Template and context for this app's Overview card (the ten most severe open incidents, and how many)."""
+    shown = incidents_open(limit=SHOWN)
+    total = len(shown) if len(shown) < SHOWN else Incident.objects.filter(status__in=OPEN_STATUSES).count()
     return {
         "template": "incidents/_overview.html",
         "context": {
-            "open_incidents": incidents_open(limit=10),
-            "overdue_items": action_items_overdue(today=timezone.localdate(), limit=10),
+            "open_incidents": shown,
+            "open_total": total,
+            "overdue_items": action_items_overdue(today=timezone.localdate(), limit=SHOWN),
         },
     }

@@ -1,25 +1,57 @@
-"""The slo app's panel on the Overview page: SLOs at risk (burning or low on budget)."""
+"""The slo app's panel on the Overview page: SLOs at risk (a burn alert firing, or low on budget), and how many
+SLOs have no data yet (never "all healthy" while some cannot be judged)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slo.selectors import slo_list
+from django.db.models.fields.json import KT
+
+from slo.models import SLO
 
 AT_RISK_BELOW = 0.25
+SHOWN = 8
+
+
+def _remaining(value: object) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def overview_panel(*, user: Any) -> dict[str, Any]:
-    """SLOs with a firing burn alert or less than 25% budget left, least budget first (at most 8)."""
-    slos = list(slo_list(enabled=True))
-    at_risk, no_data = [], 0
-    for s in slos:
-        s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
-        s.firing = len(s.burn_alerts)
-        if s.remaining is None:
+    """Enabled SLOs with a firing burn alert or less than 25% budget left, least budget first (at most 8).
+
+    Firing counts come from the alerts app's one selector (an alert resolved by hand is not firing), not from the
+    SLO's own list of conditions that hold. One narrow query: the remaining budget is read from the cached status
+    by the database, so 1,000 SLOs cost a few milliseconds, not 1,000 status documents decoded."""
+    from alerts.selectors import firing_alert_counts  # alerts consumes slo: read it when the page is drawn
+
+    firing = firing_alert_counts(source="slo", by=("service", "slo"))
+    rows = (
+        SLO.objects.filter(enabled=True)
+        .annotate(remaining_text=KT("status__error_budget__remaining_ratio"))
+        .values_list("pk", "name", "display_name", "service__name", "remaining_text")
+    )
+    total, no_data, at_risk = 0, 0, []
+    for pk, name, display_name, service, remaining_text in rows:
+        total += 1
+        remaining = _remaining(remaining_text)
+        count = firing.get((service, name), 0)
+        if remaining is None:
             no_data += 1
-        if s.firing or (s.remaining is not None and s.remaining < AT_RISK_BELOW):
-            at_risk.append(s)
-    at_risk.sort(key=lambda s: (s.remaining if s.remaining is not None else 1.0, s.name))
-    context = {"at_risk": at_risk[:8], "total": len(slos), "no_data": no_data, "threshold": AT_RISK_BELOW}
+        if count or (remaining is not None and remaining < AT_RISK_BELOW):
+            at_risk.append(
+                {"pk": pk, "label": display_name or name, "service": service, "remaining": remaining, "firing": count}
+            )
+    at_risk.sort(key=lambda s: (s["remaining"] if s["remaining"] is not None else 1.0, s["label"]))
+    context = {
+        "at_risk": at_risk[:SHOWN],
+        "more_at_risk": max(0, len(at_risk) - SHOWN),
+        "total": total,
+        "no_data": no_data,
+        "judged": total - no_data,
+        "threshold": AT_RISK_BELOW,
+    }
     return {"template": "slo/_overview.html", "context": context}

@@ -44,14 +44,27 @@ OVERVIEW_PANEL_MODULES = ("oncall.overview",)
 
 
 class OverviewView(RoleRequiredMixin, TemplateView):
+    """What needs attention now: one card per app (``<app>/overview.py``), the background heartbeat, services.
+
+    Live refresh: htmx asks for the cards every 30 s (``HX-Request``) and gets them without the page around."""
+
     template_name = "sre/overview.html"
+    SERVICES_SHOWN = 12
+
+    def get_template_names(self) -> list[str]:
+        if self.request.headers.get("HX-Request") == "true":
+            return ["sre/_overview_panels.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["heartbeat"] = heartbeat_get()
-        context["services"] = service_list()[:12]
+        services = list(service_list()[: self.SERVICES_SHOWN + 1])
+        context["services"] = services[: self.SERVICES_SHOWN]
+        context["more_services"] = len(services) > self.SERVICES_SHOWN
         modules = [*OVERVIEW_PANELS, *(import_module(name) for name in OVERVIEW_PANEL_MODULES)]
         context["panels"] = [module.overview_panel(user=self.request.user) for module in modules]
+        context["now"] = timezone.now()
         return context
 
 

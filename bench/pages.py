@@ -1,0 +1,104 @@
+"""Main pages under load: req/s and p50/p95/p99 of every page an on-call engineer opens, on a month of history.
+
+gunicorn as `make run` starts it (2 workers x 4 threads) on PostgreSQL with ``manage.py bench_dataset``'s data set
+(30 days, 100 services, 1,000 SLOs with snapshots every 15 min, 500 open alert groups, 1,000 incidents with
+timelines and updates, status components), signed in as an admin; wrk with 50 connections for 20 s per page (5 s
+with --quick). Detail pages rotate over 20 rows each. Goal (issue 18): p95 <= 200 ms on every page.
+``BENCH_PAGES=overview,alerts`` runs only the pages named (keys in PAGES).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+
+from bench.http_baseline import _session_cookie
+from bench.support import gunicorn_stack, wrk
+
+GOAL_P95_MS = 200.0
+# key -> (label, path or path pattern with {id}, id list key in the data set's answer)
+PAGES = {
+    "overview": ("Overview  /", "/", ""),
+    "alerts": ("Alerts  /alerts/", "/alerts/", ""),
+    "group": ("Alert group  /alerts/groups/<id>/", "/alerts/groups/{id}/", "groups"),
+    "slos": ("SLO list  /slos/", "/slos/", ""),
+    "slo": ("SLO detail  /slos/<id>/", "/slos/{id}/", "slos"),
+    "incidents": ("Incidents  /incidents/", "/incidents/", ""),
+    "incident": ("Incident detail  /incidents/<id>/", "/incidents/{id}/", "incidents"),
+    "statuspage": ("Status page admin  /statuspage/", "/statuspage/", ""),
+}
+
+
+def _rotation(paths: list[str]) -> str:
+    """A wrk script that sends each connection's requests round the ``paths``."""
+    quoted = ", ".join(json.dumps(p) for p in paths)
+    return f"""
+local paths = {{{quoted}}}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1])
+end
+"""
+
+
+def _check(url: str, cookie: str) -> tuple[int, float]:
+    """One request first: the page answers 200 as itself (not the sign-in page); bytes and seconds."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    began = time.monotonic()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body = response.read()
+        if response.status != 200 or "/accounts/login" in response.url:
+            raise RuntimeError(f"{url} answered {response.status} at {response.url}")
+    return len(body), time.monotonic() - began
+
+
+def run(*, quick: bool) -> dict:
+    seconds = 5 if quick else 20
+    connections = 50
+    wanted = [k for k in os.environ.get("BENCH_PAGES", "").split(",") if k] or list(PAGES)
+    rows, extra = [], {}
+    with gunicorn_stack(db_name="sre_bench_pages", workers=2) as stack:
+        began = time.monotonic()
+        answer = json.loads(stack.manage("bench_dataset").strip().splitlines()[-1])
+        extra["data set built in"] = f"{time.monotonic() - began:.0f} s"
+        users = answer["users"]
+        cookie = _session_cookie(stack.url, users["admin"], users["password"])
+        for key in wanted:
+            label, pattern, ids = PAGES[key]
+            paths = [pattern.format(id=i) for i in answer[ids]] if ids else [pattern]
+            try:
+                size, first = _check(stack.url + paths[0], cookie)
+                result = wrk(
+                    stack.url + paths[0],
+                    seconds=seconds,
+                    connections=connections,
+                    headers={"Cookie": cookie},
+                    script=_rotation(paths),
+                )
+            except (OSError, RuntimeError) as exc:  # one page failing must not hide the others
+                rows.append([label, 0.0, "-", "-", "-", "-", f"failed: {type(exc).__name__}: {exc}"[:60], "-"])
+                print(f"  {label}: failed: {exc}", flush=True)
+                continue
+            row = [
+                label,
+                round(result.requests_per_second, 1),
+                result.p50_ms,
+                result.p95_ms,
+                result.p99_ms,
+                result.errors,
+                "yes" if result.p95_ms <= GOAL_P95_MS else "NO",
+                f"{size / 1024:.0f} KiB",
+            ]
+            rows.append(row)
+            print(f"  {label}: {row[1:]} (one request alone: {first * 1000:.0f} ms)", flush=True)
+    extra["load"] = "wrk -t2 -c50, one signed-in admin session; detail pages rotate over 20 rows"
+    return {
+        "title": f"Pages: gunicorn (2 workers x 4 threads) on PostgreSQL, 1,000 SLOs / 500 open groups / 1,000 "
+        f"incidents, wrk {connections} connections, {seconds} s each",
+        "columns": ["page", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "p95<=200", "size"],
+        "rows": rows,
+        "extra": extra,
+    }
