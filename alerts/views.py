@@ -23,6 +23,7 @@ from alerts.services.silences import silence_create, silence_expire
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.timewords import duration_words
 from sre.errors import DomainError
 
 
@@ -144,8 +145,9 @@ class SilenceCreateView(RoleRequiredMixin, View):
                 except DomainError as exc:
                     form.add_error(None, exc.message)
                 else:
+                    length = duration_words((silence.ends_at - silence.starts_at).total_seconds())
                     messages.success(
-                        request, f"Silence {silence.id} created until {silence.ends_at:%Y-%m-%d %H:%M} UTC."
+                        request, f"Silence created for {length}; the alerts it covers stay quiet until then."
                     )
                     return redirect("alerts:silences")
         status = 400 if form.errors else 200
