@@ -31,7 +31,7 @@ def percent_field(*, label: str, initial: str, help_text: str, required: bool = 
         widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "percent"}),
         error_messages={
             "invalid": "A percentage such as 99.9.",
-            "max_decimal_places": "At most 6 decimal places (99.999999%).",
+            "max_decimal_places": "At most 6 decimal places, e.g. 99.999999.",
             "max_digits": "A percentage such as 99.9.",
         },
     )
@@ -197,6 +197,13 @@ class SloForm(forms.Form):
             if values["name"]:
                 item["name"] = values["name"]
             out.append(item)
+        taken = {item["name"] for item in out if "name" in item}
+        number = 0
+        for item in out:  # unnamed rows: condition-<n> that no named row uses (a removed row leaves a gap)
+            while "name" not in item:
+                number += 1
+                if f"condition-{number}" not in taken:
+                    item["name"] = f"condition-{number}"
         if len(out) > POLICY_MAX_ROWS:
             raise forms.ValidationError(f"At most {POLICY_MAX_ROWS} conditions.")
         if self.row_errors:
