@@ -4,6 +4,7 @@ buckets), nothing after now, the burn chart's y range and threshold labels, rele
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -44,7 +45,7 @@ def test_burn_axis_covers_bars_and_thresholds_and_labels_keep_apart(rates, facto
     assert len(label_y) == len(factors)
     gap = charts.LABEL_GAP_PX * y_max / charts.BURN_PLOT_PX
     ys = sorted(label_y)
-    assert all(b - a >= gap - 1e-9 for a, b in zip(ys, ys[1:], strict=False))
+    assert all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(ys))
     assert all(y <= y_max for y in label_y)
     assert all(y >= f for y, f in zip(label_y, factors, strict=True))  # a label never sits under its line
 
@@ -89,7 +90,7 @@ def test_no_point_after_now_and_buckets_of_the_range(burning, name):
     assert _t(data["burndown"]["x"][-1]) == now and _t(data["range"]["end"]) == now
     assert min(xs) >= now - dt.timedelta(seconds=length + step)
     assert len(data["sli"]["x"]) <= length // step + 1
-    gaps = {(b - a).total_seconds() for a, b in zip(xs[:-1], xs[1:], strict=False) if b > a}
+    gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(xs) if b > a}
     assert min(gaps) >= min(step, 1) and (len(data["sli"]["x"]) < 3 or step in gaps)
     # the burn-down ends where the page's number is
     remaining = result.document["error_budget"]["remaining_ratio"]
@@ -126,6 +127,7 @@ def test_detail_page_ranges_markers_and_y_range(session_client, burning):
         assert f'href="?range={name}"' in body and 'aria-current="true"' in body
         burn = data["burn"]
         top = max([r for r in burn["rates"] if r is not None] + [t["factor"] for t in burn["thresholds"]])
-        assert burn["y_max"] >= top and [t["label"] for t in burn["thresholds"]] == ["14.4× page", "6× page", "1× ticket"]
+        assert burn["y_max"] >= top
+        assert [t["label"] for t in burn["thresholds"]] == ["14.4× page", "6× page", "1× ticket"]
     junk = client.get(reverse("slo:detail", args=[slo.pk]), {"range": "../../x"})
     assert junk.status_code == 200 and 'href="?range=1d" data-range="1d" aria-current="true"' in junk.content.decode()
