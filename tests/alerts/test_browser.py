@@ -1,6 +1,7 @@
 """The alerts pages in a real Chromium: a responder sees firing groups appear by live refresh, acknowledges one,
 is asked before resolving (and nothing happens when they cancel), silences a group from a prefilled and previewed
-form; the route tester answers; an admin sends a test notification and finds it in the ledger."""
+form; the route tester answers; an admin sends a test notification and finds it in the ledger. At phone width
+(390 px) the triage list and the group page do not scroll sideways, pass axe-core, and bulk acknowledge works."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from alerts.models import AlertGroup, DeliveryAttempt, Receiver, Silence
 from alerts.services import alert_raise
 from tests.support.browser import login
+from tests.support.pagecheck import PHONE, axe_violations, overflow
 
 
 @pytest.fixture
@@ -143,3 +145,84 @@ def test_receivers_page_test_notification_and_delete(
     with page.expect_navigation():
         page.get_by_role("button", name="Delete receiver").click()
     assert not Receiver.objects.filter(pk=spare.pk).exists()
+
+
+def _fire(name: str, *, severity: str, summary: str = "", **labels: str) -> AlertGroup:
+    alert_raise(
+        labels={"alertname": name, "severity": severity, **labels},
+        annotations={"summary": summary} if summary else {},
+        status="firing",
+        source="test",
+        now=timezone.now(),
+    )
+    return AlertGroup.objects.get(group_labels={"alertname": name})
+
+
+@pytest.mark.integration
+def test_triage_on_a_phone(browser, live_server, transactional_db, make_user, root_route, eager_celery):
+    from playwright.sync_api import expect
+
+    checkout = _fire("Checkout5xx", severity="critical", summary="Checkout 5xx above 5% for 10 minutes")
+    disk = _fire(
+        "DiskAlmostFull",
+        severity="warning",
+        service="postgres",
+        instance="db-primary-eu-west-1a.internal.example.com",
+        mountpoint="/var/lib/postgresql/data/a/very/long/path/that/has/no/break/points/at/all/" + "x" * 60,
+    )
+    cert = _fire("CertificateExpiry", severity="ticket", domain="status.example.com")
+    user = make_user("responder", username="pia")
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    base = live_server.url
+    login(page, base, user.username)
+
+    page.goto(base + "/alerts/")
+    rows = page.get_by_test_id("group-row")
+    expect(rows).to_have_count(3)
+    assert "Checkout 5xx above 5%" in rows.first.inner_text()  # critical first
+    assert overflow(page) == []
+    assert axe_violations(page) == []
+    page.get_by_text("Filters and sort").click()  # folded on a phone; open, it still fits
+    expect(page.get_by_label("Severity", exact=True)).to_be_visible()
+    assert overflow(page) == []
+
+    # Bulk acknowledge two groups from the phone layout; the bar stays in reach at the bottom of the screen.
+    rows.filter(has_text="Checkout 5xx").get_by_role("checkbox").check()
+    rows.filter(has_text="DiskAlmostFull").get_by_role("checkbox").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2 chosen")
+    bulk = page.locator("#bulk").get_by_role("button", name="Acknowledge")
+    expect(bulk).to_be_in_viewport()
+    box = bulk.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert overflow(page) == []
+    with page.expect_navigation():
+        bulk.click()
+    expect(page.get_by_role("status")).to_contain_text(f"Acknowledged 2 groups (#{checkout.pk}, #{disk.pk}).")
+    for group in (checkout, disk):
+        group.refresh_from_db()
+        assert group.state == "acknowledged" and group.acknowledged_by == "pia"
+    cert.refresh_from_db()
+    assert cert.state == "firing"
+    expect(rows.filter(has_text="Checkout 5xx")).to_contain_text("Acknowledged by pia")
+    assert overflow(page) == []
+
+    # The group page: long label values wrap; nothing scrolls sideways; axe finds nothing serious.
+    rows.filter(has_text="DiskAlmostFull").get_by_role("link", name=re.compile("DiskAlmostFull")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("DiskAlmostFull")
+    assert overflow(page) == []
+    assert axe_violations(page) == []
+    assert errors == []
+
+    # A viewer at phone width: no check boxes, no action buttons, and the reason in words.
+    viewer = make_user("viewer", username="vic")
+    viewer_page = browser.new_context(viewport=PHONE).new_page()
+    login(viewer_page, base, viewer.username)
+    viewer_page.goto(base + "/alerts/")
+    expect(viewer_page.get_by_test_id("group-row")).to_have_count(3)
+    assert viewer_page.get_by_role("checkbox", name=re.compile("^Choose")).count() == 0
+    assert viewer_page.get_by_role("button", name=re.compile("Acknowledge|Resolve|Silence")).count() == 0
+    expect(viewer_page.get_by_text("responders and admins acknowledge, silence and resolve")).to_be_visible()
+    assert overflow(viewer_page) == [] and axe_violations(viewer_page) == []
