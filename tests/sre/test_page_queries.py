@@ -154,3 +154,25 @@ def test_main_page_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(bound):
         response = client.get(url)
     assert response.status_code == 200, url
+
+
+def test_slo_list_pages_50_at_a_time_with_search_and_filters(session_client) -> None:
+    service = ServiceFactory(name="checkout")
+    for n in range(55):
+        remaining = None if n % 11 == 0 else n / 100
+        SLOFactory(service=service, name=f"slo-{n:02d}", status={"error_budget": {"remaining_ratio": remaining}})
+    SLOFactory(service=ServiceFactory(name="search"), name="findme", status={"error_budget": {"remaining_ratio": 0.9}})
+    client = session_client("viewer")
+    first = client.get("/slos/").content.decode()
+    assert first.count('<tr data-slo="') == 50 and "Page 1 of 2 (56 SLOs)" in first
+    assert first.index("slo-01") < first.index("slo-02")  # least budget first; no data last (on page 2)
+    second = client.get("/slos/?page=2").content.decode()
+    assert second.count('<tr data-slo="') == 6 and "slo-00" in second and "slo-44" in second
+    found = client.get("/slos/?q=findme").content.decode()
+    assert found.count('<tr data-slo="') == 1 and "findme" in found
+    no_data = client.get("/slos/?data=no_data").content.decode()
+    assert no_data.count('<tr data-slo="') == 5 and "slo-11" in no_data
+    at_risk = client.get("/slos/?data=at_risk").content.decode()
+    assert at_risk.count('<tr data-slo="') == 22  # 1..24 below 25%, less the two without data (11, 22)
+    refresh = client.get("/slos/?q=slo&page=2", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in refresh and "q=slo&amp;page=1" in refresh
