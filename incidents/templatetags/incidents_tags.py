@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.domain.response import format_duration
 from incidents.markdown import render_markdown
+from sre.domain.timewords import duration_words
 
 register = template.Library()
 
@@ -89,3 +90,23 @@ def severity_label(key: str) -> str:
     from incidents.selectors import severity_label as label
 
     return label(key)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@register.filter
+def month_words(value: str) -> str:
+    """ "2026-11" → "Nov 2026" (anything else as is)."""
+    year, _, month = str(value).partition("-")
+    if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        return f"{MONTHS[int(month) - 1]} {year}"
+    return str(value)
+
+
+@register.filter
+def seconds_words(value) -> str:
+    """A mean time in seconds in words ("2 h 5 min"); "—" when there is none."""
+    if value in (None, "") or not isinstance(value, int | float):
+        return "—"
+    return duration_words(value)
