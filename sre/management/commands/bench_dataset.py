@@ -2,9 +2,10 @@
 
 30 days of history: 100 services with 10 SLOs each (1,000 SLOs), their request counters as hour rollups (and minute
 rollups for the last 6 hours, and for all 30 days on the services whose SLO pages the benchmark opens), SLO snapshots
-every 15 minutes, 500 open alert groups (plus resolved ones), 1,000 incidents with timelines, status updates, roles
-and services, status page components on the services and SLOs. A real evaluation of every SLO at the end writes the
-SLOs' status and raises their burn alerts through the alerts app, as the evaluator does every minute.
+every minute over the last day and every 15 minutes before, 500 open alert groups (plus resolved ones), 1,000
+incidents with timelines, status updates, roles and services, status page components on the services and SLOs. A
+real evaluation of every SLO at the end writes the SLOs' status and raises their burn alerts through the alerts app,
+as the evaluator does every minute.
 
 PostgreSQL only (the big tables are filled by ``INSERT ... SELECT generate_series``); refuses a database that has
 SLOs already. Prints the ids the benchmark opens as one JSON line.
@@ -74,7 +75,9 @@ class Command(BaseCommand):
     help = "Build the page benchmark's data set (PostgreSQL; an empty database)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--snapshot-every", type=int, default=SNAPSHOT_EVERY, help="Seconds between snapshots.")
+        parser.add_argument(
+            "--snapshot-every", type=int, default=SNAPSHOT_EVERY, help="Seconds between snapshots older than a day."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -179,7 +182,10 @@ class Command(BaseCommand):
                     )
                 )
         slos = SLO.objects.bulk_create(rows, batch_size=1000)
-        end = int(now.timestamp()) // every * every - every
+        # As the evaluator writes them: one a minute over the last day (the list's sparklines read those), and at
+        # ``every`` seconds before that (a month at one a minute would be 43 million rows to build).
+        recent = int(now.timestamp()) // 60 * 60 - 60
+        end = recent - 86400
         start = end - DAYS * 86400
         ids = [s.pk for s in slos]
         slopes = [rng.uniform(0.05, 1.3) for _ in slos]
@@ -197,6 +203,7 @@ class Command(BaseCommand):
             for chunk in range(0, len(ids), 100):
                 some_ids, some_slopes = ids[chunk : chunk + 100], slopes[chunk : chunk + 100]
                 cursor.execute(sql, [start, start, start, DAYS * 86400, some_ids, some_slopes, start, end, every])
+                cursor.execute(sql, [start, start, start, DAYS * 86400, some_ids, some_slopes, end + 60, recent, 60])
         return slos
 
     def _alert_groups(self, *, services: list[Service], now: dt.datetime, rng: random.Random) -> list[AlertGroup]:
@@ -284,7 +291,8 @@ class Command(BaseCommand):
         rows = []
         for n in range(INCIDENTS):
             open_ = n < OPEN_INCIDENTS
-            started = now - dt.timedelta(minutes=rng.randint(10, 60 * 24 * DAYS))
+            # open ones started in the last two days; the others any time in the month
+            started = now - dt.timedelta(minutes=rng.randint(10, 60 * (48 if open_ else 24 * DAYS)))
             resolved = None if open_ else started + dt.timedelta(minutes=rng.randint(15, 600))
             rows.append(
                 Incident(
@@ -361,7 +369,7 @@ class Command(BaseCommand):
         IncidentAlertGroup.objects.bulk_create(group_links, batch_size=2000)
         Postmortem.objects.bulk_create(postmortems, batch_size=1000)
         ActionItem.objects.bulk_create(items, batch_size=1000)
-        return [i.pk for i in incidents[:OPEN_INCIDENTS]]
+        return [i.pk for i in incidents[:10]] + [i.pk for i in incidents[OPEN_INCIDENTS : OPEN_INCIDENTS + 10]]
 
     @transaction.atomic
     def _components(self, *, services: list[Service], slos: list[SLO]) -> None:
