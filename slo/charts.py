@@ -48,7 +48,9 @@ def sparkline_path(
     def y(v: float) -> float:
         return height / 2 if not span else height - 2 - (v - lo) / span * (height - 4)
 
-    return " ".join(f"{(t - start) * width / dx:.1f},{y(v):.1f}" for t, v in pts)
+    out = [f"{(t - start) * width / dx:.1f},{y(v):.1f}" for t, v in pts]
+    kept = [p for i, p in enumerate(out) if i == 0 or p != out[i - 1]]
+    return " ".join(kept) if len(kept) > 1 else ""
 
 
 def sparkline_points(values: list[float | None], *, width: int = 120, height: int = 28) -> str:
