@@ -99,6 +99,18 @@ def incident_slos(*, incident: Incident) -> list[Any]:
         return []
 
 
+def _bulk_impacts(slos: list[Any], *, start: datetime, end: datetime) -> dict[int, Any]:
+    """All SLOs' impacts in one counting pass (``slo.selectors.impact``), or {} to ask one SLO at a time (each
+    with its own error on its row). Ten SLOs on one service: 17 queries and ~1 s each one at a time."""
+    try:
+        from slo.selectors.impact import slo_budget_impacts
+
+        return slo_budget_impacts(slo_ids=[slo.pk for slo in slos], start=start, end=end)
+    except Exception as exc:  # noqa: BLE001 - one at a time then says which SLO failed
+        logger.warning("Budget impact of SLOs %s in one pass failed: %s", [slo.pk for slo in slos], exc)
+        return {}
+
+
 def budget_impact(*, incident: Incident, now: datetime) -> tuple[str, list[BudgetImpact]]:
     """``(state, rows)``: state is ``ok``, ``no_slos`` (no SLO on the affected services) or
     ``not_available`` (the SLO app cannot compute budget impact yet)."""
@@ -110,12 +122,13 @@ def budget_impact(*, incident: Incident, now: datetime) -> tuple[str, list[Budge
         return "no_slos", []
     start = incident.started_at
     end = incident.resolved_at or now
+    bulk = _bulk_impacts(slos, start=start, end=end)
     rows = []
     for slo in slos:
         name = str(field_of(slo, "name", "slug", default=slo.pk))
         service = getattr(getattr(slo, "service", None), "name", "")
         try:
-            result = impact_fn(slo_id=slo.pk, start=start, end=end)
+            result = bulk[slo.pk] if slo.pk in bulk else impact_fn(slo_id=slo.pk, start=start, end=end)
         except Exception as exc:  # noqa: BLE001 - a source error shows on the row, never a 500
             logger.warning("Budget impact of SLO %s failed: %s", slo.pk, exc)
             rows.append(BudgetImpact(slo.pk, name, service, False, reason=f"not available ({exc})"))
