@@ -310,8 +310,10 @@ class ServiceDetailView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         service = _service_or_404(pk)
         slos = list(service.slos.all())
+        firing = firing_alert_counts(source="slo", by=("service", "slo"))
         for s in slos:
             s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
+            s.firing = firing.get((service.name, s.name), 0)
         incidents = charts.service_incidents_of(service)
         releases = service_page_releases(service=service, now=timezone.now())  # deploy gate, recent deployments
         context = {"service": service, "slos": slos, "incidents": incidents, "releases": releases}
