@@ -17,13 +17,21 @@ from statuspage.models import Component
 
 RESOLVED_TITLE = "Checkout 5xx after release 2026.11.3"
 OPEN_TITLE = "Search latency above 500 ms"
-HISTORY = (  # (days ago, severity, service, minutes to ack, to mitigate, to resolve, title)
-    (80, "sev3", "search", 9, 40, 95, "Search index lagging behind catalogue"),
-    (62, "sev2", "payments-api", 3, 18, 44, "Card authorisations timing out"),
-    (45, "sev4", "notifications", 30, 120, 300, "Push notifications delayed"),
-    (33, "sev1", "checkout", 2, 12, 35, "Checkout unavailable in EU"),
-    (20, "sev2", "checkout", 4, 25, 70, "Cart totals wrong after price import"),
-)
+HISTORY = (  # (days ago, severity, service, minutes to ack, to mitigate, to resolve, title, public title, impact)
+    (80, "sev3", "search", 9, 40, 95, "Search index lagging behind catalogue", "Search results out of date",
+     "degraded_performance"),
+    (62, "sev2", "payments-api", 3, 18, 44, "Card authorisations timing out",
+     "Card payments failing for some customers", "partial_outage"),
+    (45, "sev4", "notifications", 30, 120, 300, "Push notifications delayed", "Order notifications delayed",
+     "degraded_performance"),
+    (33, "sev1", "checkout", 2, 12, 35, "Checkout unavailable in EU", "Checkout unavailable in Europe",
+     "major_outage"),
+    (20, "sev2", "checkout", 4, 25, 70, "Cart totals wrong after price import", "Errors at checkout",
+     "partial_outage"),
+    (11, "sev3", "search", 6, 20, 48, "Search 5xx from one shard", "Search errors for some queries",
+     "partial_outage"),
+)  # fmt: skip
+DEMO_TITLES = (RESOLVED_TITLE, OPEN_TITLE, *(row[6] for row in HISTORY))
 
 
 def _user(name: str):
@@ -39,20 +47,53 @@ def _components(service_names: tuple[str, ...]) -> list[Component]:
 
 
 def _history(now: datetime) -> None:
-    for days, severity, service, ack, mitigate, resolve, title in HISTORY:
-        t0 = now - timedelta(days=days)
+    """Past incidents told to customers: acknowledged, a public update at each step, resolved, closed."""
+    for days, severity, service, ack, mitigate, resolve, title, public_title, impact in HISTORY:
+        t0 = now - timedelta(days=days, hours=days % 7 * 2)
+        components = _components((service,))
         incident = services.incident_create(
-            title=title, severity=severity, services=_services(service), actor="demo-responder", now=t0
+            title=title,
+            public_title=public_title,
+            severity=severity,
+            services=_services(service),
+            components=[(c, impact) for c in components],
+            started_at=t0,
+            actor="demo-responder",
+            now=t0 + timedelta(minutes=1),
         )
-        services.incident_acknowledge(incident_id=incident.pk, actor="demo-responder", now=t0 + timedelta(minutes=ack))
-        services.incident_transition(
-            incident_id=incident.pk, target="monitoring", actor="demo-responder", now=t0 + timedelta(minutes=mitigate)
+        pk = incident.pk
+        services.incident_acknowledge(incident_id=pk, actor="demo-responder", now=t0 + timedelta(minutes=ack))
+        services.status_update_post(
+            incident_id=pk,
+            body="We are investigating reports of problems with this service.",
+            visibility="public",
+            actor="demo-responder",
+            now=t0 + timedelta(minutes=ack + 1),
+        )
+        services.timeline_note_add(
+            incident_id=pk,
+            body=f"Error ratio of `{service}` well above its SLO; paging the owning team.",
+            actor="demo-responder",
+            now=t0 + timedelta(minutes=ack + 2),
+        )
+        services.status_update_post(
+            incident_id=pk,
+            body="A fix has been applied and we are monitoring the results.",
+            visibility="public",
+            status="monitoring",
+            actor="demo-responder",
+            now=t0 + timedelta(minutes=mitigate),
+        )
+        services.status_update_post(  # the components keep the incident's impact: the days it coloured
+            incident_id=pk,
+            body="This incident has been resolved.",
+            visibility="public",
+            status="resolved",
+            actor="demo-responder",
+            now=t0 + timedelta(minutes=resolve),
         )
         services.incident_transition(
-            incident_id=incident.pk, target="resolved", actor="demo-responder", now=t0 + timedelta(minutes=resolve)
-        )
-        services.incident_transition(
-            incident_id=incident.pk, target="closed", actor="demo-responder", now=t0 + timedelta(days=2)
+            incident_id=pk, target="closed", actor="demo-responder", now=t0 + timedelta(days=2)
         )
 
 
@@ -63,6 +104,7 @@ def _resolved(now: datetime) -> None:
     components = _components(names)
     incident = services.incident_create(
         title=RESOLVED_TITLE,
+        public_title="Some customers cannot complete checkout",
         summary="Release 2026.11.3 shipped a connection-pool setting that starved checkout of database connections.",
         severity="sev2",
         services=_services(*names),
@@ -114,7 +156,6 @@ def _resolved(now: datetime) -> None:
         body="Checkout works again; all payments went through.",
         visibility="public",
         status="resolved",
-        components=[(c, "operational") for c in components],
         actor="demo-admin",
         now=t0 + timedelta(minutes=52),
     )
@@ -168,6 +209,17 @@ def _open(now: datetime) -> None:
         actor="demo-responder",
         now=t0 + timedelta(minutes=10),
     )
+
+
+def incidents_demo_outages() -> list[tuple[str, datetime, datetime]]:
+    """``(service, started, mitigated)`` of every past demo incident: when its service failed (the demo
+    history's traffic fails then too, so the SLO charts and the incidents tell the same story)."""
+    out = []
+    past = Incident.objects.filter(title__in=DEMO_TITLES, mitigated_at__isnull=False).prefetch_related("services")
+    for incident in past.order_by("started_at"):
+        for service in incident.services.all():
+            out.append((service.name, incident.started_at, incident.mitigated_at))
+    return out
 
 
 def incidents_demo_seed(*, now: datetime | None = None) -> bool:

@@ -11,6 +11,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 60
 graceful_timeout = 10
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The access log is off unless SRE_ACCESS_LOG names a file ("-": standard output); the request metrics at
+# /metrics count every request anyway, and a line per request buries what matters in ``make run``'s terminal.
+accesslog = os.environ.get("SRE_ACCESS_LOG", "").strip() or None
 
 
 def post_worker_init(worker: Any) -> None:

@@ -125,6 +125,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"  # /favicon.ico, for clients that ask for it before reading a page
 
 # Uploads: telemetry batches can be large, but not unbounded (413 beyond this).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SRE_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -323,13 +324,24 @@ SRE = {
     "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
 }
 
+# SRE_LOG_LEVEL (LOG_LEVEL still read): INFO by default; ``manage.py serve`` runs its children at WARNING unless
+# asked (--verbose), so the terminal of ``make run`` shows what needs attention.
+LOG_LEVEL = env.str("SRE_LOG_LEVEL", env.str("LOG_LEVEL", "INFO")).upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise EnvError("SRE_LOG_LEVEL", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL", LOG_LEVEL)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A refused request (403) is routine: one line, without the traceback Django attaches to it.
+    "filters": {"no_403_traceback": {"()": "sre.logfilters.NoTracebackFor403"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["no_403_traceback"]},
+        "django.security": {"filters": ["no_403_traceback"]},
+    },
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_freezes_checkout(token_client, session_client):
-    call_command("seed_demo")
-    call_command("seed_demo")  # idempotent
+    call_command("seed_demo", history_days=0)
+    call_command("seed_demo", history_days=0)  # idempotent
     assert Deployment.objects.count() == 4 and GateOverride.objects.count() == 1 and BudgetPolicy.objects.count() == 1
     now = timezone.now().replace(microsecond=0)
     demo_traffic_push(now=now)

@@ -1,6 +1,8 @@
-"""``seed_demo`` creates one user per role and the demo services, and running it twice changes nothing."""
+"""``seed_demo`` creates one user per role, the demo services and the demo history, and running it twice changes
+nothing."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,7 +14,7 @@ from sre.auth.roles import user_role
 
 def test_seed_demo_is_idempotent(db) -> None:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", history_days=0, stdout=out)
     assert "demo-viewer / sre-demo" in out.getvalue()
     users = {u.username: user_role(u) for u in get_user_model().objects.filter(username__startswith="demo-")}
     assert users == {"demo-viewer": "viewer", "demo-responder": "responder", "demo-admin": "admin"}
@@ -20,9 +22,20 @@ def test_seed_demo_is_idempotent(db) -> None:
     assert {"checkout", "payments-api", "search", "notifications"} <= services
     counts = (get_user_model().objects.count(), Service.objects.count())
     again = io.StringIO()
-    call_command("seed_demo", stdout=again)
+    call_command("seed_demo", history_days=0, stdout=again)
     assert "sre-demo" not in again.getvalue()
     assert (get_user_model().objects.count(), Service.objects.count()) == counts
+
+
+def test_seed_demo_loads_history_once(db) -> None:
+    out = io.StringIO()
+    call_command("seed_demo", history_days=1, stdout=out)
+    assert re.search(
+        r"Demo history: 24 h of traffic \(\d+ rollup rows\), \d+ log lines, \d+ SLO snapshots", out.getvalue()
+    )
+    again = io.StringIO()
+    call_command("seed_demo", history_days=1, stdout=again)
+    assert "Demo history up to date." in again.getvalue()
 
 
 def test_seed_demo_refuses_production(db, settings) -> None:
