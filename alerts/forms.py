@@ -245,6 +245,7 @@ class TriageFilterForm(forms.Form):
     severity = forms.ChoiceField(choices=[("", "any")] + [(s, s) for s in SEVERITIES], required=False)
     service = forms.CharField(required=False, max_length=200)
     sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False)
+    show = forms.TypedChoiceField(choices=[(n, str(n)) for n in (50, 200, 500)], coerce=int, required=False)
 
     OPEN_STATES = (GroupState.FIRING, GroupState.ACKNOWLEDGED, GroupState.SILENCED)
 
@@ -259,6 +260,7 @@ class TriageFilterForm(forms.Form):
             "severity": data.get("severity") or "",
             "service": data.get("service") or "",
             "sort": data.get("sort") or "severity",
+            "show": data.get("show") or 50,
         }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 
 from alerts.choices import AlertStatus, GroupState
 from alerts.domain import routing, suppression, triage
@@ -282,35 +283,47 @@ def triage_list(
     service: str = "",
     matchers: tuple = (),
     sort: str = "severity",
-    limit: int = 200,
+    limit: int = 50,
     now: datetime,
 ) -> TriageList:
     """Groups in ``states`` for the alert list, filtered and ordered for triage; three queries whatever the number
-    of groups (groups with receiver, their alerts, the last delivery attempt of each with its receiver).
+    of groups (groups with receiver and last attempt id, their alerts' labels, the shown groups' last attempts).
 
     Severity, service and labels live in JSON labels, so those filters run here in Python over at most
-    ``TRIAGE_READ_CAP`` groups (the most recently updated), as the label filter always did."""
+    ``TRIAGE_READ_CAP`` groups (the most recently updated), as the label filter always did. Alerts are read as
+    plain values (no model instances): 500 open groups of 3 alerts each is the bench's load."""
     last_attempt = DeliveryAttempt.objects.filter(group_id=OuterRef("pk")).order_by("-started_at", "-pk")
     qs = (
         AlertGroup.objects.filter(state__in=states)
         .select_related("receiver")
         .only(*_GROUP_FIELDS, "receiver__id", "receiver__name")
         .annotate(last_attempt_id=Subquery(last_attempt.values("pk")[:1]))
-        .prefetch_related(Prefetch("alerts", queryset=Alert.objects.only(*_ALERT_FIELDS).order_by("-starts_at")))
         .order_by("-updated_at", "-pk")
     )
     if receiver:
         qs = qs.filter(receiver__name=receiver)
     groups = list(qs[: TRIAGE_READ_CAP + 1])
     capped = len(groups) > TRIAGE_READ_CAP
-    candidates = [triage_row(group, now=now) for group in groups[:TRIAGE_READ_CAP]]
+    groups = groups[:TRIAGE_READ_CAP]
+    members: dict[int, list[_AlertBits]] = defaultdict(list)
+    # Only the summary of the annotations (descriptions and runbooks can be long): one key read in SQL.
+    rows = (
+        Alert.objects.filter(groups__in=[g.pk for g in groups])
+        .annotate(summary=KT("annotations__summary"))
+        .order_by("-starts_at", "-pk")
+        .values_list("groups", "labels", "summary", "status", "starts_at")
+    )
+    for group_id, labels, summary, status, starts_at in rows:
+        bits = _AlertBits(labels or {}, str(summary or ""), status == AlertStatus.FIRING, starts_at)
+        members[group_id].append(bits)
+    candidates = [_row(group, members[group.pk], now=now) for group in groups]
     services = sorted({part for row in candidates for part in row.service.split(", ") if part})
     chosen = [
         row
         for row in candidates
         if (not severity or row.severity == severity)
         and (not service or service in row.service.split(", "))
-        and group_matches(row.group, matchers)
+        and _labels_match(row.group, members[row.group.pk], matchers)
     ]
     facts = [(triage.OrderFacts(severity=r.severity, started_at=r.started_at, id=r.group.pk), r) for r in chosen]
     rows = triage.triage_order(facts, sort=sort)[:limit]
@@ -319,6 +332,23 @@ def triage_list(
     for row in rows:
         row.last_attempt = by_id.get(row.group.last_attempt_id)
     return TriageList(rows=rows, total=len(chosen), services=services, capped=capped)
+
+
+@dataclass(frozen=True)
+class _AlertBits:
+    """What the list needs of one alert of a group."""
+
+    labels: dict
+    summary: str
+    firing: bool
+    starts_at: datetime
+
+
+def _labels_match(group: AlertGroup, alerts: list[_AlertBits], matchers: tuple) -> bool:
+    """``group_matches`` over plain values: the group labels or any of its alerts' labels match."""
+    if not matchers or matches_all(matchers, group.group_labels or {}):
+        return True
+    return any(matches_all(matchers, a.labels) for a in alerts)
 
 
 _GROUP_FIELDS = (
@@ -333,33 +363,40 @@ _GROUP_FIELDS = (
     "last_notified_at",
     "receiver",
 )
-_ALERT_FIELDS = ("id", "labels", "annotations", "status", "starts_at")
 _ATTEMPT_FIELDS = ("id", "receiver", "event", "outcome", "started_at", "http_status", "error")
 
 
 def triage_row(group: AlertGroup, *, now: datetime) -> TriageRow:
     """Title, severity, service and age of a group whose alerts are prefetched (no query of its own)."""
-    alerts = list(group.alerts.all())
-    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
-    shown = firing or alerts
-    facts = [
-        triage.AlertFacts(labels=a.labels or {}, summary=str((a.annotations or {}).get("summary", ""))) for a in shown
+    alerts = [
+        _AlertBits(
+            a.labels or {}, str((a.annotations or {}).get("summary", "")), a.status == AlertStatus.FIRING, a.starts_at
+        )
+        for a in group.alerts.all()
     ]
-    title = triage.group_title(group_labels=group.group_labels or {}, alerts=facts, fallback=f"Alert group {group.pk}")
-    services = [str(group.group_labels["service"])] if (group.group_labels or {}).get("service") else []
+    return _row(group, alerts, now=now)
+
+
+def _row(group: AlertGroup, alerts: list[_AlertBits], *, now: datetime) -> TriageRow:
+    firing = [a for a in alerts if a.firing]
+    shown = firing or alerts
+    group_labels = group.group_labels or {}
+    facts = [triage.AlertFacts(labels=a.labels, summary=a.summary) for a in shown]
+    title = triage.group_title(group_labels=group_labels, alerts=facts, fallback=f"Alert group {group.pk}")
+    services = [str(group_labels["service"])] if group_labels.get("service") else []
     if not services:
-        services = sorted({str(a.labels["service"]) for a in shown if (a.labels or {}).get("service")})
+        services = sorted({str(a.labels["service"]) for a in shown if a.labels.get("service")})
     started_at = min((a.starts_at for a in firing), default=group.created_at)
     age = max(0.0, (now - started_at).total_seconds())
     return TriageRow(
         group=group,
         title=title,
-        severity=triage.severity_of([group.group_labels or {}, *(a.labels or {} for a in shown)]),
+        severity=triage.severity_of([group_labels, *(a.labels for a in shown)]),
         service=", ".join(services),
         started_at=started_at,
         firing_count=len(firing),
         alert_count=len(alerts),
         last_attempt=None,
-        alertname=triage.alertname_of(group.group_labels or {}, facts),
+        alertname=triage.alertname_of(group_labels, facts),
         age_seconds=age if age < 60 else age // 60 * 60,  # whole minutes: "50 min", not "50 min 19 s"
     )

@@ -66,6 +66,7 @@ def triage_context(request: HttpRequest) -> dict[str, Any]:
         service=filters["service"],
         matchers=matchers,
         sort=filters["sort"],
+        limit=filters["show"],
         now=timezone.now(),
     )
     reader = _escalation_reader()
@@ -89,6 +90,7 @@ def triage_context(request: HttpRequest) -> dict[str, Any]:
         "filter_error": error,
         "query": query,
         "here": "/alerts/" + (f"?{query}" if query else ""),
+        "show_more": _query({**filters, "show": 500 if result.total > 200 else 200}),
         "can_respond": user_has_role(request.user, Role.RESPONDER),
         "bulk_actions": BULK_ACTIONS,
     }
@@ -104,11 +106,13 @@ def _query(filters: dict[str, Any]) -> str:
             pairs.append((name, filters[name]))
     if filters["sort"] != "severity":
         pairs.append(("sort", filters["sort"]))
+    if filters["show"] != 50:
+        pairs.append(("show", str(filters["show"])))
     return urlencode(pairs)
 
 
 def _filtered(filters: dict[str, Any]) -> bool:
-    return bool(_query({**filters, "sort": "severity"}))
+    return bool(_query({**filters, "sort": "severity", "show": 50}))
 
 
 def _summary(filters: dict[str, Any]) -> str:

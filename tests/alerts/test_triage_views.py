@@ -311,7 +311,14 @@ def test_viewer_sees_no_action_that_would_be_refused(session_client, root_route)
     for url in pages:
         body = viewer.get(url).content.decode()
         assert action_forms(body) == [], url
-        for word in ("Acknowledge</button>", "Resolve</button>", ">Silence<", "Delete", "New silence</a>", "Save</button>"):
+        for word in (
+            "Acknowledge</button>",
+            "Resolve</button>",
+            ">Silence<",
+            "Delete",
+            "New silence</a>",
+            "Save</button>",
+        ):
             assert word not in body, (url, word)
     # The routes page keeps the route tester (it changes nothing; viewers may use it) and nothing else.
     routes = viewer.get("/alerts/routes/").content.decode()
