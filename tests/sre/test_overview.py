@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -43,6 +44,13 @@ def _burn_alert(slo, *, status: str) -> Alert:
     )
 
 
+def _fresh(client, path: str = "/", **kwargs) -> str:
+    """The Overview now: its cards are kept 5 s (sre.views.OverviewView.CACHE_SECONDS); these tests change data
+    between two looks."""
+    cache.clear()
+    return client.get(path, **kwargs).content.decode()
+
+
 def _panel(html: str) -> str:
     match = re.search(r'<section[^>]*data-testid="slo-overview".*?</section>', html, re.S)
     assert match, "no SLO card on the Overview"
@@ -56,11 +64,11 @@ def test_a_burn_alert_resolved_by_hand_is_not_firing_on_the_overview(session_cli
     slo.save()
     _burn_alert(slo, status="resolved")
     client = session_client("viewer")
-    panel = _panel(client.get("/").content.decode())
+    panel = _panel(_fresh(client))
     assert "firing" not in panel
     assert "checkout-availability" not in panel  # 90% budget left and nothing firing: not at risk
     _burn_alert(slo, status="firing")
-    panel = _panel(client.get("/").content.decode())
+    panel = _panel(_fresh(client))
     assert "checkout-availability" in panel and "1 burn alert firing" in panel
 
 
@@ -69,7 +77,7 @@ def test_the_same_slo_name_in_two_services_counts_its_own_alerts(session_client)
     SLOFactory(name="availability", service=ServiceFactory(name="search"), status=_status(0.9))
     _burn_alert(mine, status="firing")
     _burn_alert(mine, status="firing")
-    panel = _panel(session_client("viewer").get("/").content.decode())
+    panel = _panel(_fresh(session_client("viewer")))
     assert panel.count("burn alerts firing") == 1 and "2 burn alerts firing" in panel
     assert "checkout" in panel and "search" not in panel
 
@@ -77,7 +85,7 @@ def test_the_same_slo_name_in_two_services_counts_its_own_alerts(session_client)
 def test_no_data_is_never_all_healthy(session_client) -> None:
     slos = [SLOFactory(status=_status(None)) for _ in range(3)]
     client = session_client("viewer")
-    panel = _panel(client.get("/").content.decode())
+    panel = _panel(_fresh(client))
     assert "all healthy" not in panel
     assert "3 SLOs have no data yet" in panel and "?data=no_data" in panel
     assert "None of the 3 SLOs can be judged" in panel
@@ -85,12 +93,12 @@ def test_no_data_is_never_all_healthy(session_client) -> None:
     for slo in slos[:2]:
         slo.status = _status(0.8)
         slo.save()
-    panel = _panel(client.get("/").content.decode())
+    panel = _panel(_fresh(client))
     assert "all healthy" not in panel
     assert "2 of 3 SLOs within budget" in panel and "1 SLO has no data yet" in panel
     slos[2].status = _status(0.7)
     slos[2].save()
-    panel = _panel(client.get("/").content.decode())
+    panel = _panel(_fresh(client))
     assert "all healthy" in panel and "no data" not in panel
 
 
@@ -98,7 +106,7 @@ def test_low_budget_is_at_risk_least_first(session_client) -> None:
     SLOFactory(name="half-spent", status=_status(0.5))
     SLOFactory(name="nearly-spent", status=_status(0.05))
     SLOFactory(name="overspent", status=_status(-0.2))
-    panel = _panel(session_client("viewer").get("/").content.decode())
+    panel = _panel(_fresh(session_client("viewer")))
     assert "half-spent" not in panel
     assert panel.index("overspent") < panel.index("nearly-spent")
 
@@ -106,11 +114,11 @@ def test_low_budget_is_at_risk_least_first(session_client) -> None:
 def test_live_refresh_polls_the_panels_and_answers_them_alone(session_client) -> None:
     SLOFactory(status=_status(0.9))
     client = session_client("viewer")
-    html = client.get("/").content.decode()
+    html = _fresh(client)
     poller = re.search(r'<div id="overview-panels"[^>]*>', html).group(0)
     assert 'hx-get="/"' in poller and 'hx-trigger="every 30s"' in poller
     assert 'data-poll-toggle="[data-live-toggle]"' in poller and "data-live-toggle" in html
-    fragment = client.get("/", headers={"HX-Request": "true"}).content.decode()
+    fragment = _fresh(client, headers={"HX-Request": "true"})
     assert "<html" not in fragment and 'id="overview-panels"' not in fragment
     for testid in ("slo-overview", "incidents-overview", "statuspage-overview", "drills-overview"):
         assert f'data-testid="{testid}"' in fragment
@@ -128,7 +136,7 @@ def test_nothing_on_the_overview_leads_to_a_403(session_client, role: str) -> No
         if stage == "data":
             slo = SLOFactory(status=_status(0.1))
             _burn_alert(slo, status="firing")
-        fragment = client.get("/", headers={"HX-Request": "true"}).content.decode()
+        fragment = _fresh(client, headers={"HX-Request": "true"})
         assert "<button" not in fragment and "<form" not in fragment
         for href in _links(fragment):
             if href.startswith("/status/"):
@@ -142,3 +150,14 @@ def test_first_run_texts_offer_admins_the_way_and_tell_viewers_who(session_clien
     assert "/slos/new/" not in viewer and "/slos/services/new/" not in viewer and "/admin/" not in viewer
     assert "An admin defines them" in viewer
     assert "/slos/new/" in admin and "/slos/services/new/" in admin
+
+
+def test_the_cards_are_kept_five_seconds_per_role(session_client) -> None:
+    slo = SLOFactory(name="checkout-availability", status=_status(0.9))
+    viewer = session_client("viewer")
+    assert "checkout-availability" not in _panel(_fresh(viewer))
+    _burn_alert(slo, status="firing")
+    assert "checkout-availability" not in _panel(viewer.get("/").content.decode())  # the same 5 s
+    assert "checkout-availability" in _panel(session_client("admin").get("/").content.decode())  # its own role's
+    cache.delete("sre:overview:panels:viewer")
+    assert "checkout-availability" in _panel(viewer.get("/").content.decode())
