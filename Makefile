@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Pictures of the main pages for the README (docs/screenshots/), from a fresh demo instance it starts and stops;
+# SCREENSHOTS_ARGS="--base http://127.0.0.1:8000" takes them from a running one instead. Needs /usr/bin/chromium.
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
