@@ -113,12 +113,34 @@ def test_filters_live_in_the_url_and_the_live_refresh_keeps_them(session_client,
 
 
 @pytest.mark.parametrize(
-    "query", ["sort=bogus", "severity=nope", "state=exploded", "labels=%3D%3D", "service=" + "x" * 5000, "receiver=%00"]
+    "query",
+    [
+        "show=7",
+        "show=x",
+        "sort=bogus",
+        "severity=nope",
+        "state=exploded",
+        "labels=%3D%3D",
+        "service=" + "x" * 5000,
+        "receiver=%00",
+    ],
 )
 def test_bad_filter_values_fall_back_instead_of_failing(session_client, root_route, query):
     fire("Checkout5xx", severity="critical", service="checkout")
     response = session_client("viewer").get(f"/alerts/?{query}")
     assert response.status_code == 200
+
+
+def test_first_fifty_then_a_link_to_show_more(session_client, root_route):
+    for n in range(52):
+        fire(f"Alert{n:02d}", severity="warning", minutes=n)
+    client = session_client("viewer")
+    body = client.get("/alerts/?sort=newest").content.decode()
+    assert body.count('data-testid="group-row"') == 50
+    assert "Showing the first 50 of 52 groups." in body and 'href="?sort=newest&amp;show=200">Show all 52</a>' in body
+    more = client.get("/alerts/?sort=newest&show=200").content.decode()
+    assert more.count('data-testid="group-row"') == 52 and "52 groups" in more
+    assert 'hx-get="/alerts/?sort=newest&amp;show=200"' in more  # the live refresh keeps showing them all
 
 
 def test_empty_list_says_what_to_do(session_client, db):
