@@ -85,10 +85,10 @@ def test_an_edit_that_keeps_the_sli_is_not_blocked(admin, histogram):
 def test_the_form_shows_the_buckets_on_the_threshold(session_client, histogram):
     client = session_client("admin")
     data = {
-        "service": "checkout", "name": "co-latency", "target": "0.99", "window_kind": "rolling", "window_days": "7",
-        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "0.99",
+        "service": "checkout", "name": "co-latency", "target": "99", "window_kind": "rolling", "window_days": "7",
+        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "99",
         "sli_kind": "latency", "latency_selector": SELECTOR, "latency_threshold": "0.3",
-        "alert_policy": '[{"factor": "10", "long_window": "1h", "short_window": "5m"}]', "enabled": "on",
+        "policy-0-factor": "10", "policy-0-long_window": "1h", "policy-0-short_window": "5m", "enabled": "on",
     }  # fmt: skip
     client.get(reverse("slo:create"))
     response = client.post(reverse("slo:create"), data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
@@ -101,10 +101,10 @@ def test_the_form_saves_without_data_and_says_the_threshold_is_unchecked(session
     ServiceFactory(name="checkout")
     client = session_client("admin")
     data = {
-        "service": "checkout", "name": "co-latency", "target": "0.99", "window_kind": "rolling", "window_days": "7",
-        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "0.99",
+        "service": "checkout", "name": "co-latency", "target": "99", "window_kind": "rolling", "window_days": "7",
+        "calendar_unit": "month", "timezone": "UTC", "budgeting_method": "Occurrences", "timeslice_target": "99",
         "sli_kind": "latency", "latency_selector": SELECTOR, "latency_threshold": "0.3",
-        "alert_policy": '[{"factor": "10", "long_window": "1h", "short_window": "5m"}]', "enabled": "on",
+        "policy-0-factor": "10", "policy-0-long_window": "1h", "policy-0-short_window": "5m", "enabled": "on",
     }  # fmt: skip
     client.get(reverse("slo:create"))
     response = client.post(reverse("slo:create"), data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,

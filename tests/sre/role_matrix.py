@@ -220,6 +220,7 @@ ROUTES: dict[str, dict[str, str]] = {
     "/slos/new/": {"GET": "admin-read", "POST": "configure"},
     "/slos/preview/": {"POST": "configure"},
     "/slos/services/new/": {"GET": "admin-read", "POST": "configure"},
+    "/slos/suggest/": {"GET": "read"},
     "/slos/services/{pk}/": {"GET": "read"},
     "/slos/services/{pk}/delete/": {"GET": "admin-read", "POST": "configure"},
     "/slos/services/{pk}/edit/": {"GET": "admin-read", "POST": "configure"},
