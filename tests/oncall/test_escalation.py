@@ -265,7 +265,7 @@ def test_the_alert_group_page_shows_the_escalation_and_who_was_paged(root_route,
     assert page.status_code == 200
     card = page.content.decode().split('data-testid="group-oncall"', 1)[1].split("</section>", 1)[0]
     assert "checkout" in card and "Escalating" in card and "Paged: alice" in card
-    assert "alice" in card.split("<table>", 1)[1]  # the ledger row
+    assert "alice" in card.split("<table", 1)[1]  # the ledger row
 
 
 def test_one_broken_escalation_does_not_hold_up_the_others_in_the_tick(root_route, person):
