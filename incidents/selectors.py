@@ -53,6 +53,7 @@ def severity_label(key: str, levels: dict[str, SeverityLevel] | None = None) -> 
 def incident_list(*, status: str = "", severity: str = "", service: str = "", q: str = "") -> QuerySet[Incident]:
     """Incidents, open ones first, then newest first. ``status`` is a status, ``open`` or ``closed``
     (resolved or closed); ``service`` a service name."""
+    q, service = q.replace("\x00", ""), service.replace("\x00", "")  # PostgreSQL refuses NUL in text
     qs = Incident.objects.select_related("commander").prefetch_related("services")
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
@@ -66,7 +67,7 @@ def incident_list(*, status: str = "", severity: str = "", service: str = "", q:
         # A subquery rather than a join: no duplicate rows, so no DISTINCT over every column.
         qs = qs.filter(pk__in=Incident.services.through.objects.filter(service__name=service).values("incident_id"))
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(public_title__icontains=q))
     open_first = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
     # Open incidents by severity, then newest; resolved and closed ones by date only (newest first).
     open_severity = Case(When(status__in=OPEN_STATUSES, then="severity"), default=Value(""))
@@ -85,7 +86,7 @@ SEARCH_LIMIT = 10
 def incident_search_open(*, q: str, limit: int = SEARCH_LIMIT) -> list[Incident]:
     """Open incidents whose number or title matches ``q`` ("#12", "12" or words of the title), most
     severe then newest first, at most ``limit``. An empty ``q`` lists the latest open incidents."""
-    q = (q or "").strip()[:200]
+    q = (q or "").replace("\x00", "").strip()[:200]  # PostgreSQL refuses NUL in a text parameter
     qs = Incident.objects.filter(status__in=OPEN_STATUSES).only("id", "title", "status", "severity", "started_at")
     number = q.lstrip("#")
     if number.isdigit() and len(number) < 12:

@@ -287,6 +287,7 @@ def test_search_limits_and_roles(session_client) -> None:
     assert session_client("viewer").get("/incidents/search/", {"q": "outage"}).status_code == 403
     for junk in ("%", "'; drop table", "\x00", "#" + "9" * 40, "x" * 5000, "#-1"):
         assert responder.get("/incidents/search/", {"q": junk, "group": junk}).status_code == 200
+        assert responder.get("/incidents/", {"q": junk, "service": junk, "status": junk}).status_code == 200
 
 
 def test_link_alert_group_from_the_search(session_client, post_form) -> None:
