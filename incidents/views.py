@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.selectors import firing_groups
 from incidents import forms, services
 from incidents.budget import budget_impact
 from incidents.choices import IncidentStatus, Severity, TimelineKind
@@ -170,6 +171,7 @@ def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_b
     impacts = {ci.component_id: ci.status for ci in incident.component_impacts.all()}
     budget_state, budget_rows = budget_impact(incident=incident, now=now)
     levels = severity_levels()
+    can_write = user_has_role(request.user, Role.RESPONDER)
     updates = list(incident_updates(incident=incident)[:20])
     has_public = any(u.visibility == "public" for u in updates) or (
         len(updates) == 20 and incident_has_public_update(incident=incident)
@@ -220,7 +222,9 @@ def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_b
         or forms.ResolveForm(initial={"version": incident.version, "public_title": incident.public_title}),
         "link_form": forms.LinkGroupForm(),
         "tz_name": timezone.get_current_timezone_name(),
-        "can_write": user_has_role(request.user, Role.RESPONDER),
+        "can_write": can_write,
+        # Offered as you type in the link field: the groups that still fire (no ids to look up).
+        "open_groups": firing_groups(limit=30) if can_write else [],
     }
     return render(request, "incidents/detail.html", context, status=status)
 

@@ -309,6 +309,10 @@ def test_link_alert_group_from_the_search(session_client, post_form) -> None:
     assert missing.status_code == 302
     viewer = session_client("viewer")
     assert 'aria-label="Link to an open incident"' not in viewer.get(page).content.decode()
+    # From the incident's side: the firing groups are offered by name, no id to look up.
+    other = _incident(title="Other")
+    detail = client.get(f"/incidents/{other.pk}/").content.decode()
+    assert f'<option value="{group.pk}">alertname=Down' in detail
 
 
 # --- query bounds --------------------------------------------------------------------------------------
