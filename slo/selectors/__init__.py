@@ -275,11 +275,12 @@ def slo_burn_alerts(slo: SLO) -> dict[tuple[str, str, str], object]:
     from alerts.models import Alert
 
     out: dict[tuple[str, str, str], object] = {}
-    rows = Alert.objects.filter(source="slo", labels__slo=slo.name).order_by("updated_at", "pk")
-    for alert in rows[:500]:
+    rows = Alert.objects.filter(source="slo", labels__slo=slo.name).order_by("-updated_at", "-pk")
+    for alert in rows[:500]:  # the newest first: each condition keeps its latest alert
         labels = alert.labels or {}
         if labels.get("service") == slo.service.name:
-            out[(labels.get("severity", ""), labels.get("long_window", ""), labels.get("short_window", ""))] = alert
+            key = (labels.get("severity", ""), labels.get("long_window", ""), labels.get("short_window", ""))
+            out.setdefault(key, alert)
     return out
 
 
