@@ -31,7 +31,7 @@ def test_seed_demo_loads_history_once(db) -> None:
     out = io.StringIO()
     call_command("seed_demo", history_days=1, stdout=out)
     assert re.search(
-        r"Demo history: 24 h of traffic \(\d+ rollup rows\), \d+ log lines, \d+ SLO snapshots", out.getvalue()
+        r"Demo history: 1 d of traffic \(\d+ rollup rows\), \d+ log lines, \d+ SLO snapshots", out.getvalue()
     )
     again = io.StringIO()
     call_command("seed_demo", history_days=1, stdout=again)

@@ -91,7 +91,7 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
             (tmp_path / "serve.log").read_text()), timeout=30, what="the closing rule of the banner")  # fmt: skip
         assert re.search(r"one-time password: \S+", output)
         assert f"running at http://127.0.0.1:{port}/" in output
-        assert "Demo history: 24 h of traffic" in output.split("running at")[0]
+        assert "Demo history: 1 d of traffic" in output.split("running at")[0]
         assert (tmp_path / "sre.sqlite3").exists() and (tmp_path / "celery" / "queue").is_dir()
 
         jar = http.cookiejar.CookieJar()

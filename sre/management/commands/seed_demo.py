@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sre.demo.history import HISTORY_DAYS, demo_history_backfill
 from sre.demo.services import DEMO_PASSWORD, demo_seed
+from sre.domain.timewords import duration_words
 
 
 class Command(BaseCommand):
@@ -44,6 +45,6 @@ def history_line(history: Any) -> str:
     if not history.minutes:
         return "Demo history up to date."
     return (
-        f"Demo history: {history.minutes // 60} h of traffic ({history.rows} rollup rows), {history.logs} log "
-        f"lines, {history.snapshots} SLO snapshots in {history.seconds:.1f} s."
+        f"Demo history: {duration_words(history.minutes * 60)} of traffic ({history.rows} rollup rows), "
+        f"{history.logs} log lines, {history.snapshots} SLO snapshots in {history.seconds:.1f} s."
     )
