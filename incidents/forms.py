@@ -15,6 +15,7 @@ from incidents.choices import (
     UpdateVisibility,
 )
 from incidents.domain.lifecycle import TIMESTAMP_FIELDS
+from incidents.services.updates import PUBLIC_TITLE_NEEDED
 from slo.models import Service
 from sre.domain.timewords import enum_words
 from statuspage.choices import ComponentStatus
@@ -71,12 +72,26 @@ class IncidentForm(forms.Form):
     impact = forms.ChoiceField(
         choices=ComponentStatus.choices, initial=ComponentStatus.DEGRADED_PERFORMANCE, required=False
     )
+    public_update = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=50000,
+        required=False,
+        label="First public update (Markdown)",
+        help_text="Posted to the status page with the incident (it needs the public title). Leave empty to keep "
+        "the incident internal for now.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = _severity_choices()
         self.fields["commander"].queryset = _users()
         self.fields["impact"].choices = [(v, enum_words(v)) for v in ComponentStatus.values if v != "operational"]
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("public_update") or "").strip() and not (data.get("public_title") or "").strip():
+            self.add_error("public_title", PUBLIC_TITLE_NEEDED)
+        return data
 
 
 class FromGroupForm(forms.Form):

@@ -82,6 +82,7 @@ def create_prefill(*, component_id: str, slo_id: str) -> dict[str, Any]:
         "public_title": f"Degraded performance of {component.name}",
         "title": f"{component.name} degraded",
         "severity": "sev3",
+        "public_update": f"We are investigating degraded performance of {component.name}.",
     }
     if slo is not None:
         initial["title"] = f"{component.name} degraded: SLO {slo.service.name}/{slo.name} burning its budget"

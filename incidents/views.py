@@ -8,6 +8,7 @@ import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,20 +86,29 @@ class IncidentCreateView(IncidentsPage):
             data = form.cleaned_data
             component = data.get("component")
             try:
-                incident = services.incident_create(
-                    title=data["title"],
-                    public_title=data["public_title"],
-                    components=[(component, data["impact"] or "degraded_performance")] if component else [],
-                    summary=data["summary"],
-                    severity=data["severity"],
-                    services=list(data["services"]),
-                    started_at=data["started_at"],
-                    commander=data["commander"],
-                    actor=_actor(request),
-                    now=timezone.now(),
-                )
+                with transaction.atomic():  # declared with its first public update, or not at all
+                    incident = services.incident_create(
+                        title=data["title"],
+                        public_title=data["public_title"],
+                        components=[(component, data["impact"] or "degraded_performance")] if component else [],
+                        summary=data["summary"],
+                        severity=data["severity"],
+                        services=list(data["services"]),
+                        started_at=data["started_at"],
+                        commander=data["commander"],
+                        actor=_actor(request),
+                        now=timezone.now(),
+                    )
+                    if data["public_update"].strip():
+                        services.status_update_post(
+                            incident_id=incident.pk,
+                            body=data["public_update"],
+                            visibility="public",
+                            actor=_actor(request),
+                            now=timezone.now(),
+                        )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                _errors_on_form(form, exc)
             else:
                 messages.success(request, f"Incident #{incident.pk} declared.")
                 return redirect("incidents:detail", pk=incident.pk)

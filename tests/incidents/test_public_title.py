@@ -340,3 +340,19 @@ def test_incident_detail_queries_are_bounded(session_client, django_assert_max_n
     with django_assert_max_num_queries(26):
         response = client.get(f"/incidents/{incident.pk}/")
     assert response.status_code == 200
+
+
+def test_declare_with_a_first_public_update_needs_the_public_title(session_client, post_form) -> None:
+    component = ComponentFactory(name="Checkout")
+    client = session_client("responder")
+    form = client.get(f"/incidents/new/?component={component.pk}").content.decode()
+    assert "We are investigating degraded performance of Checkout." in form  # prefilled from the status admin
+    data = {"title": INTERNAL, "severity": "sev3", "component": component.pk, "impact": "degraded_performance",
+            "public_update": "We are investigating."}  # fmt: skip
+    refused = post_form(client, "/incidents/new/", "/incidents/new/", data)
+    assert refused.status_code == 400 and "public title before its first public update" in refused.content.decode()
+    assert not Incident.objects.exists()
+    done = post_form(client, "/incidents/new/", "/incidents/new/", {**data, "public_title": "Checkout slow"})
+    assert done.status_code == 302
+    [shown] = public_incidents()
+    assert shown.name == "Checkout slow" and [c.name for c in shown.components] == ["Checkout"]
