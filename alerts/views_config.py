@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views import View
 
 from alerts.domain import routing
-from alerts.domain.delivery import format_duration
 from alerts.forms import ImportForm, MaintenanceWindowForm, ReceiverForm, RouteForm, RouteTestForm, entries_yaml
 from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, TimeInterval
 from alerts.selectors import route_rows, routing_tree
@@ -18,6 +17,7 @@ from alerts.services.receivers import KEEP, receiver_delete, receiver_save, rece
 from alerts.services.silences import maintenance_window_save
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.timewords import duration_words
 from sre.errors import DomainError
 
 
@@ -40,7 +40,7 @@ def _tree_rows() -> tuple[list[dict], str]:
                 "indent": depth * 1.5,
                 "group_by": "..." if node.group_by_all else ", ".join(node.group_by) or "(none: one group)",
                 "timing": " / ".join(
-                    format_duration(v) for v in (node.group_wait, node.group_interval, node.repeat_interval)
+                    duration_words(v, parts=3) for v in (node.group_wait, node.group_interval, node.repeat_interval)
                 ),
             }
         )
