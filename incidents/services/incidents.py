@@ -14,6 +14,7 @@ from incidents.choices import IncidentSource, IncidentStatus, Severity, Timeline
 from incidents.domain import lifecycle
 from incidents.models import Incident, IncidentAlertGroup, IncidentComponent
 from incidents.services.common import incident_locked, incident_touch, iso, status_page_refresh, timeline_add
+from sre.domain.timewords import enum_words
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -425,11 +426,11 @@ def incident_set_components(
             ci = current.get(pk)
             if ci is None:
                 IncidentComponent.objects.create(incident=incident, component=component, status=status, updated_at=now)
-                lines.append(f"{component.name}: {status}")
+                lines.append(f"{component.name}: {enum_words(status).lower()}")
             elif ci.status != status:
                 ci.status, ci.updated_at = status, now
                 ci.save(update_fields=["status", "updated_at"])
-                lines.append(f"{component.name}: {status}")
+                lines.append(f"{component.name}: {enum_words(status).lower()}")
         if lines:
             timeline_add(
                 incident,

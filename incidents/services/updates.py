@@ -11,6 +11,7 @@ from incidents.choices import IncidentStatus, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
 from incidents.models import IncidentComponent, StatusUpdate, TimelineEntry
 from incidents.services.common import incident_locked, incident_touch, timeline_add
+from sre.domain.timewords import enum_words
 from sre.errors import ConflictError, InvalidInputError
 
 MAX_BODY = 50_000
@@ -119,7 +120,7 @@ def status_update_post(
             kind=TimelineKind.UPDATE,
             now=now,
             actor=actor,
-            message=f"**{label}** ({update.public_status if public else incident.status}): {body}",
+            message=f"**{label}** ({enum_words(update.public_status if public else incident.status).lower()}): {body}",
             data={"update_id": update.pk, "visibility": visibility, "components": snapshot},
         )
         incident_touch(incident, actor=actor, now=now)
