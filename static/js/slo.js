@@ -74,11 +74,13 @@
                text: t.label, font: { size: 10, color: colors[i % colors.length] },
                hovertext: t.name + ": " + t.factor + "× over " + t.long + " and " + t.short + " (" + t.severity + ")" };
     });
-    var text = d.rates.map(function (r) { return r === null ? "no data" : r.toFixed(2) + "×"; });
+    // A window without traffic is a dash on the bar (its hover says "no data"): two "no data" side by side collide.
+    var text = d.rates.map(function (r) { return r === null ? "–" : r.toFixed(2) + "×"; });
+    var hover = d.rates.map(function (r) { return r === null ? "no data" : r.toFixed(4) + "×"; });
     window.Plotly.newPlot(el, [
       { type: "bar", x: d.windows, y: d.rates.map(function (r) { return r === null ? 0 : r; }), text: text,
-        textposition: "outside", cliponaxis: false, marker: { color: "#1d4ed8" },
-        hovertemplate: "%{x}: %{text}<extra></extra>" }
+        customdata: hover, textposition: "outside", cliponaxis: false, marker: { color: "#1d4ed8" },
+        hovertemplate: "%{x}: %{customdata}<extra></extra>" }
     ], { margin: { t: 24, r: 76, b: 40, l: 55 }, xaxis: { automargin: true },
          yaxis: { title: { text: "burn rate (×)" }, range: [0, d.y_max], fixedrange: true },
          shapes: shapes, annotations: annotations }, config);
