@@ -303,7 +303,7 @@ class IncidentCommandView(IncidentsPage):
 
     def do_edit(self, request, incident) -> str:
         data = self._form(forms.IncidentEditForm, request).cleaned_data
-        changes = {k: data[k] for k in ("title", "summary", "severity")}
+        changes = {k: data[k] for k in ("title", "public_title", "summary", "severity")}
         changes["services"] = list(data["services"])
         services.incident_update(
             incident_id=incident.pk, version=data["version"], changes=changes, actor=_actor(request), now=timezone.now()

@@ -356,3 +356,14 @@ def test_declare_with_a_first_public_update_needs_the_public_title(session_clien
     assert done.status_code == 302
     [shown] = public_incidents()
     assert shown.name == "Checkout slow" and [c.name for c in shown.components] == ["Checkout"]
+
+
+def test_edit_form_changes_the_public_title(session_client, post_form) -> None:
+    incident = _incident()
+    client = session_client("responder")
+    page = f"/incidents/{incident.pk}/"
+    data = {"version": incident.version, "title": INTERNAL, "public_title": "Slow checkout", "severity": "sev3"}
+    assert post_form(client, page, f"{page}edit/", data).status_code == 302
+    incident.refresh_from_db()
+    assert incident.public_title == "Slow checkout" and incident.title == INTERNAL
+    assert "Slow checkout" in client.get(page).content.decode()
