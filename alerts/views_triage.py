@@ -30,7 +30,8 @@ from alerts.domain.triage import SEVERITIES
 from alerts.forms import BULK_ACTIONS, BulkActionForm, TriageFilterForm
 from alerts.models import AlertGroup
 from alerts.selectors import receiver_list, triage_list
-from alerts.services import group_acknowledge, group_resolve, group_silence
+from alerts.services import group_acknowledge, group_resolve
+from alerts.services.silences import groups_silence
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -138,9 +139,10 @@ VERBS = {"acknowledge": "Acknowledged", "silence": "Silenced", "resolve": "Resol
 
 
 class BulkActionView(RoleRequiredMixin, View):
-    """POST action=acknowledge|silence|resolve with group=<id> repeated: each group through its own service, so a
-    group that cannot take the action (already acknowledged, resolved, gone) is skipped with the service's reason
-    while the others go through. One message says what was done and what was skipped and why."""
+    """POST action=acknowledge|silence|resolve with group=<id> repeated. Acknowledge and resolve go through each
+    group's own service, so a group that cannot take the action (already acknowledged, resolved, gone) is skipped
+    with the service's reason while the others go through; silence goes through ``groups_silence`` (one silence per
+    group, the open groups re-evaluated once). One message says what was done and what was skipped and why."""
 
     write_role = Role.RESPONDER
 
@@ -154,36 +156,38 @@ class BulkActionView(RoleRequiredMixin, View):
         data = form.cleaned_data
         actor, now = request.user.get_username(), timezone.now()
         action = data["action"]
-        done: list[int] = []
-        skipped: list[tuple[int, str]] = []
-        states = dict(AlertGroup.objects.filter(pk__in=data["group"]).values_list("pk", "state"))
-        for group_id in data["group"]:
-            try:
-                if group_id not in states:
-                    skipped.append((group_id, "no such group"))
-                    continue
-                if action == "acknowledge":
-                    group_acknowledge(group_id=group_id, actor=actor, now=now)
-                elif action == "resolve":
-                    group_resolve(group_id=group_id, actor=actor, now=now)
-                else:
-                    if states[group_id] in (GroupState.SILENCED, GroupState.RESOLVED):
-                        skipped.append((group_id, f"already {states[group_id]}"))
-                        continue
-                    group_silence(
-                        group_id=group_id,
-                        actor=actor,
-                        now=now,
-                        duration=timedelta(hours=data["duration_hours"] or 2),
-                        comment=data["comment"].strip() or f"Silenced from the alert list by {actor}.",
-                    )
-            except DomainError as exc:
-                skipped.append((group_id, exc.message.rstrip(".")))
-            else:
-                done.append(group_id)
+        if action == "silence":
+            done, skipped = groups_silence(
+                group_ids=data["group"],
+                actor=actor,
+                now=now,
+                duration=timedelta(hours=data["duration_hours"] or 2),
+                comment=data["comment"].strip() or f"Silenced from the alert list by {actor}.",
+            )
+        else:
+            done, skipped = _each(data["group"], action=action, actor=actor, now=now)
         logger.info("bulk %s by %s: done %s, skipped %s", action, actor, done, skipped)
         _report(request, action=action, done=done, skipped=skipped, hours=data["duration_hours"] or 2)
         return redirect(target)
+
+
+def _each(group_ids: list[int], *, action: str, actor: str, now) -> tuple[list[int], list[tuple[int, str]]]:
+    """Acknowledge or resolve each group through its own service (its own transaction and guards)."""
+    service = group_acknowledge if action == "acknowledge" else group_resolve
+    existing = set(AlertGroup.objects.filter(pk__in=group_ids).values_list("pk", flat=True))
+    done: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    for group_id in group_ids:
+        if group_id not in existing:
+            skipped.append((group_id, "no such group"))
+            continue
+        try:
+            service(group_id=group_id, actor=actor, now=now)
+        except DomainError as exc:
+            skipped.append((group_id, exc.message.rstrip(".")))
+        else:
+            done.append(group_id)
+    return done, skipped
 
 
 def _report(request: HttpRequest, *, action: str, done: list[int], skipped: list[tuple[int, str]], hours: float):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -69,6 +69,48 @@ def silence_create(
         )
         _reflush_open_groups(now=now)
     return silence
+
+
+def groups_silence(
+    *, group_ids: list[int], actor: str, now: datetime, duration: timedelta, comment: str
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Silence each of ``group_ids`` (matchers = its group labels, as ``group_silence`` does) in one transaction,
+    re-evaluating the open groups once at the end instead of once per silence (the alert list's bulk silence: 50
+    chosen groups among 500 open ones would otherwise flush 25,000 times).
+
+    Returns (silenced ids, [(id, reason)] skipped): a group that is gone, resolved, already silenced or has no labels
+    to silence on is skipped with the reason; the others are silenced."""
+    if not comment.strip():
+        raise InvalidInputError("Say why (comment).", fields={"comment": ["Required."]})
+    if duration <= timedelta(0):
+        raise InvalidInputError("A silence must last a while.", fields={"duration": ["Must be positive."]})
+    done: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    with transaction.atomic():
+        groups = AlertGroup.objects.filter(pk__in=group_ids).only("pk", "state", "group_labels").in_bulk()
+        for group_id in group_ids:
+            group = groups.get(group_id)
+            if group is None:
+                skipped.append((group_id, "no such group"))
+            elif group.state in (GroupState.RESOLVED, GroupState.SILENCED):
+                skipped.append((group_id, f"already {group.state}"))
+            elif not group.group_labels:
+                skipped.append((group_id, "no group labels to silence on (create a silence by hand)"))
+            else:
+                labels = sorted(group.group_labels.items())
+                matchers = [{"name": k, "value": str(v), "isRegex": False, "isEqual": True} for k, v in labels]
+                try:
+                    clean = validate_silence_matchers(matchers)
+                except InvalidInputError as exc:
+                    skipped.append((group_id, exc.message.rstrip(".")))
+                    continue
+                Silence.objects.create(
+                    matchers=clean, starts_at=now, ends_at=now + duration, created_by=actor[:150], comment=comment
+                )
+                done.append(group_id)
+        if done:
+            _reflush_open_groups(now=now)
+    return done, skipped
 
 
 def silence_update(

@@ -282,6 +282,30 @@ def test_bulk_silence_and_resolve(session_client, root_route):
     assert f"#{first.pk}: This group is already resolved" in text
 
 
+def test_bulk_silence_re_evaluates_the_open_groups_once(session_client, root_route, monkeypatch):
+    from alerts.services import notify
+
+    groups = [fire(f"Alert{n}", severity="warning") for n in range(4)]
+    flushed: list[int] = []
+    real = notify.group_flush
+
+    def counting(*, group_id, now, **kwargs):
+        flushed.append(group_id)
+        return real(group_id=group_id, now=now, **kwargs)
+
+    monkeypatch.setattr(notify, "group_flush", counting)
+    client = session_client("responder")
+    token = csrf(client)
+    chosen = [g.pk for g in groups[:3]]
+    text = client.post(
+        "/alerts/bulk/", {"action": "silence", "group": chosen, "csrfmiddlewaretoken": token}, follow=True
+    ).content.decode()
+    assert "Silenced 3 groups for 2 h" in text
+    assert sorted(flushed) == sorted(g.pk for g in groups)  # each open group once, not once per new silence
+    assert Silence.objects.filter(comment=f"Silenced from the alert list by {client.user.username}.").count() == 3
+    assert sorted(AlertGroup.objects.values_list("state", flat=True)) == ["firing", "silenced", "silenced", "silenced"]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
