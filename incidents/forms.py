@@ -95,7 +95,13 @@ class IncidentForm(forms.Form):
 
 
 class FromGroupForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label="Internal title", help_text="From the alert: never shown publicly.")
+    public_title = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Public title",
+        help_text="What customers will see on the status page (you can also set it with the first public update).",
+    )
     severity = forms.ChoiceField(choices=Severity.choices)
 
     def __init__(self, *args, **kwargs):

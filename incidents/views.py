@@ -144,6 +144,7 @@ class FromGroupView(IncidentsPage):
                 incident = services.incident_create_from_group(
                     group_id=group.pk,
                     title=form.cleaned_data["title"],
+                    public_title=form.cleaned_data["public_title"],
                     severity=form.cleaned_data["severity"],
                     actor=_actor(request),
                     now=timezone.now(),

@@ -121,6 +121,7 @@ class IncidentsFromGroupSerializer(StrictFieldsMixin, serializers.Serializer):
     group_id = serializers.IntegerField(min_value=1)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    public_title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class IncidentsIncidentUpdateSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -154,6 +154,7 @@ class IncidentViewSet(
             group_id=data["group_id"],
             severity=data.get("severity"),
             title=data.get("title", ""),
+            public_title=data.get("public_title", ""),
             actor=_actor(request),
             now=timezone.now(),
         )

@@ -110,7 +110,7 @@ def incident_create(
 
 
 def incident_create_from_group(
-    *, group_id: int, actor: str, now: datetime, severity: str | None = None, title: str = ""
+    *, group_id: int, actor: str, now: datetime, severity: str | None = None, title: str = "", public_title: str = ""
 ) -> Incident:
     """Declare an incident from an alert group, prefilled: title from the alert name and summary, services
     from the ``service`` labels, started at the earliest alert, detected when the group opened, the group
@@ -127,6 +127,7 @@ def incident_create_from_group(
     prefill = group_prefill(group)
     return incident_create(
         title=title or prefill["title"],
+        public_title=public_title,  # never the alert text: customers get only what someone wrote for them
         summary=prefill["summary"],
         severity=severity or prefill["severity"],
         services=prefill["services"],

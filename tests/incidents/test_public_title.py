@@ -367,3 +367,25 @@ def test_edit_form_changes_the_public_title(session_client, post_form) -> None:
     incident.refresh_from_db()
     assert incident.public_title == "Slow checkout" and incident.title == INTERNAL
     assert "Slow checkout" in client.get(page).content.decode()
+
+
+def test_from_group_form_takes_a_public_title_and_never_copies_the_alert(session_client, post_form) -> None:
+    from alerts.models import AlertGroup
+    from alerts.services import alert_raise
+
+    alert_raise(labels={"alertname": "Down"}, annotations={"summary": INTERNAL}, status="firing", source="t",
+                now=timezone.now())  # fmt: skip
+    group = AlertGroup.objects.latest("pk")
+    client = session_client("responder")
+    page = f"/incidents/from-alert-group/{group.pk}/"
+    form = client.get(page).content.decode()
+    assert (
+        INTERNAL in form
+        and 'name="public_title"' in form
+        and f'value="{INTERNAL}"' not in form.split("public_title")[1]
+    )
+    response = post_form(
+        client, page, page, {"title": f"Down: {INTERNAL}", "public_title": "Outage", "severity": "sev2"}
+    )
+    assert response.status_code == 302
+    assert Incident.objects.get().public_title == "Outage"
