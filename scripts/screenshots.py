@@ -88,12 +88,15 @@ def _first_link(page: Page, base: str, path: str, pattern: str, prefer: str = ""
     return (preferred or [hrefs[0][0]])[0]
 
 
-def _shoot(page: Page, base: str, path: str, name: str, out: Path) -> list[Path]:
+def _shoot(page: Page, base: str, path: str, name: str, out: Path, scroll_to: str = "") -> list[Path]:
+    """``path`` at each size; with ``scroll_to`` (a heading's text) that part of the page at the top."""
     saved = []
     for suffix, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
+        if scroll_to:
+            page.get_by_role("heading", name=scroll_to).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         target = out / f"{name}{suffix}.png"
         page.screenshot(path=str(target))
         saved.append(target)
@@ -108,19 +111,21 @@ def take(base: str, out: Path, chromium: str) -> list[Path]:
         try:
             page = browser.new_page(viewport=SIZES[""])
             _login(page, base, "demo-responder")
+            slo = _first_link(page, base, "/slos/", r"/slos/\d+/", prefer="Checkout availability")
             pages = [
-                ("overview", "/"),
-                ("alerts", "/alerts/"),
-                ("alert-group", _first_link(page, base, "/alerts/", r"/alerts/groups/\d+/")),
-                ("slos", "/slos/"),
-                ("slo", _first_link(page, base, "/slos/", r"/slos/\d+/", prefer="Checkout availability")),
-                ("incidents", "/incidents/"),
-                ("incident", _first_link(page, base, "/incidents/", r"/incidents/\d+/", prefer="Checkout 5xx")),
-                ("insights", "/incidents/insights/"),
-                ("oncall", "/oncall/"),
+                ("overview", "/", ""),
+                ("alerts", "/alerts/", ""),
+                ("alert-group", _first_link(page, base, "/alerts/", r"/alerts/groups/\d+/"), ""),
+                ("slos", "/slos/", ""),
+                ("slo", slo + "?range=30d", ""),
+                ("slo-charts", slo + "?range=30d", "Budget burn-down"),
+                ("incidents", "/incidents/", ""),
+                ("incident", _first_link(page, base, "/incidents/", r"/incidents/\d+/", prefer="Checkout 5xx"), ""),
+                ("insights", "/incidents/insights/", ""),
+                ("oncall", "/oncall/", ""),
             ]
-            for name, path in pages:
-                saved += _shoot(page, base, path, name, out)
+            for name, path, scroll_to in pages:
+                saved += _shoot(page, base, path, name, out, scroll_to)
             _login(page, base, "demo-admin")
             saved += _shoot(page, base, "/statuspage/", "statuspage-admin", out)
             page.context.clear_cookies()
