@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -177,7 +178,7 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
 
 
-def log_level(*, verbose: bool, environ: dict | os._Environ) -> str:
+def log_level(*, verbose: bool, environ: Mapping[str, str]) -> str:
     """The children's log level: INFO with ``--verbose``, else ``SRE_LOG_LEVEL`` if set, else WARNING."""
     if verbose:
         return "INFO"
