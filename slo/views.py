@@ -102,7 +102,7 @@ DATA_FILTERS = {"no_data": "No data yet", "at_risk": "Below 25% budget"}
 def _slo_filtered(request: HttpRequest) -> tuple:
     """The SLO list's rows for ``?q=`` (name, display name or service) and ``?data=no_data|at_risk``, least budget
     left first and no data last, sorted by the database (1,000 SLOs: one page of 50 read, not 1,000 decoded)."""
-    filters = {"q": request.GET.get("q", "").strip()[:100], "data": request.GET.get("data", "")}
+    filters = {"q": request.GET.get("q", "").replace("\x00", "").strip()[:100], "data": request.GET.get("data", "")}
     # No data: the key is missing (never evaluated) or JSON null. (SQLite casts a JSON null to 0.0: say it apart.)
     no_data = Q(status__error_budget__remaining_ratio__isnull=True) | Q(status__error_budget__remaining_ratio=None)
     qs = slo_list().annotate(
@@ -126,9 +126,10 @@ class IndexView(RoleRequiredMixin, View):
     Live refresh: htmx asks for the list fragment every 30 s."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        wanted = request.GET.get("slo", "")
+        wanted = request.GET.get("slo", "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
         if wanted:  # notification links name an SLO by its labels: ?service=<service>&slo=<name>
-            found = list(slo_list(service=request.GET.get("service", "")).filter(name=wanted)[:2])
+            service = request.GET.get("service", "").replace("\x00", "")
+            found = list(slo_list(service=service).filter(name=wanted)[:2])
             if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
                 return redirect("slo:detail", pk=found[0].pk)
         now = timezone.now()
@@ -194,13 +195,16 @@ class SuggestView(RoleRequiredMixin, View):
     ``?kind=value&metric=M&label=L&q=ch`` values of L on M. At most ``limit`` (20, up to 50) answers."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        kind = request.GET.get("kind", "metric")
-        text = request.GET.get("q", "")[:200]
+        def param(name: str, default: str = "") -> str:  # PostgreSQL text cannot hold NUL: no name has one
+            return request.GET.get(name, default).replace("\x00", "")[:200]
+
+        kind = param("kind", "metric")
+        text = param("q")
         try:
             limit = max(1, min(50, int(request.GET.get("limit", "20"))))
         except ValueError:
             return JsonResponse({"error": "limit: a whole number from 1 to 50."}, status=400)
-        metric, label = request.GET.get("metric", "")[:200], request.GET.get("label", "")[:200]
+        metric, label = param("metric"), param("label")
         if kind == "metric":
             found = metric_name_suggestions(text=text, limit=limit)
         elif kind in ("label", "value") and metric:

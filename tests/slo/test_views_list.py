@@ -174,3 +174,12 @@ def test_detail_query_count(session_client, django_assert_max_num_queries):
         with django_assert_max_num_queries(30):  # 22 on SQLite, 28 on PostgreSQL: whatever the markers and range
             response = client.get(reverse("slo:detail", args=[slo.pk]), {"range": name})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("junk", ["\x00", "%", "' OR 1=1 --", "x" * 5000, "\u202e"])
+def test_junk_parameters_never_fail(session_client, three, junk):
+    _now, burning, *_ = three
+    client = session_client("viewer")
+    for params in ({"q": junk}, {"slo": junk, "service": junk}, {"data": junk, "page": junk}):
+        assert client.get(reverse("slo:index"), params).status_code == 200, params
+    assert client.get(reverse("slo:detail", args=[burning.pk]), {"range": junk}).status_code == 200
