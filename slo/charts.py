@@ -180,9 +180,11 @@ def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE
     * ``sli``: good/all per bucket, at the bucket's end (the current bucket at ``now``: never a future point);
     * ``burndown``: the current SLO window's budget left after each bucket (the bad events before the range
       are counted once), and the steady spend line; it ends at ``now``;
+    * ``events``: good and bad events (Timeslices: minutes) per bucket, as Pyrra's requests and errors graphs;
     * ``burn``: burn rate per window with the policy's thresholds, the y range and the threshold labels' y.
     Buckets come from ``slo_bucket_counts``: one grouped query per chart, never one per bucket."""
     doc = result.document
+    timeslices = slo.budgeting_method == "Timeslices"
     length, step = RANGES[range_key(range_name)]
     target = float(exact(slo.target))
     now_ts = now.timestamp()
@@ -191,11 +193,13 @@ def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE
     range_start = now - dt.timedelta(seconds=length)
     buckets, error = slo_bucket_counts(slo=slo, start=range_start, end=now, step=step)
     s, e = bucket_span(start=range_start, end=now, step=step)
-    sli_x, sli_y = [], []
+    sli_x, sli_y, good, bad = [], [], [], []
     for b in sorted(buckets):
         c = buckets[b]
         sli_x.append(_iso(min(b + step, now_ts)))
         sli_y.append(float(Fraction(c.good) / Fraction(c.total)))
+        good.append(float(c.good))
+        bad.append(float(c.bad))
     allowed = doc["error_budget"]["allowed_bad"]
     burndown_x, remaining, ideal = [], [], []
     first = max(s, int(window_start) // step * step)
@@ -242,6 +246,7 @@ def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE
             "step": step,
         },
         "sli": {"x": sli_x, "y": sli_y},
+        "events": {"x": sli_x, "good": good, "bad": bad, "unit": "minutes" if timeslices else "events"},
         "burndown": {"x": burndown_x, "remaining": remaining, "ideal": ideal},
         "burn": {
             "windows": [n if n != "slo" else f"SLO ({format_duration(seconds)})" for n in names],

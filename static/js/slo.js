@@ -104,7 +104,22 @@
        }, config);
   }
 
-  var draw = { burndown: burndown, burn: burn, sli: sli };
+  // Good and bad events per bucket, stacked (bad on top in red): the traffic behind the SLI.
+  function events(el, data) {
+    var d = data.events;
+    if (!d.x.length) { empty(el, "No traffic in this range."); return; }
+    var m = marks(data);
+    window.Plotly.newPlot(el, [
+      { type: "bar", x: d.x, y: d.good, name: "good " + d.unit, marker: { color: "#93c5fd" },
+        hovertemplate: "%{y:,} good<extra></extra>" },
+      { type: "bar", x: d.x, y: d.bad, name: "bad " + d.unit, marker: { color: BURNING },
+        hovertemplate: "%{y:,} bad<extra></extra>" }
+    ].concat(m.traces), { margin: margin, barmode: "stack", bargap: 0.1, xaxis: timeAxis(data),
+         yaxis: { rangemode: "tozero", automargin: true }, yaxis2: overlay(),
+         legend: { orientation: "h", y: -0.25 }, shapes: m.shapes }, config);
+  }
+
+  var draw = { burndown: burndown, burn: burn, sli: sli, events: events };
 
   function drawAll(root) {
     var source = document.getElementById("slo-charts");

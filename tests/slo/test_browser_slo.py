@@ -46,7 +46,7 @@ def slo_data():
 
 
 def _charts_drawn(page) -> None:
-    for chart in ("burndown", "burn", "sli"):
+    for chart in ("burndown", "burn", "sli", "events"):
         expect(page.locator(f'[data-slo-chart="{chart}"] .main-svg').first).to_be_visible(timeout=20000)
 
 

@@ -92,6 +92,11 @@ def test_no_point_after_now_and_buckets_of_the_range(burning, name):
     assert len(data["sli"]["x"]) <= length // step + 1
     gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(xs) if b > a}
     assert min(gaps) >= min(step, 1) and (len(data["sli"]["x"]) < 3 or step in gaps)
+    # events per bucket: the traffic behind the SLI, at the same times (all 150 minutes are inside 1 d and longer)
+    assert data["events"]["x"] == data["sli"]["x"] and data["events"]["unit"] == "events"
+    if length >= 86400:
+        assert sum(data["events"]["good"]) + sum(data["events"]["bad"]) == 150 * 1000 + 5 * 200 + 145
+        assert sum(data["events"]["bad"]) == 5 * 200 + 145
     # the burn-down ends where the page's number is
     remaining = result.document["error_budget"]["remaining_ratio"]
     assert data["burndown"]["remaining"][-1] == pytest.approx(remaining, abs=0.02)
