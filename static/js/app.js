@@ -81,4 +81,21 @@
       }
     }
   });
+
+  // Phone-width cards: a <td> of a table.cards without its own data-label takes its column's header text.
+  function label(root) {
+    var tables = root.querySelectorAll ? root.querySelectorAll("table.cards") : [];
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, i) {
+          if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[i] && heads[i] !== "Actions") {
+            cell.setAttribute("data-label", heads[i]);
+          }
+        });
+      });
+    });
+  }
+  label(document);
+  document.addEventListener("htmx:load", function (event) { label(event.target); });
 })();

@@ -25,7 +25,7 @@ def test_index_lists_targets_with_last_result_and_next_run(session_client, djang
     with django_assert_max_num_queries(15):
         response = client.get(reverse("drills:index"))
     body = response.content.decode()
-    assert response.status_code == 200 and "orders-db" in body and "failed" in body
+    assert response.status_code == 200 and "orders-db" in body and "Failed" in body
     assert "0 3 * * *" in body and "Run now" not in body  # viewers cannot run drills
     assert "New backup target" not in body
 
@@ -104,7 +104,7 @@ def test_run_detail_polls_while_active_and_stops_when_finished(session_client):
     assert 'hx-trigger="every 2s"' in body and "pg_restore" in body and "Cancel" in body
     DrillRun.objects.filter(pk=run.pk).update(status=RunStatus.PASSED)
     fragment = client.get(reverse("drills:run-progress", args=[run.pk])).content.decode()
-    assert "hx-trigger" not in fragment and "passed" in fragment
+    assert "hx-trigger" not in fragment and "Passed" in fragment
     assert client.get(reverse("drills:run-detail", args=[999999])).status_code == 404
 
 
