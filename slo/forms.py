@@ -117,7 +117,7 @@ class SloForm(forms.Form):
         required=False,
         help_text="Timeslices: a minute is good when its SLI reaches this percent.",
     )
-    sli_kind = forms.ChoiceField(choices=SliKind.choices, initial=SliKind.RATIO)
+    sli_kind = forms.ChoiceField(choices=SliKind.choices, initial=SliKind.RATIO, label="SLI kind")
     ratio_numerator = forms.ChoiceField(choices=NUMERATOR, required=False, label="Counter counts")
     ratio_numerator_selector = forms.CharField(
         required=False,
