@@ -45,7 +45,9 @@ class IndexView(RoleRequiredMixin, View):
         for t in targets:
             t.next_run = next_run_at(schedule=t.schedule, enabled=t.enabled, now=now)
         recent = run_list()[:15]
-        return render(request, "drills/index.html", {"targets": targets, "recent": recent})
+        # Live refresh (htmx every 30 s) asks for the tables only.
+        template = "drills/_index_body.html" if request.headers.get("HX-Request") == "true" else "drills/index.html"
+        return render(request, template, {"targets": targets, "recent": recent})
 
 
 class TargetDetailView(RoleRequiredMixin, View):

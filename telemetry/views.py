@@ -23,10 +23,20 @@ PAGE_SIZE = 50
 TAIL_LIMIT = 200
 
 
-def _service_names() -> list[str]:
-    from slo.models import Service
+def _service_names(*, now: dt.datetime, chosen: str) -> list[str]:
+    """The services to pick from: the declared ones and those with log lines in the last 7 days (and the one
+    asked for, so a link with another service still shows it). A store that is down adds none."""
+    from slo.selectors import service_list  # slo consumes telemetry: a module-level import would be a cycle
 
-    return list(Service.objects.order_by("name").values_list("name", flat=True))
+    names = set(service_list().values_list("name", flat=True))
+    week = LogQuery(start=now - dt.timedelta(days=7), end=now)
+    try:
+        names.update(key[0] for key in selectors.log_count_by(query=week, by=("service",)) if key and key[0])
+    except SourceUnavailableError:
+        pass
+    if chosen:
+        names.add(chosen)
+    return sorted(names)
 
 
 def _parse(request: HttpRequest, now: dt.datetime) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -68,7 +78,8 @@ class LogsView(RoleRequiredMixin, View):
         now = timezone.now()
         data, errors = _parse(request, now)
         context: dict[str, Any] = {
-            "form": data, "errors": errors, "levels": LEVELS, "ranges": RANGES, "services": _service_names(),
+            "form": data, "errors": errors, "levels": LEVELS, "ranges": RANGES,
+            "services": _service_names(now=now, chosen=data["service"]),
             "selected_levels": request.GET.getlist("level"), "hits": [], "histogram": None, "unavailable": None,
         }  # fmt: skip
         if not errors:
@@ -128,7 +139,9 @@ class LogsTailView(RoleRequiredMixin, View):
                 raise ValueError
         except ValueError:
             after = now
-        context: dict[str, Any] = {"hits": [], "after": after.isoformat(), "tail_query": _tail_query(request)}
+        context: dict[str, Any] = {
+            "hits": [], "after": after.isoformat(), "tail_query": _tail_query(request), "form": data,
+        }  # fmt: skip
         if errors:
             context["unavailable"] = "; ".join(f"{k}: {v[0]}" for k, v in errors.items())
         else:

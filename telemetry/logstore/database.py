@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Count, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
+from telemetry.domain.highlight import query_words
 from telemetry.domain.logs import LogQuery, LogRecord
 from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
 from telemetry.models import IngestBatch, LogEntry
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_words(q: str) -> list[str]:
-    """The words of a free-text query (every word must match; punctuation is ignored)."""
-    return _WORD.findall(q)[:20]
+# The same words the Logs page marks in its results (telemetry.domain.highlight).
+fts_words = query_words
 
 
 def _esc(text: str) -> str:

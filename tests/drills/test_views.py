@@ -30,6 +30,18 @@ def test_index_lists_targets_with_last_result_and_next_run(session_client, djang
     assert "New backup target" not in body
 
 
+def test_index_refreshes_itself_every_30_seconds(session_client, django_assert_max_num_queries):
+    for n in range(30):  # enough targets and runs that a query per row would show
+        DrillRunFactory(target=BackupTargetFactory(name=f"db-{n}"), status=RunStatus.PASSED)
+    client = session_client("viewer")
+    page = client.get(reverse("drills:index")).content.decode()
+    assert 'hx-trigger="every 30s"' in page and 'data-poll-toggle="[data-live-toggle]"' in page
+    with django_assert_max_num_queries(15):
+        fragment = client.get(reverse("drills:index"), headers={"HX-Request": "true"}).content.decode()
+    assert "db-29" in fragment and "Passed" in fragment
+    assert "<html" not in fragment and "hx-trigger" not in fragment  # only the tables, not a page in the page
+
+
 def test_empty_state(session_client):
     body = session_client("admin").get(reverse("drills:index")).content.decode()
     assert "No backup targets yet" in body and "New backup target" in body

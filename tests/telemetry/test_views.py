@@ -43,7 +43,7 @@ def test_logs_page_lists_newest_first_with_histogram(session_client, logs, djang
 def test_logs_page_filters(session_client, logs):
     client = session_client("viewer")
     html = client.get("/logs/", {"q": "timeout", "level": "error", "range": "24h"}).content.decode()
-    assert "payment upstream timeout" in html and "index refreshed" not in html
+    assert "payment upstream <mark>timeout</mark>" in html and "index refreshed" not in html
     html = client.get("/logs/", {"service": "checkout", "range": "24h"}).content.decode()
     assert "old line" in html and "index refreshed" not in html
     empty = client.get("/logs/", {"q": "nothing-like-this"}).content.decode()
@@ -88,3 +88,34 @@ def test_admin_lists_are_read_only(admin_client, logs, model):
     response = admin_client.get(f"/admin/telemetry/{model}/")
     assert response.status_code == 200
     assert admin_client.get(f"/admin/telemetry/{model}/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_search_marks_the_words_and_escapes_the_rest(session_client):
+    now = timezone.now()
+    message = '<script>alert("x")</script> Upstream TIMEOUT after timeouts & retries'
+    logs_ingest(records=[LogRecord(now - dt.timedelta(minutes=1), "checkout", "error", message, {}, "")],
+                scope="t", batch_id=None, now=now)  # fmt: skip
+    client = session_client("viewer")
+    html = client.get("/logs/", {"q": "timeout upstream"}).content.decode()
+    assert "<mark>Upstream</mark> <mark>TIMEOUT</mark> after timeouts &amp; retries" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    tail = client.get("/logs/tail", {"q": "timeout", "after": (now - dt.timedelta(minutes=5)).isoformat()})
+    assert "<mark>TIMEOUT</mark>" in tail.content.decode()
+    # a query that is markup itself is only ever text
+    html = client.get("/logs/", {"q": "<script> alert"}).content.decode()
+    assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(&quot;x&quot;)&lt;/<mark>script</mark>&gt;" in html
+    assert 'value="&lt;script&gt; alert"' in html and "<script> alert" not in html
+
+
+@pytest.mark.django_db
+def test_services_are_offered_from_a_list(session_client, logs):
+    from slo.models import Service
+
+    Service.objects.create(name="payments-api")
+    client = session_client("viewer")
+    html = client.get("/logs/", {"service": "search"}).content.decode()
+    assert '<select id="id_service" name="service">' in html
+    for name in ("checkout", "search", "payments-api"):  # stored log services and declared ones
+        assert f'<option value="{name}"' in html
+    assert '<option value="search" selected>' in html
