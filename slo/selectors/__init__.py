@@ -234,15 +234,17 @@ def slo_sparkline(
     out: dict[int, dict[float, float | None]] = {i: {} for i in ids}
     if not ids:
         return {}
-    step = (now - since) / points
-    instants = [since + step * (k + 1) for k in range(points)]
+    # Instants on whole steps (whole hours for a day): snapshots written on the hour (the demo's history) are hit too.
+    step = max(60, int((now - since).total_seconds() / points))
+    first = int(since.timestamp()) // step * step + step
+    instants = range(first, int(now.timestamp()) + 1, step)
     near = Q()
     for t in instants:
-        near |= Q(at__gt=t - dt.timedelta(seconds=120), at__lte=t)
+        at = dt.datetime.fromtimestamp(t, tz=dt.UTC)
+        near |= Q(at__gt=at - dt.timedelta(seconds=120), at__lte=at)
     rows = SLOSnapshot.objects.filter(near, slo_id__in=ids).values_list("slo_id", "at", "remaining_ratio")
     for slo_id, at, remaining in rows.order_by("at"):
-        k = min(points - 1, int((at - since) / step))
-        out[slo_id][instants[k].timestamp()] = remaining
+        out[slo_id][float(-(-int(at.timestamp()) // step) * step)] = remaining  # the instant at or after it
     for slo in slos:
         current = (slo.status or {}).get("error_budget", {}).get("remaining_ratio")
         if slo.status_at is not None and slo.status_at >= since:
