@@ -36,7 +36,7 @@ class DemoMinute:
 
 
 _MASK = (1 << 64) - 1
-_STREAMS = {"jitter": 1, "errors": 2, "burst": 3, "queue": 4, "logs": 5}
+_STREAMS = {"jitter": 1, "errors": 2, "burst": 3, "queue": 4}
 
 
 def _unit(seed: int, name: str, stream: str, number: int) -> float:
