@@ -38,7 +38,7 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
 
         _log("fresh line while live")
         page.wait_for_selector("text=fresh line while live", timeout=15_000)
-        first = page.locator("[data-testid=log-line] .message").first.inner_text()
+        first = page.locator("[data-testid=log-line] .log-message").first.inner_text()
         assert first == "fresh line while live"
 
         page.mouse.wheel(0, 3000)
