@@ -36,12 +36,12 @@ def test_trend_chart_and_live_progress(browser, live_server, make_user):
     assert legend == ["RTO achieved", "RTO target", "RPO achieved", "RPO target"]
 
     page.goto(f"{live_server.url}/drills/runs/{active.pk}/")
-    assert page.get_by_test_id("run-status").inner_text() == "running"
+    assert page.get_by_test_id("run-status").inner_text() == "Running"
     DrillRun.objects.filter(pk=active.pk).update(
         status=RunStatus.PASSED, message="All checks passed within RTO and RPO."
     )
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=run-status]').textContent === 'passed'", timeout=15000
+        "() => document.querySelector('[data-testid=run-status]').textContent === 'Passed'", timeout=15000
     )
     assert "All checks passed" in page.content()
     assert problems == []
