@@ -124,6 +124,8 @@ ROUTES: dict[str, dict[str, str]] = {
     "/incidents/action-items/{pk}/{command}/": {"POST": "respond"},
     "/incidents/from-alert-group/{group_id}/": {"GET": "respond", "POST": "respond"},
     "/incidents/insights/": {"GET": "read"},
+    "/incidents/link-alert-group/{group_id}/": {"POST": "respond"},
+    "/incidents/search/": {"GET": "respond"},
     "/incidents/new/": {"GET": "respond", "POST": "respond"},
     "/incidents/settings/": {"GET": "read", "POST": "configure"},
     "/incidents/{pk}/": {"GET": "read"},
