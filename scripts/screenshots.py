@@ -95,6 +95,12 @@ def _shoot(page: Page, base: str, path: str, name: str, out: Path, scroll_to: st
         page.set_viewport_size(viewport)
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
+        # Plotly draws after load: wait until every chart container on the page has its SVG (none: no wait).
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('[data-slo-chart], [data-chart]'))"
+            ".every(el => el.querySelector('.main-svg'))",
+            timeout=20000,
+        )
         if scroll_to:
             page.get_by_role("heading", name=scroll_to).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         target = out / f"{name}{suffix}.png"
