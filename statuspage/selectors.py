@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -429,13 +430,17 @@ def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
             updated_at=component.status_changed_at or component.updated_at,
         )
         linked = [slo.pk for slo in component.slos.all() if slo.pk in sli]
+        targets = [Fraction(str(slo.target)) for slo in component.slos.all() if slo.pk in sli]
+        target = max(targets) if targets else None
         for day, start, end in days:
             from_incidents = uptime_domain.day_from_incidents(
                 day=day, start=start, end=end, now=now, intervals=intervals.get(component.pk, [])
             )
             if linked and start <= now:
                 counts = [sli[slo_id].get(day) for slo_id in linked]
-                row.days.append(uptime_domain.day_from_sli(day=day, counts=counts, incidents=from_incidents))
+                row.days.append(
+                    uptime_domain.day_from_sli(day=day, counts=counts, incidents=from_incidents, target=target)
+                )
             else:
                 row.days.append(from_incidents)
         row.uptime = uptime_domain.overall_uptime(row.days)

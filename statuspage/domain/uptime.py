@@ -42,6 +42,7 @@ class Day:
     seconds: dict[str, int] = field(default_factory=dict)  # status -> seconds that day (incidents source)
     incidents: tuple[str, ...] = ()
     worst: str = "operational"
+    target: Fraction | None = None  # SLI days: the objective the day is held to (the strictest linked SLO's)
 
     @property
     def level(self) -> str:
@@ -51,14 +52,17 @@ class Day:
         by_impact = IMPACT_LEVEL.get(self.worst, "ok")
         if self.uptime is None:
             return by_impact if by_impact != "ok" else "none"
-        if self.uptime < Fraction(95, 100):
+        # An SLI day that met its objective is a good day: real traffic always has a few errors, and 99.95% of
+        # requests served on a 99.9% objective is not an incident. Below the objective the shortfall sets the colour.
+        perfect = self.target if self.target is not None else 1
+        if self.uptime >= perfect:
+            by_uptime = "ok"
+        elif self.uptime < Fraction(95, 100):
             by_uptime = "critical"
         elif self.uptime < Fraction(99, 100):
             by_uptime = "major"
-        elif self.uptime < 1:
-            by_uptime = "minor"
         else:
-            by_uptime = "ok"
+            by_uptime = "minor"
         return max(by_impact, by_uptime, key=LEVEL_ORDER.index)
 
 
@@ -111,15 +115,17 @@ def day_from_sli(
     day: date,
     counts: Sequence[tuple[int | Fraction, int | Fraction] | None],
     incidents: Day | None = None,
+    target: Fraction | None = None,
 ) -> Day:
     """Uptime of one day from the linked SLOs' ``(good, total)`` (summed); incident names and seconds
-    still come from ``incidents`` so hovering shows what happened."""
+    still come from ``incidents`` so hovering shows what happened. ``target`` (the strictest linked SLO's
+    objective) is what a good day reaches: the bar is green at or above it."""
     known = [c for c in counts if c is not None]
     good = sum((c[0] for c in known), 0)
     total = sum((c[1] for c in known), 0)
-    extra = {}
+    extra: dict = {"target": target}
     if incidents is not None:
-        extra = {"seconds": incidents.seconds, "incidents": incidents.incidents, "worst": incidents.worst}
+        extra.update(seconds=incidents.seconds, incidents=incidents.incidents, worst=incidents.worst)
     if not known or not total:
         return Day(day=day, uptime=None, source="sli", **extra)
     return Day(day=day, uptime=Fraction(good) / Fraction(total), source="sli", good=good, total=total, **extra)

@@ -107,3 +107,19 @@ def test_uptime_is_a_ratio(raw) -> None:
     day = u.day_from_incidents(day=DAY, start=START, end=END, now=LATER, intervals=intervals)
     assert 0 <= day.uptime <= 1
     assert sum(day.seconds.values()) <= 86400
+
+
+@pytest.mark.parametrize(
+    ("good", "target", "level"),
+    [
+        (9995, Fraction(999, 1000), "ok"),  # 99.95% on a 99.9% objective: a good day, not a yellow bar
+        (9990, Fraction(999, 1000), "ok"),  # exactly on the objective
+        (9980, Fraction(999, 1000), "minor"),  # below it
+        (9800, Fraction(999, 1000), "major"),
+        (9000, Fraction(999, 1000), "critical"),
+        (9995, None, "minor"),  # no objective known: anything short of 100% is minor, as before
+    ],
+)
+def test_sli_days_are_green_when_they_meet_the_objective(good, target, level) -> None:
+    day = u.day_from_sli(day=DAY, counts=[(good, 10000)], target=target)
+    assert day.level == level
