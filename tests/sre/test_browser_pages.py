@@ -78,13 +78,13 @@ PAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 WIDE_PAGES = ("overview", "rules")
 
 # Forms any signed-in person may post on their own behalf: what a viewer (or a responder) is expected to see.
-OWN_FORMS = (
+OWN_FORMS = {
     "/accounts/logout/",  # sign out
     "/settings/",  # own API tokens
-    "/settings/tokens/",  # revoke own token
     "/settings/security/",  # own second factor
     "/accounts/password/",
-)
+}
+OWN_PREFIXES = ("/settings/tokens/",)  # revoke an own token
 
 
 @dataclass
@@ -223,7 +223,7 @@ def _forbidden_forms(page: Any, base: str) -> list[str]:
     seen = set()
     for form in post_forms(page):
         action = form["action"]
-        if action in seen or any(action.startswith(own) for own in OWN_FORMS):
+        if action in seen or action in OWN_FORMS or action.startswith(OWN_PREFIXES):
             continue
         seen.add(action)
         url = action if action.startswith("http") else base + action
