@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -39,17 +40,35 @@ def _service_names(*, now: dt.datetime, chosen: str) -> list[str]:
     return sorted(names)
 
 
+def _viewer_zone(name: str) -> ZoneInfo:
+    """The viewer's IANA zone from the form's hidden ``tz`` field; UTC when absent or unknown."""
+    try:
+        return ZoneInfo(name) if name and len(name) <= 64 else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _with_zone(text: str, zone: ZoneInfo) -> str:
+    """A zone-less ``YYYY-MM-DDTHH:MM[:SS]`` as an ISO string with the zone's offset at that moment (left as it
+    was when it does not parse: the form's validation then names the field)."""
+    try:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=zone).isoformat()
+    except ValueError:
+        return text
+
+
 def _parse(request: HttpRequest, now: dt.datetime) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The form's values, with the time range resolved; errors per field."""
-    data = {key: request.GET.get(key, "") for key in ("q", "service", "start", "end", "page")}
+    data = {key: request.GET.get(key, "") for key in ("q", "service", "start", "end", "page", "tz")}
     data["level"] = ",".join(request.GET.getlist("level"))
     data["range"] = request.GET.get("range", "1h")
     custom = bool(data["start"] or data["end"])
     params = {k: v for k, v in data.items() if v and k in ("q", "service", "level", "page")}
+    zone = _viewer_zone(request.GET.get("tz", ""))
     for key in ("start", "end"):
         if data[key]:
-            # <input type="datetime-local"> has no zone: it is the viewer's zone (UTC here).
-            params[key] = data[key] if data[key][-1] in "zZ" or "+" in data[key][10:] else data[key] + "+00:00"
+            # <input type="datetime-local"> has no zone: it is the viewer's (sent by app.js as tz; else UTC).
+            params[key] = data[key] if data[key][-1] in "zZ" or "+" in data[key][10:] else _with_zone(data[key], zone)
     form = TelemetryLogSearchQuerySerializer(data=params)
     if not form.is_valid():
         return data, {k: [str(e) for e in v] for k, v in form.errors.items()}

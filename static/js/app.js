@@ -64,6 +64,10 @@
   }
   localise(document);
   document.addEventListener("htmx:load", function (event) { localise(event.target); });
+  // <input data-viewer-zone> (hidden) carries the viewer's IANA zone, so the server reads date-time fields in it.
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-viewer-zone]"), function (input) {
+    try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { input.value = ""; }
+  });
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-nav-toggle]");
     if (toggle) {

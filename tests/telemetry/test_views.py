@@ -119,3 +119,20 @@ def test_services_are_offered_from_a_list(session_client, logs):
     for name in ("checkout", "search", "payments-api"):  # stored log services and declared ones
         assert f'<option value="{name}"' in html
     assert '<option value="search" selected>' in html
+
+
+@pytest.mark.django_db
+def test_from_and_to_are_read_in_the_viewers_zone(session_client, logs):
+    from zoneinfo import ZoneInfo
+
+    tokyo = (logs - dt.timedelta(minutes=10)).astimezone(ZoneInfo("Asia/Tokyo"))
+    window = {
+        "start": tokyo.strftime("%Y-%m-%dT%H:%M"),
+        "end": (tokyo + dt.timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    client = session_client("viewer")
+    html = client.get("/logs/", {**window, "tz": "Asia/Tokyo"}).content.decode()
+    assert "payment upstream timeout" in html and 'value="Asia/Tokyo" data-viewer-zone' in html
+    assert "payment upstream timeout" not in client.get("/logs/", window).content.decode()  # read as UTC: 9 h off
+    unknown = client.get("/logs/", {**window, "tz": "Mars/Olympus"})
+    assert unknown.status_code == 200  # an unknown zone is UTC, not an error
