@@ -132,3 +132,12 @@ def test_configuration_pages_are_for_admins(session_client) -> None:
                  f"/heartbeats/{check.pk}/ping-key/"):  # fmt: skip
         assert responder.get(path).status_code == 403, path
     assert session_client(Role.VIEWER).get("/heartbeats/999999/").status_code == 404
+
+
+def test_list_has_a_query_bound_and_states_in_words(session_client, django_assert_max_num_queries):
+    for n in range(30):  # enough rows that a query per check would show
+        CheckFactory(name=f"job-{n:02d}", state=CheckState.DOWN if n % 2 else CheckState.UP)
+    client = session_client(Role.VIEWER)
+    with django_assert_max_num_queries(12):
+        html = client.get("/heartbeats/").content.decode()
+    assert "job-29" in html and ">Down</span>" in html and ">Up</span>" in html

@@ -88,3 +88,17 @@ def test_admin_sees_every_users_tokens(session_client) -> None:
     admin = session_client("admin")
     assert "v-token" in admin.get("/settings/").content.decode()
     assert "v-token" not in session_client("responder").get("/settings/").content.decode()
+
+
+@pytest.mark.django_db
+def test_settings_page_has_a_query_bound_with_many_tokens(session_client, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from sre.services import api_token_create
+
+    client = session_client("admin")
+    for n in range(30):  # an admin sees every user's tokens: a query per token's user would show
+        api_token_create(user=client.user, name=f"t{n}", scopes=["read"], expires_at=None, now=timezone.now())
+    with django_assert_max_num_queries(14):
+        html = client.get("/settings/").content.decode()
+    assert html.count('class="button danger small"') == 30 and "t29" in html
