@@ -156,3 +156,24 @@ def budget_impact(*, incident: Incident, now: datetime) -> tuple[str, list[Budge
             )
         )
     return "ok", rows
+
+
+IMPACT_CACHE_SECONDS = 60
+
+
+def budget_impact_cached(*, incident: Incident, now: datetime) -> tuple[str, list[BudgetImpact]]:
+    """``budget_impact`` for the incident page, kept up to ``IMPACT_CACHE_SECONDS``: counting every SLO's
+    events over the incident was ~40 ms of a ~95 ms page on the bench data set. The key holds the incident's
+    version (every change of an incident bumps it: services, start, resolution) and, while it is open, the
+    current minute (the SLO evaluator and the rollups write once a minute), so an edit shows at once and an open
+    incident's numbers are at most a minute old. The postmortem and the API still count afresh."""
+    from django.core.cache import cache
+
+    stamp = incident.resolved_at.timestamp() if incident.resolved_at else f"m{int(now.timestamp()) // 60}"
+    started = incident.started_at.timestamp() if incident.started_at else ""
+    key = f"incidents:budget:{incident.pk}:{incident.version}:{started}:{stamp}"
+    found = cache.get(key)
+    if found is None:
+        found = budget_impact(incident=incident, now=now)
+        cache.set(key, found, IMPACT_CACHE_SECONDS)
+    return found

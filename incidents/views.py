@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alerts.selectors import firing_groups
 from incidents import forms, services
-from incidents.budget import budget_impact
+from incidents.budget import budget_impact_cached
 from incidents.choices import IncidentStatus, Severity, TimelineKind
 from incidents.domain import lifecycle
 from incidents.exports import timeline_csv_rows
@@ -180,7 +180,7 @@ def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_b
     timeline = incident_timeline(incident=incident, kinds=kinds, latest=None if show_all else TIMELINE_SHOWN)
     timeline_total = len(timeline) if show_all else incident_timeline_count(incident=incident, kinds=kinds)
     impacts = {ci.component_id: ci.status for ci in incident.component_impacts.all()}
-    budget_state, budget_rows = budget_impact(incident=incident, now=now)
+    budget_state, budget_rows = budget_impact_cached(incident=incident, now=now)
     levels = severity_levels()
     can_write = user_has_role(request.user, Role.RESPONDER)
     updates = list(incident_updates(incident=incident)[:20])
