@@ -32,6 +32,7 @@ from alerts.models import AlertGroup
 from alerts.selectors import receiver_list, triage_list
 from alerts.services import group_acknowledge, group_resolve
 from alerts.services.silences import groups_silence
+from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -129,10 +130,20 @@ class IndexView(RoleRequiredMixin, View):
     """The alert list (live refresh through htmx: the partial ``alerts/_groups.html`` for ``HX-Request``)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        context = triage_context(request)
+        groups_html, context = pagecache.cached(request, "alerts:index", lambda: _page(request))
+        groups_html = pagecache.with_csrf(request, groups_html)
         if request.headers.get("HX-Request"):
-            return render(request, "alerts/_groups.html", context)
-        return render(request, "alerts/index.html", context)
+            return HttpResponse(groups_html)
+        return render(request, "alerts/index.html", {**context, "groups_html": groups_html})
+
+
+def _page(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    """The rendered group cards and the values the page around them shows, shared for ``pagecache.TTL`` seconds
+    by everyone of a role with the same filters (a triage pass over 500 open groups was ~70 ms a request)."""
+    context = triage_context(request)
+    context["receivers"] = list(context["receivers"])
+    groups_html = pagecache.render(request, "alerts/_groups.html", context)
+    return groups_html, {k: v for k, v in context.items() if k != "rows"}
 
 
 VERBS = {"acknowledge": "Acknowledged", "silence": "Silenced", "resolve": "Resolved"}

@@ -27,6 +27,7 @@ from slo.previews import sli_preview
 from slo.selectors import service_incident_spans, slo_burn_alerts, slo_list, slo_sparkline
 from slo.selectors.buckets import latency_no_data_note
 from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
+from sre import pagecache
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.domain.timewords import duration_words
@@ -132,26 +133,36 @@ class IndexView(RoleRequiredMixin, View):
             found = list(slo_list(service=service).filter(name=wanted)[:2])
             if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
                 return redirect("slo:detail", pk=found[0].pk)
-        now = timezone.now()
-        since = now - dt.timedelta(hours=24)
-        found, filters = _slo_filtered(request)
-        page = Paginator(found, SLOS_PER_PAGE).get_page(request.GET.get("page"))
-        slos = list(page.object_list)
-        lines = slo_sparkline(slos=slos, since=since, now=now)
-        firing = firing_alert_counts(source="slo", by=("service", "slo"))
-        for s in slos:
-            s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
-            points = lines.get(s.pk, [])
-            span = now.timestamp() - points[0][0] if points else 0
-            s.spark_label = f"Budget remaining over the last {duration_words(span, parts=1)}" if span else ""
-            s.sparkline = charts.sparkline_path(points, start=points[0][0], end=now.timestamp()) if points else ""
-            s.firing = firing.get((s.service.name, s.name), 0)
-        params = urlencode({k: v for k, v in filters.items() if v})
-        context = {"slos": slos, "now": now, "page": page, "filters": filters, "params": params}
+        list_html, services_html, filters = pagecache.cached(request, "slo:index", lambda: _index_parts(request))
+        list_html = pagecache.with_csrf(request, list_html)
         if _partial(request):
-            return render(request, "slo/_list.html", context)
-        context["services"] = Service.objects.order_by("name")
-        return render(request, "slo/index.html", context)
+            return HttpResponse(list_html)
+        context = {"list_html": list_html, "services_html": pagecache.with_csrf(request, services_html)}
+        return render(request, "slo/index.html", {**context, "filters": filters})
+
+
+def _index_parts(request: HttpRequest) -> tuple[str, str, dict]:
+    """The SLO list's rendered rows (with sparklines and firing counts) and services table, shared for
+    ``pagecache.TTL`` seconds by everyone of a role asking for the same page and filters."""
+    now = timezone.now()
+    since = now - dt.timedelta(hours=24)
+    found, filters = _slo_filtered(request)
+    page = Paginator(found, SLOS_PER_PAGE).get_page(request.GET.get("page"))
+    slos = list(page.object_list)
+    lines = slo_sparkline(slos=slos, since=since, now=now)
+    firing = firing_alert_counts(source="slo", by=("service", "slo"))
+    for s in slos:
+        s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
+        points = lines.get(s.pk, [])
+        span = now.timestamp() - points[0][0] if points else 0
+        s.spark_label = f"Budget remaining over the last {duration_words(span, parts=1)}" if span else ""
+        s.sparkline = charts.sparkline_path(points, start=points[0][0], end=now.timestamp()) if points else ""
+        s.firing = firing.get((s.service.name, s.name), 0)
+    params = urlencode({k: v for k, v in filters.items() if v})
+    context = {"slos": slos, "now": now, "page": page, "filters": filters, "params": params}
+    list_html = pagecache.render(request, "slo/_list.html", context)
+    services_html = pagecache.render(request, "slo/_services.html", {"services": Service.objects.order_by("name")})
+    return list_html, services_html, filters
 
 
 class SloDetailView(RoleRequiredMixin, View):
@@ -160,33 +171,48 @@ class SloDetailView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         slo = _slo_or_404(pk)
-        now = timezone.now().replace(microsecond=0)
         range_name = charts.range_key(request.GET.get("range"))
-        result = slo_evaluate(slos=[slo], now=now)[0]
-        start = now - dt.timedelta(seconds=charts.RANGES[range_name][0])
-        releases = slo_page_releases(slo=slo, start=start, now=now)  # markers on the charts, the deploy gate
-        incidents = service_incident_spans(slo.service, start=start, end=now)
-        chart_data = {
-            **charts.detail_charts(slo, result, now=now, range_name=range_name),
-            "releases": releases["markers"],
-            "incidents": charts.incident_markers(incidents, now=now),
-        }
+        # The body (evaluation, charts, policy, alerts) is shared for pagecache.TTL seconds by everyone of a role
+        # asking for this SLO and range; the key holds when the SLO was last saved, so an edit shows at once.
+        name = f"slo:detail:{slo.pk}:{slo.updated_at.timestamp() if slo.updated_at else ''}"
+        body = pagecache.cached(request, name, lambda: _detail_body(request, slo, range_name))
+        body = pagecache.with_csrf(request, body)
+        if _partial(request):
+            return HttpResponse(body)
         context = {
             "slo": slo,
-            "status": result.document,
-            "explain": charts.explanation(slo, result),
-            "chart_data": chart_data,
             "range_name": range_name,
             "ranges": [(key, charts.RANGE_LABELS[key]) for key in charts.RANGES],
-            "policy": charts.policy_rows(result.document, slo_burn_alerts(slo)),
-            "firing_alerts": charts.firing_alerts(slo),
-            "incidents": charts.related_incidents(slo),
-            "releases": releases,
-            "now": now,
+            "body_html": body,
         }
-        if _partial(request):
-            return render(request, "slo/_detail_body.html", context)
         return render(request, "slo/detail.html", context)
+
+
+def _detail_body(request: HttpRequest, slo: SLO, range_name: str) -> str:
+    now = timezone.now().replace(microsecond=0)
+    result = slo_evaluate(slos=[slo], now=now)[0]
+    start = now - dt.timedelta(seconds=charts.RANGES[range_name][0])
+    releases = slo_page_releases(slo=slo, start=start, now=now)  # markers on the charts, the deploy gate
+    incidents = service_incident_spans(slo.service, start=start, end=now)
+    chart_data = {
+        **charts.detail_charts(slo, result, now=now, range_name=range_name),
+        "releases": releases["markers"],
+        "incidents": charts.incident_markers(incidents, now=now),
+    }
+    context = {
+        "slo": slo,
+        "status": result.document,
+        "explain": charts.explanation(slo, result),
+        "chart_data": chart_data,
+        "range_name": range_name,
+        "ranges": [(key, charts.RANGE_LABELS[key]) for key in charts.RANGES],
+        "policy": charts.policy_rows(result.document, slo_burn_alerts(slo)),
+        "firing_alerts": charts.firing_alerts(slo),
+        "incidents": charts.related_incidents(slo),
+        "releases": releases,
+        "now": now,
+    }
+    return pagecache.render(request, "slo/_detail_body.html", context)
 
 
 class SuggestView(RoleRequiredMixin, View):

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "sre.audit.middleware.AuditContextMiddleware",
     "sre.auth.middleware.AnonymousAccessMiddleware",
     "sre.identity.middleware.IdentityStepMiddleware",
+    "sre.pagecache.WriteMarkMiddleware",  # after sessions and auth: a writer skips the short page cache
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the sign-in page with its message

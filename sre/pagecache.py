@@ -1,0 +1,100 @@
+"""A short, shared cache of the expensive read-only part of a page, with one truth for whoever just wrote.
+
+The lists an on-call engineer keeps open (alerts, SLOs, incidents, the status page admin, the Overview) are the same
+for everyone of a role: 50 open Alerts pages do not need 50 triage passes over 500 groups per second. ``cached``
+keeps what a page computed (its rendered fragment and the few values around it) for ``TTL`` seconds under a key
+made of the name, the viewer's role, their time zone and the full path with its query string, so two admins with
+the same filters share it and a viewer never gets a responder's buttons.
+
+One truth: ``WriteMarkMiddleware`` notes in the session when a signed-in person's non-GET request succeeds (an
+acknowledge, a resolve, an edit: status < 400). For the next ``TTL`` seconds ``cached`` builds their pages afresh
+and does not store them, so the person who just acted sees it at once; everyone else sees it within ``TTL``
+seconds (entries made before the write expire by the time the bypass ends). The live refresh polls every 10-30 s
+anyway.
+
+Never the whole page: the base template holds the per-session CSRF token. A cached fragment is rendered with a
+placeholder where ``{% csrf_token %}`` would put the token (``render``), and ``with_csrf`` puts the viewer's own
+token in on the way out, so no token is ever shared between users.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from sre.auth.roles import user_role
+
+TTL = 5  # seconds; also how long a writer's pages bypass the cache
+WROTE_AT = "pagecache_wrote_at"  # session key: when this person last changed something
+CSRF_PLACEHOLDER = "pagecache-csrf-placeholder-7f3a"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+T = TypeVar("T")
+
+
+def key_for(request: HttpRequest, name: str) -> str:
+    """Name, role, time zone and the full path with its query string (hashed: cache keys have a length limit)."""
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    zone = timezone.get_current_timezone_name()
+    return f"sre:page:{name}:{user_role(request.user)}:{zone}:{path}"
+
+
+def recently_wrote(request: HttpRequest, seconds: float = TTL) -> bool:
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    at = session.get(WROTE_AT)
+    return isinstance(at, int | float) and time.time() - at < seconds
+
+
+def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: float = TTL) -> T:
+    """``build()``'s value (picklable), shared for ``seconds`` by everyone of the same role asking for the same
+    path; built afresh (and not stored) for someone who wrote in the last ``TTL`` seconds."""
+    if recently_wrote(request, max(seconds, TTL)):
+        return build()
+    key = key_for(request, name)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def render(request: HttpRequest, template_name: str, context: dict[str, Any]) -> str:
+    """The template rendered for caching: ``{% csrf_token %}`` writes a placeholder, not this session's token."""
+    return render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+
+
+def with_csrf(request: HttpRequest, html: str) -> SafeString:
+    """A cached fragment with this viewer's own CSRF token in place of the placeholder."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308 - our own rendered template
+
+
+class WriteMarkMiddleware:
+    """Marks the session of a signed-in person whose non-GET request succeeded, so ``cached`` skips the cache for
+    them for the next ``TTL`` seconds. Goes after the session and authentication middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        response = self.get_response(request)
+        if (
+            request.method not in SAFE_METHODS
+            and response.status_code < 400
+            and getattr(request, "session", None) is not None
+            and getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            request.session[WROTE_AT] = time.time()
+        return response
