@@ -20,6 +20,7 @@ from alerts.models import Alert, AlertGroup, Silence
 from alerts.selectors import attempt_list, group_with_alerts, receiver_list, silence_preview, triage_row
 from alerts.services import alert_resolve, group_acknowledge, group_resolve
 from alerts.services.silences import silence_create, silence_expire
+from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -28,23 +29,36 @@ from sre.errors import DomainError
 
 
 class GroupDetailView(RoleRequiredMixin, View):
+    """One group. Its body is shared for ``pagecache.TTL`` seconds by everyone of a role; whoever just acted on it
+    gets it afresh (``sre.pagecache``)."""
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        group = group_with_alerts(group_id=pk)
-        if group is None:
+        parts = pagecache.cached(request, "alerts:group", lambda: _group_parts(request, pk))
+        if parts is False:
             return render(
                 request, "sre/error.html", {"title": "Not found", "message": "No such alert group."}, status=404
             )
-        attempts = attempt_list(group_id=group.pk)[:100]
-        context = {
-            "group": group,
-            "row": triage_row(group, now=timezone.now()),
-            "can_respond": user_has_role(request.user, Role.RESPONDER),
-            "alerts": list(group.alerts.all()),
-            "events": list(group.events.all()),
-            "attempts": attempts,
-            "notifications": list(group.notifications.select_related("receiver").order_by("-pk")[:50]),
-        }
+        title, body = parts
+        context = {"page_title": title, "body_html": pagecache.with_csrf(request, body)}
         return render(request, "alerts/group_detail.html", context)
+
+
+def _group_parts(request: HttpRequest, pk: int) -> tuple[str, str] | bool:
+    group = group_with_alerts(group_id=pk)
+    if group is None:
+        return False
+    attempts = attempt_list(group_id=group.pk)[:100]
+    context = {
+        "group": group,
+        "row": triage_row(group, now=timezone.now()),
+        "can_respond": user_has_role(request.user, Role.RESPONDER),
+        "alerts": list(group.alerts.all()),
+        "events": list(group.events.all()),
+        "attempts": attempts,
+        "notifications": list(group.notifications.select_related("receiver").order_by("-pk")[:50]),
+    }
+    title = f"{context['row'].title} · alert group {group.pk}"
+    return title, pagecache.render(request, "alerts/_group_detail_body.html", context)
 
 
 class GroupActionView(RoleRequiredMixin, View):

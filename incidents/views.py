@@ -35,6 +35,7 @@ from incidents.selectors import (
     severity_levels,
 )
 from slo.models import Service
+from sre import pagecache
 from sre.audit.services import audit_export
 from sre.auth.roles import user_has_role
 from sre.choices import Role
@@ -50,7 +51,7 @@ def _actor(request: HttpRequest) -> str:
 class IndexView(IncidentsPage):
     """All incidents, open first; filters by status, severity, service and text."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def _context(self, request: HttpRequest) -> dict:
         p = request.GET
         status = p.get("status", "")
         if status and status not in {"open", "closed", *IncidentStatus.values}:
@@ -70,7 +71,17 @@ class IndexView(IncidentsPage):
             "services": Service.objects.order_by("name").values_list("name", flat=True),
             "filtered": any((status, severity, service, q)),
         }
-        return render(request, "incidents/index.html", context)
+        return context
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        """The list is shared for ``pagecache.TTL`` seconds by everyone of a role with the same filters; whoever
+        just changed something gets it afresh (``sre.pagecache``)."""
+        body = pagecache.cached(
+            request,
+            "incidents:index",
+            lambda: pagecache.render(request, "incidents/_index_body.html", self._context(request)),
+        )
+        return render(request, "incidents/index.html", {"body_html": pagecache.with_csrf(request, body)})
 
 
 class IncidentCreateView(IncidentsPage):
@@ -163,12 +174,24 @@ class IncidentDetailView(IncidentsPage):
     """Header (status, severity, roles, elapsed), actions, timeline, update form, linked alerts, budget."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return render_detail(request, pk)
+        """The page body is shared for ``pagecache.TTL`` seconds by everyone of a role (each form keeps the
+        incident's version, so a change made meanwhile is caught when they submit); whoever just changed it gets
+        it afresh (``sre.pagecache``)."""
+        title, body = pagecache.cached(request, "incidents:detail", lambda: _detail_parts(request, pk))
+        context = {"page_title": title, "body_html": pagecache.with_csrf(request, body)}
+        return render(request, "incidents/detail.html", context)
 
 
 def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_bound) -> HttpResponse:
     """The incident page; a command whose form failed renders it again with its bound form and errors
     (``update_form=…`` or ``resolve_form=…``) and status 400."""
+    title, body = _detail_parts(request, pk, **forms_bound)
+    context = {"page_title": title, "body_html": pagecache.with_csrf(request, body)}
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+def _detail_parts(request: HttpRequest, pk: int, **forms_bound) -> tuple[str, str]:
+    """The page title and the rendered body (a CSRF placeholder in its forms: ``pagecache.with_csrf``)."""
     incident = incident_detail(incident_id=pk)
     if incident is None:
         raise Http404("No such incident.")
@@ -237,7 +260,7 @@ def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_b
         # Offered as you type in the link field: the groups that still fire (no ids to look up).
         "open_groups": firing_groups(limit=30) if can_write else [],
     }
-    return render(request, "incidents/detail.html", context, status=status)
+    return f"#{incident.pk} {incident.title}", pagecache.render(request, "incidents/_detail_body.html", context)
 
 
 class IncidentCommandView(IncidentsPage):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -47,10 +48,17 @@ class IndexView(RoleRequiredMixin, TemplateView):
 
     template_name = "statuspage/index.html"
 
-    def get_template_names(self) -> list[str]:
-        if self.request.headers.get("HX-Request"):
-            return ["statuspage/_live.html"]
-        return [self.template_name]
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The page body (or, for htmx, the live part) is shared for ``pagecache.TTL`` seconds by everyone of a
+        role; whoever just changed something gets it afresh (``sre.pagecache``)."""
+        partial = "statuspage/_live.html" if request.headers.get("HX-Request") else "statuspage/_index_body.html"
+        body = pagecache.cached(
+            request, f"statuspage:{partial}", lambda: pagecache.render(request, partial, self.get_context_data())
+        )
+        body = pagecache.with_csrf(request, body)
+        if partial == "statuspage/_live.html":
+            return HttpResponse(body)
+        return render(request, self.template_name, {"body_html": body})
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
