@@ -7,10 +7,10 @@ made of the name, the viewer's role, their time zone and the full path with its 
 the same filters share it and a viewer never gets a responder's buttons.
 
 One truth: ``WriteMarkMiddleware`` notes in the session when a signed-in person's non-GET request succeeds (an
-acknowledge, a resolve, an edit: status < 400). For the next ``TTL`` seconds ``cached`` builds their pages afresh
-and does not store them, so the person who just acted sees it at once; everyone else sees it within ``TTL``
-seconds (entries made before the write expire by the time the bypass ends). The live refresh polls every 10-30 s
-anyway.
+acknowledge, a resolve, an edit: status < 400). For the next ``TTL + BYPASS_EXTRA`` seconds ``cached`` builds
+their pages afresh and does not store them, so the person who just acted sees it at once; everyone else sees it
+within ``TTL`` seconds plus one rebuild (entries made before the write are gone by the time the bypass ends). The
+live refresh polls every 10-30 s anyway.
 
 Never the whole page: the base template holds the per-session CSRF token. A cached fragment is rendered with a
 placeholder where ``{% csrf_token %}`` would put the token (``render``), and ``with_csrf`` puts the viewer's own
@@ -33,7 +33,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from sre.auth.roles import user_role
 
-TTL = 5  # seconds; also how long a writer's pages bypass the cache
+TTL = 5  # seconds a value is fresh
+GRACE = 10  # seconds a stale value is kept to answer while one request rebuilds it
+BYPASS_EXTRA = TTL  # a writer's pages skip the cache TTL + this long: covers a rebuild that began before the write
 WROTE_AT = "pagecache_wrote_at"  # session key: when this person last changed something
 CSRF_PLACEHOLDER = "pagecache-csrf-placeholder-7f3a"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -58,14 +60,27 @@ def recently_wrote(request: HttpRequest, seconds: float = TTL) -> bool:
 
 def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: float = TTL) -> T:
     """``build()``'s value (picklable), shared for ``seconds`` by everyone of the same role asking for the same
-    path; built afresh (and not stored) for someone who wrote in the last ``TTL`` seconds."""
-    if recently_wrote(request, max(seconds, TTL)):
+    path; built afresh (and not stored) for someone who wrote in the last ``BYPASS`` seconds.
+
+    One rebuild at a time: when the value is older than ``seconds``, the first request to notice rebuilds it and
+    the others that arrive meanwhile get the previous value (at most ``seconds`` plus one build old) instead of
+    all rebuilding at once: four threads of a worker rebuilding the same page together under load made the
+    slowest requests wait seconds."""
+    if recently_wrote(request, max(seconds, TTL) + BYPASS_EXTRA):
         return build()
     key = key_for(request, name)
-    value = cache.get(key)
-    if value is None:
+    entry = cache.get(key)
+    if entry is not None and entry[0] > time.time():
+        return entry[1]
+    building = f"{key}:building"
+    if entry is not None and not cache.add(building, 1, GRACE):
+        return entry[1]  # someone else is rebuilding it right now
+    try:
         value = build()
-        cache.set(key, value, seconds)
+        cache.set(key, (time.time() + seconds, value), seconds + GRACE)
+    finally:
+        if entry is not None:
+            cache.delete(building)
     return value
 
 
