@@ -104,12 +104,11 @@ class WriteMarkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> Any:
+        # Signed in before the request: signing in itself (a POST that succeeds) changes nothing on any page.
+        writer = request.method not in SAFE_METHODS and getattr(
+            getattr(request, "user", None), "is_authenticated", False
+        )
         response = self.get_response(request)
-        if (
-            request.method not in SAFE_METHODS
-            and response.status_code < 400
-            and getattr(request, "session", None) is not None
-            and getattr(getattr(request, "user", None), "is_authenticated", False)
-        ):
+        if writer and response.status_code < 400 and getattr(request, "session", None) is not None:
             request.session[WROTE_AT] = time.time()
         return response

@@ -92,6 +92,15 @@ def test_middleware_marks_a_successful_write(make_user, method, status, marked):
     assert (pagecache.WROTE_AT in request.session) is marked
 
 
+def test_signing_in_is_not_a_write(client, make_user):
+    user = make_user(Role.ADMIN)
+    user.set_password("pw-for-tests")
+    user.save()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "pw-for-tests"})
+    assert response.status_code == 302
+    assert pagecache.WROTE_AT not in client.session
+
+
 def test_with_csrf_puts_the_viewers_own_token_in(make_user):
     request = _request(make_user(Role.ADMIN))
     out = pagecache.with_csrf(request, f'<input name="csrfmiddlewaretoken" value="{pagecache.CSRF_PLACEHOLDER}">')
