@@ -91,6 +91,9 @@ NOT_ACCEPTED_ALTHOUGH_VALID = {
     "PUT /api/v1/incidents/{id}/components/": REFERS,
     "POST /api/v1/incidents/{id}/postmortem/transition/": RULE,
     "POST /api/v1/incidents/{id}/roles/": REFERS,
+    "POST /api/v1/incidents/{id}/transition/": RULE,  # a final public_update goes only with status resolved
+    # components named by id; and a public update needs the incident's public title first (issue 18)
+    "POST /api/v1/incidents/{id}/updates/": REFERS,
     "POST /api/v1/incidents/action-items/": REFERS,
     "PUT /api/v1/incidents/action-items/{id}/": REFERS,
     "PATCH /api/v1/incidents/action-items/{id}/": REFERS,
