@@ -22,7 +22,15 @@ from slo.domain.windows import BURN_WINDOWS, MINUTE, window_minutes
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_exclusions, slo_query
 from slo.selectors.counts import _resolve, _to_counts
-from slo.services import EXHAUSTION_WINDOW, _conditions, slo_evaluate, slo_save, slo_windows, status_document
+from slo.services import (
+    EXHAUSTION_WINDOW,
+    _conditions,
+    slo_evaluate,
+    slo_save,
+    slo_windows,
+    snapshot_row,
+    status_document,
+)
 from telemetry.models import MinuteRollup
 
 REQUESTS = "http_requests_total"
@@ -146,7 +154,7 @@ def slo_demo_history(*, instants: list[int], log_since: int | None = None) -> in
             for t in (t for t in wanted if t >= log_since):
                 at = dt.datetime.fromtimestamp(t, tz=dt.UTC)
                 result = slo_evaluate(slos=[slo], now=at)[0]
-                snapshots.append(_snapshot(slo, result.document, at, result.error))
+                snapshots.append(snapshot_row(slo=slo, doc=result.document, at=at, error=result.error))
     SLOSnapshot.objects.bulk_create(snapshots, batch_size=1000, ignore_conflicts=True)
     return len(snapshots)
 
@@ -203,7 +211,7 @@ def _from_minutes(slo: SLO, instants: list[int]) -> list[SLOSnapshot]:
             exhaustion_window=EXHAUSTION_WINDOW,
         )
         at = dt.datetime.fromtimestamp(t, tz=dt.UTC)
-        out.append(_snapshot(slo, status_document(slo, evaluation, "", at, window), at, ""))
+        out.append(snapshot_row(slo=slo, doc=status_document(slo, evaluation, "", at, window), at=at, error=""))
     return out
 
 
@@ -216,20 +224,3 @@ def _minute_slices(resolved, per_series: dict, has_row: dict, size: int, slice_t
         one = timeslice_counts(slices=[c] if c is not None else [], slice_target=slice_target)
         bad[i + 1], total[i + 1] = bad[i] + one.bad, total[i] + one.total
     return bad, total
-
-
-def _snapshot(slo: SLO, doc: dict, at: dt.datetime, error: str) -> SLOSnapshot:
-    """The row ``slo_evaluate_all`` stores for a status document."""
-    return SLOSnapshot(
-        slo=slo,
-        at=at,
-        data_state=doc["data_state"],
-        error=error[:2000],
-        sli=doc["sli"],
-        bad=doc["error_budget"]["bad_events"],
-        total=doc["error_budget"]["total_events"],
-        remaining_ratio=doc["error_budget"]["remaining_ratio"],
-        time_to_exhaustion=doc["time_to_exhaustion_seconds"],
-        burn_rates=doc["burn_rates"],
-        firing=[a["name"] for a in doc["alerts"]],
-    )

@@ -386,6 +386,24 @@ def _alert(*, labels: dict, annotations: dict, firing: bool, now: dt.datetime, u
     )
 
 
+def snapshot_row(*, slo: SLO, doc: dict, at: dt.datetime, error: str) -> SLOSnapshot:
+    """The (unsaved) history row for a status document: what the evaluator stores and the demo backfills."""
+    budget = doc["error_budget"]
+    return SLOSnapshot(
+        slo=slo,
+        at=at,
+        data_state=doc["data_state"],
+        error=error[:2000],
+        sli=doc["sli"],
+        bad=budget["bad_events"],
+        total=budget["total_events"],
+        remaining_ratio=budget["remaining_ratio"],
+        time_to_exhaustion=doc["time_to_exhaustion_seconds"],
+        burn_rates=doc["burn_rates"],
+        firing=[a["name"] for a in doc["alerts"]],
+    )
+
+
 def slo_evaluate_all(*, now: dt.datetime, slo_ids: list[int] | None = None) -> dict:
     """Evaluate every enabled SLO (or ``slo_ids``), store one snapshot each and raise/resolve burn alerts.
 
@@ -426,21 +444,7 @@ def slo_evaluate_all(*, now: dt.datetime, slo_ids: list[int] | None = None) -> d
                 continue
             stats["evaluated"] += 1
             stats["errors"] += bool(r.error)
-            snapshots.append(
-                SLOSnapshot(
-                    slo=slo,
-                    at=now,
-                    data_state=doc["data_state"],
-                    error=r.error[:2000],
-                    sli=doc["sli"],
-                    bad=doc["error_budget"]["bad_events"],
-                    total=doc["error_budget"]["total_events"],
-                    remaining_ratio=doc["error_budget"]["remaining_ratio"],
-                    time_to_exhaustion=doc["time_to_exhaustion_seconds"],
-                    burn_rates=doc["burn_rates"],
-                    firing=[a["name"] for a in doc["alerts"]],
-                )
-            )
+            snapshots.append(snapshot_row(slo=slo, doc=doc, at=now, error=r.error))
             if not r.error:
                 firing = {tuple(sorted(_alert_labels(slo, a).items())): a for a in doc["alerts"]}
                 before = {tuple(sorted(labels.items())) for labels in slo.burn_alerts}
