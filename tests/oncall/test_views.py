@@ -504,3 +504,16 @@ def test_my_shifts_match_the_selector(session_client, schedule):
     expected = shifts_of(user_id=me.user.pk, start=now, end=now + dt.timedelta(weeks=4))
     body = me.get("/oncall/me/").content.decode()
     assert body.split('data-testid="my-shifts"')[1].split("</table>")[0].count("<tr>") == len(expected) + 1
+
+
+def test_override_delete_confirm_shows_the_span_in_the_schedules_zone(session_client, schedule):
+    responder = session_client(Role.RESPONDER)
+    start = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)  # 09:00 in Berlin (winter)
+    override = Override.objects.create(
+        schedule=schedule, user=responder.user, start=start, end=start + dt.timedelta(hours=8)
+    )
+    page = responder.get(f"/oncall/schedules/{schedule.pk}/overrides/{override.pk}/delete/").content.decode()
+    span = re.search(r"<p><time.*?\(Europe/Berlin\)", page, re.S).group(0)
+    # The label says Berlin, so the times are Berlin's, and not handed to app.js to show in the viewer's zone.
+    assert "Mon 7 Jan 2030 09:00" in span and "17:00" in span
+    assert "data-local" not in span and "UTC" not in span
