@@ -24,6 +24,16 @@ class Sample(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     agree = forms.BooleanField(required=False)
     radio = forms.ChoiceField(choices=[("r", "R")], widget=forms.RadioSelect)
+    email = forms.EmailField(required=False)
+    site = forms.URLField(required=False, assume_scheme="https")
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    day = forms.DateField(required=False)
+    at = forms.TimeField(required=False)
+    find = forms.CharField(widget=forms.SearchInput, required=False)
+    phone = forms.CharField(widget=forms.TelInput, required=False)
+    colour = forms.CharField(widget=forms.ColorInput, required=False)
+    maybe = forms.NullBooleanField(required=False)
+    plain = forms.CharField(widget=forms.widgets.Input(attrs={"type": "text"}), required=False)
 
 
 class FastSample(Sample):
@@ -41,6 +51,16 @@ INITIAL = {
     "body": "line <1>\nline 2",
     "agree": True,
     "radio": "r",
+    "email": "a&b@example.com",
+    "site": "https://example.com/?a=1&b=<2>",
+    "secret": 'pw "x"',
+    "day": dt.date(2026, 1, 2),
+    "at": dt.time(3, 4),
+    "find": "q <x>",
+    "phone": "+44 1",
+    "colour": "#ff0000",
+    "maybe": True,
+    "plain": "p",
 }
 
 
@@ -62,3 +82,22 @@ def test_same_html_as_django_templates(kwargs):
 def test_unknown_templates_fall_back_to_django():
     html = str(FastSample(initial=INITIAL)["radio"])
     assert 'type="radio"' in html and "checked" in html
+
+
+def test_every_widget_template_it_writes_is_compared_above(monkeypatch):
+    """Each template the renderer claims is rendered by a field of ``Sample``, so the comparison covers it."""
+    from sre import formrender
+
+    claimed = formrender._INPUTS | formrender._SELECTS | {formrender._TEXTAREA}
+    seen = set()
+    original = FastWidgetRenderer.render
+
+    def spy(self, template_name, context, request=None):
+        seen.add(template_name)
+        return original(self, template_name, context, request=request)
+
+    monkeypatch.setattr(FastWidgetRenderer, "render", spy)
+    form = FastSample(initial=INITIAL)
+    for name in Sample.base_fields:
+        str(form[name])
+    assert claimed - seen == set()
