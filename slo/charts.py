@@ -10,9 +10,8 @@ from django.urls import reverse
 from slo.domain.exact import decimal_str, exact
 from slo.domain.spec import policy_validate
 from slo.domain.windows import BURN_WINDOWS, format_duration
-from slo.models import SLO, Service
-from slo.selectors import service_incidents, slo_firing_alerts, slo_range_counts
-from slo.selectors.series import bucket_span, slo_bucket_counts
+from slo.models import SLO
+from slo.selectors.series import ChartCounts
 
 # Range buttons of the detail page: length and bucket (seconds). Minute buckets for the short ranges, coarser
 # ones for long ranges so that a 30-day chart reads 180 grouped rows per series instead of 43,200 minutes.
@@ -174,25 +173,24 @@ def burn_axis(*, rates: list[float | None], factors: list[float]) -> tuple[float
     return y_max, label_y
 
 
-def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE_DEFAULT) -> dict:
-    """Data for the plotly charts of the detail page over the chosen range (``RANGES``):
+def detail_charts(slo: SLO, result, *, now: dt.datetime, counts: ChartCounts, range_name: str = RANGE_DEFAULT) -> dict:
+    """Data for the plotly charts of the detail page over the chosen range (``RANGES``), from ``counts``
+    (``slo.selectors.series.slo_chart_counts``: read there, computed here; no query in this module):
 
     * ``sli``: good/all per bucket, at the bucket's end (the current bucket at ``now``: never a future point);
     * ``burndown``: the current SLO window's budget left after each bucket (the bad events before the range
       are counted once), and the steady spend line; it ends at ``now``;
     * ``events``: good and bad events (Timeslices: minutes) per bucket, as Pyrra's requests and errors graphs;
-    * ``burn``: burn rate per window with the policy's thresholds, the y range and the threshold labels' y.
-    Buckets come from ``slo_bucket_counts``: one grouped query per chart, never one per bucket."""
+    * ``burn``: burn rate per window with the policy's thresholds, the y range and the threshold labels' y."""
     doc = result.document
     timeslices = slo.budgeting_method == "Timeslices"
-    length, step = RANGES[range_key(range_name)]
+    length = RANGES[range_key(range_name)][0]
+    buckets, step, error = counts.buckets, counts.step, counts.error
+    (s, e), first = counts.span, counts.first
     target = float(exact(slo.target))
     now_ts = now.timestamp()
     seconds = doc["window"]["seconds"]
     window_start = now_ts - seconds
-    range_start = now - dt.timedelta(seconds=length)
-    buckets, error = slo_bucket_counts(slo=slo, start=range_start, end=now, step=step)
-    s, e = bucket_span(start=range_start, end=now, step=step)
     sli_x, sli_y, good, bad = [], [], [], []
     for b in sorted(buckets):
         c = buckets[b]
@@ -202,14 +200,8 @@ def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE
         bad.append(float(c.bad))
     allowed = doc["error_budget"]["allowed_bad"]
     burndown_x, remaining, ideal = [], [], []
-    first = max(s, int(window_start) // step * step)
     if allowed and not error:
-        spent = Fraction(0)
-        if first > window_start + 60:  # bad events of the window before the range, counted once
-            before = slo_range_counts(
-                slos=[slo], start=dt.datetime.fromtimestamp(window_start, tz=dt.UTC), end=_dt(first)
-            ).get(slo.pk)
-            spent = Fraction(before.bad) if before is not None else Fraction(0)
+        spent = counts.bad_before
         budget = Fraction(allowed)
         points = [(max(first, window_start), spent)]
         for b in range(first, e, step):
@@ -257,10 +249,6 @@ def detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str = RANGE
     }
 
 
-def _dt(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
-
-
 def incident_markers(incidents: list, *, now: dt.datetime) -> list[dict]:
     """Incidents naming the service, as spans on the time charts: start, end (now while open), hover text."""
     out = []
@@ -303,15 +291,3 @@ def policy_rows(doc: dict, alerts: dict) -> list[dict]:
         rows.append({**c, "condition": condition, "tone": tone, "alert": alert, "alert_state": state,
                      "alert_tone": alert_tone})  # fmt: skip
     return rows
-
-
-def firing_alerts(slo: SLO) -> list:
-    return slo_firing_alerts(slo)
-
-
-def related_incidents(slo: SLO) -> list:
-    return service_incidents(slo.service)
-
-
-def service_incidents_of(service: Service) -> list:
-    return service_incidents(service)

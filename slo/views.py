@@ -25,8 +25,16 @@ from slo.forms import ImportForm, ServiceForm, SloForm
 from slo.interchange import openslo_import
 from slo.models import SLO, Service
 from slo.previews import sli_preview
-from slo.selectors import service_incident_spans, slo_burn_alerts, slo_list, slo_sparkline
+from slo.selectors import (
+    service_incident_spans,
+    service_incidents,
+    slo_burn_alerts,
+    slo_firing_alerts,
+    slo_list,
+    slo_sparkline,
+)
 from slo.selectors.buckets import latency_no_data_note
+from slo.selectors.series import slo_chart_counts
 from slo.services import service_delete, service_save, slo_delete, slo_evaluate, slo_save
 from sre import pagecache
 from sre.auth.views import RoleRequiredMixin
@@ -200,7 +208,12 @@ def _detail_charts(slo: SLO, result, *, now: dt.datetime, range_name: str) -> di
     key = f"slo:charts:{slo.pk}:{stamp}:{range_name}:{int(now.timestamp()) // 60}"
     found = cache.get(key)
     if found is None:
-        found = charts.detail_charts(slo, result, now=now, range_name=range_name)
+        length, step = charts.RANGES[range_name]
+        window_start = now - dt.timedelta(seconds=result.document["window"]["seconds"])
+        counts = slo_chart_counts(
+            slo=slo, start=now - dt.timedelta(seconds=length), end=now, step=step, window_start=window_start
+        )
+        found = charts.detail_charts(slo, result, now=now, counts=counts, range_name=range_name)
         cache.set(key, found, CHART_CACHE_SECONDS)
     return found
 
@@ -224,8 +237,8 @@ def _detail_body(request: HttpRequest, slo: SLO, range_name: str) -> str:
         "range_name": range_name,
         "ranges": [(key, charts.RANGE_LABELS[key]) for key in charts.RANGES],
         "policy": charts.policy_rows(result.document, slo_burn_alerts(slo)),
-        "firing_alerts": charts.firing_alerts(slo),
-        "incidents": charts.related_incidents(slo),
+        "firing_alerts": slo_firing_alerts(slo),
+        "incidents": service_incidents(slo.service),
         "releases": releases,
         "now": now,
     }
@@ -361,7 +374,7 @@ class ServiceDetailView(RoleRequiredMixin, View):
         for s in slos:
             s.remaining = (s.status.get("error_budget") or {}).get("remaining_ratio")
             s.firing = firing.get((service.name, s.name), 0)
-        incidents = charts.service_incidents_of(service)
+        incidents = service_incidents(service)
         releases = service_page_releases(service=service, now=timezone.now())  # deploy gate, recent deployments
         context = {"service": service, "slos": slos, "incidents": incidents, "releases": releases}
         return render(request, "slo/service_detail.html", context)

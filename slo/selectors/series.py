@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Sum
@@ -74,9 +75,39 @@ def slo_bucket_counts(
         return {}, exc.message
 
 
-def slo_hourly_counts(*, slo: SLO, start: dt.datetime, end: dt.datetime) -> tuple[dict[int, Counts], str]:
-    """({hour start (unix s): Counts}, error): ``slo_bucket_counts`` with one-hour buckets."""
-    return slo_bucket_counts(slo=slo, start=start, end=end, step=HOUR)
+@dataclass(frozen=True)
+class ChartCounts:
+    """What the detail page's charts are drawn from (``slo.charts.detail_charts`` computes, this reads):
+    ``buckets`` of ``step`` seconds over ``span`` (first bucket start, end; unix s), ``bad_before`` the bad
+    events of the SLO window before ``first`` (the burn-down's starting debt, counted once), ``error`` a source
+    failure ("" when fine: then nothing is zero-filled)."""
+
+    buckets: dict[int, Counts]
+    step: int
+    span: tuple[int, int]
+    first: int
+    bad_before: Fraction
+    error: str
+
+
+def slo_chart_counts(
+    *, slo: SLO, start: dt.datetime, end: dt.datetime, step: int, window_start: dt.datetime
+) -> ChartCounts:
+    """The counts behind the detail charts over ``[start, end]`` in ``step`` buckets: one grouped read of the
+    buckets and, when the SLO window began before the range, one count of the window's part before it."""
+    from slo.selectors import slo_range_counts  # slo.selectors imports this module: a top-level import is a cycle
+
+    buckets, error = slo_bucket_counts(slo=slo, start=start, end=end, step=step)
+    s, e = bucket_span(start=start, end=end, step=step)
+    window_ts = window_start.timestamp()
+    first = max(s, int(window_ts) // step * step)
+    before = Fraction(0)
+    if not error and first > window_ts + MINUTE:
+        found = slo_range_counts(slos=[slo], start=window_start, end=dt.datetime.fromtimestamp(first, tz=dt.UTC)).get(
+            slo.pk
+        )
+        before = Fraction(found.bad) if found is not None else Fraction(0)
+    return ChartCounts(buckets=buckets, step=step, span=(s, e), first=first, bad_before=before, error=error)
 
 
 def _store_timeslices(ids, r, s: int, e: int, step: int, target) -> dict[int, Counts]:

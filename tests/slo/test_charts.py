@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from slo import charts
-from slo.selectors.series import slo_bucket_counts
+from slo.selectors.series import slo_bucket_counts, slo_chart_counts
 from slo.services import slo_evaluate, slo_evaluate_all
 from tests.incidents.factories import IncidentFactory
 from tests.releases.factories import DeploymentFactory
@@ -82,8 +82,19 @@ def burning(db):
 def test_no_point_after_now_and_buckets_of_the_range(burning, name):
     slo, now = burning
     result = slo_evaluate(slos=[slo], now=now)[0]
-    data = charts.detail_charts(slo, result, now=now, range_name=name)
     length, step = charts.RANGES[name]
+    window_start = now - dt.timedelta(seconds=result.document["window"]["seconds"])
+    with CaptureQueriesContext(connection) as ctx:
+        data = charts.detail_charts(
+            slo,
+            result,
+            now=now,
+            range_name=name,
+            counts=slo_chart_counts(
+                slo=slo, start=now - dt.timedelta(seconds=length), end=now, step=step, window_start=window_start
+            ),
+        )
+    assert len(ctx.captured_queries) <= 6  # the buckets' grouped read and the window's part before the range
     assert data["range"]["step"] == step and data["range"]["name"] == name
     xs = [_t(x) for x in data["sli"]["x"] + data["burndown"]["x"]]
     assert xs and max(xs) <= now  # the burn-down ended at the end of the current hour before
