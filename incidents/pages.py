@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
 
+from incidents.domain.ids import parse_id
 from incidents.models import Incident
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
@@ -72,10 +73,11 @@ def create_prefill(*, component_id: str, slo_id: str) -> dict[str, Any]:
     from slo.models import SLO
     from statuspage.models import Component
 
-    component = Component.objects.filter(pk=int(component_id)).first() if component_id.isdigit() else None
+    component_pk, slo_pk = parse_id(component_id), parse_id(slo_id)
+    component = Component.objects.filter(pk=component_pk).first() if component_pk else None
     if component is None:
         return {}
-    slo = SLO.objects.select_related("service").filter(pk=int(slo_id)).first() if slo_id.isdigit() else None
+    slo = SLO.objects.select_related("service").filter(pk=slo_pk).first() if slo_pk else None
     initial: dict[str, Any] = {
         "component": component.pk,
         "impact": "degraded_performance",

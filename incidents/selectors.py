@@ -11,6 +11,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 
 from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind
 from incidents.domain import lifecycle
+from incidents.domain.ids import parse_id
 from incidents.models import (
     ActionItem,
     Incident,
@@ -88,9 +89,9 @@ def incident_search_open(*, q: str, limit: int = SEARCH_LIMIT) -> list[Incident]
     severe then newest first, at most ``limit``. An empty ``q`` lists the latest open incidents."""
     q = (q or "").replace("\x00", "").strip()[:200]  # PostgreSQL refuses NUL in a text parameter
     qs = Incident.objects.filter(status__in=OPEN_STATUSES).only("id", "title", "status", "severity", "started_at")
-    number = q.lstrip("#")
-    if number.isdigit() and len(number) < 12:
-        qs = qs.filter(Q(pk=int(number)) | Q(title__icontains=q))
+    number = parse_id(q.lstrip("#"))
+    if number is not None:
+        qs = qs.filter(Q(pk=number) | Q(title__icontains=q))
     elif q:
         qs = qs.filter(title__icontains=q)
     return list(qs.order_by("severity", "-started_at", "-pk")[: max(1, min(limit, 50))])

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from incidents import forms, services
+from incidents.domain.ids import parse_id
 from incidents.pages import IncidentsPage, report_error
 from incidents.selectors import SEARCH_LIMIT, incident_search_open
 from sre.choices import Role
@@ -23,8 +24,7 @@ class IncidentSearchView(IncidentsPage):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         q = request.GET.get("q", "")[:200]
-        group = request.GET.get("group", "")
-        group_id = int(group) if group.isdigit() and len(group) < 12 else None
+        group_id = parse_id(request.GET.get("group", ""))
         matches = incident_search_open(q=q, limit=SEARCH_LIMIT)
         context = {"matches": matches, "q": q, "group_id": group_id, "limit": SEARCH_LIMIT}
         return render(request, "incidents/_search_results.html", context)

@@ -20,6 +20,7 @@ from incidents import services
 from incidents.api import serializers as s
 from incidents.budget import budget_impact
 from incidents.choices import IncidentStatus, TimelineKind
+from incidents.domain.ids import parse_id
 from incidents.exports import postmortem_markdown, timeline_csv_rows
 from incidents.insights import response_report
 from incidents.models import IncidentPolicy, SeverityLevel
@@ -268,10 +269,11 @@ class IncidentViewSet(
             raise InvalidInputError(
                 f"Unknown kind(s): {', '.join(bad)}.", fields={"kind": [f"Use {', '.join(TimelineKind.values)}."]}
             )
-        latest = request.query_params.get("latest", "")
-        if latest and (not latest.isdigit() or not 1 <= int(latest) <= 100_000):
+        latest_text = request.query_params.get("latest", "")
+        latest = parse_id(latest_text, max_digits=6)
+        if latest_text and (latest is None or latest > 100_000):
             raise InvalidInputError("latest must be a whole number from 1 to 100,000.", fields={"latest": ["Invalid."]})
-        items = incident_timeline(incident=incident, kinds=kinds, latest=int(latest) if latest else None)
+        items = incident_timeline(incident=incident, kinds=kinds, latest=latest)
         if request.query_params.get("export") == "csv":
             buffer = io.StringIO()
             csv.writer(buffer).writerows(timeline_csv_rows(items))
@@ -432,13 +434,14 @@ class ActionItemViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         p = self.request.query_params
-        incident = p.get("incident", "")
-        if incident and not incident.isdigit():
+        incident_text = p.get("incident", "")
+        incident = parse_id(incident_text)
+        if incident_text and incident is None:
             raise InvalidInputError("incident must be an id.", fields={"incident": ["Invalid."]})
         return action_item_list(
             status=p.get("status", ""),
             owner=p.get("owner", ""),
-            incident_id=int(incident) if incident else None,
+            incident_id=incident,
             overdue_on=timezone.localdate() if p.get("overdue") in ("1", "true") else None,
         )
 

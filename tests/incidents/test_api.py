@@ -322,6 +322,8 @@ def test_garbage_never_500s(token_client, session_client) -> None:
         ("post", f"{BASE}/", {"title": "x" * 500}),
         ("get", f"{BASE}/?page=zzz", None),
         ("get", f"{BASE}/{incident.pk}/timeline/?latest=-3", None),
+        ("get", f"{BASE}/{incident.pk}/timeline/?latest=²", None),
+        ("get", f"{BASE}/action-items/?incident=²", None),
     ]
     for method, url, body in cases:
         response = getattr(admin, method)(url, body, format="json") if body is not None else getattr(admin, method)(url)

@@ -285,9 +285,10 @@ def test_search_limits_and_roles(session_client) -> None:
     body = responder.get("/incidents/search/", {"q": "outage"}).content.decode()
     assert body.count('href="/incidents/') == 10 and "The first 10 shown" in body
     assert session_client("viewer").get("/incidents/search/", {"q": "outage"}).status_code == 403
-    for junk in ("%", "'; drop table", "\x00", "#" + "9" * 40, "x" * 5000, "#-1"):
+    for junk in ("%", "'; drop table", "\x00", "#" + "9" * 40, "x" * 5000, "#-1", "²", "#²", "٣"):
         assert responder.get("/incidents/search/", {"q": junk, "group": junk}).status_code == 200
         assert responder.get("/incidents/", {"q": junk, "service": junk, "status": junk}).status_code == 200
+        assert responder.get("/incidents/new/", {"component": junk, "slo": junk}).status_code == 200
 
 
 def test_link_alert_group_from_the_search(session_client, post_form) -> None:
