@@ -272,7 +272,8 @@ class IdListField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        if any(not str(v).isdigit() or len(str(v)) > 18 for v in values):
+        # ASCII digits only: str.isdigit() also takes "²" (int() then fails: a 500) and "١" (read as 1).
+        if any(not (str(v).isascii() and str(v).isdigit()) or len(str(v)) > 18 for v in values):
             raise forms.ValidationError("Group ids are whole numbers.")
         return list(dict.fromkeys(int(v) for v in values))
 

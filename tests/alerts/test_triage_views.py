@@ -315,6 +315,8 @@ def test_bulk_silence_re_evaluates_the_open_groups_once(session_client, root_rou
         ({"action": "acknowledge"}, "Choose at least one group first."),
         ({"action": "explode", "group": ["1"]}, "Select a valid choice"),
         ({"action": "acknowledge", "group": ["1; drop"]}, "Group ids are whole numbers."),
+        ({"action": "acknowledge", "group": ["\u00b2"]}, "Group ids are whole numbers."),  # isdigit() but not int()
+        ({"action": "acknowledge", "group": ["\u0661"]}, "Group ids are whole numbers."),  # Arabic-Indic 1, not #1
         ({"action": "silence", "group": ["1"], "duration_hours": "-1"}, "greater than or equal to 0.05"),
     ],
 )
