@@ -325,6 +325,8 @@ class SloPreviewView(RoleRequiredMixin, View):
         try:
             kind = form.cleaned_data.get("sli_kind") or request.POST.get("sli_kind", "")
             target = form.target_ratio()
+            if form.errors.get("target"):  # compared with the default: say so rather than judge a typo silently
+                context["target_error"] = form.errors["target"][0]
             preview = sli_preview(sli_kind=kind, sli=form.sli_spec(), target=target, now=timezone.now())
             context["preview"] = preview
             context["points"] = charts.sparkline_points([p["sli"] for p in preview["points"]], width=480, height=80)

@@ -117,6 +117,10 @@ def test_preview_takes_the_target_in_percent(admin):
     push(traffic(service="checkout", now=now, minutes=60, ok=99, errors=1), now=now)
     body = _post(admin, reverse("slo:preview"), BASE | {"target": "98.5"}, get_url=reverse("slo:create")).content
     assert "meets" in body.decode() and "98.500%" in body.decode()
+    assert "compares with 99.9%" not in body.decode()
+    junk = _post(admin, reverse("slo:preview"), BASE | {"target": "1e999"}, get_url=reverse("slo:create"))
+    assert junk.status_code == 200 and "99.900%" in junk.content.decode()
+    assert "Target: A percentage such as 99.9. The preview compares with 99.9%" in junk.content.decode()
 
 
 # --- suggestions ----------------------------------------------------------------------------------------------
