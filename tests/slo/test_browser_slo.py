@@ -16,18 +16,11 @@ from tests.incidents.factories import IncidentFactory
 from tests.releases.factories import DeploymentFactory
 from tests.slo.conftest import push, traffic
 from tests.slo.factories import ServiceFactory, SLOFactory
+from tests.slo.test_browser import _watch
 from tests.support.browser import login
 from tests.support.pagecheck import PHONE, axe_violations, overflow
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _watch(page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-    return problems
 
 
 @pytest.fixture
