@@ -5,6 +5,7 @@ actions are in ``alerts.views_triage``; configuration pages (routes, receivers, 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -80,13 +81,17 @@ class GroupActionView(RoleRequiredMixin, View):
         except DomainError as exc:
             messages.warning(request, exc.message)
         if request.POST.get("next"):
-            return redirect(_safe_next(request))
+            return redirect(alerts_next(request.POST["next"]))
         return redirect("alerts:group", pk=pk)
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/alerts/") and "//" not in target else "/alerts/"
+def alerts_next(target: str) -> str:
+    """Where to go back after an action: ``target`` when it is an alerts page on this site (the list with its
+    filters, a group), else ``/alerts/``. Refused: another site (``//host``, a backslash), control characters and a
+    ``..`` segment, even percent-encoded, which the browser would resolve to a page outside alerts."""
+    path = unquote(target.split("?", 1)[0])
+    ok = target.startswith("/alerts/") and target.isprintable() and "//" not in target and "\\" not in target
+    return target if ok and ".." not in path.split("/") else "/alerts/"
 
 
 class AlertResolveView(RoleRequiredMixin, View):
@@ -98,7 +103,7 @@ class AlertResolveView(RoleRequiredMixin, View):
             messages.success(request, "Alert resolved.")
         except DomainError as exc:
             messages.warning(request, exc.message)
-        return redirect(_safe_next(request))
+        return redirect(alerts_next(request.POST.get("next", "")))
 
 
 class SilenceListView(RoleRequiredMixin, View):

@@ -32,6 +32,7 @@ from alerts.models import AlertGroup
 from alerts.selectors import receiver_list, triage_list
 from alerts.services import group_acknowledge, group_resolve
 from alerts.services.silences import groups_silence
+from alerts.views import alerts_next
 from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
@@ -159,7 +160,7 @@ class BulkActionView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BulkActionForm(request.POST)
-        target = _safe_next(request.POST.get("next", ""))
+        target = alerts_next(request.POST.get("next", ""))
         if not form.is_valid():
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             messages.error(request, f"Nothing was changed: {errors}")
@@ -214,9 +215,3 @@ def _report(request: HttpRequest, *, action: str, done: list[int], skipped: list
         parts.append(f"Skipped {len(skipped)}: {reasons}.")
     level = messages.success if done and not skipped else messages.warning
     level(request, " ".join(parts))
-
-
-def _safe_next(target: str) -> str:
-    """Back to the alert list with its filters; anything else (another site, a path outside alerts) is refused."""
-    ok = target.startswith("/alerts/") and "//" not in target and "\\" not in target and "\n" not in target
-    return target if ok else "/alerts/"

@@ -331,15 +331,32 @@ def test_bulk_refuses_bad_input_with_a_message(session_client, root_route, data,
     assert group.state == "firing"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/alerts/", "/admin/", "/alerts/\\\\evil"])
-def test_bulk_goes_back_only_to_the_alert_list(session_client, root_route, target):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/alerts/",
+        "/admin/",
+        "/alerts/\\\\evil",
+        "/alerts/../admin/",
+        "/alerts/%2e%2E/admin/",  # browsers resolve encoded dot segments too
+        "/alerts/\r\nX: y",
+    ],
+)
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one-group"])
+def test_actions_go_back_only_to_alerts_pages(session_client, root_route, target, bulk):
     group = fire("Checkout5xx", severity="critical")
     client = session_client("responder")
     token = csrf(client)
-    response = client.post(
-        "/alerts/bulk/", {"action": "acknowledge", "group": [group.pk], "next": target, "csrfmiddlewaretoken": token}
-    )
+    url, data = ("/alerts/bulk/", {"group": [group.pk]}) if bulk else (f"/alerts/groups/{group.pk}/acknowledge/", {})
+    response = client.post(url, {**data, "action": "acknowledge", "next": target, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and response["Location"] == "/alerts/"
+    group.refresh_from_db()
+    assert group.state == "acknowledged"
+    # A page of alerts with its filters is kept.
+    kept = "/alerts/?labels=instance%3D%22db-1%22&sort=oldest"
+    response = client.post(url, {**data, "action": "acknowledge", "next": kept, "csrfmiddlewaretoken": token})
+    assert response["Location"] == kept
 
 
 # Roles on the pages ---------------------------------------------------------------------------------------------
