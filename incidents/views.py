@@ -42,6 +42,10 @@ from sre.choices import Role
 from sre.errors import DomainError
 
 TIMELINE_SHOWN = 300
+RESOLVE_HERE = (
+    "Customers were told about this incident on the status page: resolve it with Resolve…, which posts the "
+    "final public update (or make this update public)."
+)
 
 
 def _actor(request: HttpRequest) -> str:
@@ -380,6 +384,13 @@ class IncidentCommandView(IncidentsPage):
         form = forms.StatusUpdateForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            if (
+                data["status"] == IncidentStatus.RESOLVED
+                and data["visibility"] != "public"
+                and incident_has_public_update(incident=incident)
+            ):  # the Resolve form asks for the final public update: an internal update must not skip it
+                form.add_error(None, RESOLVE_HERE)
+                return render_detail(request, incident.pk, status=400, update_form=form)
             try:
                 services.status_update_post(
                     incident_id=incident.pk,

@@ -207,6 +207,24 @@ def test_resolve_page_flow(session_client, post_form) -> None:
     assert incident.updates.filter(visibility="public", body="We fixed it.").exists()
 
 
+def test_an_internal_update_cannot_resolve_past_the_final_public_update(session_client, post_form) -> None:
+    incident = _incident(public_title="Checkout errors")
+    _public(incident)
+    client = session_client("responder")
+    page = f"/incidents/{incident.pk}/"
+    data = {"body": "db failover done", "visibility": "internal", "status": "resolved"}
+    refused = post_form(client, page, f"{page}update/", data)
+    assert refused.status_code == 400 and "resolve it with Resolve" in refused.content.decode()
+    incident.refresh_from_db()
+    assert incident.status != "resolved" and not incident.updates.filter(visibility="internal").exists()
+    # Never told customers: an internal update may resolve it.
+    quiet = _incident(title="Quiet")
+    quiet_page = f"/incidents/{quiet.pk}/"
+    assert post_form(client, quiet_page, f"{quiet_page}update/", data).status_code == 302
+    quiet.refresh_from_db()
+    assert quiet.status == "resolved"
+
+
 def test_update_form_asks_for_the_public_title_inline_and_shows_the_error(session_client, post_form) -> None:
     incident = _incident()
     client = session_client("responder")
