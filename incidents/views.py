@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -66,10 +67,12 @@ class IndexView(IncidentsPage):
         page = Paginator(incident_list(status=status, severity=severity, service=service, q=q), 50).get_page(
             p.get("page")
         )
+        filters = {"status": status, "severity": severity, "service": service, "q": q}
         context = {
             "page": page,
             "incidents": page.object_list,
-            "filters": {"status": status, "severity": severity, "service": service, "q": q},
+            "filters": filters,
+            "params": urlencode({k: v for k, v in filters.items() if v}),  # the pager's links keep the filters
             "statuses": IncidentStatus.choices,
             "severities": severity_levels(),
             "services": Service.objects.order_by("name").values_list("name", flat=True),

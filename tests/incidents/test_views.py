@@ -68,6 +68,16 @@ def test_list_shows_open_incidents_first_and_filters(session_client) -> None:
     assert old_open.title not in client.get("/incidents/?status=closed").content.decode()
 
 
+def test_list_pages_keep_the_filters(session_client) -> None:
+    IncidentFactory.create_batch(51, title="Outage & more")
+    client = session_client("viewer")
+    first = client.get("/incidents/", {"q": "outage & more", "severity": "sev2"}).content.decode()
+    assert 'href="?severity=sev2&amp;q=outage+%26+more&amp;page=2">Next</a>' in first
+    assert "Page 1 of 2" in first and ">Previous</a>" not in first
+    second = client.get("/incidents/", {"q": "outage & more", "severity": "sev2", "page": "2"}).content.decode()
+    assert 'href="?severity=sev2&amp;q=outage+%26+more&amp;page=1">Previous</a>' in second
+
+
 def test_viewer_sees_no_forms_and_cannot_post(session_client, post_form) -> None:
     incident = _incident()
     client = session_client("viewer")
