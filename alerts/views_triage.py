@@ -28,7 +28,6 @@ from alerts.choices import GroupState
 from alerts.domain.matchers import MatcherError, parse_matchers
 from alerts.domain.triage import SEVERITIES
 from alerts.forms import BULK_ACTIONS, BulkActionForm, TriageFilterForm
-from alerts.models import AlertGroup
 from alerts.selectors import receiver_list, triage_list
 from alerts.services import group_acknowledge, group_resolve
 from alerts.services.silences import groups_silence
@@ -184,15 +183,12 @@ class BulkActionView(RoleRequiredMixin, View):
 
 
 def _each(group_ids: list[int], *, action: str, actor: str, now) -> tuple[list[int], list[tuple[int, str]]]:
-    """Acknowledge or resolve each group through its own service (its own transaction and guards)."""
+    """Acknowledge or resolve each group through its own service (its own transaction and guards; a group that is
+    gone is the service's ``NotFoundError``)."""
     service = group_acknowledge if action == "acknowledge" else group_resolve
-    existing = set(AlertGroup.objects.filter(pk__in=group_ids).values_list("pk", flat=True))
     done: list[int] = []
     skipped: list[tuple[int, str]] = []
     for group_id in group_ids:
-        if group_id not in existing:
-            skipped.append((group_id, "no such group"))
-            continue
         try:
             service(group_id=group_id, actor=actor, now=now)
         except DomainError as exc:

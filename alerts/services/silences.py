@@ -91,7 +91,7 @@ def groups_silence(
         for group_id in group_ids:
             group = groups.get(group_id)
             if group is None:
-                skipped.append((group_id, "no such group"))
+                skipped.append((group_id, "No such alert group"))  # as group_acknowledge says it
             elif group.state in (GroupState.RESOLVED, GroupState.SILENCED):
                 skipped.append((group_id, f"already {group.state}"))
             elif not group.group_labels:

@@ -240,7 +240,7 @@ def test_bulk_acknowledge_says_what_was_done_and_what_was_skipped(session_client
     assert response.redirect_chain[-1][0] == "/alerts/?severity=critical&sort=newest"
     text = response.content.decode()
     assert f"Acknowledged 2 groups (#{first.pk}, #{second.pk})." in text
-    assert f"Skipped 2: #{done_before.pk}: Already acknowledged by ana; #999999: no such group." in text
+    assert f"Skipped 2: #{done_before.pk}: Already acknowledged by ana; #999999: No such alert group." in text
     for group in (first, second):
         group.refresh_from_db()
         assert group.state == "acknowledged" and group.acknowledged_by == client.user.username
