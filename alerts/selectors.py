@@ -351,6 +351,9 @@ def _labels_match(group: AlertGroup, alerts: list[_AlertBits], matchers: tuple) 
     return any(matches_all(matchers, a.labels) for a in alerts)
 
 
+# What a triage card reads of a group (``_row`` and templates/alerts/_groups.html): a field left out here is one
+# query per card. Not derived from ``AlertsGroupSerializer.Meta.fields``: that list is the API contract (it also
+# carries group_key and route, which the list does not read) and changes for other reasons.
 _GROUP_FIELDS = (
     "id",
     "group_labels",
