@@ -175,6 +175,7 @@ class IncidentViewSet(
                 incident_id=int(pk),
                 public_body=data["public_update"],
                 version=data.get("version"),
+                note=data.get("note", ""),
                 actor=_actor(request),
                 now=timezone.now(),
             )

@@ -141,13 +141,18 @@ def incident_resolve(
     """Resolve the incident, with its final public update when ``public_body`` is given (posted as
     resolved, so customers read it with the resolution; the public-title rule applies). When customers
     were told about the incident (it has public updates) and no final text is given, refused with
-    ``ConflictError`` on ``public_body`` unless ``confirm_without_public``. Returns the update posted."""
+    ``ConflictError`` on ``public_body`` unless ``confirm_without_public``. ``note`` goes on the timeline entry of
+    the resolution either way. Returns the update posted."""
     from incidents.services.incidents import incident_transition
 
     public_body = (public_body or "").strip()
     with transaction.atomic():
         incident = incident_locked(incident_id=incident_id, version=version)
         if public_body:
+            if note and incident.status != IncidentStatus.RESOLVED:  # the note goes on the resolution entry
+                incident_transition(
+                    incident_id=incident.pk, target=IncidentStatus.RESOLVED, actor=actor, now=now, note=note
+                )
             return status_update_post(
                 incident_id=incident.pk,
                 body=public_body,

@@ -151,11 +151,12 @@ def test_api_resolve_with_the_final_public_update(token_client) -> None:
     assert wrong.status_code == 400
     response = client.post(
         f"/api/v1/incidents/{incident.pk}/transition/",
-        {"status": "resolved", "public_update": "All fixed."},
+        {"status": "resolved", "public_update": "All fixed.", "note": "feature flag off"},
         format="json",
     )
     assert response.status_code == 200 and response.json()["status"] == "resolved"
     assert StatusUpdate.objects.filter(incident=incident, visibility="public", public_status="resolved").exists()
+    assert incident.timeline.filter(message__contains="feature flag off").exists()
 
 
 # --- the resolve prompt --------------------------------------------------------------------------------
@@ -200,11 +201,12 @@ def test_resolve_page_flow(session_client, post_form) -> None:
     assert asked.status_code == 400 and "final public update" in asked.content.decode()
     incident.refresh_from_db()
     assert incident.status != "resolved"
-    done = post_form(client, page, f"{page}resolve/", {"public_body": "We fixed it."})
+    done = post_form(client, page, f"{page}resolve/", {"public_body": "We fixed it.", "note": "rolled back 2026.11.3"})
     assert done.status_code == 302
     incident.refresh_from_db()
     assert incident.status == "resolved"
     assert incident.updates.filter(visibility="public", body="We fixed it.").exists()
+    assert incident.timeline.filter(message__contains="rolled back 2026.11.3").exists()  # the internal note kept
 
 
 def test_an_internal_update_cannot_resolve_past_the_final_public_update(session_client, post_form) -> None:
