@@ -48,18 +48,20 @@ def _severity_choices() -> list[tuple[str, str]]:
     return [(key, levels[key].label if key in levels else label) for key, label in Severity.choices]
 
 
+def _public_title(
+    help_text: str = "What customers see on the status page, instead of the internal title. Needed before the first "
+    "public update.",
+) -> forms.CharField:
+    """The public title as every incident form asks for it (the service strips it; 200 characters at most)."""
+    return forms.CharField(max_length=200, required=False, label="Public title", help_text=help_text)
+
+
 class IncidentForm(FastForm):
     """Declare an incident by hand (the status page admin prefills it for a component an SLO burn degraded:
     ``component`` and ``impact``)."""
 
     title = forms.CharField(max_length=200, label="Internal title")
-    public_title = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Public title",
-        help_text="What customers see on the status page, instead of the internal title. Needed before the first "
-        "public update.",
-    )
+    public_title = _public_title()
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.SEV3)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Markdown.")
     services = forms.ModelMultipleChoiceField(
@@ -103,11 +105,8 @@ class IncidentForm(FastForm):
 
 class FromGroupForm(FastForm):
     title = forms.CharField(max_length=200, label="Internal title", help_text="From the alert: never shown publicly.")
-    public_title = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Public title",
-        help_text="What customers will see on the status page (you can also set it with the first public update).",
+    public_title = _public_title(
+        "What customers will see on the status page (you can also set it with the first public update)."
     )
     severity = forms.ChoiceField(choices=Severity.choices)
 
@@ -119,13 +118,7 @@ class FromGroupForm(FastForm):
 class IncidentEditForm(FastForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     title = forms.CharField(max_length=200, label="Internal title")
-    public_title = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Public title",
-        help_text="What customers see on the status page, instead of the internal title. Needed before the first "
-        "public update.",
-    )
+    public_title = _public_title()
     severity = forms.ChoiceField(choices=Severity.choices)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     services = forms.ModelMultipleChoiceField(
@@ -156,7 +149,7 @@ class ResolveForm(FastForm):
         label="Final public update (Markdown)",
         help_text="Posted to the status page as resolved. Leave empty to resolve without telling customers.",
     )
-    public_title = forms.CharField(max_length=200, required=False, label="Public title")
+    public_title = _public_title("")
     confirm_without_public = forms.BooleanField(required=False, label="Resolve without a final public update")
 
 
@@ -201,12 +194,8 @@ class StatusUpdateForm(FastForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=50000, label="Update (Markdown)")
     visibility = forms.ChoiceField(choices=UpdateVisibility.choices, initial=UpdateVisibility.INTERNAL)
     status = forms.ChoiceField(choices=[("", "— keep status —"), *IncidentStatus.choices], required=False)
-    public_title = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Public title",
-        help_text="Required for a public update while the incident has none: customers see it instead of the "
-        "internal title.",
+    public_title = _public_title(
+        "Required for a public update while the incident has none: customers see it instead of the internal title."
     )
 
 
