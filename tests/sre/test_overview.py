@@ -3,6 +3,7 @@ viewer cannot use."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -161,3 +162,12 @@ def test_the_cards_are_kept_five_seconds_per_role(session_client) -> None:
     assert "checkout-availability" in _panel(session_client("admin").get("/").content.decode())  # its own role's
     cache.clear()  # the 5 s are over
     assert "checkout-availability" in _panel(viewer.get("/").content.decode())
+
+
+def test_open_incidents_say_when_they_started_in_the_words_of_the_other_cards(session_client) -> None:
+    from tests.incidents.factories import IncidentFactory
+
+    IncidentFactory(title="Checkout down", started_at=timezone.now() - dt.timedelta(minutes=25, seconds=16))
+    card = re.search(r'data-testid="incidents-overview".*?</section>', _fresh(session_client("viewer")), re.S).group(0)
+    assert re.search(r"started <time [^>]*>25 min \d+ s ago</time>", card), card
+    assert "25m 16s" not in card
