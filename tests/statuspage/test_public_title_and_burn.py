@@ -152,6 +152,22 @@ def test_admin_says_which_slo_burn_degrades_a_component_and_offers_an_incident(s
     assert session_client("viewer").get(f"/incidents/new/?component={component.pk}").status_code == 403
 
 
+def test_one_open_incident_button_when_two_slos_burn_one_component(session_client) -> None:
+    from alerts.services import alert_raise
+
+    now = timezone.now()
+    component, first = _burning_component(now)
+    labels = {**first.burn_alerts[0], "slo": "api-latency"}
+    second = SLO.objects.create(
+        service=first.service, name="api-latency", target="0.99", sli=first.sli, burn_alerts=[labels]
+    )
+    component_save(component=component, data={"name": "API", "status_from_slo_burn": True}, slos=[first, second])
+    alert_raise(labels=labels, annotations={}, status="firing", source="slo", now=now, starts_at=now)
+    html = session_client("responder").get("/statuspage/").content.decode()
+    assert html.count('data-testid="burn-notice"') == 2
+    assert html.count('data-testid="open-incident"') == 1
+
+
 def test_no_open_incident_button_once_an_incident_covers_the_component(session_client) -> None:
     now = timezone.now()
     component, _ = _burning_component(now)
