@@ -18,7 +18,7 @@ from sre.errors import DomainError
 
 class IncidentSearchView(IncidentsPage):
     """GET /incidents/search/?q=…&group=…: up to ten open incidents matching ``q``, each with a "Link" button
-    for alert group ``group`` (an HTML fragment for htmx; also a plain page without script)."""
+    for alert group ``group`` (an HTML fragment for htmx; a whole page otherwise)."""
 
     read_role = Role.RESPONDER
 
@@ -27,7 +27,9 @@ class IncidentSearchView(IncidentsPage):
         group_id = parse_id(request.GET.get("group", ""))
         matches = incident_search_open(q=q, limit=SEARCH_LIMIT)
         context = {"matches": matches, "q": q, "group_id": group_id, "limit": SEARCH_LIMIT}
-        return render(request, "incidents/_search_results.html", context)
+        # Enter in the search box (or no script) submits the form: then a whole page, not the bare fragment.
+        template = "incidents/_search_results.html" if request.headers.get("HX-Request") else "incidents/search.html"
+        return render(request, template, context)
 
 
 class LinkGroupView(IncidentsPage):

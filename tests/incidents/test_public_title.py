@@ -296,13 +296,17 @@ def test_search_open_incidents_by_title_and_number(session_client) -> None:
     assert "/incidents/link-alert-group/7/" in body
     by_number = client.get("/incidents/search/", {"q": f"#{first.pk}"}).content.decode()
     assert "Checkout 500s" in by_number
+    # htmx gets the fragment; Enter in the box (or no script) a whole page with the search form again.
+    assert "<html" in body and "Link alert group 7 to an open incident" in body and 'value="checkout"' in body
+    fragment = client.get("/incidents/search/", {"q": "checkout"}, headers={"HX-Request": "true"}).content.decode()
+    assert "Checkout 500s" in fragment and "<html" not in fragment
 
 
 def test_search_limits_and_roles(session_client) -> None:
     for n in range(15):
         _incident(title=f"Outage {n}")
     responder = session_client("responder")
-    body = responder.get("/incidents/search/", {"q": "outage"}).content.decode()
+    body = responder.get("/incidents/search/", {"q": "outage"}, headers={"HX-Request": "true"}).content.decode()
     assert body.count('href="/incidents/') == 10 and "The first 10 shown" in body
     assert session_client("viewer").get("/incidents/search/", {"q": "outage"}).status_code == 403
     for junk in ("%", "'; drop table", "\x00", "#" + "9" * 40, "x" * 5000, "#-1", "²", "#²", "٣"):
