@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from alerts.choices import ReceiverKind
-from alerts.models import AlertGroup, InhibitRule, Receiver, Route, Silence, TimeInterval
+from alerts.models import Alert, AlertGroup, InhibitRule, Receiver, Route, Silence, TimeInterval
+from alerts.selectors import firing_alert_counts
 from alerts.services import alert_raise
 from alerts.services.config import inhibit_rule_save, time_interval_save
 from alerts.services.notify import group_payload
@@ -427,11 +430,6 @@ def test_time_interval_writes_are_admin_only(session_client, root_route):
 
 def test_firing_alert_counts_leave_out_alerts_resolved_by_hand(db):
     """The one truth of "burn alerts firing": the alert's own status, keyed by (service, slo)."""
-    import datetime as dt
-
-    from alerts.models import Alert
-    from alerts.selectors import firing_alert_counts
-
     now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
     common = {"starts_at": now, "received_at": now, "updated_at": now, "source": "slo"}
     Alert.objects.create(fingerprint="a", labels={"service": "api", "slo": "avail", "severity": "page"}, **common)
