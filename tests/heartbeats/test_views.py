@@ -4,6 +4,7 @@ admins create (errors on the field, nothing saved), edit, delete and make a new 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -136,8 +137,15 @@ def test_configuration_pages_are_for_admins(session_client) -> None:
 
 def test_list_has_a_query_bound_and_states_in_words(session_client, django_assert_max_num_queries):
     for n in range(30):  # enough rows that a query per check would show
-        CheckFactory(name=f"job-{n:02d}", state=CheckState.DOWN if n % 2 else CheckState.UP)
+        CheckFactory(
+            name=f"job-{n:02d}",
+            state=CheckState.DOWN if n % 2 else CheckState.UP,
+            state_changed_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5),
+        )
     client = session_client(Role.VIEWER)
     with django_assert_max_num_queries(12):
         html = client.get("/heartbeats/").content.decode()
     assert "job-29" in html and ">Down</span>" in html and ">Up</span>" in html
+    # "Down 5 min ago", not "Down since 5 min ago"
+    assert re.search(r'>Down</span> <span class="muted small"><time [^>]*>[^<]* ago</time>', html)
+    assert "since <time" not in html
