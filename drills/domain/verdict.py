@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sre.domain.timewords import duration_words
+
 RESTORE_FAILED = "The restore did not succeed."
 
 
@@ -41,24 +43,13 @@ def observed_rto(*, restore_started_at: dt.datetime | None, verified_at: dt.date
 
 
 def format_duration(seconds: float | None) -> str:
-    """``4 h``, ``15 min``, ``1 h 30 min``, ``42 s``, ``0.4 s``; ``—`` when unknown."""
+    """``4 h``, ``15 min``, ``1 h 30 min``, ``42 s``, ``365 d``: ``sre.domain.timewords`` words, with a tenth of a
+    second below 10 s (``0.4 s``: a fast restore is not "0 s"); ``—`` when unknown."""
     if seconds is None:
         return "—"
     if seconds < 10:
         return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs and not hours:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
+    return duration_words(round(seconds))
 
 
 def drill_verdict(

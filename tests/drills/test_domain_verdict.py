@@ -91,6 +91,9 @@ def test_observed_rto_and_rpo():
         (5400, "1 h 30 min"),
         (14400, "4 h"),
         (61, "1 min 1 s"),
+        (3605, "1 h"),
+        (129600, "1 d 12 h"),
+        (8760 * 3600, "365 d"),  # the demo's broken target's RPO target: was "8760 h"
     ],
 )
 def test_format_duration(seconds, text):
