@@ -24,14 +24,20 @@ def _post(client, url, data=None, get_url=None):
     return client.post(url, data or {}, HTTP_X_CSRFTOKEN=token)
 
 
-@pytest.fixture
-def evaluated():
+def three_slos() -> tuple:
+    """(now, burning, healthy, quiet): checkout burns (5 bad minutes), search is healthy, quiet has no traffic."""
     now = timezone.now().replace(microsecond=0)
     push(traffic(service="checkout", now=now, minutes=90, ok=1000, errors=lambda m: 200 if m < 5 else 0), now=now)
     push(traffic(service="search", now=now, minutes=90, ok=1000, errors=0), now=now)
     burning = SLOFactory(service=ServiceFactory(name="checkout"), name="checkout-availability")
     healthy = SLOFactory(service=ServiceFactory(name="search"), name="search-availability")
     quiet = SLOFactory(service=ServiceFactory(name="quiet"), name="quiet-availability")
+    return now, burning, healthy, quiet
+
+
+@pytest.fixture
+def evaluated():
+    now, burning, healthy, quiet = three_slos()
     slo_evaluate_all(now=now)
     return burning, healthy, quiet
 

@@ -21,6 +21,7 @@ from tests.incidents.factories import IncidentFactory
 from tests.releases.factories import DeploymentFactory
 from tests.slo.conftest import push, traffic
 from tests.slo.factories import ServiceFactory, SLOFactory
+from tests.slo.test_views import three_slos
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +37,8 @@ def _points(row: str) -> list[tuple[float, float]]:
 
 @pytest.fixture
 def three():
-    now = timezone.now().replace(microsecond=0)
-    push(traffic(service="checkout", now=now, minutes=90, ok=1000, errors=lambda m: 200 if m < 5 else 0), now=now)
-    push(traffic(service="search", now=now, minutes=90, ok=1000, errors=0), now=now)
-    burning = SLOFactory(service=ServiceFactory(name="checkout"), name="checkout-availability")
-    healthy = SLOFactory(service=ServiceFactory(name="search"), name="search-availability")
-    quiet = SLOFactory(service=ServiceFactory(name="quiet"), name="quiet-availability")
-    return now, burning, healthy, quiet
+    """Burning, healthy and quiet (no traffic) SLOs, not evaluated yet."""
+    return three_slos()
 
 
 def test_sparkline_has_points_after_the_first_evaluations(session_client, three):
