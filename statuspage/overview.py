@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Count
@@ -17,12 +16,6 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
     counts = dict(Component.objects.values_list("status").annotate(n=Count("pk")))
     statuses = [s for s, n in counts.items() for _ in range(n)]
     indicator, description = status_domain.page_status(component_statuses=statuses, incident_impacts=[])
-    info = snapshot.snapshot_info()
-    if info and isinstance(info.get("updated_at"), str):
-        try:
-            info = {**info, "updated_at": dt.datetime.fromisoformat(info["updated_at"])}
-        except ValueError:
-            pass
     not_ok = list(Component.objects.exclude(status="operational").order_by("name")[:10])
     return {
         "template": "statuspage/_overview.html",
@@ -31,6 +24,6 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
             "indicator": indicator,
             "description": description,
             "not_ok": not_ok,
-            "snapshot": info,
+            "snapshot": snapshot.snapshot_info(),
         },
     }

@@ -147,9 +147,13 @@ def test_preview_and_render_now(session_client, snapshot_dir) -> None:
     assert "Preview Me" in (snapshot_dir / "index.html").read_text()
 
 
-def test_overview_card_shows_public_status(session_client) -> None:
+def test_overview_card_shows_public_status(session_client, snapshot_dir) -> None:
+    from statuspage.snapshot import snapshot_render
+
     ComponentFactory(name="Broken API", status="major_outage")
     ComponentFactory(name="Fine")
+    snapshot_render(now=timezone.now())
     html = session_client("viewer").get("/").content.decode()
     assert 'data-testid="statuspage-overview"' in html
     assert "Major Service Outage" in html and "Broken API: Major Outage" in html
+    assert "Public snapshot rendered <time datetime=" in html  # a time in the viewer's zone, not ISO text
