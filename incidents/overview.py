@@ -6,9 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from incidents.choices import OPEN_STATUSES
-from incidents.models import Incident
-from incidents.selectors import action_items_overdue, incidents_open
+from incidents.selectors import action_items_overdue, incidents_open, incidents_open_count
 
 SHOWN = 10
 
@@ -16,7 +14,7 @@ SHOWN = 10
 def overview_panel(*, user: Any) -> dict[str, Any]:
     """Template and context for this app's Overview card (the ten most severe open incidents, and how many)."""
     shown = incidents_open(limit=SHOWN)
-    total = len(shown) if len(shown) < SHOWN else Incident.objects.filter(status__in=OPEN_STATUSES).count()
+    total = len(shown) if len(shown) < SHOWN else incidents_open_count()
     return {
         "template": "incidents/_overview.html",
         "context": {

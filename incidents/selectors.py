@@ -125,6 +125,10 @@ def incidents_open(*, limit: int = 20) -> list[Incident]:
     )
 
 
+def incidents_open_count() -> int:
+    return Incident.objects.filter(status__in=OPEN_STATUSES).count()
+
+
 def incident_open_for_group(*, group_id: int) -> Incident | None:
     return Incident.objects.filter(alert_links__group_id=group_id, status__in=OPEN_STATUSES).first()
 
