@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
+
 from incidents.domain.postmortem import BudgetLine, budget_sentence
 from incidents.models import Incident
 from incidents.selectors import field_of
@@ -167,8 +169,6 @@ def budget_impact_cached(*, incident: Incident, now: datetime) -> tuple[str, lis
     version (every change of an incident bumps it: services, start, resolution) and, while it is open, the
     current minute (the SLO evaluator and the rollups write once a minute), so an edit shows at once and an open
     incident's numbers are at most a minute old. The postmortem and the API still count afresh."""
-    from django.core.cache import cache
-
     stamp = incident.resolved_at.timestamp() if incident.resolved_at else f"m{int(now.timestamp()) // 60}"
     started = incident.started_at.timestamp() if incident.started_at else ""
     key = f"incidents:budget:{incident.pk}:{incident.version}:{started}:{stamp}"
