@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from slo.models import Service
+from slo.models import SLO, Service
 from sre.auth.roles import user_role
 
 
@@ -33,6 +33,9 @@ def test_seed_demo_loads_history_once(db) -> None:
     assert re.search(
         r"Demo history: 1 d of traffic \(\d+ rollup rows\), \d+ log lines, \d+ SLO snapshots", out.getvalue()
     )
+    # ... and the SLOs are judged on it at once, without waiting for a worker's first evaluation.
+    states = set(SLO.objects.filter(enabled=True).values_list("status__data_state", flat=True))
+    assert states and "no_data" not in states and None not in states, states
     again = io.StringIO()
     call_command("seed_demo", history_days=1, stdout=again)
     assert "Demo history up to date." in again.getvalue()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from slo.services import slo_evaluate_all
 from sre.demo.history import HISTORY_DAYS, demo_history_backfill
 from sre.demo.services import DEMO_PASSWORD, demo_seed
 from sre.domain.timewords import duration_words
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         if options["history_days"] > 0:
             history = demo_history_backfill(now=timezone.now(), days=options["history_days"])
             self.stdout.write(history_line(history))
+            # Budgets from that history now, not at the worker's first minute (``serve`` queues the same task):
+            # with ``runserver`` and no worker, every SLO said "no traffic measured" over days of traffic.
+            slo_evaluate_all(now=timezone.now())
 
 
 def history_line(history: Any) -> str:
