@@ -78,6 +78,8 @@ def test_an_override_without_a_reason_is_shown_back_with_the_error(session_clien
 
 def test_a_viewer_may_not_override_or_revoke(session_client, frozen):
     viewer = session_client(Role.VIEWER)
+    page = viewer.get(f"/releases/services/{frozen.pk}/").content.decode()
+    assert "Override until then" not in page and "Responders and admins can override the gate." in page
     assert (
         csrf_post(viewer, f"/releases/services/{frozen.pk}/overrides/", {"reason": "x", "hours": "1"}).status_code
         == 403
