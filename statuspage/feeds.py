@@ -3,6 +3,8 @@ each entry carrying its public updates (sanitised HTML)."""
 
 from __future__ import annotations
 
+import re
+
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
@@ -10,6 +12,13 @@ from incidents.markdown import render_markdown
 from statuspage.selectors import PageData
 
 FEED_LIMIT = 50
+# What Django's XML writer refuses (UnserializableContentError): one pasted control character in a public
+# title or update would otherwise stop every snapshot render, so the whole status page would go stale.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F]")
+
+
+def _xml(text: str) -> str:
+    return _XML_ILLEGAL.sub("", text)
 
 
 def _incident_html(incident) -> str:
@@ -24,9 +33,9 @@ def _incident_html(incident) -> str:
 def _build(feed_class, data: PageData, link_suffix: str) -> bytes:
     base = data.url.rstrip("/")
     feed = feed_class(
-        title=f"{data.name} - Incident History",
+        title=_xml(f"{data.name} - Incident History"),
         link=f"{base}/",
-        description=f"Incidents and maintenance of {data.name}",
+        description=_xml(f"Incidents and maintenance of {data.name}"),
         language="en",
         feed_url=f"{base}/{link_suffix}",
         feed_guid=f"{base}/{link_suffix}",
@@ -41,9 +50,9 @@ def _build(feed_class, data: PageData, link_suffix: str) -> bytes:
         if hasattr(item, "updates"):
             link = f"{base}/incidents/{item.id}/"
             feed.add_item(
-                title=item.name,
+                title=_xml(item.name),
                 link=link,
-                description=_incident_html(item),
+                description=_xml(_incident_html(item)),
                 unique_id=link,
                 pubdate=item.created_at,
                 updateddate=updated,
@@ -52,9 +61,9 @@ def _build(feed_class, data: PageData, link_suffix: str) -> bytes:
             link = f"{base}/#maintenance-{item.id}"
             when = f"{item.scheduled_for:%b %d, %H:%M} - {item.scheduled_until:%b %d, %H:%M} UTC"
             feed.add_item(
-                title=f"[{item.status.replace('_', ' ').title()}] {item.name}",
+                title=_xml(f"[{item.status.replace('_', ' ').title()}] {item.name}"),
                 link=link,
-                description=f"<p><small>{escape(when)}</small></p>{render_markdown(item.body)}",
+                description=_xml(f"<p><small>{escape(when)}</small></p>{render_markdown(item.body)}"),
                 unique_id=f"{link}-{int(item.scheduled_for.timestamp())}",
                 pubdate=item.created_at,
                 updateddate=updated,

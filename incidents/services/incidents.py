@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ROLE_FIELDS = ("commander", "communications_lead", "scribe")
 ROLE_LABELS = {"commander": "Commander", "communications_lead": "Communications lead", "scribe": "Scribe"}
 EDITABLE_FIELDS = ("title", "public_title", "summary", "severity")
@@ -32,8 +34,9 @@ def _check_title(title: str) -> str:
 
 
 def check_public_title(title: str | None) -> str:
-    """The public title as stored: stripped, at most 200 characters ("" = not set yet)."""
-    return (title or "").strip()[:200]
+    """The public title as stored: one line without control characters (a pasted tab or escape code),
+    stripped, at most 200 characters ("" = not set yet)."""
+    return " ".join(_CONTROL.sub(" ", title or "").split())[:200]
 
 
 def _check_severity(severity: str) -> str:

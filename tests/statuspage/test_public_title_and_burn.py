@@ -74,6 +74,26 @@ def _bars(html: str, component: str) -> list[tuple[str, str]]:
     return re.findall(r'<li class="sp-bar lvl-(\w+)" tabindex="0" aria-label="([^"]*)"', block)
 
 
+def test_control_characters_never_stop_the_snapshot(snapshot_dir) -> None:
+    from statuspage.snapshot import snapshot_render
+
+    now = timezone.now()
+    incident = incident_create(title=INTERNAL, actor="t", now=now)
+    status_update_post(
+        incident_id=incident.pk,
+        body="Pasted from a terminal: \x1b[31mred\x1b[0m \x01",
+        visibility="public",
+        public_title="Slow\tcheckout\x0b now\n",
+        actor="t",
+        now=now,
+    )
+    incident.refresh_from_db()
+    assert incident.public_title == "Slow checkout now"  # one line, no control characters
+    snapshot_render(now=now)  # Django's XML writer refused the control characters: no snapshot at all
+    atom = (snapshot_dir / "history.atom").read_text()
+    assert "Slow checkout now" in atom and "\x1b" not in atom and "[31mred" in atom
+
+
 def test_past_incidents_colour_the_bars_by_worst_impact_and_match_the_json(monkeypatch) -> None:
     import slo.selectors
 
