@@ -28,7 +28,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 @register.filter
 def when(value: dt.datetime | None, style: str = "") -> str:
-    """``<time datetime=… data-local="datetime|date">``: localised by app.js; "—" for no time."""
+    """``<time datetime=… data-local="datetime|date">``: localised by app.js; "—" for no time. A calendar date
+    (a due date) has no zone to convert: "4 Dec 2026", which app.js leaves as it is."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return format_html('<time datetime="{}">{} {}</time>', value.isoformat(), value.day, value.strftime("%b %Y"))
     if not isinstance(value, dt.datetime):
         return "—" if value in (None, "") else str(value)
     utc = _utc(value)

@@ -48,7 +48,9 @@
   function localise(root) {
     var nodes = root.querySelectorAll ? root.querySelectorAll("time[datetime]") : [];
     Array.prototype.forEach.call(nodes, function (node) {
-      var at = new Date(node.getAttribute("datetime"));
+      var text = node.getAttribute("datetime");
+      if (text.indexOf("T") < 0) { return; }  // a calendar date (|when of a date): no zone to convert it to
+      var at = new Date(text);
       if (isNaN(at.getTime())) { return; }
       var full = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
       node.setAttribute("title", full);
