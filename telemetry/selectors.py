@@ -290,10 +290,11 @@ def metric_name_suggestions(*, text: str, limit: int = 20) -> list[str]:
     """Stored metric names containing ``text`` (case-insensitive), those starting with it first; at most
     ``limit``."""
     text = text.strip()[:200]
-    names = Series.objects.filter(name__icontains=text).order_by("name").values_list("name", flat=True).distinct()
-    found = list(names[: limit * 5])
-    found.sort(key=lambda n: (not n.lower().startswith(text.lower()), n))
-    return found[:limit]
+    names = Series.objects.order_by("name").values_list("name", flat=True).distinct()
+    found = list(names.filter(name__istartswith=text)[:limit])
+    if len(found) < limit:  # then those containing it elsewhere (two reads: a prefix match is never cut off)
+        found += names.filter(name__icontains=text).exclude(name__istartswith=text)[: limit - len(found)]
+    return found
 
 
 def label_suggestions(*, metric: str, label: str = "", text: str = "", limit: int = 20, scan: int = 5000) -> list[str]:

@@ -135,6 +135,8 @@ def stored(db):
     push(traffic(service="search", now=now, minutes=2, ok=1, errors=0), now=now)
     samples = [{"metric": f"app_metric_{i:02d}_total", "labels": {"service": "x"}, "value": 1,
                 "timestamp": now.timestamp(), "kind": "delta"} for i in range(40)]  # fmt: skip
+    samples.append({"metric": "total_latency_seconds", "labels": {"service": "x"}, "value": 1,
+                    "timestamp": now.timestamp(), "kind": "delta"})  # fmt: skip
     push(samples, now=now)
 
 
@@ -149,7 +151,12 @@ def test_suggestions_of_metric_names_labels_and_values(session_client, stored):
     many = client.get(url, {"kind": "metric", "q": "app_metric"}).json()["suggestions"]
     assert len(many) == 20 and many[0] == "app_metric_00_total"
     assert len(client.get(url, {"kind": "metric", "q": "", "limit": "5"}).json()["suggestions"]) == 5
-    assert len(client.get(url, {"kind": "metric", "q": "", "limit": "5000"}).json()["suggestions"]) == 41
+    assert len(client.get(url, {"kind": "metric", "q": "", "limit": "5000"}).json()["suggestions"]) == 42
+    # names starting with the text come first, even when many names before them contain it
+    assert client.get(url, {"kind": "metric", "q": "total", "limit": "2"}).json()["suggestions"] == [
+        "total_latency_seconds",
+        "app_metric_00_total",
+    ]
 
 
 @pytest.mark.parametrize(
