@@ -16,15 +16,14 @@ from itertools import accumulate
 from django.db import transaction
 
 from slo.choices import BudgetingMethod
-from slo.domain.budget import Counts, evaluate, timeslice_counts
+from slo.domain.budget import Counts, timeslice_counts
 from slo.domain.exact import exact
-from slo.domain.windows import BURN_WINDOWS, MINUTE, window_minutes
+from slo.domain.windows import MINUTE, window_minutes
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_exclusions, slo_query
 from slo.selectors.counts import _resolve, _to_counts
 from slo.services import (
-    EXHAUSTION_WINDOW,
-    _conditions,
+    slo_counts_evaluate,
     slo_evaluate,
     slo_save,
     slo_windows,
@@ -187,7 +186,6 @@ def _from_minutes(slo: SLO, instants: list[int]) -> list[SLOSnapshot]:
     else:
         sums = {sid: list(accumulate(values, initial=0.0)) for sid, values in per_series.items()}
         rows_seen = {sid: list(accumulate(flags, initial=0)) for sid, flags in has_row.items()}
-    target, conditions = exact(slo.target), _conditions(slo)
     out = []
     for t in instants:
         window, period, lengths = windows[t]
@@ -201,15 +199,7 @@ def _from_minutes(slo: SLO, instants: list[int]) -> list[SLOSnapshot]:
             else:
                 values = {sid: sums[sid][j] - sums[sid][i] for sid in ids if rows_seen[sid][j] > rows_seen[sid][i]}
                 counts[seconds] = _to_counts(resolved, values)
-        evaluation = evaluate(
-            target=target,
-            window_seconds=window,
-            period_seconds=period,
-            counts=counts,
-            conditions=conditions,
-            burn_windows=BURN_WINDOWS,
-            exhaustion_window=EXHAUSTION_WINDOW,
-        )
+        evaluation = slo_counts_evaluate(slo, counts=counts, window=window, period=period)
         at = dt.datetime.fromtimestamp(t, tz=dt.UTC)
         out.append(snapshot_row(slo=slo, doc=status_document(slo, evaluation, "", at, window), at=at, error=""))
     return out

@@ -217,6 +217,20 @@ def _conditions(slo: SLO) -> tuple:
     return _POLICY_CACHE[key]
 
 
+def slo_counts_evaluate(slo: SLO, *, counts: dict, window: int, period: int) -> Evaluation:
+    """``slo.domain.budget.evaluate`` with ``slo``'s target, policy, burn windows and exhaustion window over
+    ``counts`` per window length: the one evaluation the evaluator and the demo's backfill both make."""
+    return evaluate(
+        target=exact(slo.target),
+        window_seconds=window,
+        period_seconds=period,
+        counts=counts,
+        conditions=_conditions(slo),
+        burn_windows=BURN_WINDOWS,
+        exhaustion_window=EXHAUSTION_WINDOW,
+    )
+
+
 def slo_evaluate(*, slos: list[SLO], now: dt.datetime) -> list[SloResult]:
     """Evaluate many SLOs at ``now`` in bulk (reads only): one counting pass over every source."""
     if not slos:
@@ -233,15 +247,7 @@ def slo_evaluate(*, slos: list[SLO], now: dt.datetime) -> list[SloResult]:
         if found.error:
             results.append(SloResult(slo, None, found.error, status_document(slo, None, found.error, now, window)))
             continue
-        evaluation = evaluate(
-            target=exact(slo.target),
-            window_seconds=window,
-            period_seconds=period,
-            counts=found.counts,
-            conditions=_conditions(slo),
-            burn_windows=BURN_WINDOWS,
-            exhaustion_window=EXHAUSTION_WINDOW,
-        )
+        evaluation = slo_counts_evaluate(slo, counts=found.counts, window=window, period=period)
         results.append(SloResult(slo, evaluation, "", status_document(slo, evaluation, "", now, window)))
     return results
 
