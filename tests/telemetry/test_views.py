@@ -34,6 +34,7 @@ def test_logs_page_lists_newest_first_with_histogram(session_client, logs, djang
     assert response.status_code == 200
     assert html.index("index refreshed") < html.index("payment upstream timeout")
     assert "old line" not in html  # outside the default last hour
+    assert "1 min buckets)" in html  # the step in words, not "60s"
     assert "order: A1" in html and 'id="log-histogram-data"' in html
     assert "telemetry-logs.js" in html and "plotly-" in html
     assert 'id="tail-poller"' in html
