@@ -37,4 +37,4 @@ screenshots: $(STAMP)
 	$(PY) scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
-	rm -rf var/ .pytest_cache .ruff_cache
+	rm -rf var/ .pytest_cache .ruff_cache .mypy_cache
