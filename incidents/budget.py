@@ -1,21 +1,25 @@
 """Error-budget impact of an incident (a read): for each SLO of the affected services, the budget consumed
-between the start and the resolution (or now), from ``slo.selectors.slo_budget_impact``.
+between the start and the resolution (or now), from ``slo.selectors``.
 
-The SLO app provides that selector; until it exists (or when it fails) each row says why the number is not
-available instead of showing a wrong one."""
+All the SLOs are counted in one pass (``slo.selectors.impact.slo_budget_impacts``); when that pass fails (a metric
+source is down), each SLO is asked on its own (``slo.selectors.slo_budget_impact``) so the row of the SLO whose
+source failed says why instead of showing a wrong number, and the others still show theirs."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.core.cache import cache
 
 from incidents.domain.postmortem import BudgetLine, budget_sentence
 from incidents.models import Incident
-from incidents.selectors import field_of
+from slo.choices import WindowKind
+from slo.models import SLO
+from slo.selectors import BudgetImpact as SloImpact
+from slo.selectors import slo_budget_impact, slos_of_services
+from slo.selectors.impact import slo_budget_impacts
 
 logger = logging.getLogger(__name__)
 
@@ -53,111 +57,61 @@ class BudgetImpact:
         )
 
 
-def _slo_model() -> Any:
-    """The SLO model of the slo app, or ``None`` while it does not exist yet."""
-    import slo.models
-
-    for name in ("SLO", "Slo", "ServiceLevelObjective"):
-        model = getattr(slo.models, name, None)
-        if model is not None:
-            return model
-    return None
+def window_label(slo: SLO) -> str:
+    """'30-day', 'calendar-month': how the budget sentence names the SLO's window."""
+    if slo.window_kind == WindowKind.CALENDAR:
+        return f"calendar-{slo.calendar_unit}"
+    return f"{slo.window_days}-day"
 
 
-def _impact_function() -> Any:
-    import slo.selectors
-
-    return getattr(slo.selectors, "slo_budget_impact", None)
-
-
-def _int(value: Any) -> int | None:
-    """Counts may come as Fractions (timeslice SLIs); shown rounded."""
-    return None if value is None else round(value)
-
-
-def _window_label(slo: Any) -> str:
-    if field_of(slo, "window_kind", default="rolling") == "calendar":
-        unit = field_of(slo, "calendar_unit", default="")
-        return f"calendar-{unit}" if unit else "calendar"
-    days = field_of(slo, "window_days", "days", default=None)
-    if isinstance(days, int) and days > 0:
-        return f"{days}-day"
-    window = field_of(slo, "window", default="")
-    return str(window) if window and not hasattr(window, "pk") else ""
-
-
-def incident_slos(*, incident: Incident) -> list[Any]:
-    """SLOs of the incident's services (empty when the SLO model does not exist yet)."""
-    model = _slo_model()
-    if model is None:
-        return []
-    service_ids = [s.pk for s in incident.services.all()]
-    if not service_ids:
-        return []
+def _impacts(slos: list[SLO], *, start: datetime, end: datetime) -> dict[int, SloImpact | Exception]:
+    """Per SLO id its impact, or the error its own count raised. One counting pass for all of them; only when that
+    pass fails is each SLO counted alone (ten SLOs on one service: 17 queries and ~1 s each one at a time)."""
     try:
-        return list(model.objects.filter(service_id__in=service_ids).select_related("service").order_by("pk"))
-    except Exception:
-        logger.exception("Could not list SLOs for incident %s", incident.pk)
-        return []
-
-
-def _bulk_impacts(slos: list[Any], *, start: datetime, end: datetime) -> dict[int, Any]:
-    """All SLOs' impacts in one counting pass (``slo.selectors.impact``), or {} to ask one SLO at a time (each
-    with its own error on its row). Ten SLOs on one service: 17 queries and ~1 s each one at a time."""
-    try:
-        from slo.selectors.impact import slo_budget_impacts
-
-        return slo_budget_impacts(slo_ids=[slo.pk for slo in slos], start=start, end=end)
+        return dict(slo_budget_impacts(slo_ids=[slo.pk for slo in slos], start=start, end=end))
     except Exception as exc:  # noqa: BLE001 - one at a time then says which SLO failed
         logger.warning("Budget impact of SLOs %s in one pass failed: %s", [slo.pk for slo in slos], exc)
-        return {}
+    out: dict[int, SloImpact | Exception] = {}
+    for slo in slos:
+        try:
+            out[slo.pk] = slo_budget_impact(slo_id=slo.pk, start=start, end=end)
+        except Exception as exc:  # noqa: BLE001 - a source error shows on the row, never a 500
+            logger.warning("Budget impact of SLO %s failed: %s", slo.pk, exc)
+            out[slo.pk] = exc
+    return out
+
+
+def _row(slo: SLO, result: SloImpact | Exception | None, *, start: datetime, end: datetime) -> BudgetImpact:
+    name, service = slo.name, slo.service.name
+    if isinstance(result, Exception):
+        return BudgetImpact(slo.pk, name, service, False, reason=f"not available ({result})")
+    if result is None or result.data_state != "ok" or result.budget_consumed_ratio is None:
+        state = "no_data" if result is None else result.data_state
+        reason = "no data in this period" if state in ("no_data", "ok") else f"not available ({state})"
+        return BudgetImpact(slo.pk, name, service, False, reason=reason, start=start, end=end)
+    return BudgetImpact(
+        slo_id=slo.pk,
+        slo=name,
+        service=service,
+        available=True,
+        bad_events=round(result.bad),  # timeslice SLIs count in Fractions: shown rounded
+        total_events=round(result.total),
+        fraction=float(result.budget_consumed_ratio),
+        bad_minutes=result.bad_minutes,
+        window=window_label(slo),
+        start=start,
+        end=end,
+    )
 
 
 def budget_impact(*, incident: Incident, now: datetime) -> tuple[str, list[BudgetImpact]]:
-    """``(state, rows)``: state is ``ok``, ``no_slos`` (no SLO on the affected services) or
-    ``not_available`` (the SLO app cannot compute budget impact yet)."""
-    impact_fn = _impact_function()
-    if _slo_model() is None or impact_fn is None:
-        return "not_available", []
-    slos = incident_slos(incident=incident)
+    """``(state, rows)``: state is ``ok``, or ``no_slos`` when no SLO is set on the affected services."""
+    slos = slos_of_services(service_ids=[s.pk for s in incident.services.all()])
     if not slos:
         return "no_slos", []
-    start = incident.started_at
-    end = incident.resolved_at or now
-    bulk = _bulk_impacts(slos, start=start, end=end)
-    rows = []
-    for slo in slos:
-        name = str(field_of(slo, "name", "slug", default=slo.pk))
-        service = getattr(getattr(slo, "service", None), "name", "")
-        try:
-            result = bulk[slo.pk] if slo.pk in bulk else impact_fn(slo_id=slo.pk, start=start, end=end)
-        except Exception as exc:  # noqa: BLE001 - a source error shows on the row, never a 500
-            logger.warning("Budget impact of SLO %s failed: %s", slo.pk, exc)
-            rows.append(BudgetImpact(slo.pk, name, service, False, reason=f"not available ({exc})"))
-            continue
-        state = field_of(result, "data_state", default="ok") if result is not None else "no_data"
-        if result is None or state != "ok":
-            reason = "no data in this period" if state == "no_data" else f"not available ({state})"
-            rows.append(BudgetImpact(slo.pk, name, service, False, reason=reason, start=start, end=end))
-            continue
-        fraction = field_of(result, "budget_consumed_ratio", "budget_fraction", "fraction", "budget_consumed")
-        rows.append(
-            BudgetImpact(
-                slo_id=slo.pk,
-                slo=name,
-                service=service,
-                available=fraction is not None,
-                reason="" if fraction is not None else "no data in this period",
-                bad_events=_int(field_of(result, "bad_events", "bad")),
-                total_events=_int(field_of(result, "total_events", "total")),
-                fraction=float(fraction) if fraction is not None else None,
-                bad_minutes=field_of(result, "bad_minutes"),
-                window=_window_label(slo),
-                start=start,
-                end=end,
-            )
-        )
-    return "ok", rows
+    start, end = incident.started_at, incident.resolved_at or now
+    impacts = _impacts(slos, start=start, end=end)
+    return "ok", [_row(slo, impacts.get(slo.pk), start=start, end=end) for slo in slos]
 
 
 IMPACT_CACHE_SECONDS = 60

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
@@ -275,13 +274,3 @@ def incident_counts() -> dict[str, int]:
 def elapsed_end(incident: Incident) -> datetime | None:
     """Where the header's elapsed time stops: resolution, else still running (None)."""
     return incident.resolved_at if not lifecycle.is_open(incident.status) else None
-
-
-def field_of(result: Any, *names: str, default: Any = None) -> Any:
-    """The first of ``names`` present on a result object or dict (the SLO app's result shape)."""
-    for name in names:
-        if isinstance(result, dict) and name in result:
-            return result[name]
-        if hasattr(result, name):
-            return getattr(result, name)
-    return default

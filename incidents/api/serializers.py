@@ -232,9 +232,10 @@ class IncidentsBudgetImpactSerializer(serializers.Serializer):
 
 
 class IncidentsBudgetImpactReportSerializer(serializers.Serializer):
-    """``state`` is ``ok``, ``no_slos`` or ``not_available``; one row per SLO of the affected services."""
+    """``state`` is ``ok``, or ``no_slos`` when no SLO is set on the affected services; one row per SLO of the
+    affected services (a row whose number could not be counted says why in its sentence)."""
 
-    state = serializers.ChoiceField(choices=["ok", "no_slos", "not_available"])
+    state = serializers.ChoiceField(choices=["ok", "no_slos"])
     results = IncidentsBudgetImpactSerializer(many=True)
 
 

@@ -337,7 +337,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["get"], url_path="budget-impact")
     def budget_impact(self, request: Request, pk: str | None = None) -> Response:
         """Budget consumed per SLO of the affected services between start and resolution (or now).
-        ``state`` is ``ok``, ``no_slos`` or ``not_available`` (the SLO app cannot compute it yet)."""
+        ``state`` is ``ok``, or ``no_slos`` when no SLO is set on the affected services."""
         state, rows = budget_impact(incident=self.get_object(), now=timezone.now())
         return Response({"state": state, "results": s.IncidentsBudgetImpactSerializer(rows, many=True).data})
 

@@ -50,6 +50,13 @@ def slo_list(*, service: str = "", enabled: bool | None = None) -> QuerySet[SLO]
     return qs
 
 
+def slos_of_services(*, service_ids: list[int]) -> list[SLO]:
+    """The SLOs of these services with their service, oldest first (an incident's affected services)."""
+    if not service_ids:
+        return []
+    return list(SLO.objects.select_related("service").filter(service_id__in=service_ids).order_by("pk"))
+
+
 def slo_list_ranked(*, text: str = "", data: str = "") -> QuerySet[SLO]:
     """The SLO list: least budget left first, no data last, then name; ``text`` in the name, display name or
     service; ``data`` "no_data" (never evaluated, or no budget figure) or "at_risk" (under 25% left). Sorted by

@@ -275,13 +275,10 @@ def test_from_alert_group_prefills_and_refuses_duplicates(token_client, root_rou
     assert client.post(f"{BASE}/from-alert-group/", {"group_id": 999999}, format="json").status_code == 400
 
 
-def test_budget_impact_not_available_until_slo_provides_it(token_client, monkeypatch) -> None:
+def test_budget_impact_of_services_without_slos(token_client) -> None:
     incident = _incident(services=[ServiceFactory(name="checkout")])
-    import slo.selectors
-
-    monkeypatch.delattr(slo.selectors, "slo_budget_impact", raising=False)
     body = token_client("viewer").get(f"{BASE}/{incident.pk}/budget-impact/").json()
-    assert body == {"state": "not_available", "results": []}
+    assert body == {"state": "no_slos", "results": []}
 
 
 def test_unknown_ids_are_json_404(token_client) -> None:

@@ -1,76 +1,41 @@
-"""Error-budget impact: the "not available" state while the SLO app lacks it, and the adapter to its
-``slo_budget_impact`` result once it exists."""
+"""Error-budget impact of an incident: the SLO app's numbers for every SLO of the affected services, counted from
+real rollups; a metric source that fails shows on its SLO's row, never as a wrong number or a 500."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import datetime as dt
+import time
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from incidents import budget
 from incidents.services import incident_create, incident_transition
+from slo.choices import WindowKind
+from telemetry.store import cache_clear
 from tests.incidents.factories import ServiceFactory
+from tests.slo.conftest import push, traffic
+from tests.slo.factories import SLOFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_state_is_not_available_without_the_slo_selector(monkeypatch) -> None:
-    monkeypatch.setattr(budget, "_impact_function", lambda: None)
-    incident = incident_create(title="x", actor="a", now=timezone.now(), services=[ServiceFactory(name="checkout")])
-    assert budget.budget_impact(incident=incident, now=timezone.now()) == ("not_available", [])
+def _minute_now() -> dt.datetime:
+    """Half a minute into the minute an hour ago: whole minutes of pushed traffic around the incident."""
+    return dt.datetime.fromtimestamp((time.time() // 60) * 60 - 3600 + 30, tz=dt.UTC)
 
 
-def test_rows_from_the_slo_selector_cover_start_to_resolution(monkeypatch) -> None:
-    """The SLO model and selector are the SLO app's; this stands in for their shape only to test the
-    adapter (the end-to-end test with real rollups lives with the SLO app's data once it lands)."""
-    now = timezone.now()
-    svc = ServiceFactory(name="checkout")
-    calls = []
-
-    class FakeSLO:
-        pk = 7
-        name = "checkout-availability"
-        service = svc
-        window_days = 30
-
-    def impact(*, slo_id, start, end):
-        calls.append((slo_id, start, end))
-        return {"bad_events": 900, "total_events": 100_000, "budget_fraction": 0.072, "bad_minutes": 31}
-
-    monkeypatch.setattr(budget, "_impact_function", lambda: impact)
-    monkeypatch.setattr(budget, "_slo_model", lambda: object())
-    monkeypatch.setattr(budget, "incident_slos", lambda incident: [FakeSLO()])
-    incident = incident_create(
-        title="x", actor="a", now=now - timedelta(hours=1), started_at=now - timedelta(hours=1), services=[svc]
-    )
-    incident_transition(incident_id=incident.pk, target="resolved", actor="a", now=now - timedelta(minutes=10))
-    incident.refresh_from_db()
-    state, rows = budget.budget_impact(incident=incident, now=now)
-    assert state == "ok"
-    assert rows[0].sentence == "burned 7.2% of checkout-availability's 30-day budget, 31 bad minutes"
-    assert calls == [(7, incident.started_at, incident.resolved_at)]
-
-    def failing(**kwargs):
-        raise RuntimeError("prometheus unreachable")
-
-    monkeypatch.setattr(budget, "_impact_function", lambda: failing)
-    state, rows = budget.budget_impact(incident=incident, now=now)
-    assert not rows[0].available and "prometheus unreachable" in rows[0].sentence
+def test_no_slos_on_the_affected_services() -> None:
+    for services in ([], [ServiceFactory(name="checkout")]):
+        incident = incident_create(title="x", actor="a", now=timezone.now(), services=services)
+        assert budget.budget_impact(incident=incident, now=timezone.now()) == ("no_slos", [])
 
 
 def test_budget_impact_from_real_rollups() -> None:
     """Traffic pushed through telemetry's ingest; the SLO app computes; the incident shows the sentence."""
-    import datetime as dt
-    import time
-    from decimal import Decimal
-
-    from telemetry.store import cache_clear
-    from tests.slo.conftest import push, traffic
-    from tests.slo.factories import SLOFactory
-
     cache_clear()
-    now = dt.datetime.fromtimestamp((time.time() // 60) * 60 - 3600 + 30, tz=dt.UTC)
+    now = _minute_now()
     # 3 hours of traffic: 1000 requests a minute, 50 of them failing during the 30 minutes of the incident.
     push(
         traffic(service="checkout", now=now, minutes=180, ok=1000, errors=lambda m: 50 if 10 <= m < 40 else 0), now=now
@@ -89,7 +54,8 @@ def test_budget_impact_from_real_rollups() -> None:
     state, rows = budget.budget_impact(incident=incident, now=now)
     assert state == "ok"
     row = rows[0]
-    assert row.slo_id == slo.pk and row.available
+    assert row.slo_id == slo.pk and row.available and row.service == "checkout"
+    assert (row.start, row.end) == (incident.started_at, incident.resolved_at)
     assert row.bad_events == 30 * 50 and row.bad_minutes == 30
     # 1500 bad of the 30-day window ending at the resolution: the 170 minutes of traffic before it (the last
     # 10 minutes come after), at a 0.1% allowance.
@@ -98,4 +64,51 @@ def test_budget_impact_from_real_rollups() -> None:
     assert row.sentence.startswith(
         f"burned {row.fraction * 100:.1f}% of checkout-availability's 30-day budget, 30 bad minutes"
     )
+    cache_clear()
+
+
+def test_an_slo_without_traffic_says_so_and_a_calendar_window_is_named() -> None:
+    cache_clear()
+    svc = ServiceFactory(name="quiet")
+    SLOFactory(service=svc, name="quiet-availability")
+    calendar = SLOFactory(service=svc, name="quiet-month", window_kind=WindowKind.CALENDAR, calendar_unit="month")
+    now = timezone.now()
+    incident = incident_create(title="x", actor="a", now=now, started_at=now - dt.timedelta(hours=1), services=[svc])
+    state, rows = budget.budget_impact(incident=incident, now=now)
+    assert state == "ok"
+    assert [(r.slo, r.available, r.sentence) for r in rows] == [
+        ("quiet-availability", False, "quiet-availability: no data in this period"),
+        ("quiet-month", False, "quiet-month: no data in this period"),
+    ]
+    assert budget.window_label(calendar) == "calendar-month"
+
+
+def test_a_failing_source_shows_on_its_own_row(monkeypatch) -> None:
+    """When the one counting pass fails (a metric source is down), each SLO is counted alone: the SLO whose source
+    fails says so on its row, the other still gets its number."""
+    cache_clear()
+    now = _minute_now()
+    push(traffic(service="checkout", now=now, minutes=60, ok=1000, errors=lambda m: 10 if m < 30 else 0), now=now)
+    svc = ServiceFactory(name="checkout")
+    good = SLOFactory(service=svc, name="checkout-availability")
+    broken = SLOFactory(service=svc, name="checkout-latency")
+    incident = incident_create(title="x", actor="a", now=now, started_at=now - dt.timedelta(minutes=30), services=[svc])
+    real_one = budget.slo_budget_impact
+
+    def bulk(**kwargs):
+        raise RuntimeError("prometheus unreachable")
+
+    def one(*, slo_id, start, end):
+        if slo_id == broken.pk:
+            raise RuntimeError("prometheus unreachable")
+        return real_one(slo_id=slo_id, start=start, end=end)
+
+    monkeypatch.setattr(budget, "slo_budget_impacts", bulk)
+    monkeypatch.setattr(budget, "slo_budget_impact", one)
+    state, rows = budget.budget_impact(incident=incident, now=now)
+    assert state == "ok"
+    by_id = {r.slo_id: r for r in rows}
+    assert by_id[good.pk].available and by_id[good.pk].bad_events == 29 * 10
+    assert not by_id[broken.pk].available
+    assert by_id[broken.pk].sentence == "checkout-latency: not available (prometheus unreachable)"
     cache_clear()
