@@ -74,16 +74,17 @@ def pg_source() -> Iterator[Callable[..., str]]:
 
 @pytest.fixture
 def run_drill(drill_settings, enqueued) -> Callable[..., object]:
-    """``run_drill(target)``: request a drill and execute it in this process (as the worker would)."""
+    """``run_drill(target, clock=...)``: request a drill and execute it in this process (as the worker would);
+    ``clock`` is the time the run's RTO is measured with."""
     from django.utils import timezone
 
     from drills.execution import drill_execute
     from drills.selectors import run_get
     from drills.services import drill_request
 
-    def run(target, *, trigger: str = "manual"):
+    def run(target, *, trigger: str = "manual", clock=timezone.now):
         requested = drill_request(target=target, trigger=trigger, user=None, now=timezone.now())
-        drill_execute(run_id=requested.pk, worker="test-worker")
+        drill_execute(run_id=requested.pk, worker="test-worker", clock=clock)
         return run_get(pk=requested.pk)
 
     return run

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
-import time
 
 import pytest
+from django.utils import timezone
 
 from drills.choices import CheckKind, RunStatus, StepStatus
 from drills.demo import broken_target_ensure, self_target_ensure
+from drills.engine.sqlite import SqliteExecutor
 from drills.services import check_create, target_save
 from sre.services import role_groups_ensure
 
@@ -79,24 +81,36 @@ def test_a_file_that_is_not_a_database_fails_the_restore(run_drill, tmp_path):
 def test_rto_over_target_fails_the_verdict(run_drill, tmp_path, monkeypatch):
     _make_db(tmp_path / "app.sqlite3", rows=10)
     target = target_save(target=None, data={"name": "slow", "kind": "sqlite", "location": str(tmp_path / "app.sqlite3"),
-                                            "rto_target_seconds": 1})  # fmt: skip
+                                            "rto_target_seconds": 60})  # fmt: skip
     check_create(target=target, data={"name": "rows", "kind": CheckKind.ROW_COUNT, "table": "items", "min_rows": 10})
-    from drills.engine.sqlite import SqliteExecutor
-
+    clock = _Clock(timezone.now())
     original = SqliteExecutor.restore
 
-    def slow_restore(self, backup):  # the restore genuinely takes longer than the 1 s target
-        time.sleep(1.2)
+    def slow_restore(self, backup):  # by the run's clock, the restore takes 90 s against a 60 s target
+        clock.advance(seconds=90)
         return original(self, backup)
 
     monkeypatch.setattr(SqliteExecutor, "restore", slow_restore)
 
-    run = run_drill(target)
+    run = run_drill(target, clock=clock)
 
     assert run.status == RunStatus.FAILED
     assert all(c.passed for c in run.check_results.all())
-    assert run.rto_seconds > 1
-    assert run.reasons and "RTO" in run.reasons[0] and "over the target of 1.0 s" in run.reasons[0]
+    assert run.rto_seconds == 90
+    assert run.reasons[0] == "RTO 1 min 30 s is over the target of 1 min.", run.reasons
+
+
+class _Clock:
+    """A clock the test moves: ``clock()`` is the time now, ``clock.advance(seconds=...)`` lets time pass."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, *, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
 
 
 def test_builtin_self_target_drills_the_control_planes_own_database(run_drill):
