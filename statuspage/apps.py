@@ -1,6 +1,24 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+
+from incidents.signals import incident_changed
 
 
 class StatuspageConfig(AppConfig):
     name = "statuspage"
     verbose_name = "Status page"
+
+    def ready(self) -> None:
+        incident_changed.connect(incident_changed_refresh, dispatch_uid="statuspage.incident_changed")
+
+
+def incident_changed_refresh(**kwargs: Any) -> None:
+    """An incident changed: sync and re-render the public page once the transaction commits (unless turned
+    off with SRE_STATUSPAGE_SYNC_ON_CHANGE, as the control-plane-outage tests do)."""
+    if settings.SRE.get("STATUSPAGE_SYNC_ON_CHANGE", True):
+        # lazy: apps.py is imported while the app registry loads, before any model can be
+        from statuspage.services.sync import snapshot_request
+
+        snapshot_request()

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidents.models import Incident, TimelineEntry
+from incidents.signals import incident_changed
 from sre.errors import ConflictError, NotFoundError
 
 
@@ -46,14 +47,10 @@ def incident_touch(incident: Incident, *, actor: str, now: datetime, fields: lis
 
 
 def status_page_refresh() -> None:
-    """Ask the status page to sync and re-render after this commit (idempotent; beat catches anything
-    missed, e.g. an incident deleted in the Django admin)."""
-    from django.conf import settings
-
-    if settings.SRE.get("STATUSPAGE_SYNC_ON_CHANGE", True):
-        from statuspage.services.sync import snapshot_request
-
-        snapshot_request()
+    """Tell the apps that follow incidents that one changed: the status page (connected in ``statuspage.apps``)
+    syncs and re-renders after this commit (idempotent; beat catches anything missed, e.g. an incident deleted
+    in the Django admin)."""
+    incident_changed.send(sender=Incident)
 
 
 def timeline_add(
