@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -29,6 +28,9 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    tail_requests: list[str] = []
+    page.on("request", lambda request: tail_requests.append(request.url) if "/logs/tail" in request.url else None)
+    page.clock.install()  # the page's timers run on a clock the test moves (time also passes as usual)
     try:
         login(page, live_server.url, user.username)
         page.goto(live_server.url + "/logs/")
@@ -37,6 +39,7 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
         assert page.locator("[data-testid=log-line]").count() == 50
 
         _log("fresh line while live")
+        page.clock.run_for(3_000)  # one polling period (htmx, every 3 s)
         page.wait_for_selector("text=fresh line while live", timeout=15_000)
         first = page.locator("[data-testid=log-line] .log-message").first.inner_text()
         assert first == "fresh line while live"
@@ -46,11 +49,15 @@ def test_histogram_and_live_tail_pausing_on_scroll(browser, live_server, make_us
             "() => document.getElementById('tail-state').textContent.includes('paused')", timeout=5_000
         )
         _log("line while scrolled")
-        time.sleep(7)  # two polling periods pass while paused
+        polled = len(tail_requests)
+        page.clock.run_for(7_000)  # two polling periods pass while paused: no request leaves the page
+        assert len(tail_requests) == polled, tail_requests[polled:]
         assert page.locator("text=line while scrolled").count() == 0
 
         page.evaluate("window.scrollTo(0, 0)")
+        page.clock.run_for(3_000)
         page.wait_for_selector("text=line while scrolled", timeout=15_000)
+        assert len(tail_requests) > polled  # live again: the poll that brought the line
         assert page.get_by_test_id("tail-state").inner_text() == "live"
         page.locator("[data-testid=log-line] summary").first.click()
         assert page.locator("[data-testid=log-line] dd pre").first.inner_text().strip() == "k: v"
