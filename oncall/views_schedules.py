@@ -30,7 +30,8 @@ from oncall.forms import (
     layer_initial,
 )
 from oncall.models import Layer, Override, Schedule, Swap
-from oncall.selectors import overrides_upcoming, schedule_list, schedule_timeline, swaps_upcoming, user_label
+from oncall.selectors import overrides_upcoming, schedule_list, swaps_upcoming, user_label
+from oncall.selectors.timeline import schedule_timeline
 from oncall.services import schedules as svc
 from oncall.views import form_errors, roles
 from sre.auth.views import RoleRequiredMixin
