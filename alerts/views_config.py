@@ -14,7 +14,7 @@ from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, TimeI
 from alerts.selectors import route_rows, routing_tree
 from alerts.services.config import config_import, route_delete, route_save
 from alerts.services.receivers import KEEP, receiver_delete, receiver_save, receiver_test
-from alerts.services.silences import maintenance_window_save
+from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.domain.timewords import duration_words
@@ -196,8 +196,16 @@ class MaintenanceView(RoleRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if request.POST.get("delete", "").isdigit():
-            MaintenanceWindow.objects.filter(pk=int(request.POST["delete"])).delete()
-            messages.success(request, "Maintenance window deleted.")
+            window = MaintenanceWindow.objects.filter(pk=int(request.POST["delete"])).first()
+            if window is None:
+                messages.info(request, "That maintenance window was already deleted.")
+                return redirect("alerts:maintenance")
+            try:
+                maintenance_window_delete(window=window, now=timezone.now())
+            except DomainError as exc:
+                messages.warning(request, exc.message)
+            else:
+                messages.success(request, "Maintenance window deleted.")
             return redirect("alerts:maintenance")
         form = MaintenanceWindowForm(request.POST)
         if form.is_valid():

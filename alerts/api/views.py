@@ -41,7 +41,13 @@ from alerts.services.config import (
     time_interval_save,
 )
 from alerts.services.receivers import KEEP, receiver_delete, receiver_save, receiver_test
-from alerts.services.silences import maintenance_window_save, silence_create, silence_expire, silence_update
+from alerts.services.silences import (
+    maintenance_window_delete,
+    maintenance_window_save,
+    silence_create,
+    silence_expire,
+    silence_update,
+)
 from sre.api.permissions import INGEST, READ, RESPOND
 from sre.errors import InvalidInputError
 
@@ -351,6 +357,9 @@ class MaintenanceWindowViewSet(_ServiceSaveMixin, viewsets.ModelViewSet):
             data.setdefault("recurrence", "none")
             data.setdefault("matchers", [])
         return maintenance_window_save(window=instance, data=data, routes=routes, now=timezone.now())
+
+    def perform_destroy(self, instance) -> None:
+        maintenance_window_delete(window=instance, now=timezone.now())
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

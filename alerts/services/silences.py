@@ -1,4 +1,5 @@
-"""Silences (Alertmanager's shape) and maintenance windows."""
+"""Silences (Alertmanager's shape) and maintenance windows: their one write path (the pages, the API and the
+status page's scheduled maintenance all come here)."""
 
 from __future__ import annotations
 
@@ -181,3 +182,23 @@ def maintenance_window_save(
             window.routes.set(routes)
         _reflush_open_groups(now=now)
     return window
+
+
+def maintenance_window_delete(*, window: MaintenanceWindow, now: datetime) -> None:
+    """Delete a maintenance window: the one way a window goes (the Maintenance page, ``DELETE`` in the API and
+    the status page's scheduled maintenance all call this). What it muted is re-evaluated at once: open groups
+    are flushed again after the delete, so a notification the window held back goes out now, not at the next
+    flush. The deletion is audited (``alerts.maintenancewindow`` is tracked).
+
+    A window made by a status-page maintenance (``status_maintenance``) belongs to it: deleting it here would
+    leave the maintenance saying it mutes alerts while nothing does, and its next edit would bring the window
+    back. So it raises ``ConflictError`` (cancel, complete or edit the maintenance instead); the status page's
+    service detaches the window from its maintenance (or deletes the maintenance) before calling this."""
+    with transaction.atomic():
+        owned = MaintenanceWindow.objects.filter(pk=window.pk, status_maintenance__isnull=False).exists()
+        if owned:
+            raise ConflictError(
+                "This window belongs to a scheduled maintenance of the status page; cancel or edit it there."
+            )
+        window.delete()
+        _reflush_open_groups(now=now)

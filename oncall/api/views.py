@@ -193,6 +193,9 @@ class OncallLayerViewSet(viewsets.ModelViewSet):
         layer = serializer.instance
         serializer.instance = schedules.layer_save(schedule=layer.schedule, layer=layer, data=data)
 
+    def perform_destroy(self, instance: Layer) -> None:
+        schedules.layer_delete(layer=instance)
+
 
 class OncallOverrideViewSet(
     mixins.ListModelMixin,

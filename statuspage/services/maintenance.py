@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import Recurrence
@@ -73,8 +74,7 @@ def _window_matchers(maintenance: ScheduledMaintenance) -> list[str]:
 
 def _sync_alert_window(maintenance: ScheduledMaintenance, *, routes: list | None, now: datetime) -> None:
     """Create, update or remove the alerts window that mutes the maintenance's alerts."""
-    from alerts.models import MaintenanceWindow
-    from alerts.services.silences import maintenance_window_save
+    from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 
     matchers = _window_matchers(maintenance)
     window = maintenance.alert_window
@@ -83,7 +83,7 @@ def _sync_alert_window(maintenance: ScheduledMaintenance, *, routes: list | None
         if window is not None:
             maintenance.alert_window = None
             maintenance.save(update_fields=["alert_window"])
-            MaintenanceWindow.objects.filter(pk=window.pk).delete()
+            maintenance_window_delete(window=window, now=now)
         return
     data = {
         "name": f"Status page: {maintenance.name}"[:200],
@@ -141,8 +141,7 @@ def _after_change(*, now: datetime) -> None:
 
 
 def _end(maintenance_id: int, *, field: str, now: datetime) -> ScheduledMaintenance:
-    from alerts.models import MaintenanceWindow
-    from alerts.services.silences import maintenance_window_save
+    from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 
     with transaction.atomic():
         maintenance = ScheduledMaintenance.objects.select_for_update().filter(pk=maintenance_id).first()
@@ -176,7 +175,7 @@ def _end(maintenance_id: int, *, field: str, now: datetime) -> ScheduledMaintena
             else:
                 maintenance.alert_window = None
                 maintenance.save(update_fields=["alert_window"])
-                MaintenanceWindow.objects.filter(pk=window.pk).delete()
+                maintenance_window_delete(window=window, now=now)
     _after_change(now=now)
     return maintenance
 
@@ -197,15 +196,17 @@ def maintenance_set_verifying(*, maintenance_id: int, verifying: bool, now: date
     _after_change(now=now)
 
 
-def maintenance_delete(*, maintenance: ScheduledMaintenance) -> None:
-    """Delete a maintenance and its alerts window."""
-    from alerts.models import MaintenanceWindow
+def maintenance_delete(*, maintenance: ScheduledMaintenance, now: datetime | None = None) -> None:
+    """Delete a maintenance and its alerts window (through ``alerts.services.silences.maintenance_window_delete``,
+    so what the window muted is re-evaluated at once); the status page re-renders after the commit."""
+    from alerts.services.silences import maintenance_window_delete
 
+    now = now or timezone.now()
     with transaction.atomic():
-        window_id = maintenance.alert_window_id
+        window = maintenance.alert_window
         maintenance.delete()
-        if window_id:
-            MaintenanceWindow.objects.filter(pk=window_id).delete()
+        if window is not None:
+            maintenance_window_delete(window=window, now=now)
     from statuspage.services.sync import snapshot_request
 
     snapshot_request()
