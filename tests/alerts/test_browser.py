@@ -39,12 +39,15 @@ def _raise(name: str) -> AlertGroup:
 
 
 class _Dialogs:
-    """Records every confirm() the page asks and answers it with ``accept``."""
+    """Records every confirm() the page asks and answers it with ``accept``, and every POST the page sends (a
+    cancelled confirm must send none: the next accepted one's POST is then the only one)."""
 
     def __init__(self, page) -> None:
         self.asked: list[str] = []
+        self.posts: list[str] = []
         self.accept = True
         page.on("dialog", self._answer)
+        page.on("request", lambda request: self.posts.append(request.url) if request.method == "POST" else None)
 
     def _answer(self, dialog) -> None:
         self.asked.append(dialog.message)
@@ -60,6 +63,7 @@ def test_alert_pages_in_the_browser(browser, live_server, transactional_db, make
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     dialogs = _Dialogs(page)
     base = live_server.url
+    page.clock.install()  # the page's timers run on a clock the test moves (time also passes as usual)
     login(page, base, user.username)
 
     page.goto(base + "/alerts/")
@@ -67,13 +71,14 @@ def test_alert_pages_in_the_browser(browser, live_server, transactional_db, make
     assert rows.filter(has_text="DiskFull").count() == 1
     # Live refresh: a group that fires while the page is open appears without a reload (htmx, every 10 s).
     cpu = _raise("CPUHigh")
+    page.clock.run_for(10_000)
     rows.filter(has_text="CPUHigh").wait_for(timeout=20_000)
 
     # Resolve asks first; cancelling sends nothing.
     dialogs.accept = False
+    posts = len(dialogs.posts)
     rows.filter(has_text="DiskFull").get_by_role("button", name="Resolve").click()
     assert dialogs.asked == ["Resolve every alert of this group and tell the receiver?"]
-    page.wait_for_timeout(300)  # a submit, had it happened, would have been sent by now
     disk.refresh_from_db()
     assert disk.state == "firing"
     dialogs.accept = True
@@ -81,6 +86,7 @@ def test_alert_pages_in_the_browser(browser, live_server, transactional_db, make
         rows.filter(has_text="DiskFull").get_by_role("button", name="Resolve").click()
     disk.refresh_from_db()
     assert disk.state == "resolved" and len(dialogs.asked) == 2
+    assert len(dialogs.posts) == posts + 1, dialogs.posts[posts:]  # the accepted Resolve's only: cancelled sent none
 
     with page.expect_navigation():
         page.get_by_test_id("group-row").filter(has_text="CPUHigh").get_by_role("button", name="Acknowledge").click()
@@ -138,13 +144,14 @@ def test_receivers_page_test_notification_and_delete(
     # Deleting a receiver asks first (this page once loaded no script that asked).
     page.goto(f"{base}/alerts/receivers/{spare.pk}/")
     dialogs.accept = False
+    posts = len(dialogs.posts)
     page.get_by_role("button", name="Delete receiver").click()
-    page.wait_for_timeout(300)
     assert dialogs.asked == ["Delete this receiver?"] and Receiver.objects.filter(pk=spare.pk).exists()
     dialogs.accept = True
     with page.expect_navigation():
         page.get_by_role("button", name="Delete receiver").click()
     assert not Receiver.objects.filter(pk=spare.pk).exists()
+    assert len(dialogs.posts) == posts + 1, dialogs.posts[posts:]  # the accepted delete's only: cancelled sent none
 
 
 def _fire(name: str, *, severity: str, summary: str = "", **labels: str) -> AlertGroup:

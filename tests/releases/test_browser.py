@@ -44,13 +44,15 @@ def test_override_with_confirmation_and_markers(browser, live_server, transactio
     assert page.get_by_test_id("gate-decision").inner_text() == "deny"
     page.fill("#id_reason", "hotfix for card declines")
     page.fill("#id_hours", "2")
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.get_by_role("button", name="Override until then").click()
-    page.wait_for_timeout(300)
-    assert not GateOverride.objects.exists()  # declined: nothing sent
+    assert not GateOverride.objects.exists()
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.get_by_role("button", name="Override until then").click()
+    assert len(posts) == 1, posts  # the accepted override's: the declined one sent nothing
     assert "allows releases until" in page.content()
     assert page.get_by_test_id("gate-decision").inner_text() == "allow"
     assert GateOverride.objects.get().created_by == responder
