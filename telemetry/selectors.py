@@ -32,12 +32,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Sum
 
 from sre.domain.regex import regex_compile, regex_fullmatch
 from telemetry.domain.logs import LogQuery, bucket_edges
 from telemetry.domain.windows import plan_window, window_bounds
 from telemetry.logstore import LogBucket, LogPage, get_log_store
-from telemetry.models import Series
+from telemetry.models import MinuteRollup, Series
 
 MATCH_OPS = ("=", "!=", "=~", "!~")
 
@@ -131,9 +132,6 @@ def counter_increase_matching(
 
 def minute_increases(*, series_ids: Iterable[int], start: int, end: int) -> dict[int, float]:
     """Per-minute increase summed over ``series_ids`` for minute buckets in ``[start, end)`` (unix seconds)."""
-    from django.db.models import Sum
-
-    from telemetry.models import MinuteRollup
 
     ids = list(series_ids)
     rows = (
@@ -164,7 +162,6 @@ def _pending(ids: list[int], *, since: int, until: int | None = None) -> list[tu
 
 def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 600) -> dict[int, float]:
     """The most recent gauge value per series within ``lookback`` seconds before ``now``."""
-    from telemetry.models import MinuteRollup
 
     since = int(now.timestamp()) - lookback
     ids = list(series_ids)

@@ -21,6 +21,7 @@ from telemetry.domain.logs import LogRecord
 from telemetry.domain.samples import Sample, time_range_reason
 from telemetry.fold import fold_after_ingest, rollups_fold
 from telemetry.logstore import LogStore, get_log_store
+from telemetry.models import IngestBatch
 from telemetry.store import CardinalityError, series_ids, write_samples
 
 MAX_REASONS = 5
@@ -113,7 +114,6 @@ def metrics_ingest(
 
 
 def _duplicate(*, kind: str, scope: str, batch_id: str | None) -> IngestResult:
-    from telemetry.models import IngestBatch
 
     stored = IngestBatch.objects.filter(scope=scope, kind=kind, batch_id=batch_id).first()
     return IngestResult(

@@ -29,7 +29,7 @@ import psycopg
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from telemetry.domain.samples import KIND_CODES, Sample, apply_counter_state, bucket, chain_counters
-from telemetry.models import Series, SeriesState
+from telemetry.models import IngestBatch, Series, SeriesState
 
 _cache_lock = threading.Lock()
 _series_cache: dict[str, int] = {}
@@ -293,7 +293,6 @@ ON CONFLICT (series_id, start) DO UPDATE SET
 
 
 def _write_generic(counters, others, dropped, scope, batch_id, pre_rejected, now) -> WriteOutcome:
-    from telemetry.models import IngestBatch
 
     with transaction.atomic():
         if batch_id is not None and IngestBatch.objects.filter(scope=scope, kind="metrics", batch_id=batch_id).exists():

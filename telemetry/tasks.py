@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from sre.celery import task_options
+from sre.demo.services import demo_traffic_push
 from telemetry.services import logs_expire, rollups_expire
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,5 @@ def retention() -> dict:
 )
 def demo_traffic() -> dict:
     """Push the demo's synthetic metrics and logs for the last few minutes (batch ids make re-runs no-ops)."""
-    from sre.demo.services import demo_traffic_push
 
     return demo_traffic_push(now=timezone.now()).__dict__

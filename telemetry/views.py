@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from slo.selectors import service_list
 from sre.auth.views import RoleRequiredMixin
 from sre.errors import SourceUnavailableError
 from telemetry import selectors
@@ -27,7 +28,6 @@ TAIL_LIMIT = 200
 def _service_names(*, now: dt.datetime, chosen: str) -> list[str]:
     """The services to pick from: the declared ones and those with log lines in the last 7 days (and the one
     asked for, so a link with another service still shows it). A store that is down adds none."""
-    from slo.selectors import service_list  # slo consumes telemetry: a module-level import would be a cycle
 
     names = set(service_list().values_list("name", flat=True))
     week = LogQuery(start=now - dt.timedelta(days=7), end=now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -56,7 +58,6 @@ class FlexibleTimeField(serializers.Field):
     default_error_messages = {"invalid": "Must be unix seconds or an RFC 3339 time with a zone."}
 
     def to_internal_value(self, data):
-        import datetime as dt
 
         value = parse_timestamp(data)
         if value is None and isinstance(data, str):

@@ -91,9 +91,11 @@ class LogStore(abc.ABC):
 
 def get_log_store() -> LogStore:
     if settings.SRE.get("LOG_STORE") == "elasticsearch" and settings.ELASTICSEARCH_URL:
+        # cycle: telemetry.logstore.elasticsearch imports telemetry.logstore (LogStore); lazy too: the
+        # elasticsearch client loads only where it is configured
         from telemetry.logstore.elasticsearch import ElasticsearchLogStore
 
         return ElasticsearchLogStore.from_settings()
-    from telemetry.logstore.database import DatabaseLogStore
+    from telemetry.logstore.database import DatabaseLogStore  # cycle: it imports telemetry.logstore (LogStore)
 
     return DatabaseLogStore()
