@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from drills.choices import RunStatus
-from drills.domain.verdict import format_duration
+from drills.domain.verdict import TENTHS_BELOW
 from drills.models import DrillRun
+from sre.domain.timewords import duration_words
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ def alert_labels(run: DrillRun) -> dict[str, str]:
     }
 
 
+def _of_target(observed: float | None, target: float | None) -> str:
+    said = [duration_words(seconds, tenths_below=TENTHS_BELOW) for seconds in (observed, target)]
+    return f"{said[0]} (target {said[1]})"
+
+
 def alert_annotations(run: DrillRun) -> dict[str, str]:
     target = run.target
     if run.status == RunStatus.PASSED:
@@ -42,8 +48,8 @@ def alert_annotations(run: DrillRun) -> dict[str, str]:
         "description": "\n".join(run.reasons or [run.message]) or run.message,
         "drill_run": str(run.pk),
         "drill_status": run.status,
-        "rto": f"{format_duration(run.rto_seconds)} (target {format_duration(run.rto_target_seconds)})",
-        "rpo": f"{format_duration(run.rpo_seconds)} (target {format_duration(run.rpo_target_seconds)})",
+        "rto": _of_target(run.rto_seconds, run.rto_target_seconds),
+        "rpo": _of_target(run.rpo_seconds, run.rpo_target_seconds),
     }
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
-from alerts.domain.delivery import format_duration, parse_duration
 from heartbeats.choices import ScheduleKind
 from heartbeats.models import Check
+from sre.domain.durations import format_duration, parse_duration
 
 DURATION_HELP = "e.g. 5m, 1h, 1d, 1h30m (at least 1m, at most 365d)."
 # Service errors name API fields; the form's own names for them.
@@ -17,13 +17,12 @@ FIELD_OF = {"period_seconds": "period", "grace_seconds": "grace"}
 
 
 def _seconds(value: str, name: str) -> int:
+    if not value.strip():
+        raise forms.ValidationError(f"The {name} is required.", code="required")
     try:
-        seconds = parse_duration(value.strip())
+        return parse_duration(value)
     except ValueError:
         raise forms.ValidationError(f"Not a duration: {DURATION_HELP}", code="invalid") from None
-    if seconds is None:
-        raise forms.ValidationError(f"The {name} is required.", code="required")
-    return seconds
 
 
 class CheckForm(forms.Form):

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from incidents import forms, services
 from incidents.choices import ActionItemStatus, PostmortemState, Severity
-from incidents.domain.response import format_duration
 from incidents.exports import postmortem_markdown
 from incidents.insights import response_report
 from incidents.markdown import render_markdown
@@ -257,7 +256,6 @@ class InsightsView(IncidentsPage):
             "rows": rows,
             "service_rows": sorted(service_rows, key=lambda r: (r["month"], r["service"]), reverse=True),
             "severity_rows": sorted(severity_rows, key=lambda r: (r["month"], r["severity"]), reverse=True),
-            "fmt": format_duration,
         }
         return render(request, "incidents/insights.html", context)
 

@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from alerts.domain.delivery import format_duration
 from rules.choices import Comparison, RuleKind, RuleSource
 from rules.domain.checks import LOG_GROUP_LABELS, LOG_LEVELS
 from rules.models import AlertRule
+from sre.domain.durations import format_duration
 
 DURATION_HELP = "Seconds, or a duration such as 30s, 5m, 1h30m."
 MAX_FILE_BYTES = 1024 * 1024

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from alerts.domain.delivery import format_duration
 from rules.choices import AlertState, RuleHealth, RuleKind
 from rules.forms import RuleFilterForm
 from rules.models import AlertRule
@@ -27,6 +26,7 @@ from rules.services.rules import FIELDS, rule_delete, rule_save
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.durations import format_duration
 from sre.errors import ConflictError, DomainError
 
 EXAMPLE_EXPR = 'sum by (service) (rate(http_requests_total{code=~"5.."}[5m])) > 1'

@@ -127,29 +127,3 @@ _SEVERITY_ALIASES = {
 def pagerduty_severity(value: str | None, *, default: str = "critical") -> str:
     """Map an alert's ``severity`` label to PagerDuty's four severities (unknown values -> ``default``)."""
     return _SEVERITY_ALIASES.get((value or "").strip().lower(), default)
-
-
-def parse_duration(text: str | int | None) -> int | None:
-    """Alertmanager/Prometheus durations (``30s``, ``5m``, ``1h30m``, ``1d``, ``1w``) in seconds."""
-    if text is None or text == "":
-        return None
-    if isinstance(text, int):
-        return text
-    import re
-
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", str(text).strip())
-    if not parts or "".join(n + u for n, u in parts) != str(text).strip():
-        raise ValueError(f"invalid duration {text!r}; expected e.g. 30s, 5m, 1h30m")
-    return int(sum(int(n) * units[u] for n, u in parts))
-
-
-def format_duration(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            out += f"{seconds // size}{unit}"
-            seconds %= size
-    return out or "0s"

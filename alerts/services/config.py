@@ -9,9 +9,9 @@ from django.db import transaction
 
 from alerts.choices import ReceiverKind
 from alerts.domain import timeintervals
-from alerts.domain.delivery import parse_duration
 from alerts.domain.matchers import MatcherError, from_legacy, parse_matchers, valid_label_name
 from alerts.models import InhibitRule, Receiver, Route, TimeInterval
+from sre.domain.durations import parse_duration
 from sre.errors import ConflictError, InvalidInputError, UnprocessableError
 from sre.yaml_input import yaml_load
 
@@ -35,6 +35,16 @@ def _check_group_by(value: Any) -> list[str] | None:
     if bad:
         raise InvalidInputError(f"Invalid label name(s) in group_by: {bad}.", fields={"group_by": ["Invalid."]})
     return value
+
+
+def _route_duration(value: Any) -> int | None:
+    """A route's ``group_wait``, ``group_interval`` or ``repeat_interval`` in seconds: a Prometheus duration, or
+    YAML's integer seconds as they are; unset or empty is None (inherited from the parent route)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    return parse_duration(str(value))
 
 
 def _check_interval_names(names: Any, field: str) -> list[str]:
@@ -203,7 +213,7 @@ def config_import(*, text: str) -> dict[str, int]:
                 matchers = [str(m) for m in node.get("matchers") or []]
                 matchers += from_legacy(node.get("match"), node.get("match_re"))
                 durations = {
-                    k: parse_duration(node.get(k)) for k in ("group_wait", "group_interval", "repeat_interval")
+                    k: _route_duration(node.get(k)) for k in ("group_wait", "group_interval", "repeat_interval")
                 }
             except (ValueError, AttributeError) as exc:
                 raise UnprocessableError(f"{where}: {exc}") from None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sre.domain.timewords import duration_words
 
 RESTORE_FAILED = "The restore did not succeed."
+TENTHS_BELOW = 10  # a drill's times say a tenth of a second below 10 s: a 0.4 s restore is not "0 s"
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,6 @@ def observed_rto(*, restore_started_at: dt.datetime | None, verified_at: dt.date
     return max(0.0, (verified_at - restore_started_at).total_seconds())
 
 
-def format_duration(seconds: float | None) -> str:
-    """``4 h``, ``15 min``, ``1 h 30 min``, ``42 s``, ``365 d``: ``sre.domain.timewords`` words, with a tenth of a
-    second below 10 s (``0.4 s``: a fast restore is not "0 s"); ``—`` when unknown."""
-    if seconds is None:
-        return "—"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    return duration_words(round(seconds))
-
-
 def drill_verdict(
     *,
     restore_ok: bool,
@@ -73,20 +64,16 @@ def drill_verdict(
         reasons.append(f"Check '{check.name}' failed" + (f": {check.message}" if check.message else "."))
     if restore_ok and not checks:
         reasons.append("No verification check ran.")
-    if rto_seconds is None:
-        if restore_ok:
-            reasons.append("RTO could not be measured.")
-    elif rto_seconds > rto_target_seconds:
-        reasons.append(
-            f"RTO {format_duration(rto_seconds)} is over the target of {format_duration(rto_target_seconds)}."
-        )
-    if rpo_seconds is None:
-        if restore_ok:
-            reasons.append("RPO could not be measured (the backup's time is unknown).")
-    elif rpo_seconds > rpo_target_seconds:
-        reasons.append(
-            f"RPO {format_duration(rpo_seconds)} is over the target of {format_duration(rpo_target_seconds)}."
-        )
+    for what, observed, target, unknown in (
+        ("RTO", rto_seconds, rto_target_seconds, "RTO could not be measured."),
+        ("RPO", rpo_seconds, rpo_target_seconds, "RPO could not be measured (the backup's time is unknown)."),
+    ):
+        if observed is None:
+            if restore_ok:
+                reasons.append(unknown)
+        elif observed > target:
+            said = [duration_words(seconds, tenths_below=TENTHS_BELOW) for seconds in (observed, target)]
+            reasons.append(f"{what} {said[0]} is over the target of {said[1]}.")
     if not cleanup_ok:
         reasons.append("Scratch resources could not be removed (see the clean-up step).")
     return Verdict(passed=not reasons, reasons=tuple(reasons))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from drills.domain.verdict import format_duration
+from drills.domain.verdict import TENTHS_BELOW
+from sre.domain.timewords import duration_words
 
 register = template.Library()
 
@@ -14,7 +15,8 @@ STEP_PILL = {"ok": "ok", "failed": "bad", "running": "warn", "pending": "", "ski
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    return format_duration(seconds)
+    """A drill's time (an RTO, a target): ``sre.domain.timewords`` words, a tenth of a second below 10 s."""
+    return duration_words(seconds, tenths_below=TENTHS_BELOW)
 
 
 @register.filter

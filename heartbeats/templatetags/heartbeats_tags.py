@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from alerts.domain.delivery import format_duration
+from sre.domain.timewords import duration_words
 
 register = template.Library()
 
@@ -24,15 +24,6 @@ def kind_pill(kind: str | None) -> str:
 
 @register.filter
 def run_time(seconds: float | None) -> str:
-    """A run's duration: ``0.4s`` under a minute (tenths), ``1h2m3s`` above; ``—`` when unknown."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    return format_duration(round(seconds))
-
-
-@register.filter
-def compact_seconds(seconds: int | None) -> str:
-    """``1d``, ``1h30m`` (as the form takes them)."""
-    return format_duration(seconds) if seconds is not None else "—"
+    """A run's duration in words, as drills say theirs: ``0.4 s`` below 10 s (tenths), ``1 h 2 min`` above;
+    ``—`` when unknown."""
+    return duration_words(seconds, tenths_below=10)

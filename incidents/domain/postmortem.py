@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from incidents.domain.response import format_duration
+from sre.domain.timewords import duration_words
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,10 @@ def postmortem_template(facts: PostmortemFacts) -> str:
         "## Impact",
         "",
         f"- Severity: {facts.severity}",
-        f"- Duration: {format_duration((facts.resolved_at - started).total_seconds()) if facts.resolved_at else '—'}"
+        f"- Duration: {duration_words((facts.resolved_at - started).total_seconds()) if facts.resolved_at else '—'}"
         f" ({_at(started)} to {_at(facts.resolved_at)})",
         f"- Time to mitigate: "
-        f"{format_duration((facts.mitigated_at - started).total_seconds()) if facts.mitigated_at else '—'}",
+        f"{duration_words((facts.mitigated_at - started).total_seconds()) if facts.mitigated_at else '—'}",
         f"- Services: {', '.join(facts.services) or '—'}",
     ]
     if facts.components:
@@ -100,7 +100,7 @@ def postmortem_template(facts: PostmortemFacts) -> str:
         "",
         f"Started {_at(started)}, detected {_at(facts.detected_at)}, acknowledged {_at(facts.acknowledged_at)}"
         + (
-            f" ({format_duration((facts.acknowledged_at - detected).total_seconds())} after detection)."
+            f" ({duration_words((facts.acknowledged_at - detected).total_seconds())} after detection)."
             if facts.acknowledged_at
             else "."
         ),

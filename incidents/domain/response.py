@@ -106,20 +106,3 @@ def month_range(*, end: datetime, months: int) -> list[str]:
         if month == 0:
             year, month = year - 1, 12
     return out[::-1]
-
-
-def format_duration(seconds: float | None) -> str:
-    """``1h 05m``, ``4m 10s``, ``2d 3h``; an em dash for unknown."""
-    if seconds is None:
-        return "—"
-    total = round(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"

@@ -7,7 +7,6 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from incidents.domain.response import format_duration
 from incidents.markdown import render_markdown
 from sre.domain.timewords import duration_words
 
@@ -51,17 +50,12 @@ def component_pill(status: str) -> str:
     return COMPONENT_PILL.get(status, "")
 
 
-@register.filter
-def duration(seconds: float | None) -> str:
-    return format_duration(seconds)
-
-
 @register.simple_tag
 def elapsed(start: datetime | None, end: datetime | None = None) -> str:
     """Time from ``start`` to ``end`` (or now)."""
     if start is None:
         return "—"
-    return format_duration(((end or timezone.now()) - start).total_seconds())
+    return duration_words(((end or timezone.now()) - start).total_seconds())
 
 
 @register.filter
@@ -102,11 +96,3 @@ def month_words(value: str) -> str:
     if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
         return f"{MONTHS[int(month) - 1]} {year}"
     return str(value)
-
-
-@register.filter
-def seconds_words(value) -> str:
-    """A mean time in seconds in words ("2 h 5 min"); "—" when there is none."""
-    if value in (None, "") or not isinstance(value, int | float):
-        return "—"
-    return duration_words(value)

@@ -17,8 +17,8 @@ from rules.domain.backtest import Backtest
 from rules.domain.checks import LOG_GROUP_LABELS, LOG_LEVELS, METRIC_NAME
 from rules.models import AlertRule, RuleAlert
 from sre.api.serializers import StrictFieldsMixin
+from sre.domain.durations import DURATION_PATTERN
 
-DURATION_PATTERN = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
 DURATION_SCHEMA = {
     "oneOf": [
         {"type": "integer", "minimum": 0, "description": "Seconds."},

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from alerts.domain.delivery import parse_duration
+from sre.domain.durations import parse_duration
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -40,12 +40,9 @@ def check_duration(field: str, value: Any, *, minimum: int = 0, whole_minutes: b
         seconds = value
     elif isinstance(value, str):
         try:
-            parsed = parse_duration(value.strip() or "0s")
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise RuleFieldError(field, f"{value!r} is not a duration such as 30s, 5m or 1h30m.")
-        seconds = int(parsed)
+            seconds = parse_duration(value.strip() or "0s")
+        except ValueError as exc:
+            raise RuleFieldError(field, f"{exc}.") from None
     else:
         raise RuleFieldError(field, "Give seconds or a duration such as 5m.")
     if seconds < minimum:

@@ -12,10 +12,10 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from alerts.domain.delivery import format_duration
 from rules.choices import RuleKind, RuleSource
 from rules.models import AlertRule
 from rules.services.rules import rule_clean, rule_save
+from sre.domain.durations import format_duration
 from sre.errors import DomainError, InvalidInputError, UnprocessableError
 from sre.yaml_input import yaml_load
 

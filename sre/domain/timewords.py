@@ -7,11 +7,16 @@ import datetime as dt
 _UNITS = ((86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 
 
-def duration_words(seconds: float | None, *, parts: int = 2) -> str:
-    """``3725`` → ``"1 h 2 min"``: the largest ``parts`` non-zero units, "—" for unknown, "0 s" for none."""
+def duration_words(seconds: float | None, *, parts: int = 2, tenths_below: float = 0) -> str:
+    """``3725`` → ``"1 h 2 min"``: the largest ``parts`` non-zero units, to the nearest second; "—" for unknown,
+    "0 s" for none. Below ``tenths_below`` seconds, a tenth of a second: ``tenths_below=10`` says a 0.4 s restore
+    or run as ``"0.4 s"``, not ``"0 s"``."""
     if seconds is None:
         return "—"
-    remaining = int(abs(seconds))
+    tenths = round(abs(seconds), 1)
+    if tenths < tenths_below:
+        return f"{tenths:.1f} s"
+    remaining = round(abs(seconds))
     if remaining == 0:
         return "0 s"
     out: list[str] = []

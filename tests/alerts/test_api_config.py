@@ -198,6 +198,16 @@ def test_import_alertmanager_config_and_match(db, token_client):
     assert match({"alertname": "x"}) == ["default"]
 
 
+def test_import_reads_route_durations_as_prometheus_writes_them_or_as_seconds(db, token_client):
+    """A duration string (compound too), YAML's integer seconds as they are, and an empty one inherited."""
+    admin = token_client(role="admin", scopes=("read", "write"))
+    text = "route:\n  receiver: a\n  group_wait: 30\n  group_interval: ''\n  repeat_interval: 1h30m\n"
+    response = admin.post("/api/v1/alerts/routes/import", {"yaml": text}, format="json")
+    assert response.status_code == 200, response.content
+    root = Route.objects.get(parent__isnull=True)
+    assert (root.group_wait, root.group_interval, root.repeat_interval) == (30, None, 5400)
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "needle"),
     [

@@ -1,4 +1,4 @@
-"""Pure domain: time intervals, silences, maintenance recurrence, backoff, breaker, rate limit, durations."""
+"""Pure domain: time intervals, silences, maintenance recurrence, backoff, breaker, rate limit."""
 
 from __future__ import annotations
 
@@ -192,19 +192,6 @@ def test_rate_limit_from_nth_most_recent_equals_full_window(ages, limit):
     assert delivery.rate_limit_wait_nth(nth_most_recent=nth, now=now) == pytest.approx(
         delivery.rate_limit_wait(recent=recent, now=now, limit=limit)
     )
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1d", 86400), (None, None), (42, 42)]
-)
-def test_durations(value, seconds):
-    assert delivery.parse_duration(value) == seconds
-
-
-@pytest.mark.parametrize("value", ["5", "5 m", "abc", "1x"])
-def test_bad_durations(value):
-    with pytest.raises(ValueError):
-        delivery.parse_duration(value)
 
 
 @pytest.mark.parametrize(

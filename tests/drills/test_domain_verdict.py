@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from drills.domain.verdict import (
     CheckOutcome,
     drill_verdict,
-    format_duration,
     observed_rpo,
     observed_rto,
     run_is_stale,
@@ -79,25 +78,6 @@ def test_observed_rto_and_rpo():
     assert observed_rpo(backup_taken_at=None, restore_started_at=T0) is None
     assert observed_rto(restore_started_at=T0, verified_at=T0 + dt.timedelta(seconds=90.5)) == 90.5
     assert observed_rto(restore_started_at=T0, verified_at=None) is None
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (None, "—"),
-        (0.42, "0.4 s"),
-        (42, "42 s"),
-        (900, "15 min"),
-        (5400, "1 h 30 min"),
-        (14400, "4 h"),
-        (61, "1 min 1 s"),
-        (3605, "1 h"),
-        (129600, "1 d 12 h"),
-        (8760 * 3600, "365 d"),  # the demo's broken target's RPO target: was "8760 h"
-    ],
-)
-def test_format_duration(seconds, text):
-    assert format_duration(seconds) == text
 
 
 @pytest.mark.parametrize(("heartbeat_age", "stale"), [(0, False), (14, False), (15, False), (15.5, True), (60, True)])

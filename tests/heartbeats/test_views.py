@@ -58,7 +58,7 @@ def test_a_viewer_sees_the_list_and_the_check_without_buttons_or_the_secret(sess
     for button in (">Pause<", ">Resume<", ">Edit<", ">Delete<", "Make a new URL"):
         assert button not in text
     assert "&lt;b&gt;disk&lt;/b&gt;" in text and "<b>disk</b>" not in text  # the body is escaped
-    assert 'id="hb-chart-data"' in text and "42.0s" in text
+    assert 'id="hb-chart-data"' in text and "42 s" in text
 
 
 def test_a_responder_sees_the_ping_url_and_pause_but_not_configuration(session_client, pinged_check) -> None:

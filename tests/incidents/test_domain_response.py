@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incidents.domain.response import IncidentTimes, format_duration, month_range, response_metrics
+from incidents.domain.response import IncidentTimes, month_range, response_metrics
 
 T = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
@@ -47,12 +47,6 @@ def test_mtta_without_detection_time_counts_from_start_and_negative_spans_are_ig
 
 def test_month_range_crosses_years() -> None:
     assert month_range(end=datetime(2026, 2, 3, tzinfo=UTC), months=4) == ["2025-11", "2025-12", "2026-01", "2026-02"]
-
-
-def test_format_duration_table() -> None:
-    assert [format_duration(s) for s in (None, 0, 59, 61, 3600 + 5 * 60, 2 * 86400 + 3 * 3600)] == [
-        "—", "0s", "59s", "1m 01s", "1h 05m", "2d 3h",
-    ]  # fmt: skip
 
 
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=30))

@@ -16,6 +16,29 @@ def test_duration_words(seconds, text):
 
 
 @pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "—"),
+        (0.42, "0.4 s"),
+        (9.94, "9.9 s"),
+        (9.96, "10 s"),  # not "10.0 s": at 10 s the words take over
+        (42, "42 s"),
+        (59.6, "1 min"),  # to the nearest second
+        (900, "15 min"),
+        (5400, "1 h 30 min"),
+        (14400, "4 h"),
+        (61, "1 min 1 s"),
+        (3605, "1 h"),
+        (129600, "1 d 12 h"),
+        (8760 * 3600, "365 d"),  # the demo's broken target's RPO target: was "8760 h"
+    ],
+)
+def test_duration_words_with_tenths_below_ten_seconds(seconds, text):
+    """Drill times and heartbeat runs: a 0.4 s restore is not "0 s"."""
+    assert duration_words(seconds, tenths_below=10) == text
+
+
+@pytest.mark.parametrize(
     ("delta", "text"),
     [(10, "just now"), (300, "5 min ago"), (7500, "2 h 5 min ago"), (3 * 86400 + 7200, "3 d ago"), (-600, "in 10 min")],
 )
