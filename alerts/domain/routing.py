@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from alerts.domain.matchers import Matcher, matches_all
@@ -77,9 +77,11 @@ def resolve(spec: RouteSpec, *, parent: Route | None = None, path: tuple[int, ..
         group_by=group_by,
         group_by_all=group_by_all,
         continue_=spec.continue_ if parent is not None else False,
-        group_wait=_pick(spec.group_wait, parent and parent.group_wait, DEFAULT_GROUP_WAIT),
-        group_interval=_pick(spec.group_interval, parent and parent.group_interval, DEFAULT_GROUP_INTERVAL),
-        repeat_interval=_pick(spec.repeat_interval, parent and parent.repeat_interval, DEFAULT_REPEAT_INTERVAL),
+        group_wait=_pick(spec.group_wait, parent.group_wait if parent else None, DEFAULT_GROUP_WAIT),
+        group_interval=_pick(spec.group_interval, parent.group_interval if parent else None, DEFAULT_GROUP_INTERVAL),
+        repeat_interval=_pick(
+            spec.repeat_interval, parent.repeat_interval if parent else None, DEFAULT_REPEAT_INTERVAL
+        ),
         # Time intervals are not inherited in Alertmanager: each route lists its own.
         mute_time_intervals=spec.mute_time_intervals,
         active_time_intervals=spec.active_time_intervals,
@@ -126,7 +128,7 @@ def match(route: Route, labels: Mapping[str, str]) -> list[Route]:
     return found or [route]
 
 
-def walk(route: Route, depth: int = 0):
+def walk(route: Route, depth: int = 0) -> Iterator[tuple[Route, int]]:
     """Every route of the tree with its depth, parents first."""
     yield route, depth
     for child in route.children:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from alerts.domain.matchers import Matcher, matches_all
 
@@ -37,7 +38,11 @@ class InhibitRule:
 
 
 def inhibited(
-    *, labels: Mapping[str, str], fingerprint: str, rules: Iterable[InhibitRule], firing: Iterable[tuple[str, Mapping]]
+    *,
+    labels: Mapping[str, str],
+    fingerprint: str,
+    rules: Iterable[InhibitRule],
+    firing: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> bool:
     """Whether a target alert is muted by a firing source alert (``firing`` = (fingerprint, labels) pairs).
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 SEVERITIES: tuple[str, ...] = ("critical", "page", "error", "warning", "ticket", "info", "none")
 _RANK = {name: index for index, name in enumerate(SEVERITIES)}
@@ -130,7 +130,7 @@ class OrderFacts:
     id: int
 
 
-def triage_key(facts: OrderFacts, *, sort: str) -> tuple:
+def triage_key(facts: OrderFacts, *, sort: str) -> tuple[Any, ...]:
     """Sort key of one group for ``sort`` (an unknown mode sorts as ``severity``)."""
     started = facts.started_at.timestamp()
     if sort == "newest":

@@ -44,7 +44,10 @@ def target_errors(values: Mapping[str, Any], *, command_targets_allowed: bool) -
         errors.setdefault(field, []).append(message)
 
     kind, mode = values.get("kind"), values.get("backup_mode")
-    has = lambda name: bool(str(values.get(name) or "").strip())  # noqa: E731
+
+    def has(name: str) -> bool:
+        return bool(str(values.get(name) or "").strip())
+
     if kind == "postgres":
         if mode == "take" and not has("connection"):
             add("connection", "A PostgreSQL target that takes its own dump needs the source connection string.")

@@ -199,7 +199,7 @@ def seconds_in_words(seconds: int) -> str:
 def cron_in_words(expr: str) -> str:
     """``At 03:00 AM``, ``Every 15 minutes, Monday through Friday`` (the expression itself when it cannot say)."""
     try:
-        return ExpressionDescriptor(ALIASES.get(expr, expr), use_24hour_time_format=True).get_description()
+        return str(ExpressionDescriptor(ALIASES.get(expr, expr), use_24hour_time_format=True).get_description())
     except Exception:  # noqa: BLE001 - the describer's own errors vary; the expression speaks for itself
         return expr
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
 
 from heartbeats.domain.schedule import Timing, next_due
 
@@ -71,7 +72,15 @@ def deadlines(
     return due, alert_at
 
 
-def _moved(status: Status, state: str, at: dt.datetime, **changes: object) -> Status:
+class _Changes(TypedDict, total=False):
+    """The fields a state change may set besides the state itself."""
+
+    next_due_at: dt.datetime | None
+    alert_at: dt.datetime | None
+    alert_wanted: str
+
+
+def _moved(status: Status, state: str, at: dt.datetime, **changes: Unpack[_Changes]) -> Status:
     changed_at = at if state != status.state else status.state_changed_at
     return replace(status, state=state, state_changed_at=changed_at, **changes)
 
@@ -83,10 +92,12 @@ def after_ping(*, status: Status, timing: Timing, paused: bool, kind: str, now: 
         status.state in WATCHED and status.next_due_at is not None and now > status.next_due_at
     )
     duration = None
-    if kind in (SUCCESS, FAIL) and running(status):
-        seconds = (now - status.last_start_at).total_seconds()  # type: ignore[operator]
+    started = status.last_start_at
+    if kind in (SUCCESS, FAIL) and running(status) and started is not None:
+        seconds = (now - started).total_seconds()
         duration = seconds if 0 <= seconds <= MAX_RUN_SECONDS else None
     pinged = replace(status, last_start_at=now) if kind == START else replace(status, last_ping_at=now)
+    due: dt.datetime | None
     if paused:
         after = _moved(pinged, PAUSED, now, next_due_at=None, alert_at=None, alert_wanted="")
     elif kind == FAIL:

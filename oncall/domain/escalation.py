@@ -22,6 +22,13 @@ class PolicyError(ValueError):
         self.field = field
 
 
+def _as_int(value: object) -> int:
+    """``int(value)`` for a JSON scalar (number or numeric text); TypeError for anything else, as int() raises."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
 def is_important(severity: str) -> bool:
     """Whether an alert of this severity pages through people's important rules."""
     return severity.strip().lower() in IMPORTANT_SEVERITIES
@@ -41,7 +48,10 @@ class Window:
 def window_parse(raw: Mapping[str, object]) -> Window:
     """Read ``{"weekdays": [0..6], "start": "HH:MM", "end": "HH:MM", "time_zone": "…"}``; raises PolicyError."""
     try:
-        weekdays = tuple(sorted({int(d) for d in raw.get("weekdays", range(7))}))  # type: ignore[union-attr]
+        days = raw.get("weekdays", range(7))
+        if not isinstance(days, Iterable):
+            raise TypeError("weekdays is not a list")
+        weekdays = tuple(sorted({_as_int(d) for d in days}))
         start = time.fromisoformat(str(raw.get("start", "00:00")))
         end = time.fromisoformat(str(raw.get("end", "00:00")))
     except (TypeError, ValueError):
@@ -104,9 +114,9 @@ def after_step(*, steps: Sequence[Mapping[str, object]], index: int, repeats_don
     kind = step["kind"]
     following = index + 1 if index + 1 < len(steps) else None
     if kind == "wait":
-        return Next(following, now + timedelta(minutes=int(step.get("wait_minutes", 0))), repeats_done)  # type: ignore[arg-type]
+        return Next(following, now + timedelta(minutes=_as_int(step.get("wait_minutes", 0))), repeats_done)
     if kind == "repeat":
-        if repeats_done < int(step.get("repeat_times", 0)):  # type: ignore[arg-type]
+        if repeats_done < _as_int(step.get("repeat_times", 0)):
             return Next(0, now, repeats_done + 1)
         return Next(following, now, repeats_done)
     if kind == "time_window":
@@ -144,7 +154,7 @@ def rules_plan(
     rule = rules[index]
     following = index + 1 if index + 1 < len(rules) else None
     if rule["kind"] == "wait":
-        return rule, following, now + timedelta(minutes=int(rule.get("wait_minutes", 0)))  # type: ignore[arg-type]
+        return rule, following, now + timedelta(minutes=_as_int(rule.get("wait_minutes", 0)))
     return rule, following, now
 
 

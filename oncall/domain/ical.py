@@ -19,6 +19,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
@@ -96,7 +97,7 @@ def _instant(value: date | datetime, tz: ZoneInfo) -> datetime:
     return local_to_utc(datetime.combine(value, time.min), tz)
 
 
-def _as_list(value: object) -> list:
+def _as_list(value: object) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -215,4 +216,5 @@ def ical_export(*, name: str, shifts: Sequence[Shift], now: datetime, uid_domain
         for person in shift.people:
             event.add(PEOPLE_PROPERTY, person)
         calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+    data: bytes = calendar.to_ical()
+    return data.decode("utf-8")

@@ -257,7 +257,9 @@ def _rotation(
     level = integer(shift, "level", where=where, default=0)
     name = str(shift.get("name") or "")[:100]
     # The same people every time: one layer each (all on call together); else one person per turn.
-    participant_sets = [(p,) for p in groups[0]] if len(groups) == 1 else [tuple(g[0] for g in groups)]
+    participant_sets: list[tuple[str, ...]] = (
+        [(p,) for p in groups[0]] if len(groups) == 1 else [tuple(g[0] for g in groups)]
+    )
     plans = []
     for participants in participant_sets:
         plan = LayerPlan(item, name, level, rotation, every, first_handoff, participants, windows)
@@ -291,7 +293,7 @@ def _by_day(value: Any, *, where: str) -> tuple[int, ...]:
     return tuple(sorted({_weekday(code, where=where) for code in value}))
 
 
-Rhythm = tuple[str, int, datetime, tuple] | str
+Rhythm = tuple[str, int, datetime, tuple[Any, ...]] | str
 
 
 def _rhythm(
@@ -376,8 +378,9 @@ def _step(step: dict[str, Any], *, item: str, where: str, out: list[Unmapped]) -
     kind = step.get("type")
     important = bool(step.get("important"))
 
-    def skip(reason: str) -> None:
+    def skip(reason: str) -> StepPlan | None:
         out.append(Unmapped(f"{item} ({kind})", reason))
+        return None
 
     if kind == "wait":
         seconds = step.get("duration")

@@ -50,7 +50,7 @@ from oncall.domain.imports import (
 )
 from oncall.domain.localtime import to_local, zone
 from oncall.domain.rotation import compile_layer
-from oncall.domain.shifts import Layer, ScheduleError
+from oncall.domain.shifts import Layer, Restriction, ScheduleError
 
 KINDS = ("users", "schedules", "escalation_policies")
 WEEK_SECONDS = 7 * DAY
@@ -188,12 +188,12 @@ def _layer(
     return plan
 
 
-def _restrictions(raw: Any, *, where: str):
+def _restrictions(raw: Any, *, where: str) -> tuple[Restriction, ...] | None:
     if not isinstance(raw, list):
         raise ImportFormatError("Expected a list of restrictions.", field=where)
     if not raw:
         return None
-    pieces = []
+    pieces: list[tuple[int, int]] = []
     for index, r in enumerate(raw):
         at = f"{where}[{index}]"
         if not isinstance(r, dict):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from oncall.domain.localtime import EARLIEST, LATEST, MAX_WINDOW, as_utc, window_utc, zone
 from oncall.domain.rotation import compile_layer, layer_shifts, person_at, segments, validate_layer
@@ -56,6 +57,15 @@ FALLBACK = "fallback"
 People = tuple[str, ...]
 # (level, people, key): what one layer says at an instant.
 LayerClaim = tuple[int, People, str]
+_V = TypeVar("_V")
+
+
+def _edge(table: dict[int, _V], item: int, value: _V, delta: int) -> None:
+    """An item's start (``delta`` > 0) adds it to the table of what is active, its end removes it."""
+    if delta > 0:
+        table[item] = value
+    else:
+        table.pop(item, None)
 
 
 def _resolve(
@@ -64,8 +74,8 @@ def _resolve(
     """(people, source, overlap) at one instant from what covers it. The one rule both the sweep of
     ``final_schedule`` and ``on_call_at`` use, so they cannot disagree."""
     if overrides:
-        people = sorted({o.person for o in overrides})
-        return tuple(people), "+".join(sorted({o.key for o in overrides})), len(people) > 1
+        persons = sorted({o.person for o in overrides})
+        return tuple(persons), "+".join(sorted({o.key for o in overrides})), len(persons) > 1
     top = 0
     winning: list[tuple[People, str]] = []
     for level, people, key in claims:
@@ -169,13 +179,14 @@ def final_schedule(
         else:
             for s, e, people in _fixed_segments(layer, start, end):
                 add(s, e, (layer.level, people, layer.key), None)
-    for other in (*overrides, *swaps):
-        s, e = as_utc(other.start, field="start"), as_utc(other.end, field="end")
+    moves: tuple[Override | Swap, ...] = (*overrides, *swaps)
+    for move in moves:
+        s, e = as_utc(move.start, field="start"), as_utc(move.end, field="end")
         if _covering(start, end, s, e):
-            add(max(s, start), min(e, end), None, other)
+            add(max(s, start), min(e, end), None, move)
     events.sort(key=lambda ev: ev[0])
 
-    pieces: list[list] = []  # [start, end, people, source], merged in place before becoming Shifts
+    pieces: list[list[Any]] = []  # [start, end, people, source], merged in place before becoming Shifts
     gaps: list[Interval] = []
     overlaps: list[Interval] = []
     active_claims: dict[int, LayerClaim] = {}
@@ -187,15 +198,11 @@ def final_schedule(
             _, delta, item = events[i]
             claim, other = claims[item], kinds[item]
             if claim is not None:
-                table: dict = active_claims
-                value: object = claim
-            else:
-                table = active_overrides if isinstance(other, Override) else active_swaps
-                value = other
-            if delta > 0:
-                table[item] = value
-            else:
-                table.pop(item, None)
+                _edge(active_claims, item, claim, delta)
+            elif isinstance(other, Override):
+                _edge(active_overrides, item, other, delta)
+            elif other is not None:
+                _edge(active_swaps, item, other, delta)
             i += 1
         nxt = events[i][0] if i < n and events[i][0] < end else end
         people, source, overlap = _resolve(
@@ -242,14 +249,14 @@ def on_call_at(
             if person is not None:
                 claims.append((layer.level, (person,), layer.key))
         else:
-            people = {
+            covering = {
                 p
                 for shift in layer.shifts
                 if as_utc(shift.start, field="shifts") <= at < as_utc(shift.end, field="shifts")
                 for p in shift.people
             }
-            if people:
-                claims.append((layer.level, tuple(sorted(people)), layer.key))
+            if covering:
+                claims.append((layer.level, tuple(sorted(covering)), layer.key))
     active_swaps = [s for s in swaps if _covers(s, at)]
     active_overrides = [o for o in overrides if _covers(o, at)]
     people, _, _ = _resolve(claims, active_swaps, active_overrides)

@@ -6,10 +6,11 @@ above 100 = overspent), kept exact as ``Fraction``s of the decimal typed (``99.5
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import TypeVar
 
 from slo.domain.exact import decimal_str
 
@@ -23,6 +24,9 @@ MAX_THRESHOLD = 1000
 MAX_FACTOR = 1000
 MAX_WATCH_MINUTES = 1440
 MAX_MIN_BAD_EVENTS = 1_000_000
+
+
+_T = TypeVar("_T")
 
 
 class PolicyError(ValueError):
@@ -125,33 +129,35 @@ def rules_parse(
 ) -> BudgetRules:
     """Every field checked; ``PolicyError`` lists every field in error."""
     errors: dict[str, list[str]] = {}
-    parsed: dict[str, object] = {}
-    checks = {
-        "thresholds": lambda: thresholds_parse(thresholds),
-        "release_burn_factor": lambda: factor_parse(factor),
-        "release_watch_minutes": lambda: whole_parse(
-            watch_minutes, field="release_watch_minutes", low=1, high=MAX_WATCH_MINUTES
-        ),
-        "release_min_bad_events": lambda: whole_parse(
-            min_bad_events, field="release_min_bad_events", low=1, high=MAX_MIN_BAD_EVENTS
-        ),
-    }
-    for name, check in checks.items():
-        try:
-            parsed[name] = check()
-        except PolicyError as exc:
-            errors.update(exc.errors)
+    parsed_thresholds = _checked(errors, lambda: thresholds_parse(thresholds))
+    parsed_factor = _checked(errors, lambda: factor_parse(factor))
+    parsed_watch = _checked(
+        errors, lambda: whole_parse(watch_minutes, field="release_watch_minutes", low=1, high=MAX_WATCH_MINUTES)
+    )
+    parsed_min_bad = _checked(
+        errors, lambda: whole_parse(min_bad_events, field="release_min_bad_events", low=1, high=MAX_MIN_BAD_EVENTS)
+    )
     if not isinstance(freeze, bool):
         errors["freeze_on_exhaustion"] = ["true or false."]
-    if errors:
+    # A None is a field in error: the second half only narrows the types for the return below.
+    if errors or parsed_thresholds is None or parsed_factor is None or parsed_watch is None or parsed_min_bad is None:
         raise PolicyError(errors)
     return BudgetRules(
-        thresholds=parsed["thresholds"],  # type: ignore[arg-type]
+        thresholds=parsed_thresholds,
         freeze=bool(freeze),
-        factor=parsed["release_burn_factor"],  # type: ignore[arg-type]
-        watch_minutes=parsed["release_watch_minutes"],  # type: ignore[arg-type]
-        min_bad_events=parsed["release_min_bad_events"],  # type: ignore[arg-type]
+        factor=parsed_factor,
+        watch_minutes=parsed_watch,
+        min_bad_events=parsed_min_bad,
     )
+
+
+def _checked(errors: dict[str, list[str]], check: Callable[[], _T]) -> _T | None:
+    """``check()``, or None with its field errors added to ``errors``."""
+    try:
+        return check()
+    except PolicyError as exc:
+        errors.update(exc.errors)
+        return None
 
 
 def effective_thresholds(rules: BudgetRules) -> tuple[Fraction, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TypeGuard
 
 from slo.domain.exact import Number
 
@@ -42,7 +43,7 @@ def counts_from_good(*, good: Number, total: Number) -> Counts:
     return Counts(bad=max(0, total - good), total=total)
 
 
-def has_data(counts: Counts | None) -> bool:
+def has_data(counts: Counts | None) -> TypeGuard[Counts]:
     return counts is not None and counts.total > 0
 
 
@@ -54,16 +55,16 @@ def _ratio(a: Number, b: Number) -> Fraction:
 
 def sli(counts: Counts | None) -> Fraction | None:
     """Good / total, or None for no data."""
-    if not has_data(counts):
-        return None
-    return _ratio(counts.total - counts.bad, counts.total)
+    if has_data(counts):
+        return _ratio(counts.total - counts.bad, counts.total)
+    return None
 
 
 def error_ratio(counts: Counts | None) -> Fraction | None:
     """Bad / total, or None for no data."""
-    if not has_data(counts):
-        return None
-    return _ratio(counts.bad, counts.total)
+    if has_data(counts):
+        return _ratio(counts.bad, counts.total)
+    return None
 
 
 _SHARES: dict[tuple[int, int], Fraction] = {}
@@ -87,7 +88,10 @@ def burn_rate(counts: Counts | None, *, target: Fraction) -> Fraction | None:
     Lies in ``[0, 1 / (1 − target)]``."""
     if not has_data(counts):
         return None
-    share = budget_share(target)
+    return _burn(counts, budget_share(target))
+
+
+def _burn(counts: Counts, share: Fraction) -> Fraction:
     if isinstance(counts.bad, int) and isinstance(counts.total, int):
         return Fraction(counts.bad * share.denominator, counts.total * share.numerator)
     return _ratio(counts.bad, counts.total) / share
@@ -104,12 +108,12 @@ class Budget:
 
 def budget(counts: Counts | None, *, target: Fraction) -> Budget:
     """The error budget over the SLO window's counts."""
-    if not has_data(counts):
-        total, bad = (counts.total, counts.bad) if counts else (0, 0)
-        return Budget(total, Fraction(0), bad, None, None)
-    allowed = budget_share(target) * counts.total
-    consumed = Fraction(counts.bad) / allowed
-    return Budget(counts.total, allowed, counts.bad, consumed, 1 - consumed)
+    if has_data(counts):
+        allowed = budget_share(target) * counts.total
+        consumed = Fraction(counts.bad) / allowed
+        return Budget(counts.total, allowed, counts.bad, consumed, 1 - consumed)
+    total, bad = (counts.total, counts.bad) if counts else (0, 0)
+    return Budget(total, Fraction(0), bad, None, None)
 
 
 def time_to_exhaustion(
@@ -174,7 +178,7 @@ def condition_evaluate(
             cache[w] = (error_ratio(counts.get(w)), burn_rate(counts.get(w), target=target))
     (long_ratio, long_burn), (short_ratio, short_burn) = cache[condition.long_window], cache[condition.short_window]
     no_data = long_ratio is None or short_ratio is None
-    firing = not no_data and long_ratio > threshold and short_ratio > threshold
+    firing = long_ratio is not None and short_ratio is not None and long_ratio > threshold and short_ratio > threshold
     return ConditionResult(
         condition=condition,
         threshold=threshold,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from slo.domain.exact import exact
 from slo.domain.promql_query import promql_parse
@@ -34,7 +35,7 @@ def percent(value: object) -> Fraction:
     return exact(repr(value) if isinstance(value, float) else value) / 100
 
 
-def mapping(node: object, path: str) -> dict:
+def mapping(node: object, path: str) -> dict[str, Any]:
     """``node`` when it is a mapping, ``{}`` for a missing (null) one; ``ValueError`` naming ``path`` otherwise."""
     if node is None:
         return {}

@@ -8,6 +8,8 @@ and returns an :class:`ImportResult`; the results are merged."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slo.domain.openslo import ImportResult, openslo_parse
 from slo.domain.pyrra import pyrra_parse
 from slo.domain.sloth import sloth_parse
@@ -15,7 +17,7 @@ from slo.domain.sloth import sloth_parse
 FORMATS = ("openslo", "sloth", "pyrra")
 
 
-def detect(doc: dict) -> str | None:
+def detect(doc: dict[str, Any]) -> str | None:
     """The format of one mapping, or None."""
     api, kind = doc.get("apiVersion"), doc.get("kind")
     if api == "openslo/v1":
@@ -45,7 +47,7 @@ def parse_documents(docs: list[object]) -> ImportResult:
     """Services and SLOs of every document in any supported format. A document in no known format is
     listed in ``skipped`` with the reason and the rest still imports."""
     result = ImportResult()
-    groups: dict[str, list[tuple[str, dict]]] = {name: [] for name in FORMATS}
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = {name: [] for name in FORMATS}
     for where, doc in flatten(docs):
         if not isinstance(doc, dict):
             result.skipped.append(f"{where}: not a mapping")

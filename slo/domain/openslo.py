@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from slo.domain.exact import decimal_str, exact
 from slo.domain.openslo_sli import number_text, ratio_sli, ratio_timeslices, threshold_sli
@@ -37,8 +38,8 @@ NOTIFY = "notifications go through the alert routing tree: route burn alerts on 
 
 @dataclass
 class ImportResult:
-    services: list[dict] = field(default_factory=list)  # {"name", "description", "where"}
-    slos: list[dict] = field(default_factory=list)  # plain SLO fields, service by name, "where"
+    services: list[dict[str, Any]] = field(default_factory=list)  # {"name", "description", "where"}
+    slos: list[dict[str, Any]] = field(default_factory=list)  # plain SLO fields, service by name, "where"
     unsupported: list[str] = field(default_factory=list)  # "document 2: SLO x: spec.foo"
     skipped: list[str] = field(default_factory=list)  # whole objects left out: "document 3: DataSource ..."
     errors: list[str] = field(default_factory=list)  # objects that could not be read: "document 4: SLO x: ..."
@@ -60,12 +61,17 @@ class _Doc:
         self.result.unsupported.extend(f"{self.prefix}: {note}" for note in self.notes)
 
 
-def _meta(doc: dict) -> dict:
+def _meta(doc: dict[str, Any]) -> dict[str, Any]:
     meta = doc.get("metadata")
     return meta if isinstance(meta, dict) else {}
 
 
-def _spec(doc: dict) -> dict:
+def _mapping(node: object) -> dict[str, Any]:
+    """``node`` when it is a mapping, else an empty one (an optional field of the wrong type means nothing)."""
+    return node if isinstance(node, dict) else {}
+
+
+def _spec(doc: dict[str, Any]) -> dict[str, Any]:
     spec = doc.get("spec")
     return spec if isinstance(spec, dict) else {}
 
@@ -74,26 +80,28 @@ class _Refs:
     """Named SLI, AlertPolicy, AlertCondition and DataSource objects, and which of them an SLO used."""
 
     def __init__(self) -> None:
-        self.named: dict[str, dict[str, tuple[str, dict]]] = {k: {} for k in KINDS if k not in ("SLO", "Service")}
+        self.named: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
+            k: {} for k in KINDS if k not in ("SLO", "Service")
+        }
         self.used: set[tuple[str, str]] = set()
 
-    def get(self, kind: str, name: object, path: str) -> tuple[str, dict]:
+    def get(self, kind: str, name: object, path: str) -> tuple[str, dict[str, Any]]:
         if not isinstance(name, str) or name not in self.named[kind]:
             raise ValueError(f"{path} {name!r} names no {kind} in these documents")
         self.used.add((kind, name))
         return self.named[kind][name]
 
-    def sources(self) -> dict[str, dict]:
+    def sources(self) -> dict[str, dict[str, Any]]:
         return {name: _spec(doc) for name, (_, doc) in self.named["DataSource"].items()}
 
 
-def openslo_parse(docs: list[tuple[str, dict]]) -> ImportResult:
+def openslo_parse(docs: list[tuple[str, dict[str, Any]]]) -> ImportResult:
     """Plain service and SLO definitions from OpenSLO objects (validation of the SLI spec and policy
     happens when they are saved; this reports what cannot be read, what is left out and why)."""
     result = ImportResult()
     refs = _Refs()
-    services: dict[str, tuple[str, dict]] = {}
-    slos: list[tuple[str, str, dict]] = []
+    services: dict[str, tuple[str, dict[str, Any]]] = {}
+    slos: list[tuple[str, str, dict[str, Any]]] = []
     for where, doc in docs:
         kind, name = doc.get("kind"), _meta(doc).get("name")
         if doc.get("apiVersion") != API_VERSION:
@@ -147,7 +155,7 @@ def _leftovers(refs: _Refs, result: ImportResult) -> None:
                 result.skipped.append(f"{where}: {kind} {name}: used by no SLO in these documents")
 
 
-def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
+def _slo(doc: dict[str, Any], name: str, refs: _Refs, d: _Doc) -> dict[str, Any]:
     meta = _meta(doc)
     d.unsupported(doc, "", TOP)
     d.unsupported(meta, "metadata", META)
@@ -159,8 +167,8 @@ def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
     d.unsupported(spec, "spec", allowed)
     if not isinstance(spec.get("service"), str) or not spec["service"]:
         raise ValueError("spec.service is required")
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-    out: dict = {
+    annotations = _mapping(meta.get("annotations"))
+    out: dict[str, Any] = {
         "name": name,
         "display_name": str(meta.get("displayName", "") or ""),
         "description": str(spec.get("description", "") or ""),
@@ -199,13 +207,24 @@ def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
             raise ValueError("spec.objectives[0].target is required")
     except ValueError as exc:
         raise ValueError(f"spec.objectives[0].target: {exc}") from None
-    context = {"report": d.unsupported, "notes": d.notes, "sources": refs.sources()}
+    sources = refs.sources()
     if "ratioMetric" in ispec:
-        out.update(ratio_sli(ispec["ratioMetric"], f"{p}.ratioMetric", **context))
+        out.update(
+            ratio_sli(ispec["ratioMetric"], f"{p}.ratioMetric", report=d.unsupported, notes=d.notes, sources=sources)
+        )
         if "op" in objective and "value" not in objective:
             d.notes.append("spec.objectives[0].op (a ratio is compared with the target)")
     elif "thresholdMetric" in ispec:
-        out.update(threshold_sli(ispec["thresholdMetric"], objective, f"{p}.thresholdMetric", **context))
+        out.update(
+            threshold_sli(
+                ispec["thresholdMetric"],
+                objective,
+                f"{p}.thresholdMetric",
+                report=d.unsupported,
+                notes=d.notes,
+                sources=sources,
+            )
+        )
     else:
         raise ValueError(f"{p} needs ratioMetric or thresholdMetric")
     out.update(_time_window(spec.get("timeWindow"), d))
@@ -214,7 +233,7 @@ def _slo(doc: dict, name: str, refs: _Refs, d: _Doc) -> dict:
     return out
 
 
-def _budgeting(method: object, objective: dict, out: dict, d: _Doc) -> dict:
+def _budgeting(method: object, objective: dict[str, Any], out: dict[str, Any], d: _Doc) -> dict[str, Any]:
     if method == "Occurrences":
         return {"budgeting_method": "Occurrences"}
     if method == "RatioTimeslices":
@@ -251,7 +270,7 @@ def _period_start(value: object, unit: str) -> bool:
     return midnight and (value.weekday() == 0 if unit == "week" else value.day == 1)
 
 
-def _time_window(windows: object, d: _Doc) -> dict:
+def _time_window(windows: object, d: _Doc) -> dict[str, Any]:
     if windows is None:
         return {"window_kind": "rolling", "window_days": 30}
     if not isinstance(windows, list) or len(windows) != 1 or not isinstance(windows[0], dict):
@@ -264,7 +283,7 @@ def _time_window(windows: object, d: _Doc) -> dict:
         if seconds % DAY or seconds <= 0:
             raise ValueError(f"a rolling timeWindow must be whole days, not {duration}")
         return {"window_kind": "rolling", "window_days": seconds // DAY}
-    calendar = w.get("calendar") if isinstance(w.get("calendar"), dict) else {}
+    calendar = _mapping(w.get("calendar"))
     d.unsupported(calendar, "spec.timeWindow[0].calendar", {"startTime", "timeZone"})
     unit = {"1w": "week", "7d": "week", "1M": "month"}.get(duration)
     if unit is None:
@@ -275,7 +294,7 @@ def _time_window(windows: object, d: _Doc) -> dict:
     return {"window_kind": "calendar", "calendar_unit": unit, "timezone": str(calendar.get("timeZone", "UTC"))}
 
 
-def _policies(policies: object, refs: _Refs, d: _Doc) -> list[dict]:
+def _policies(policies: object, refs: _Refs, d: _Doc) -> list[dict[str, Any]]:
     if not isinstance(policies, list):
         raise ValueError("spec.alertPolicies must be a list")
     out = []
@@ -315,7 +334,7 @@ def _policies(policies: object, refs: _Refs, d: _Doc) -> list[dict]:
     return out
 
 
-def _condition(cond: object, path: str, d: _Doc) -> dict | None:
+def _condition(cond: object, path: str, d: _Doc) -> dict[str, Any] | None:
     """A burn-rate condition of the policy, or None (listed) for one that means no budget burn."""
     if not isinstance(cond, dict) or not isinstance(cond.get("spec"), dict):
         raise ValueError(f"{path}.spec is required")
@@ -337,7 +356,7 @@ def _condition(cond: object, path: str, d: _Doc) -> dict | None:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}.spec.condition: lookbackWindow and threshold are required ({exc})") from None
     meta = _meta(cond)
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    annotations = _mapping(meta.get("annotations"))
     short = annotations.get(SHORT_WINDOW)
     return {
         "name": str(meta.get("name") or f"condition-{long_window}"),
@@ -353,14 +372,14 @@ def _num(text: str) -> int | float:
     return int(value) if value.denominator == 1 else float(text)
 
 
-def openslo_export(slo: dict) -> list[dict]:
+def openslo_export(slo: dict[str, Any]) -> list[dict[str, Any]]:
     """OpenSLO documents (a Service and an SLO with its indicator and alert policy inline) for one plain
     SLO definition; ``openslo_parse`` of the result gives the same definition back."""
     kind, sli = slo["sli_kind"], slo["sli"]
-    objective: dict = {"target": _num(slo["target"])}
+    objective: dict[str, Any] = {"target": _num(slo["target"])}
     if kind == "latency":
         source = {"metricSource": {"type": "SRE", "spec": {"query": sli["selector"]}}}
-        indicator_spec: dict = {"thresholdMetric": source}
+        indicator_spec: dict[str, Any] = {"thresholdMetric": source}
         objective.update({"op": "lte", "value": _num(sli["threshold"])})
     elif kind == "log":
         bad = {"service": sli["service"], "query": sli.get("bad_query", ""), "levels": list(sli.get("bad_levels", []))}
@@ -410,7 +429,7 @@ def openslo_export(slo: dict) -> list[dict]:
         }
         for c in slo["alert_policy"]
     ]
-    spec: dict = {
+    spec: dict[str, Any] = {
         "description": slo.get("description", ""),
         "service": slo["service"],
         "indicator": {"metadata": {"name": f"{slo['name']}-sli"}, "spec": indicator_spec},

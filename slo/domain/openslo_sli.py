@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from slo.domain.exact import decimal_str, exact
 from slo.domain.promql_query import (
@@ -44,8 +45,8 @@ def number_text(value: object) -> str:
 
 
 def source_of(
-    node: object, path: str, *, report: Report, notes: list[str], sources: dict[str, dict]
-) -> tuple[str, dict]:
+    node: object, path: str, *, report: Report, notes: list[str], sources: dict[str, dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
     """(lower-case source type, its spec) of ``node.metricSource``."""
     if not isinstance(node, dict) or not isinstance(node.get("metricSource"), dict):
         raise ValueError(f"{path}.metricSource is required")
@@ -80,14 +81,14 @@ def source_of(
     return lowered, spec
 
 
-def _query(spec: dict, path: str) -> str:
+def _query(spec: dict[str, Any], path: str) -> str:
     query = spec.get("query")
     if not isinstance(query, str) or not query.strip():
         raise ValueError(f"{path}.metricSource.spec.query is required")
     return query.strip()
 
 
-def ratio_sli(ratio: object, path: str, *, report: Report, notes: list[str], sources: dict) -> dict:
+def ratio_sli(ratio: object, path: str, *, report: Report, notes: list[str], sources: dict[str, Any]) -> dict[str, Any]:
     """{"sli_kind", "sli"} of a ``ratioMetric``."""
     if not isinstance(ratio, dict):
         raise ValueError(f"{path} must be a mapping")
@@ -136,7 +137,9 @@ def ratio_sli(ratio: object, path: str, *, report: Report, notes: list[str], sou
     return {"sli_kind": "promql", "sli": out}
 
 
-def _raw(ratio: dict, path: str, *, report: Report, notes: list[str], sources: dict) -> dict:
+def _raw(
+    ratio: dict[str, Any], path: str, *, report: Report, notes: list[str], sources: dict[str, Any]
+) -> dict[str, Any]:
     kind, spec = source_of(ratio["raw"], f"{path}.raw", report=report, notes=notes, sources=sources)
     if kind != "prometheus":
         raise ValueError(f"{path}.raw: a raw ratio is supported on Prometheus only")
@@ -157,8 +160,8 @@ def _raw(ratio: dict, path: str, *, report: Report, notes: list[str], sources: d
 
 
 def threshold_sli(
-    metric: object, objective: dict, path: str, *, report: Report, notes: list[str], sources: dict
-) -> dict:
+    metric: object, objective: dict[str, Any], path: str, *, report: Report, notes: list[str], sources: dict[str, Any]
+) -> dict[str, Any]:
     """{"sli_kind", "sli"} of a ``thresholdMetric`` with the objective's ``op`` and ``value``."""
     kind, spec = source_of(metric, path, report=report, notes=notes, sources=sources)
     if "value" not in objective:
@@ -177,6 +180,6 @@ def threshold_sli(
     raise ValueError(f"{path}: a thresholdMetric on logs is not supported")
 
 
-def ratio_timeslices(sli: dict) -> dict:
+def ratio_timeslices(sli: dict[str, Any]) -> dict[str, Any]:
     """A PromQL SLI's good/total as OpenSLO ``RatioTimeslices`` (the mean of the one-minute ratios)."""
     return ratio_timeslices_queries(good=sli.get("good"), bad=sli.get("bad"), total=sli["total"])

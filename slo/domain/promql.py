@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from slo.domain.budget import Condition
 from slo.domain.exact import decimal_str
@@ -27,7 +28,9 @@ def count_expr(query: str, seconds: int) -> str:
     return f"sum(increase({query}[{window}]))"
 
 
-def timeslice_exprs(*, good: str | None, bad: str | None, total: str, seconds: int, slice_target: Fraction) -> dict:
+def timeslice_exprs(
+    *, good: str | None, bad: str | None, total: str, seconds: int, slice_target: Fraction
+) -> dict[str, Any]:
     """Bad and total one-minute slices over ``seconds`` as subqueries (minutes without traffic not counted)."""
     window = subquery_range(seconds)
     total_1m = count_expr(total, 60)
@@ -72,7 +75,7 @@ def rule_groups(
     windows: list[int],
     conditions: list[Condition],
     budget_window: int,
-) -> dict:
+) -> dict[str, Any]:
     """A Prometheus rule file (as a dict for YAML): recording rules ``slo:sli_error:ratio_rate<W>`` per
     window and one alerting rule per policy condition, thresholds printed exactly. Recorded series carry
     ``service`` and ``slo`` and the alerts select on both (an SLO name is unique only within its service);

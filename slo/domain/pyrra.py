@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from slo.domain.exact import decimal_str
 from slo.domain.foreign import mapping, percent, prom_duration_ms, slug
@@ -56,7 +57,9 @@ def _go_round_minutes(nanoseconds: int) -> int:
     return (whole + (1 if 2 * rest >= _NS_PER_MINUTE else 0)) * 60
 
 
-def burn_policy(window_seconds: int, severities: dict | None = None) -> tuple[list[dict], list[str]]:
+def burn_policy(
+    window_seconds: int, severities: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Pyrra's burn-rate conditions for an SLO window, and the names of those whose short window
     rounds to under a minute (left out)."""
     severities = severities or {}
@@ -74,7 +77,7 @@ def burn_policy(window_seconds: int, severities: dict | None = None) -> tuple[li
     return out, dropped
 
 
-def pyrra_parse(docs: list[tuple[str, dict]]) -> ImportResult:
+def pyrra_parse(docs: list[tuple[str, dict[str, Any]]]) -> ImportResult:
     """Plain SLO definitions of Pyrra ``ServiceLevelObjective`` documents given as ``(where, mapping)``."""
     result = ImportResult()
     for where, doc in docs:
@@ -88,12 +91,12 @@ def pyrra_parse(docs: list[tuple[str, dict]]) -> ImportResult:
     return result
 
 
-def _unknown(node: dict, allowed: set[str], path: str, where: str, result: ImportResult) -> None:
+def _unknown(node: dict[str, Any], allowed: set[str], path: str, where: str, result: ImportResult) -> None:
     for key in sorted(set(node) - allowed, key=str):
         result.unsupported.append(f"{where}: {path}{key} (not a Pyrra field; ignored)")
 
 
-def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
+def _objective(doc: dict[str, Any], where: str, result: ImportResult) -> dict[str, Any] | None:
     document = where
     _unknown(doc, {"apiVersion", "kind", "metadata", "spec", "status"}, "", where, result)
     meta = mapping(doc.get("metadata"), "metadata")
@@ -153,7 +156,7 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
                                   "error budget to burn; SLO not imported)")  # fmt: skip
         return None
     window = window_ms // 1000
-    conditions: list[dict] = []
+    conditions: list[dict[str, Any]] = []
     if alerting.get("disabled") is not True and alerting.get("burnrates") is not False:
         conditions, dropped = burn_policy(window, mapping(alerting.get("severities"), "spec.alerting.severities"))
         for condition in dropped:
@@ -179,12 +182,13 @@ def _objective(doc: dict, where: str, result: ImportResult) -> dict | None:
 
 
 def _metric(node: object, path: str) -> str:
-    if not isinstance(node, dict) or not isinstance(node.get("metric"), str) or not node["metric"].strip():
+    metric = node.get("metric") if isinstance(node, dict) else None
+    if not isinstance(metric, str) or not metric.strip():
         raise ValueError(f"{path}.metric is required")
-    return node["metric"].strip()
+    return metric.strip()
 
 
-def _indicator(kind: str, node: dict, path: str, where: str, result: ImportResult) -> dict | None:
+def _indicator(kind: str, node: dict[str, Any], path: str, where: str, result: ImportResult) -> dict[str, Any] | None:
     """The PromQL SLI spec, or None when the selectors are not ones the product can run (listed)."""
     allowed = {
         "ratio": {"errors", "total", "grouping"},

@@ -6,6 +6,7 @@ can reuse it)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,7 +115,7 @@ def _string(text: str, pos: int) -> tuple[str, int]:
     raise ValueError(f"unterminated string in {text!r}")
 
 
-def labels_match(labels: dict[str, str], matchers) -> bool:
+def labels_match(labels: dict[str, str], matchers: Iterable[tuple[str, str, str]]) -> bool:
     """Prometheus matcher semantics: a missing label is "", regular expressions (RE2) are fully anchored."""
     for label, op, value in matchers:
         have = labels.get(label, "")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from slo.domain.exact import decimal_str
 from slo.domain.foreign import mapping, percent, prom_duration_ms, promql_problem, rates_to_increases, slug
@@ -70,7 +71,7 @@ class AlertWindows:
     windows: tuple[tuple[str, str, Fraction, int, int], ...] = GOOGLE_WINDOWS
 
 
-def policy(windows: AlertWindows, *, page: bool = True, ticket: bool = True) -> list[dict]:
+def policy(windows: AlertWindows, *, page: bool = True, ticket: bool = True) -> list[dict[str, Any]]:
     """The product's alert policy for Sloth's alerts: factor = percent / 100 × period / long window."""
     out = []
     for name, severity, budget_percent, short, long in windows.windows:
@@ -82,9 +83,9 @@ def policy(windows: AlertWindows, *, page: bool = True, ticket: bool = True) -> 
     return out
 
 
-def alert_windows_document(period: int) -> dict:
+def alert_windows_document(period: int) -> dict[str, Any]:
     """Sloth's built-in ``AlertWindows`` document for a period (what ``--default-slo-period`` picks)."""
-    spec: dict = {"sloPeriod": format_duration(period)}
+    spec: dict[str, Any] = {"sloPeriod": format_duration(period)}
     for name, _, budget_percent, short, long in GOOGLE_WINDOWS:
         severity, speed = name.split("-")
         spec.setdefault(severity, {})[speed] = {"errorBudgetPercent": int(budget_percent),
@@ -93,7 +94,7 @@ def alert_windows_document(period: int) -> dict:
     return {"apiVersion": CRD_API, "kind": "AlertWindows", "spec": spec}
 
 
-def sloth_parse(docs: list[tuple[str, dict]], *, period: int = DEFAULT_PERIOD) -> ImportResult:
+def sloth_parse(docs: list[tuple[str, dict[str, Any]]], *, period: int = DEFAULT_PERIOD) -> ImportResult:
     """Plain SLO definitions of Sloth documents given as ``(where, mapping)`` pairs. ``period`` is the
     SLO period (Sloth's ``--default-slo-period``: 30 or 28 days) unless an ``AlertWindows`` document
     is among ``docs``."""
@@ -125,7 +126,7 @@ def sloth_parse(docs: list[tuple[str, dict]], *, period: int = DEFAULT_PERIOD) -
     return result
 
 
-def _alert_windows(doc: dict) -> AlertWindows:
+def _alert_windows(doc: dict[str, Any]) -> AlertWindows:
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         raise ValueError("spec is required")
@@ -150,12 +151,14 @@ def _alert_windows(doc: dict) -> AlertWindows:
     return windows
 
 
-def _unknown(node: dict, allowed: set[str] | frozenset[str], path: str, where: str, result: ImportResult) -> None:
+def _unknown(
+    node: dict[str, Any], allowed: set[str] | frozenset[str], path: str, where: str, result: ImportResult
+) -> None:
     for key in sorted(set(node) - set(allowed), key=str):
         result.unsupported.append(f"{where}: {path}{key} (not a Sloth field; ignored)")
 
 
-def _service_level(doc: dict, where: str, windows: AlertWindows, result: ImportResult) -> None:
+def _service_level(doc: dict[str, Any], where: str, windows: AlertWindows, result: ImportResult) -> None:
     if doc.get("apiVersion") == CRD_API:
         keys, prefix = CRD_KEYS, "spec."
         _unknown(doc, {"apiVersion", "kind", "metadata", "spec", "status"}, "", where, result)
@@ -188,7 +191,9 @@ def _service_level(doc: dict, where: str, windows: AlertWindows, result: ImportR
             result.slos.append(slo)
 
 
-def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, result: ImportResult) -> dict | None:
+def _slo(
+    item: dict[str, Any], where: str, path: str, keys: _Keys, windows: AlertWindows, result: ImportResult
+) -> dict[str, Any] | None:
     """One SLO's definition, or None when it cannot be computed here (the reason listed)."""
     _unknown(item, {"name", "description", "objective", "plugins", "labels", "sli", "alerting"}, f"{path}.", where,
              result)  # fmt: skip
@@ -252,7 +257,7 @@ def _slo(item: dict, where: str, path: str, keys: _Keys, windows: AlertWindows, 
     }
 
 
-def _alerting(alerting: dict, path: str, keys: _Keys, where: str, result: ImportResult) -> tuple[bool, bool]:
+def _alerting(alerting: dict[str, Any], path: str, keys: _Keys, where: str, result: ImportResult) -> tuple[bool, bool]:
     """(page enabled, ticket enabled); lists what is not carried over."""
     _unknown(alerting, {"name", "labels", "annotations", keys.page, keys.ticket}, f"{path}.", where, result)
     for key in ("name", "labels", "annotations"):

@@ -16,7 +16,9 @@ Policy: a list of {"name", "severity": "page"|"ticket", "factor": "14.4", "long_
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
+from typing import Any
 
 from slo.domain.budget import DEFAULT_POLICY, Condition
 from slo.domain.exact import decimal_str, exact
@@ -37,7 +39,7 @@ class SpecError(ValueError):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 
-def _str(spec: dict, key: str, errors: dict, *, required: bool = True, limit: int = 2000) -> str:
+def _str(spec: dict[str, Any], key: str, errors: dict[str, Any], *, required: bool = True, limit: int = 2000) -> str:
     value = spec.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
         errors.setdefault(f"sli.{key}", []).append(
@@ -47,7 +49,7 @@ def _str(spec: dict, key: str, errors: dict, *, required: bool = True, limit: in
     return value.strip()
 
 
-def sli_validate(kind: str, spec: object) -> dict:
+def sli_validate(kind: str, spec: object) -> dict[str, Any]:
     """The normalised spec for ``kind``; raises :class:`SpecError` with per-field messages."""
     if kind not in SLI_KINDS:
         raise SpecError({"sli_kind": [f"Unknown SLI kind {kind!r}; expected one of {', '.join(SLI_KINDS)}."]})
@@ -62,7 +64,7 @@ def sli_validate(kind: str, spec: object) -> dict:
     }[kind]
     for key in sorted(set(spec) - allowed):
         errors[f"sli.{key}"] = [f"Unknown field for a {kind} SLI."]
-    out: dict = {}
+    out: dict[str, Any] = {}
     if kind in ("ratio", "promql"):
         if ("good" in spec) == ("bad" in spec):
             errors.setdefault("sli.good", []).append("Give exactly one of good or bad.")
@@ -131,11 +133,11 @@ def target_validate(value: object, *, field: str = "target") -> Fraction:
     return target
 
 
-def policy_default() -> list[dict]:
+def policy_default() -> list[dict[str, Any]]:
     return policy_dump(DEFAULT_POLICY)
 
 
-def policy_dump(conditions) -> list[dict]:
+def policy_dump(conditions: Iterable[Condition]) -> list[dict[str, Any]]:
     return [
         {
             "name": c.name,
@@ -181,7 +183,7 @@ def policy_validate(policy: object) -> list[Condition]:
         for key in ("long_window", "short_window"):
             raw = item.get(key)
             try:
-                seconds = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_duration(raw)
+                seconds = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_duration(str(raw))
                 if seconds < 60 or seconds % 60 or seconds > 400 * 86400:
                     raise ValueError
                 windows.append(seconds)

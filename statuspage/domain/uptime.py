@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
+from typing import Any
 
 from statuspage.domain.status import DEGRADED, MAINTENANCE, MAJOR, PARTIAL, RANK
 
@@ -123,7 +124,7 @@ def day_from_sli(
     known = [c for c in counts if c is not None]
     good = sum((c[0] for c in known), 0)
     total = sum((c[1] for c in known), 0)
-    extra: dict = {"target": target}
+    extra: dict[str, Any] = {"target": target}
     if incidents is not None:
         extra.update(seconds=incidents.seconds, incidents=incidents.incidents, worst=incidents.worst)
     if not known or not total:
@@ -141,7 +142,7 @@ def overall_uptime(days: Iterable[Day]) -> Fraction | None:
         total = sum((d.total or 0 for d in days), 0)
         if total:
             return Fraction(sum((d.good or 0 for d in days), 0)) / Fraction(total)
-    return sum((d.uptime for d in days), Fraction(0)) / len(days)
+    return sum((d.uptime for d in days if d.uptime is not None), Fraction(0)) / len(days)
 
 
 def format_percent(value: Fraction | None, *, places: int = 2) -> str:

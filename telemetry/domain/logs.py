@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -28,7 +29,7 @@ class LogRecord:
     service: str
     level: str
     message: str
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     trace_id: str = ""
     # ``attributes`` as JSON when validation already encoded it (the database store writes it as is).
     attributes_json: str | None = None
@@ -49,7 +50,7 @@ def normalise_level(value: object) -> str | None:
     return LEVEL_ALIASES.get(value.strip().lower()) if isinstance(value, str) else None
 
 
-def validate_logs(items: list, *, now: float) -> list[LogRecord]:
+def validate_logs(items: list[Any], *, now: float) -> list[LogRecord]:
     """Validate decoded log lines; :class:`SampleError` names the first bad item's index and field."""
     out: list[LogRecord] = []
     for index, item in enumerate(items):

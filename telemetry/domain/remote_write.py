@@ -8,6 +8,7 @@ native histograms) are skipped by protobuf itself.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cramjam
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -18,9 +19,11 @@ from telemetry.domain.samples import Sample
 
 MAX_DECOMPRESSED = 64 * 1024 * 1024
 _F = descriptor_pb2.FieldDescriptorProto
+# A message class built from the descriptor below at run time: its fields exist only then, so to mypy it is Any.
+DynamicMessage = Any
 
 
-def _build() -> tuple[type, type]:
+def _build() -> tuple[DynamicMessage, DynamicMessage, DynamicMessage, DynamicMessage]:
     fdp = descriptor_pb2.FileDescriptorProto(name="sre_prompb_remote.proto", package="prometheus", syntax="proto3")
 
     def message(name: str, fields: list[tuple[str, int, int, int, str | None]]) -> None:
@@ -103,7 +106,7 @@ def _varint_length(data: bytes) -> int:
     raise RemoteWriteError("Body is not snappy-compressed (no length header).")
 
 
-def decode(body: bytes) -> object:
+def decode(body: bytes) -> DynamicMessage:
     """Decompress and parse a remote_write body; :class:`RemoteWriteError` on anything malformed."""
     if not body:
         raise RemoteWriteError("Empty body; expected a snappy-compressed protobuf WriteRequest.")
@@ -121,12 +124,12 @@ def decode(body: bytes) -> object:
     return request
 
 
-def encode(request: object) -> bytes:
+def encode(request: DynamicMessage) -> bytes:
     """Serialise and snappy-compress a WriteRequest (used by tests, benchmarks and the demo)."""
     return bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
 
 
-def to_samples(request: object) -> tuple[list[Sample], list[str]]:
+def to_samples(request: DynamicMessage) -> tuple[list[Sample], list[str]]:
     """Samples of a decoded WriteRequest and the reasons for the ones skipped (NaN staleness markers,
     bad names); :class:`RemoteWriteError` when a label is not a valid protobuf ``Label``.
 
@@ -142,10 +145,11 @@ def to_samples(request: object) -> tuple[list[Sample], list[str]]:
         raw_labels = tuple(series.labels)
         entry = known.get(raw_labels)
         if entry is None:
-            entry = _resolve(raw_labels)
-            if isinstance(entry, str):
-                rejected.extend(entry for _ in series.samples)
+            resolved = _resolve(raw_labels)
+            if isinstance(resolved, str):
+                rejected.extend(resolved for _ in series.samples)
                 continue
+            entry = resolved
         name, labels, key, kind = entry
         if family_types:
             kind = _kind(name, family_types)
@@ -172,9 +176,11 @@ def _resolve(raw_labels: tuple[bytes, ...]) -> tuple[str, dict[str, str], str, s
     labels = dict(pairs)
     name = labels.pop("__name__", "")
     problem = metric_name_error(name)
-    bad = labels_error(labels) if not problem else None
-    if problem or bad:
-        return f"series {name!r}: {problem or f'label {bad[0]!r}: {bad[1]}'}"
+    if problem:
+        return f"series {name!r}: {problem}"
+    bad = labels_error(labels)
+    if bad:
+        return f"series {name!r}: label {bad[0]!r}: {bad[1]}"
     entry = (name, labels, series_key(name, labels), infer_kind(name))
     if len(_known) > _KNOWN_MAX:
         _known.clear()

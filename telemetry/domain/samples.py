@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from telemetry.domain.naming import infer_kind, labels_error, metric_name_error, series_key
 
@@ -74,7 +75,8 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
             raise SampleError(index, "", "Each sample must be an object.")
         if not fields.issuperset(item):
             raise SampleError(index, sorted(item.keys() - fields)[0], "Unknown field.")
-        name = item.get("metric")
+        # Unchecked JSON values (Any): the checks below validate each one without an isinstance per field.
+        name: Any = item.get("metric")
         labels = item.get("labels")
         labels = {} if labels is None else labels
         key = _known_key(name, labels, known)
@@ -87,7 +89,7 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
                 label, reason = bad
                 raise SampleError(index, f"labels.{label}" if label else "labels", reason)
             key = _remember_key(name, labels)
-        value = item.get("value")
+        value: Any = item.get("value")
         kind_value = type(value)
         if not (kind_value is float or kind_value is int) and (
             isinstance(value, bool) or not isinstance(value, int | float)
@@ -95,7 +97,7 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
             raise SampleError(index, "value", "Must be a finite number.")
         if not isfinite(value):
             raise SampleError(index, "value", "Must be a finite number.")
-        kind = item.get("kind")
+        kind: Any = item.get("kind")
         if kind is None:
             kind = infer_kind(name)
         elif kind not in KINDS:
@@ -103,6 +105,7 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
         if value < 0 and kind != "gauge":
             raise SampleError(index, "value", f"A {kind} cannot be negative.")
         raw_ts = item.get("timestamp")
+        ts: float | None
         if raw_ts is None:
             ts = now
         elif type(raw_ts) is float or type(raw_ts) is int:
@@ -117,11 +120,11 @@ def validate_samples(items: object, *, now: float) -> list[Sample]:
 
 # (name, label items) already validated -> series key: producers resend the same series in every batch.
 # Only valid signatures are stored (all-string values), so a lookup needs no type check of its own.
-_valid_keys: dict[tuple, str] = {}
+_valid_keys: dict[tuple[Any, ...], str] = {}
 _VALID_KEYS_MAX = 200_000
 
 
-def _known_key(name: object, labels: object, known: dict[tuple, str] = _valid_keys) -> str | None:
+def _known_key(name: object, labels: object, known: dict[tuple[Any, ...], str] = _valid_keys) -> str | None:
     if type(labels) is not dict:
         return None
     try:
