@@ -61,9 +61,12 @@ def ago(value: dt.datetime | None) -> str:
 
 
 @register.filter(name="duration_words")
-def duration_words_filter(value: float | dt.timedelta | None) -> str:
+def duration_words_filter(value: object) -> str:
+    """Seconds or a timedelta in words; "—" for anything else (None, a missing variable's "")."""
     if isinstance(value, dt.timedelta):
         value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
     return duration_words(value)
 
 
