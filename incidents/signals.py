@@ -7,3 +7,7 @@ dependency pointing from the status page to incidents (see the import contracts 
 from django.dispatch import Signal
 
 incident_changed = Signal()
+
+# Sent inside the transaction of ``incidents.services.incident_delete``, before the row goes, with ``incident_id``
+# and ``now``: receivers release what they tie to the incident (the status page's component overrides).
+incident_deleting = Signal()

@@ -110,6 +110,9 @@ class IncidentViewSet(
 
         return Incident.objects.all()
 
+    def perform_destroy(self, instance) -> None:
+        services.incident_delete(incident_id=instance.pk, actor=_actor(self.request), now=timezone.now())
+
     def _detail(self, incident_id: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(s.IncidentsIncidentDetailSerializer(incident_detail(incident_id=incident_id)).data, status=code)
 

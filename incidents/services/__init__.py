@@ -2,6 +2,7 @@
 
 from incidents.services.common import StaleVersionError
 from incidents.services.config import policy_delete, policy_save, severity_level_save
+from incidents.services.deletion import incident_delete
 from incidents.services.incidents import (
     group_prefill,
     incident_acknowledge,
@@ -34,6 +35,7 @@ __all__ = [
     "incident_acknowledge",
     "incident_create",
     "incident_create_from_group",
+    "incident_delete",
     "incident_link_group",
     "incident_resolve",
     "incident_set_components",

@@ -10,6 +10,7 @@ from statuspage.services.components import (
     group_delete,
     group_save,
     overrides_expire,
+    overrides_release,
 )
 from statuspage.services.delivery import notification_deliver, notification_retry
 from statuspage.services.maintenance import (
@@ -47,6 +48,7 @@ __all__ = [
     "notification_deliver",
     "notification_retry",
     "overrides_expire",
+    "overrides_release",
     "snapshot_request",
     "subscriber_confirm",
     "subscriber_create",

@@ -120,6 +120,19 @@ def component_override_clear(*, component_id: int, now: datetime) -> None:
     _requested()
 
 
+def overrides_release(*, incident_id: int, now: datetime) -> int:
+    """The incident an override waits for is being deleted: those overrides end now and the components go back
+    to their derived status (``incidents.services.incident_delete`` asks, through ``incident_deleting``).
+    Returns how many."""
+    released = Component.objects.filter(override_incident_id=incident_id).update(
+        override_status="", override_reason="", override_incident=None, override_by="", override_at=None
+    )
+    if released:
+        component_statuses_refresh(now=now)
+        _requested()
+    return released
+
+
 def overrides_expire(*, now: datetime) -> int:
     """Clear overrides whose incident has resolved (or vanished). Returns how many."""
     from incidents.choices import OPEN_STATUSES
