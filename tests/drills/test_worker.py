@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
+import psycopg
 import pytest
 from django.utils import timezone
 
 from drills.choices import CheckKind, RunStatus, StepStatus
 from drills.models import DrillRun, ScratchResource
 from drills.services import check_create, drill_cancel, drill_request, target_save
-from tests.drills.conftest import pg_database_exists
+from tests.drills.conftest import PG_ADMIN, pg_database_exists
 from tests.support.celery_worker import celery_worker
 from tests.support.servers import wait_for
 
@@ -45,6 +45,13 @@ def _route_to(monkeypatch, producer) -> None:
             "drills.run", args=[run_id], soft_time_limit=timeout_seconds + 30, time_limit=timeout_seconds + 90
         ),
     )
+
+
+def _copying_into(database: str) -> bool:
+    """pg_restore is loading rows into ``database`` (mid-restore: the slow rows take ~30 s)."""
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        sql = "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND query ILIKE 'COPY %%'"
+        return conn.execute(sql, [database]).fetchone() is not None
 
 
 def _status(run_id: int) -> str:
@@ -88,11 +95,11 @@ def test_sigkill_mid_restore_is_reaped_as_error_and_the_next_run_drops_the_scrat
             lambda: (
                 DrillRun.objects.get(pk=first.pk).steps.get(name="restore").status == StepStatus.RUNNING
                 and pg_database_exists(scratch)
+                and _copying_into(scratch)
             ),
             timeout=60,
-            what="the restore to start",
+            what="the restore to copy rows into the scratch database",
         )
-        time.sleep(0.5)
         os.kill(DrillRun.objects.get(pk=first.pk).worker_pid, signal.SIGKILL)
         assert _status(first.pk) == RunStatus.RUNNING
 
