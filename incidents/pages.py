@@ -13,6 +13,7 @@ from django.views import View
 
 from incidents.domain.ids import parse_id
 from incidents.models import Incident
+from incidents.selectors import declare_prefill_sources, incident_get
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.errors import DomainError
@@ -48,7 +49,7 @@ class IncidentsPage(RoleRequiredMixin, View):
 
 
 def incident_or_404(pk: int) -> Incident:
-    incident = Incident.objects.filter(pk=pk).first()
+    incident = incident_get(incident_id=pk)
     if incident is None:
         raise Http404("No such incident.")
     return incident
@@ -70,14 +71,9 @@ def create_prefill(*, component_id: str, slo_id: str) -> dict[str, Any]:
     """Initial values of the declare form when the status page admin opens a public incident for a component
     an SLO burn degraded: the component (degraded performance), a public title, the SLO's service. Junk ids
     give an empty form."""
-    from slo.models import SLO
-    from statuspage.models import Component
-
-    component_pk, slo_pk = parse_id(component_id), parse_id(slo_id)
-    component = Component.objects.filter(pk=component_pk).first() if component_pk else None
+    component, slo = declare_prefill_sources(component_id=parse_id(component_id), slo_id=parse_id(slo_id))
     if component is None:
         return {}
-    slo = SLO.objects.select_related("service").filter(pk=slo_pk).first() if slo_pk else None
     initial: dict[str, Any] = {
         "component": component.pk,
         "impact": "degraded_performance",

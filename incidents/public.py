@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q
-
-from incidents.choices import OPEN_STATUSES, PostmortemState, UpdateVisibility
+from incidents.choices import OPEN_STATUSES, PostmortemState
 from incidents.domain.lifecycle import public_status
-from incidents.models import Incident, IncidentComponent, StatusUpdate
-from incidents.selectors import severity_levels
+from incidents.selectors import incidents_public, severity_levels
 
 
 @dataclass(frozen=True)
@@ -53,13 +50,6 @@ class PublicIncident:
     updates: tuple[PublicUpdate, ...]  # newest first
 
 
-# The columns a public incident is built from: the internal title and summary are never read here.
-PUBLIC_FIELDS = (
-    "id", "public_title", "status", "severity", "started_at", "created_at", "updated_at", "resolved_at",
-    "postmortem__id", "postmortem__state",
-)  # fmt: skip
-
-
 def _component(item: dict) -> PublicComponent:
     return PublicComponent(int(item.get("component_id") or 0), str(item.get("name", "")), str(item.get("status", "")))
 
@@ -68,28 +58,10 @@ def public_incidents(
     *, since: datetime | None = None, open_only: bool = False, limit: int = 50
 ) -> list[PublicIncident]:
     """Public incidents, open first then newest first. ``since`` keeps incidents still open or resolved
-    after it. Three queries whatever the count."""
-    public_updates = StatusUpdate.objects.filter(visibility=UpdateVisibility.PUBLIC).order_by("-created_at", "-pk")
-    qs = Incident.objects.filter(updates__visibility=UpdateVisibility.PUBLIC).distinct()
-    if open_only:
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    if since is not None:
-        qs = qs.filter(Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=since) | Q(resolved_at__isnull=True))
-    qs = (
-        qs.only(*PUBLIC_FIELDS)
-        .select_related("postmortem")
-        .prefetch_related(
-            Prefetch("updates", queryset=public_updates, to_attr="public_updates"),
-            Prefetch("component_impacts", queryset=IncidentComponent.objects.select_related("component")),
-        )
-    )
+    after it. Three queries whatever the count (``incidents.selectors.incidents_public``)."""
     levels = severity_levels()
     out = []
-    rows = sorted(
-        qs.order_by("-started_at")[: limit * 2],
-        key=lambda i: (i.status not in OPEN_STATUSES, -i.started_at.timestamp()),
-    )
-    for incident in rows[:limit]:
+    for incident in incidents_public(since=since, open_only=open_only, limit=limit):
         postmortem = getattr(incident, "postmortem", None)
         published = postmortem is not None and postmortem.state == PostmortemState.PUBLISHED
         level = levels.get(incident.severity)

@@ -3,14 +3,17 @@ status page renders."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind
+from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
 from incidents.domain.ids import parse_id
+from incidents.domain.response import IncidentTimes
 from incidents.models import (
     ActionItem,
     Incident,
@@ -21,6 +24,10 @@ from incidents.models import (
     StatusUpdate,
     TimelineEntry,
 )
+from slo.models import SLO
+
+if TYPE_CHECKING:
+    from statuspage.models import Component
 
 # How an alert group's own timeline event shows on the incident's timeline (read from alerts, not copied).
 GROUP_EVENT_KINDS = {
@@ -274,3 +281,73 @@ def incident_counts() -> dict[str, int]:
 def elapsed_end(incident: Incident) -> datetime | None:
     """Where the header's elapsed time stops: resolution, else still running (None)."""
     return incident.resolved_at if not lifecycle.is_open(incident.status) else None
+
+
+def incident_get(*, incident_id: int) -> Incident | None:
+    """One incident without its related rows (pages that only need its fields and id), or None."""
+    return Incident.objects.filter(pk=incident_id).first()
+
+
+def incident_times(*, since: datetime) -> list[IncidentTimes]:
+    """The timestamps of every incident started since ``since`` (two flat queries, no model instances)."""
+    rows = list(
+        Incident.objects.filter(started_at__gte=since)
+        .order_by("started_at")
+        .values_list("pk", "severity", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    links = Incident.services.through.objects.filter(incident__started_at__gte=since)
+    for incident_id, name in links.values_list("incident_id", "service__name"):
+        names[incident_id].append(name)
+    return [
+        IncidentTimes(
+            severity=severity,
+            services=tuple(names.get(pk, ())),
+            started_at=started.astimezone(UTC),
+            detected_at=detected,
+            acknowledged_at=acknowledged,
+            mitigated_at=mitigated,
+            resolved_at=resolved,
+        )
+        for pk, severity, started, detected, acknowledged, mitigated, resolved in rows
+    ]
+
+
+# The columns a public incident is built from: the internal title and summary are never read here.
+PUBLIC_FIELDS = (
+    "id", "public_title", "status", "severity", "started_at", "created_at", "updated_at", "resolved_at",
+    "postmortem__id", "postmortem__state",
+)  # fmt: skip
+
+
+def incidents_public(*, since: datetime | None = None, open_only: bool = False, limit: int = 50) -> list[Incident]:
+    """Incidents with at least one public update, open first then newest first (at most ``limit``), each with its
+    public updates newest first (``public_updates``), its component impacts and postmortem. ``since`` keeps incidents
+    still open or resolved after it. Three queries whatever the count; only ``PUBLIC_FIELDS`` are read."""
+    public_updates = StatusUpdate.objects.filter(visibility=UpdateVisibility.PUBLIC).order_by("-created_at", "-pk")
+    has_public = StatusUpdate.objects.filter(incident=OuterRef("pk"), visibility=UpdateVisibility.PUBLIC)
+    qs = Incident.objects.filter(Exists(has_public))
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if since is not None:
+        qs = qs.filter(Q(status__in=OPEN_STATUSES) | Q(resolved_at__gte=since) | Q(resolved_at__isnull=True))
+    qs = (
+        qs.only(*PUBLIC_FIELDS)
+        .select_related("postmortem")
+        .prefetch_related(
+            Prefetch("updates", queryset=public_updates, to_attr="public_updates"),
+            Prefetch("component_impacts", queryset=IncidentComponent.objects.select_related("component")),
+        )
+    )
+    still_open = Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(qs.order_by(still_open, "-started_at", "-pk")[:limit])
+
+
+def declare_prefill_sources(*, component_id: int | None, slo_id: int | None) -> tuple[Component | None, SLO | None]:
+    """The status page component and the SLO (with its service) a declare form is opened for; None when absent."""
+    # statuspage renders incidents and imports this app: its model is read when called, not at import time.
+    from statuspage.models import Component
+
+    component = Component.objects.filter(pk=component_id).first() if component_id else None
+    slo = SLO.objects.select_related("service").filter(pk=slo_id).first() if slo_id else None
+    return component, slo

@@ -3,6 +3,8 @@ impact, component statuses, nothing internal."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -47,3 +49,22 @@ def test_public_feed(django_assert_max_num_queries) -> None:
     services.postmortem_transition(incident_id=shown.pk, target="published", actor="a", now=now)
     assert public_incidents()[0].status == "postmortem"
     assert public_incidents(open_only=True) == []
+
+
+def test_an_open_incident_comes_first_however_many_newer_ones_were_resolved() -> None:
+    """Open first is the order of the query, so an old open incident is never cut off by ``limit``."""
+    now = timezone.now()
+    ids = []
+    for minutes_ago in (90, 30, 20, 10):
+        started = now - timedelta(minutes=minutes_ago)
+        incident = services.incident_create(
+            title="x", public_title=f"{minutes_ago} min", actor="a", now=started, started_at=started
+        )
+        services.status_update_post(incident_id=incident.pk, body="Looking", visibility="public", actor="a", now=now)
+        ids.append(incident.pk)
+    for pk in ids[1:]:
+        services.status_update_post(
+            incident_id=pk, body="Fixed", visibility="public", status="resolved", actor="a", now=now
+        )
+    assert [i.name for i in public_incidents(limit=1)] == ["90 min"]
+    assert [i.name for i in public_incidents(limit=3)] == ["90 min", "10 min", "20 min"]
