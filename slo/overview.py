@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models.fields.json import KT
 
+from alerts.selectors import firing_alert_counts
 from slo.models import SLO
 
 AT_RISK_BELOW = 0.25
@@ -26,7 +27,6 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
     Firing counts come from the alerts app's one selector (an alert resolved by hand is not firing), not from the
     SLO's own list of conditions that hold. One narrow query: the remaining budget is read from the cached status
     by the database, so 1,000 SLOs cost a few milliseconds, not 1,000 status documents decoded."""
-    from alerts.selectors import firing_alert_counts  # alerts consumes slo: read it when the page is drawn
 
     firing = firing_alert_counts(source="slo", by=("service", "slo"))
     rows = (

@@ -14,11 +14,12 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from alerts.services import alert_raise
 from slo import metrics
 from slo.choices import BudgetingMethod, CalendarUnit, DataState, MissingGood, SliKind, WindowKind
 from slo.domain.budget import Evaluation, evaluate, policy_windows
 from slo.domain.exact import decimal_str, exact
-from slo.domain.spec import SpecError, policy_validate, sli_validate, target_validate
+from slo.domain.spec import SpecError, policy_default, policy_dump, policy_validate, sli_validate, target_validate
 from slo.domain.windows import (
     BURN_WINDOWS,
     calendar_start,
@@ -140,8 +141,6 @@ def slo_clean(data: dict, *, instance: SLO | None = None) -> dict:
             kind=merged.get("sli_kind", ""), sli=merged["sli"], previous=instance.sli if same_kind else None
         )
     try:
-        from slo.domain.spec import policy_default, policy_dump
-
         merged["alert_policy"] = policy_dump(policy_validate(merged.get("alert_policy", policy_default())))
     except SpecError as exc:
         errors.update(exc.errors)
@@ -380,7 +379,6 @@ def _alert_annotations(slo: SLO, item: dict, doc: dict) -> dict[str, str]:
 
 
 def _alert(*, labels: dict, annotations: dict, firing: bool, now: dt.datetime, url: str = "") -> None:
-    from alerts.services import alert_raise
 
     alert_raise(
         labels=labels,

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from slo.services import slo_evaluate_all, snapshots_expire
 from sre.celery import task_options
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,6 @@ logger = logging.getLogger(__name__)
 )
 def evaluate(slo_ids: list[int] | None = None) -> dict:
     """Evaluate every enabled SLO (or ``slo_ids``) at the current minute-aligned second; idempotent."""
-    from slo.services import slo_evaluate_all
 
     now = timezone.now().replace(microsecond=0)
     stats = slo_evaluate_all(now=now, slo_ids=slo_ids)
@@ -30,6 +30,5 @@ def evaluate(slo_ids: list[int] | None = None) -> dict:
 @shared_task(name="slo.retention", **task_options(transient=(OperationalError,), max_retries=3, time_limit=600))
 def retention() -> int:
     """Delete status snapshots past their retention."""
-    from slo.services import snapshots_expire
 
     return snapshots_expire(now=timezone.now())

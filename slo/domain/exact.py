@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
@@ -63,7 +63,6 @@ def decimal_str(value: Fraction, *, max_digits: int = 30) -> str:
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return text or "0"
-    from decimal import localcontext
 
     with localcontext() as ctx:
         ctx.prec = max_digits

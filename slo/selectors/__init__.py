@@ -18,11 +18,15 @@ from django.db.models import Case, FloatField, IntegerField, Q, QuerySet, Value,
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from alerts.domain.matchers import matches_all, parse_matchers
+from alerts.domain.suppression import next_occurrence
+from alerts.models import Alert, MaintenanceWindow
+from slo.choices import BudgetingMethod
 from slo.domain.budget import Counts, sli
 from slo.domain.exact import exact
-from slo.domain.windows import MINUTE, zone
+from slo.domain.windows import MINUTE, slo_window_seconds, zone
 from slo.models import SLO, Service, SLOSnapshot
-from slo.selectors.counts import SloCounts, SloQuery, slo_counts
+from slo.selectors.counts import SloCounts, SloQuery, _minutes, _resolve, _to_counts, slo_counts
 
 __all__ = [
     "SloCounts",
@@ -82,12 +86,9 @@ def slo_exclusions(*, slos: list[SLO], start: dt.datetime, end: dt.datetime) -> 
     Taken from ``alerts.MaintenanceWindow`` rows flagged ``exclude_from_slo`` (a field the status page
     work adds; until it exists nothing is excluded). A window with matchers applies to the SLOs whose
     burn-alert labels (``service``, ``slo``) match; without matchers to every SLO."""
-    from alerts.models import MaintenanceWindow
 
     if "exclude_from_slo" not in {f.name for f in MaintenanceWindow._meta.get_fields()}:
         return {}
-    from alerts.domain.matchers import matches_all, parse_matchers
-    from alerts.domain.suppression import next_occurrence
 
     out: dict[int, list[tuple[int, int]]] = {}
     for window in MaintenanceWindow.objects.filter(exclude_from_slo=True, starts_at__lt=end):
@@ -118,7 +119,6 @@ def slo_exclusions(*, slos: list[SLO], start: dt.datetime, end: dt.datetime) -> 
 
 def slo_query(slo: SLO, *, windows: set[int], excluded: list[tuple[int, int]] | None = None) -> SloQuery:
     """What to count for ``slo`` (its spec as stored, validated on save)."""
-    from slo.choices import BudgetingMethod
 
     timeslices = slo.budgeting_method == BudgetingMethod.TIMESLICES
     return SloQuery(
@@ -137,8 +137,6 @@ def _minute_counts(slo: SLO, *, start: int, end: int) -> dict[int, Counts]:
 
     Uses the same counting path as the evaluator: each minute is a one-minute window. For the metric
     store this reads the minute rollups once; PromQL and log SLIs ask their source per day."""
-    from slo.selectors.counts import _minutes, _resolve, _to_counts
-
     if slo.sli_kind in ("ratio", "latency"):
         q = slo_query(slo, windows={end - start})
         resolved = _resolve([q])
@@ -211,7 +209,6 @@ class BudgetImpact:
 def slo_budget_impact(*, slo_id: int, start: dt.datetime, end: dt.datetime) -> BudgetImpact:
     """Bad and total events of the SLO in ``[start, end]`` (whole minutes), the fraction of the budget of
     the SLO window ending at ``end`` that they consumed, and the minutes whose SLI was below target."""
-    from slo.domain.windows import slo_window_seconds
 
     slo = SLO.objects.select_related("service").get(pk=slo_id)
     target = exact(slo.target)
@@ -292,7 +289,6 @@ def slo_sparkline(
 def slo_firing_alerts(slo: SLO) -> list:
     """Firing alerts in the alerts app raised for this SLO (its burn alerts), newest first. Firing is the alert's
     own status, the rule of ``alerts.selectors.firing_alert_counts``: an alert resolved by hand is not firing."""
-    from alerts.models import Alert
 
     # an SLO name is unique only within its service: both labels name the SLO
     alerts = Alert.objects.filter(status="firing", source="slo", labels__slo=slo.name)
@@ -302,7 +298,6 @@ def slo_firing_alerts(slo: SLO) -> list:
 def slo_burn_alerts(slo: SLO) -> dict[tuple[str, str, str], object]:
     """The latest burn alert (firing or resolved) of each policy condition of ``slo``, keyed by
     (severity, long window, short window): what the detail page's policy table says of each condition's alert."""
-    from alerts.models import Alert
 
     out: dict[tuple[str, str, str], object] = {}
     rows = Alert.objects.filter(source="slo", labels__slo=slo.name).order_by("-updated_at", "-pk")

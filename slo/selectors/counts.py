@@ -37,6 +37,10 @@ from slo.domain.selector import labels_match, le_equals, parse_selector
 from slo.domain.windows import window_minutes
 from slo.selectors.rollups import window_sums
 from sre.errors import SourceUnavailableError
+from telemetry.domain.logs import LogQuery
+from telemetry.models import Series
+from telemetry.prometheus import prometheus_source
+from telemetry.selectors import log_count_over_time
 
 PROMQL_CHUNK = 100
 
@@ -87,7 +91,6 @@ class _Resolved:
 
 def _resolve(queries: list[SloQuery]) -> dict[int, _Resolved]:
     """Series ids of each SLO's numerator and total, with one query for all metric names."""
-    from telemetry.models import Series
 
     parsed = {}
     skip = {q.slo_id: q.missing_good != "bad" for q in queries}
@@ -267,7 +270,6 @@ def _minutes(
 
 
 def _promql_counts(queries: list[SloQuery], *, now: dt.datetime, out: dict[int, SloCounts]) -> None:
-    from telemetry.prometheus import prometheus_source
 
     source = prometheus_source()
     if source is None:
@@ -332,8 +334,6 @@ def _promql_counts(queries: list[SloQuery], *, now: dt.datetime, out: dict[int, 
 
 
 def _log_counts(q: SloQuery, *, now: dt.datetime, out: dict[int, SloCounts]) -> None:
-    from telemetry.domain.logs import LogQuery
-    from telemetry.selectors import log_count_over_time
 
     now_ts = int(now.timestamp())
     first, last = window_minutes(end=now_ts, seconds=max(q.windows))

@@ -23,9 +23,13 @@ from slo.domain.budget import Counts, counts_from_good, timeslice_counts
 from slo.domain.exact import exact
 from slo.domain.promql import count_expr
 from slo.models import SLO
+from slo.selectors import slo_query, slo_range_counts
 from slo.selectors.counts import _resolve, _to_counts
 from sre.errors import SourceUnavailableError
+from telemetry.domain.logs import LogQuery
 from telemetry.models import HourRollup, MinuteRollup
+from telemetry.prometheus import prometheus_source
+from telemetry.selectors import log_count_over_time
 
 HOUR = 3600
 MINUTE = 60
@@ -42,7 +46,6 @@ def slo_bucket_counts(
 ) -> tuple[dict[int, Counts], str]:
     """({bucket start (unix s): Counts}, error) for buckets of ``step`` seconds (a multiple of 60) covering
     ``[start, end]``. Buckets without traffic are absent; a source failure is the error, never zeros."""
-    from slo.selectors import slo_query
 
     step = max(MINUTE, step // MINUTE * MINUTE)
     s, e = bucket_span(start=start, end=end, step=step)
@@ -95,7 +98,6 @@ def slo_chart_counts(
 ) -> ChartCounts:
     """The counts behind the detail charts over ``[start, end]`` in ``step`` buckets: one grouped read of the
     buckets and, when the SLO window began before the range, one count of the window's part before it."""
-    from slo.selectors import slo_range_counts  # slo.selectors imports this module: a top-level import is a cycle
 
     buckets, error = slo_bucket_counts(slo=slo, start=start, end=end, step=step)
     s, e = bucket_span(start=start, end=end, step=step)
@@ -123,7 +125,6 @@ def _store_timeslices(ids, r, s: int, e: int, step: int, target) -> dict[int, Co
 
 
 def _prometheus(slo: SLO, s: int, e: int, step: int) -> dict[int, Counts]:
-    from telemetry.prometheus import prometheus_source
 
     source = prometheus_source()
     if source is None:
@@ -149,8 +150,6 @@ def _prometheus(slo: SLO, s: int, e: int, step: int) -> dict[int, Counts]:
 
 
 def _logs(slo: SLO, s: int, e: int, step: int) -> dict[int, Counts]:
-    from telemetry.domain.logs import LogQuery
-    from telemetry.selectors import log_count_over_time
 
     start, end = dt.datetime.fromtimestamp(s, tz=dt.UTC), dt.datetime.fromtimestamp(e, tz=dt.UTC)
     spec = slo.sli

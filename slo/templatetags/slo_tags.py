@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from slo.domain.windows import format_duration
+
 register = template.Library()
 
 
@@ -55,6 +57,5 @@ def ratio(value) -> str:
 @register.filter
 def window_label(seconds) -> str:
     """2592000 -> "30d" (PromQL/OpenSLO style), for window lengths."""
-    from slo.domain.windows import format_duration
 
     return "" if seconds is None else format_duration(int(seconds))
