@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drills.domain.checks import CheckRecord
 from drills.domain.values import redact, tail
 
 LOG_LIMIT = 64 * 1024
@@ -40,16 +41,6 @@ class Backup:
     size_bytes: int | None = None
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class CheckRecord:
-    name: str
-    kind: str
-    passed: bool
-    expected: str = ""
-    observed: str = ""
-    message: str = ""
 
 
 class Runtime:

@@ -12,7 +12,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from drills.domain.values import split_table_name, sql_value_text, values_match
+from drills.domain.checks import check_error, database_check, needs_source_sum
+from drills.domain.values import split_table_name
 from drills.engine.base import (
     Backup,
     CheckRecord,
@@ -160,34 +161,26 @@ class PostgresExecutor:
         return [CheckRecord("restored tables", "builtin", ok, "> 0", str(count), message)]
 
     def verify(self, check: dict[str, Any]) -> CheckRecord:
-        kind, name = check["kind"], check["name"]
         try:
             with self._scratch() as conn, conn.cursor() as cur:
-                if kind == "sql":
-                    cur.execute(check["query"])
-                    row = cur.fetchone()
-                    observed = "no rows" if row is None else sql_value_text(row[0])
-                    ok = row is not None and values_match(expected=check["expected"], observed=observed)
-                    message = "" if ok else f"Expected {check['expected']!r}, got {observed!r}."
-                    return CheckRecord(name, kind, ok, check["expected"], observed, message)
-                if kind == "row_count":
-                    ident = sql.Identifier(*split_table_name(check["table"]))
-                    cur.execute(sql.SQL("SELECT count(*) FROM {}").format(ident))
-                    count = cur.fetchone()[0]
-                    ok = count >= check["min_rows"]
-                    message = "" if ok else f"{check['table']} has {count} rows, fewer than {check['min_rows']}."
-                    return CheckRecord(name, kind, ok, f">= {check['min_rows']}", str(count), message)
-                if kind == "table_checksum":
-                    expected = check["expected"] or self._source_sum(check["table"])
-                    observed = table_checksum(cur, check["table"])
-                    ok = expected == observed
-                    message = "" if ok else f"Checksum of {check['table']} differs from the source."
-                    if expected.startswith("error:"):
-                        message = f"Source checksum failed: {expected[6:].strip()}"
-                    return CheckRecord(name, kind, ok, expected, observed, message)
+                observed = self._read(cur, check)
+            source = self._source_sum(check["table"]) if needs_source_sum(check) else ""
         except (psycopg.Error, ValueError) as exc:
-            return CheckRecord(name, kind, False, check.get("expected", ""), "", first_line(str(exc)))
-        return CheckRecord(name, kind, False, message=f"Check kind {kind} does not apply to PostgreSQL.")
+            return check_error(check, error=str(exc))
+        return database_check(check, engine="PostgreSQL", observed=observed, source_sum=source)
+
+    @staticmethod
+    def _read(cur: Any, check: dict[str, Any]) -> Any:
+        """What ``database_check`` judges: the query's first row, the table's row count or its digest."""
+        if check["kind"] == "sql":
+            cur.execute(check["query"])
+            return cur.fetchone()
+        if check["kind"] == "row_count":
+            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*split_table_name(check["table"]))))
+            return cur.fetchone()[0]
+        if check["kind"] == "table_checksum":
+            return table_checksum(cur, check["table"])
+        return None
 
     def _source_sum(self, table: str) -> str:
         if table not in self.source_sums:
@@ -215,7 +208,3 @@ def last_line(output: str) -> str:
     lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()]
     return (errors or lines or ["no output"])[-1][:500]
-
-
-def first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:500]

@@ -10,7 +10,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from drills.domain.values import rows_digest, split_table_name, sql_value_text, values_match
+from drills.domain.checks import check_error, database_check, needs_source_sum
+from drills.domain.values import rows_digest, split_table_name
 from drills.engine.base import Backup, CheckRecord, Context, StepFailed, mtime_of, newest_file
 
 
@@ -91,32 +92,25 @@ class SqliteExecutor:
         return [CheckRecord("integrity_check", "builtin", ok, "ok", observed, message)]
 
     def verify(self, check: dict[str, Any]) -> CheckRecord:
-        kind, name = check["kind"], check["name"]
         self.ctx.runtime.check()
         try:
             with closing(open_readonly(self.restored)) as conn:
-                if kind == "sql":
-                    row = conn.execute(check["query"]).fetchone()
-                    observed = "no rows" if row is None else sql_value_text(row[0])
-                    ok = row is not None and values_match(expected=check["expected"], observed=observed)
-                    message = "" if ok else f"Expected {check['expected']!r}, got {observed!r}."
-                    return CheckRecord(name, kind, ok, check["expected"], observed, message)
-                if kind == "row_count":
-                    count = conn.execute(f"SELECT count(*) FROM {quote(check['table'])}").fetchone()[0]  # noqa: S608
-                    ok = count >= check["min_rows"]
-                    message = "" if ok else f"{check['table']} has {count} rows, fewer than {check['min_rows']}."
-                    return CheckRecord(name, kind, ok, f">= {check['min_rows']}", str(count), message)
-                if kind == "table_checksum":
-                    expected = check["expected"] or self._source_sum(check["table"])
-                    observed = table_checksum(conn, check["table"])
-                    ok = expected == observed
-                    message = "" if ok else f"Checksum of {check['table']} differs from the source."
-                    if expected.startswith("error:"):
-                        message = f"Source checksum failed: {expected[6:].strip()}"
-                    return CheckRecord(name, kind, ok, expected, observed, message)
+                observed = self._read(conn, check)
+            source = self._source_sum(check["table"]) if needs_source_sum(check) else ""
         except (sqlite3.Error, ValueError) as exc:
-            return CheckRecord(name, kind, False, check.get("expected", ""), "", str(exc)[:500])
-        return CheckRecord(name, kind, False, message=f"Check kind {kind} does not apply to SQLite.")
+            return check_error(check, error=str(exc))
+        return database_check(check, engine="SQLite", observed=observed, source_sum=source)
+
+    @staticmethod
+    def _read(conn: sqlite3.Connection, check: dict[str, Any]) -> Any:
+        """What ``database_check`` judges: the query's first row, the table's row count or its digest."""
+        if check["kind"] == "sql":
+            return conn.execute(check["query"]).fetchone()
+        if check["kind"] == "row_count":
+            return conn.execute(f"SELECT count(*) FROM {quote(check['table'])}").fetchone()[0]  # noqa: S608
+        if check["kind"] == "table_checksum":
+            return table_checksum(conn, check["table"])
+        return None
 
     def _source_sum(self, table: str) -> str:
         if table not in self.source_sums:
