@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.models import Alert
-from alerts.selectors import firing_groups, groups_open_count_by_state
+from alerts.selectors import alert_count, firing_groups, groups_open_count_by_state
 
 
 def overview_panel(*, user: Any) -> dict[str, Any]:
@@ -16,6 +15,6 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
         "context": {
             "groups": firing_groups(limit=8),
             "counts": counts,
-            "total_alerts": Alert.objects.count() if not counts else None,
+            "total_alerts": alert_count() if not counts else None,
         },
     }

@@ -152,6 +152,11 @@ def group_matches(group: AlertGroup, matchers: tuple) -> bool:
     return any(matches_all(matchers, alert.labels) for alert in group.alerts.all())
 
 
+def alert_count() -> int:
+    """Every alert ever received (the Overview says it when no group is open)."""
+    return Alert.objects.count()
+
+
 def groups_open_count_by_state() -> dict[str, int]:
     rows = AlertGroup.objects.exclude(state=GroupState.RESOLVED).values("state").annotate(n=Count("pk"))
     return {row["state"]: row["n"] for row in rows}

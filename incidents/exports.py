@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date
 
 from incidents.models import ActionItem, Postmortem
-from incidents.selectors import TimelineItem
+from incidents.selectors import TimelineItem, incident_action_items
 from sre.domain.csv_cells import csv_cell
 
 CSV_HEADER = ["time_utc", "kind", "kind_label", "actor", "source", "message"]
@@ -44,7 +44,7 @@ def _item_line(item: ActionItem, *, today: date) -> str:
 def postmortem_markdown(postmortem: Postmortem, *, today: date) -> str:
     """The postmortem body, a header with its state, and the action items as a checklist."""
     incident = postmortem.incident
-    items = list(ActionItem.objects.filter(incident=incident).select_related("owner").order_by("due_date", "pk"))
+    items = incident_action_items(incident_id=incident.pk)
     header = [
         f"<!-- Incident #{incident.pk}: {incident.title} · postmortem {postmortem.get_state_display().lower()}"
         + (

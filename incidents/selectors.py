@@ -261,6 +261,11 @@ def action_item_list(
     )
 
 
+def incident_action_items(*, incident_id: int) -> list[ActionItem]:
+    """An incident's action items with their owners, by due date (the postmortem export's checklist)."""
+    return list(ActionItem.objects.filter(incident_id=incident_id).select_related("owner").order_by("due_date", "pk"))
+
+
 def action_items_overdue(*, today: date, limit: int = 20) -> list[ActionItem]:
     return list(action_item_list(overdue_on=today)[:limit])
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from oncall.models import Schedule
-from oncall.selectors import oncall_now
+from oncall.selectors import oncall_now, schedule_count
 
 SHOWN = 8
 
@@ -15,5 +14,5 @@ SHOWN = 8
 def overview_panel(*, user: Any) -> dict[str, Any]:
     """Template and context for this app's Overview card."""
     rows = oncall_now(at=timezone.now(), limit=SHOWN, with_next=False)
-    total = Schedule.objects.count() if len(rows) == SHOWN else len(rows)
+    total = schedule_count() if len(rows) == SHOWN else len(rows)
     return {"template": "oncall/_overview.html", "context": {"schedules": rows, "more": total - len(rows)}}

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.fields.json import KT
-
 from alerts.selectors import firing_alert_counts
-from slo.models import SLO
+from slo.selectors import slo_remaining_budgets
 
 AT_RISK_BELOW = 0.25
 SHOWN = 8
@@ -25,17 +23,12 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
     """Enabled SLOs with a firing burn alert or less than 25% budget left, least budget first (at most 8).
 
     Firing counts come from the alerts app's one selector (an alert resolved by hand is not firing), not from the
-    SLO's own list of conditions that hold. One narrow query: the remaining budget is read from the cached status
-    by the database, so 1,000 SLOs cost a few milliseconds, not 1,000 status documents decoded."""
+    SLO's own list of conditions that hold. The remaining budgets are one narrow query
+    (``slo.selectors.slo_remaining_budgets``)."""
 
     firing = firing_alert_counts(source="slo", by=("service", "slo"))
-    rows = (
-        SLO.objects.filter(enabled=True)
-        .annotate(remaining_text=KT("status__error_budget__remaining_ratio"))
-        .values_list("pk", "name", "display_name", "service__name", "remaining_text")
-    )
     total, no_data, at_risk = 0, 0, []
-    for pk, name, display_name, service, remaining_text in rows:
+    for pk, name, display_name, service, remaining_text in slo_remaining_budgets():
         total += 1
         remaining = _remaining(remaining_text)
         count = firing.get((service, name), 0)

@@ -39,6 +39,11 @@ def component_list() -> QuerySet[Component]:
     return Component.objects.select_related("group", "override_incident").prefetch_related("services", "slos__service")
 
 
+def component_statuses() -> list[dict[str, str]]:
+    """``{"name", "status"}`` of every component by name, nothing else (the Overview's card)."""
+    return list(Component.objects.order_by("name").values("name", "status"))
+
+
 def group_list() -> QuerySet[ComponentGroup]:
     return ComponentGroup.objects.prefetch_related("components")
 

@@ -38,7 +38,7 @@ from sre.domain.regex import regex_compile, regex_fullmatch
 from telemetry.domain.logs import LogQuery, bucket_edges
 from telemetry.domain.windows import plan_window, window_bounds
 from telemetry.logstore import LogBucket, LogPage, get_log_store
-from telemetry.models import MinuteRollup, Series
+from telemetry.models import LogEntry, MinuteRollup, Series
 
 MATCH_OPS = ("=", "!=", "=~", "!~")
 
@@ -305,3 +305,12 @@ def label_suggestions(*, metric: str, label: str = "", text: str = "", limit: in
             if text in str(item).lower():
                 seen.add(str(item))
     return sorted(seen, key=lambda v: (not v.lower().startswith(text), v))[:limit]
+
+
+def ingest_since(*, since: int, logs_since: dt.datetime | None) -> dict[str, int | None]:
+    """What came in since ``since`` (epoch seconds, a minute boundary): ``samples`` summed over the minute rollups,
+    ``series_total`` known series, and ``logs`` lines stored in the database since ``logs_since`` (None: not
+    counted, for a log store that is not the database). Cheap: indexed range aggregates."""
+    samples = MinuteRollup.objects.filter(start__gte=since).aggregate(n=Sum("samples"))["n"]
+    logs = LogEntry.objects.filter(timestamp__gte=logs_since).count() if logs_since is not None else None
+    return {"samples": samples or 0, "series_total": Series.objects.count(), "logs": logs}

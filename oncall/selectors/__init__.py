@@ -75,6 +75,10 @@ def _layer(pk, level, participants, rotation, every, start_date, handoff_time, e
     )
 
 
+def schedule_count() -> int:
+    return Schedule.objects.count()
+
+
 def schedule_list() -> QuerySet[Schedule]:
     """Schedules with everything the final schedule needs, in a constant number of queries."""
     return Schedule.objects.select_related("team", "fallback").prefetch_related(

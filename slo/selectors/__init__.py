@@ -61,6 +61,17 @@ def slos_of_services(*, service_ids: list[int]) -> list[SLO]:
     return list(SLO.objects.select_related("service").filter(service_id__in=service_ids).order_by("pk"))
 
 
+def slo_remaining_budgets() -> list[tuple[int, str, str, str, str | None]]:
+    """``(pk, name, display_name, service name, remaining budget ratio as text or None)`` of every enabled SLO. One
+    narrow query: the ratio is read from the cached status by the database, so 1,000 SLOs cost a few milliseconds,
+    not 1,000 status documents decoded."""
+    return list(
+        SLO.objects.filter(enabled=True)
+        .annotate(remaining_text=KT("status__error_budget__remaining_ratio"))
+        .values_list("pk", "name", "display_name", "service__name", "remaining_text")
+    )
+
+
 def slo_list_ranked(*, text: str = "", data: str = "") -> QuerySet[SLO]:
     """The SLO list: least budget left first, no data last, then name; ``text`` in the name, display name or
     service; ``data`` "no_data" (never evaluated, or no budget figure) or "at_risk" (under 25% left). Sorted by
