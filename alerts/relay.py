@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from alerts import metrics
+from alerts.services import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,6 @@ def _ensure_started() -> queue.Queue[Item]:
 
 
 def _run(work: queue.Queue[Item]) -> None:
-    from alerts.services import delivery
 
     checked = 0.0
     while True:

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from alerts.models import ConfigVersion, InhibitRule, MaintenanceWindow, Receiver, Route, Silence, TimeInterval
+
 # Written by the delivery service on every failure/recovery; not configuration.
 _BREAKER_FIELDS = frozenset({"breaker_failures", "breaker_open_until"})
 
 
 def config_version_bump(**kwargs: Any) -> None:
     """Give ``ConfigVersion`` a fresh random value (creating the row if a test flushed it)."""
-    from alerts.models import ConfigVersion, Receiver
 
     update_fields = kwargs.get("update_fields")
     if kwargs.get("sender") is Receiver and update_fields and frozenset(update_fields) <= _BREAKER_FIELDS:
@@ -31,7 +32,6 @@ def config_version_bump(**kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, Silence, TimeInterval
 
     for model in (Route, Receiver, InhibitRule, TimeInterval, Silence, MaintenanceWindow):
         post_save.connect(config_version_bump, sender=model, dispatch_uid=f"alerts-config-save-{model.__name__}")

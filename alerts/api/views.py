@@ -19,7 +19,7 @@ from alerts.combine import alerts_ingest_shared
 from alerts.domain import routing
 from alerts.domain.matchers import parse_matchers
 from alerts.domain.suppression import silence_matchers
-from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, Silence, TimeInterval
+from alerts.models import AlertGroup, InhibitRule, MaintenanceWindow, Receiver, Route, Silence, TimeInterval
 from alerts.selectors import (
     alert_list,
     attempt_list,
@@ -113,8 +113,6 @@ class AlertGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         if self.action == "retrieve":
-            from alerts.models import AlertGroup
-
             return AlertGroup.objects.select_related("receiver").prefetch_related("alerts", "events")
         return group_list(
             states=self.request.query_params.getlist("state"), receiver=self.request.query_params.get("receiver", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,7 +75,6 @@ def _add_months(value: datetime, months: int) -> datetime:
     month = value.month - 1 + months
     year = value.year + month // 12
     month = month % 12 + 1
-    import calendar
 
     day = min(value.day, calendar.monthrange(year, month)[1])
     return value.replace(year=year, month=month, day=day)

@@ -12,6 +12,7 @@ from alerts.choices import GroupState
 from alerts.domain import suppression
 from alerts.domain.matchers import MatcherError, parse_matchers
 from alerts.models import AlertGroup, MaintenanceWindow, Silence
+from alerts.services.notify import group_flush
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 
@@ -47,7 +48,6 @@ def validate_silence_matchers(matchers: Any) -> list[dict[str, Any]]:
 
 
 def _reflush_open_groups(*, now: datetime) -> None:
-    from alerts.services.notify import group_flush
 
     for group_id in AlertGroup.objects.exclude(state=GroupState.RESOLVED).values_list("pk", flat=True):
         group_flush(group_id=group_id, now=now)
