@@ -8,6 +8,9 @@ from celery import Celery
 
 from sre import broker
 
+# Connects its signals: task ids in log lines, a line per finished task, tracing and Sentry in worker and beat.
+from sre.observability import tasks as _observability_tasks  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sre.settings")
 broker.register()
 

@@ -4,7 +4,12 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from sre.observability import process_init
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sre.settings")
+# Sentry and tracing (when their variables are set) before the application loads its middleware: the tracing
+# middleware is added to settings.MIDDLEWARE. gunicorn imports this module in each worker, after the fork.
+process_init(role="web")
 application = get_wsgi_application()
 
 # Import every view now rather than on the first request, so the first request is not slow and gunicorn's

@@ -1,0 +1,55 @@
+"""Gives each request an id (an incoming well-formed ``X-Request-ID``, else a new one), echoed in the response
+header and put in every log line written while it is served, and logs one line per request with its duration."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from sre.observability.context import request_id_accept, request_id_var, request_var
+
+logger = logging.getLogger("sre.request")
+
+# Probes and scrapes come every few seconds from machines: their lines are DEBUG, not INFO.
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class RequestContextMiddleware:
+    """First in ``MIDDLEWARE``: everything after it, and every thread it hands work to with the current context
+    (``alerts.relay``), logs with the request's id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request_id = request_id_accept(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        id_token = request_id_var.set(request_id)
+        request_token = request_var.set(request)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            match = getattr(request, "resolver_match", None)
+            logger.log(
+                logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
+                "%s %s %s",
+                request.method,
+                request.path if match is None else "/" + match.route,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    # The route pattern, not the path: paths carry ids and secrets (heartbeat ping URLs).
+                    "route": "/" + match.route if match is not None else None,
+                    "view": (match.view_name or "unnamed") if match is not None else "unmatched",
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
+            return response
+        finally:
+            request_var.reset(request_token)
+            request_id_var.reset(id_token)

@@ -1,0 +1,156 @@
+"""One trace from an Alertmanager webhook to the page it causes: the intake request and the Celery publish in the
+web process (the SDK's in-memory exporter), the delivery task and its outbound HTTP in a real Celery worker (sent
+over OTLP/HTTP to a loopback collector, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` makes it), and the ``traceparent`` the
+webhook receiver gets."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connection
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from alerts.choices import ReceiverKind
+from alerts.services.receivers import receiver_save
+from sre.observability.tracing import tracing_configure, tracing_shutdown
+from tests.alerts.factories import RouteFactory
+from tests.alerts.worker import delivery_worker
+from tests.support.otlp_collector import OtlpCollector
+
+pytestmark = pytest.mark.integration
+
+AM_URL = "/api/v1/alerts/alertmanager"
+PAYLOAD = {
+    "receiver": "sre",
+    "status": "firing",
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "TraceMe", "instance": "a", "severity": "critical"},
+            "annotations": {"summary": "traced"},
+            "startsAt": "2026-01-05T12:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "fingerprint": "0123456789abcdef",
+        }
+    ],
+    "groupLabels": {"alertname": "TraceMe"},
+    "commonLabels": {"alertname": "TraceMe"},
+    "commonAnnotations": {},
+    "externalURL": "http://am:9093",
+    "version": "4",
+    "groupKey": '{}:{alertname="TraceMe"}',
+    "truncatedAlerts": 0,
+}
+
+
+@pytest.fixture
+def memory_spans():
+    exporter = InMemorySpanExporter()
+    assert tracing_configure(role="web", exporter=exporter)
+    yield exporter
+    tracing_shutdown()
+
+
+@pytest.fixture
+def hook():
+    """A webhook receiver on loopback that records the headers of each POST."""
+    received: list[dict[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(204)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def collector():
+    running = OtlpCollector()
+    yield running
+    running.close()
+
+
+def _webhook_route(url: str) -> None:
+    receiver = receiver_save(receiver=None, data={"name": "hook", "kind": ReceiverKind.WEBHOOK, "url": url})
+    RouteFactory(name="root", parent=None, receiver=receiver, group_by=["alertname"], group_wait=0)
+
+
+def _wait(condition: Callable[[], bool], *, timeout: float, what: str, detail: Callable[[], str] = str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}\n{detail()}")
+        time.sleep(0.05)
+
+
+def _sends(spans: list) -> list:
+    """The OTLP client spans (kind 3) of HTTP POSTs."""
+    return [
+        s
+        for s in spans
+        if s.kind == 3 and s.attributes.get("http.request.method", s.attributes.get("http.method")) == "POST"
+    ]
+
+
+def _intake(spans) -> object:
+    [server] = [s for s in spans if s.kind == SpanKind.SERVER and s.attributes.get("http.route") == AM_URL[1:]]
+    return server
+
+
+def test_an_alert_is_one_trace_from_intake_through_the_worker_to_the_receiver(
+    transactional_db, settings, token_client, memory_spans, hook, collector
+):
+    url, received = hook
+    settings.SRE = {**settings.SRE, "ALERTS_ALLOW_PRIVATE_TARGETS": True}
+    _webhook_route(url)
+    worker_env = {
+        "SRE_ALERTS_ALLOW_PRIVATE_TARGETS": "1",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+    }
+    with delivery_worker(worker_env) as worker:
+        client = token_client(role="viewer", scopes=("ingest",))
+        response = client.post(AM_URL, data=json.dumps(PAYLOAD), content_type="application/json")
+        assert response.status_code == 200, response.content
+        _wait(lambda: len(received) == 1, timeout=60, what="the webhook", detail=lambda: worker.output()[-3000:])
+        _wait(
+            lambda: any(s.name == "run/alerts.deliver" for s in collector.spans) and bool(_sends(collector.spans)),
+            timeout=30,
+            what="the worker's spans at the collector",
+        )
+
+    web = memory_spans.get_finished_spans()
+    intake = _intake(web)
+    trace_id = format(intake.context.trace_id, "032x")
+    [publish] = [s for s in web if s.kind == SpanKind.PRODUCER and s.name == "apply_async/alerts.deliver"]
+    assert format(publish.context.trace_id, "032x") == trace_id
+
+    [run] = [s for s in collector.spans if s.name == "run/alerts.deliver"]
+    assert run.trace_id == trace_id
+    assert run.parent_span_id == format(publish.context.span_id, "016x")  # the context came in the task headers
+    assert run.resource["sre.role"] == "worker" and run.resource["service.name"] == "sre-control-plane"
+    worker_spans = [s for s in collector.spans if s.trace_id == trace_id]
+    [send] = _sends(worker_spans)
+    assert send.attributes.get("url.full", send.attributes.get("http.url")) == url.removesuffix("/hook")  # no path
+    if connection.vendor == "postgresql":
+        assert any(s.attributes.get("db.system") == "postgresql" for s in worker_spans)  # psycopg, inside the task
+    # The receiver can join the trace: the request carried the send span's context.
+    assert received[0]["traceparent"].split("-")[1:3] == [trace_id, send.span_id]
+    assert not [p for p in collector.paths if p != "/v1/traces"]
+    assert not [s for s in collector.spans if "/v1/traces" in str(s.attributes)]  # the exporter does not trace itself
