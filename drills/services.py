@@ -11,7 +11,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -142,7 +142,7 @@ def check_delete(*, check: VerificationCheck) -> None:
 
 
 # --- runs ------------------------------------------------------------------------------------------------
-def drill_request(*, target: BackupTarget, trigger: str, user: AbstractBaseUser | None, now: dt.datetime) -> DrillRun:
+def drill_request(*, target: BackupTarget, trigger: str, user: User | None, now: dt.datetime) -> DrillRun:
     """Queue a drill of ``target`` and enqueue it on commit.
 
     Only one drill per target may be queued or running: the target row is locked and the partial unique
@@ -184,7 +184,7 @@ def _enqueue(run_id: int, timeout_seconds: int) -> None:
     tasks.drill_enqueue(run_id=run_id, timeout_seconds=timeout_seconds)
 
 
-def drill_cancel(*, run: DrillRun, user: AbstractBaseUser | None, now: dt.datetime) -> DrillRun:
+def drill_cancel(*, run: DrillRun, user: User | None, now: dt.datetime) -> DrillRun:
     """Cancel a queued run at once; ask a running one to stop (its worker kills the current command, cleans
     up and records ``cancelled``). Finished runs cannot be cancelled."""
     who = user.get_username() if user is not None and user.is_authenticated else "someone"

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.db.models import F
 
@@ -25,7 +25,7 @@ _LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 def api_token_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     name: str,
     scopes: list[str],
     expires_at: dt.datetime | None,
@@ -105,7 +105,7 @@ def role_groups_ensure() -> None:
         Group.objects.get_or_create(name=role)
 
 
-def user_set_role(*, user: AbstractBaseUser, role: Role | None) -> None:
+def user_set_role(*, user: User, role: Role | None) -> None:
     """Give ``user`` exactly one role group (or none); the audit trail records one role change."""
     role_groups_ensure()
     with transaction.atomic():

@@ -17,7 +17,7 @@ def is_transient(*, status: int | None, network_error: bool) -> bool:
 def backoff_seconds(*, attempt: int, base: float, cap: float, jitter: float) -> float:
     """Exponential backoff ``base * 2**(attempt-1)`` bounded by ``cap``, scaled by ``jitter`` in [0, 1):
     "equal jitter" keeps at least half the delay so retries never stampede back immediately."""
-    raw = min(cap, base * (2 ** max(0, attempt - 1)))
+    raw: float = min(cap, base * (2 ** max(0, attempt - 1)))  # int ** int is Any to mypy (a negative power is a float)
     return raw / 2 + raw / 2 * jitter
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,13 +112,17 @@ def check_active(spec: Mapping[str, Any], at: datetime) -> bool:
     return ok
 
 
-def any_active(entries: list[Mapping[str, Any]], at: datetime) -> bool:
+def any_active(entries: Sequence[Mapping[str, Any]], at: datetime) -> bool:
     """An Alertmanager named time interval is a list of entries; it is active when any entry is."""
     return any(check_active(entry, at) for entry in entries)
 
 
 def route_muted(
-    *, mute: tuple[str, ...], active: tuple[str, ...], intervals: Mapping[str, list[Mapping[str, Any]]], at: datetime
+    *,
+    mute: tuple[str, ...],
+    active: tuple[str, ...],
+    intervals: Mapping[str, Sequence[Mapping[str, Any]]],
+    at: datetime,
 ) -> bool:
     """A route is muted at ``at`` if any mute interval is active, or if it has active intervals and none is.
 

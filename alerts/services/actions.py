@@ -90,7 +90,7 @@ def alert_resolve(*, alert_id: int, actor: str, now: datetime) -> Alert:
             raise ConflictError("This alert is already resolved.")
         _alert_mark_resolved(alert, actor=actor, now=now)
         name = alert.labels.get("alertname", alert.fingerprint)
-        for group_id in alert.groups.values_list("pk", flat=True):
+        for group_id in AlertGroup.objects.filter(alerts=alert).values_list("pk", flat=True):
             GroupEvent.objects.create(
                 group_id=group_id, at=now, kind=GroupEventKind.ALERT_RESOLVED, actor=actor, message=name
             )

@@ -141,7 +141,10 @@ def time_interval_save(*, interval: TimeInterval | None, name: str, entries: Any
             timeintervals.validate(entry)
         except (timeintervals.IntervalError, TypeError, AttributeError) as exc:
             raise InvalidInputError(f"Entry {index}: {exc}", fields={f"entries[{index}]": [str(exc)]}) from None
-    if TimeInterval.objects.filter(name=name).exclude(pk=getattr(interval, "pk", None)).exists():
+    taken = TimeInterval.objects.filter(name=name)
+    if interval is not None and interval.pk is not None:
+        taken = taken.exclude(pk=interval.pk)
+    if taken.exists():
         raise ConflictError(f"A time interval named {name!r} exists already.", fields={"name": ["Taken."]})
     if interval is not None and interval.pk and name != interval.name:
         users = _routes_naming(interval.name)

@@ -97,7 +97,7 @@ def notification_claim_new(
         if receiver.pk not in breaker or (digest and _rate_wait(digest, now=now) > 0):
             return None
         state = breaker[receiver.pk]
-    if state == "wait" or state[1] is not None:
+    if isinstance(state, str) or state[1] is not None:  # "wait" (a "lock" became the locked state above)
         return None  # gone, near the rate limit, or the breaker is open or half-open: ``_claim`` decides
     fresh = copy.copy(receiver)
     fresh.breaker_failures, fresh.breaker_open_until = state
@@ -117,9 +117,10 @@ def _breaker_unlocked(receiver: Receiver, digest: str, *, now: datetime) -> tupl
     if not limit:
         digest = ""  # no limit: nothing to count, no lock to share
     if digest:
-        depth = rules.shared_rate_depth(limit=limit, concurrency=sql.max_connections())
-        if depth is None:
+        shared = rules.shared_rate_depth(limit=limit, concurrency=sql.max_connections())
+        if shared is None:
             return "lock"
+        depth = shared
         sql.rate_key_share(digest)
     state = sql.receiver_state(pk=receiver.pk, digest=digest, since=now - timedelta(seconds=60), depth=depth)
     if state is None or state[2]:
@@ -210,8 +211,8 @@ def _claim(notification_id: int, *, now: datetime) -> str | tuple[Notification, 
                 outcome=AttemptOutcome.LOST, error="worker died before recording the result"
             )
         breaker = rules.Breaker(failures=receiver.breaker_failures, open_until=receiver.breaker_open_until)
-        if not rules.breaker_allows(breaker, now=now):
-            _defer(notification, until=receiver.breaker_open_until, now=now, reason="circuit breaker open")
+        if not rules.breaker_allows(breaker, now=now) and breaker.open_until is not None:  # not allowed: it is set
+            _defer(notification, until=breaker.open_until, now=now, reason="circuit breaker open")
             return "deferred"
         if receiver.breaker_open_until is not None:
             # Half-open: this attempt is the one trial; others wait another cool-down.

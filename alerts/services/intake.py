@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
@@ -20,6 +20,8 @@ from sre.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from alerts.services.notify import BatchWrites
+
+_M = TypeVar("_M", bound=Model)
 
 DEFAULT_RECEIVER = "default"
 STATUSES = frozenset(AlertStatus.values)  # (``values`` builds a new list on every read)
@@ -222,7 +224,15 @@ def _apply(alert: Alert, item: AlertInput, *, now: datetime) -> bool:
     return changed
 
 
-UPDATE_FIELDS = ("labels", "annotations", "status", "starts_at", "ends_at", "generator_url", "received_at")
+UPDATE_FIELDS: tuple[str, ...] = (
+    "labels",
+    "annotations",
+    "status",
+    "starts_at",
+    "ends_at",
+    "generator_url",
+    "received_at",
+)
 UPDATE_FIELDS += ("updated_at", "receive_count", "resolved_by")
 
 
@@ -323,7 +333,7 @@ def _groups_for(
     return groups
 
 
-def _insert_new(model: type[Model], objs: list[Model], *, key: str) -> set[str]:
+def _insert_new(model: type[_M], objs: list[_M], *, key: str) -> set[str]:
     """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING pk, key`` in one statement (PostgreSQL and SQLite): the
     objects whose row this statement inserted get their pk, and their keys are returned; rows that already
     existed (another transaction inserted the same key) are left out."""

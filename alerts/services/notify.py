@@ -117,7 +117,14 @@ def group_flush(
 
 # What a flush (and ``_state_event``) may change on the group row; the rest (labels, timing, route) is not
 # rewritten.
-FLUSH_FIELDS = ("state", "last_flush_at", "updated_at", "next_flush_at", "last_notified_hash", "last_notified_at")
+FLUSH_FIELDS: tuple[str, ...] = (
+    "state",
+    "last_flush_at",
+    "updated_at",
+    "next_flush_at",
+    "last_notified_hash",
+    "last_notified_at",
+)
 FLUSH_FIELDS += ("resolved_at", "acknowledged_at", "acknowledged_by")
 
 
@@ -227,10 +234,11 @@ def _route_muted(group: AlertGroup, *, now: datetime, context: FlushContext) -> 
 
 
 def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime) -> GroupEvent:
-    kind = {
+    kinds: dict[str, GroupEventKind] = {
         GroupState.RESOLVED: GroupEventKind.RESOLVED,
         GroupState.SILENCED: GroupEventKind.SILENCED,
-    }.get(state)
+    }
+    kind = kinds.get(state)
     if kind is None:
         kind = GroupEventKind.REOPENED if previous == GroupState.RESOLVED else GroupEventKind.UNSILENCED
         if previous == GroupState.RESOLVED:
@@ -403,7 +411,7 @@ def batch_write(writes: BatchWrites, events: list[GroupEvent]) -> None:
 
 
 def _hand_on(notification: Notification, attempt: DeliveryAttempt | None, claimed: Receiver | None) -> None:
-    if attempt is not None:
+    if attempt is not None and claimed is not None:  # an attempt exists only for a claimed notification
         transaction.on_commit(partial(_relay_claimed, notification, claimed, attempt.pk, time.monotonic()))
     else:
         schedule_delivery(notification.pk)

@@ -3,13 +3,16 @@ with values prepared and converted by the model's own fields (what ``save()`` an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.db import connections, router
 from django.db.models import Model
+
+_M = TypeVar("_M", bound=Model)
 
 # Parameters per statement: below PostgreSQL's 65,535 and SQLite's 32,766 (3.32+; Django's own batching assumes
 # the old limit of 999, which would split a 100-alert batch in two).
@@ -48,7 +51,7 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _json_rows(objs: list[Model], fields: tuple, *, add: bool = True) -> str:
+def _json_rows(objs: Sequence[Model], fields: tuple, *, add: bool = True) -> str:
     """The rows as a JSON array of objects keyed by column (``jsonb_to_recordset``): JSON fields nest as they
     are, timestamps are ISO 8601 with their offset; everything else is a string, number, boolean or null.
     ``add``: the rows are new (``pre_save``'s argument: ``auto_now_add`` fields are set)."""
@@ -65,7 +68,7 @@ def _json(rows: list[dict]) -> str:
         return orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def insert_rows(objs: list[Model], *, conflict_key: str | None = None, ignore_conflicts: bool = False) -> set[Any]:
+def insert_rows(objs: Sequence[Model], *, conflict_key: str | None = None, ignore_conflicts: bool = False) -> set[Any]:
     """Insert unsaved instances of one model in one statement per batch and give each its pk.
 
     Without ``conflict_key`` every row is inserted (``bulk_create``). With it, a row whose key already exists is
@@ -145,7 +148,7 @@ def _update_rows_sql(model: type[Model], fields: tuple[str, ...]) -> tuple[str, 
     return f"{sql} WHERE t.{pk} = r.{pk}", columns
 
 
-def update_rows(objs: list[Model], fields: tuple[str, ...]) -> None:
+def update_rows(objs: Sequence[Model], fields: tuple[str, ...]) -> None:
     """``bulk_update(objs, fields)`` of saved instances of one model without the ORM's ``CASE WHEN`` compile (which
     cost more than anything else when Alertmanager re-delivers a group): on PostgreSQL one statement for all rows,
     elsewhere one UPDATE by pk per row, sent with ``executemany``."""
@@ -191,7 +194,7 @@ def _convert(db: Any, fields: tuple, converters: list[list], row: tuple) -> list
     return values
 
 
-def locked_by_key(model: type[Model], *, key: str, values: list) -> list[Model]:
+def locked_by_key(model: type[_M], *, key: str, values: list) -> list[_M]:
     """The instances whose ``key`` is one of ``values``, locked, in key order (the order every writer locks in,
     so no two transactions wait on each other): ``select_for_update(no_key=True).filter(key__in=…)``."""
     if not values:
@@ -211,7 +214,7 @@ def locked_by_key(model: type[Model], *, key: str, values: list) -> list[Model]:
         return _instances(model, db, fields, cursor.fetchall())
 
 
-def _instances(model: type[Model], db: Any, fields: tuple, rows: list) -> list[Model]:
+def _instances(model: type[_M], db: Any, fields: tuple, rows: list) -> list[_M]:
     """Model instances from raw rows of ``fields``, values converted as the ORM converts them."""
     converters = _converters(db, fields)
     names = [f.attname for f in fields]

@@ -3,17 +3,21 @@ PagerDuty routing key's rate lock and rate check, the receiver lock set."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, connections, router
 from django.db.models import Model
 
 from alerts.sql.rows import _convert, _converters, _instances, _json_rows, _lock_clause, _record, locked_by_key
 
+if TYPE_CHECKING:  # alerts.models imports this package: the model is imported where it is used
+    from alerts.models import Alert
 
-def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Model]]:
+
+def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Alert]]:
     """What an intake batch reads first: the configuration's version (``config_version``) and its existing
     alerts, locked (``locked_by_key``); on PostgreSQL in one statement."""
     from alerts.models import Alert
@@ -257,12 +261,12 @@ SELECT 'n', id, group_id FROM n UNION ALL SELECT 'a', id, group_id FROM a
 
 def intake_write_pg(
     *,
-    links: list[Model],
-    notifications: list[Model],
-    attempts: list[Model],
-    groups: list[Model],
+    links: Sequence[Model],
+    notifications: Sequence[Model],
+    attempts: Sequence[Model],
+    groups: Sequence[Model],
     group_fields: tuple[str, ...],
-    events: list[Model],
+    events: Sequence[Model],
 ) -> None:
     """PostgreSQL: what an intake batch wrote, in one statement: new group memberships, its outbox rows (at most one per
     group), the ledger rows of those claimed in the transaction (matched to their notification by group), the
