@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sre import config
+from sre import config, queues
 from sre.env import Env, EnvError
 from sre.identity.conf import identity_settings, identity_tunables
 
@@ -120,7 +120,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic writes (served by whitenoise): var/static by default; the container image collects them at build
+# time into a folder of the image (SRE_STATIC_ROOT=/app/staticfiles), so a volume on SRE_VAR_DIR does not hide them.
+STATIC_ROOT = Path(env.str("SRE_STATIC_ROOT", str(VAR_DIR / "static"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -234,6 +236,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One queue per kind of work (sre/queues.py): a worker per queue in production, so a 24-hour drill or a slow SLO
+# evaluation never waits in front of a page; `make run`'s one worker consumes them all.
+CELERY_TASK_QUEUES = queues.task_queues()
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.task_routes()
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -241,7 +248,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SRE = {
     # Paths anonymous users may open (prefix match). The login page and static files are always open.
     "PUBLIC_PATHS": env.list("SRE_PUBLIC_PATHS", ["/status/", "/healthz", "/readyz", "/metrics"]),
-    # Seconds between background heartbeats, and the age past which /readyz reports the worker stale.
+    # Seconds between background heartbeats, and the age past which the UI calls background work stale (not part of
+    # /readyz: the age is on /metrics as sre_background_heartbeat_age_seconds).
     "HEARTBEAT_INTERVAL": env.int("SRE_HEARTBEAT_INTERVAL", 30, minimum=1),
     "HEARTBEAT_MAX_AGE": env.int("SRE_HEARTBEAT_MAX_AGE", 120, minimum=5),
     # Timeout (seconds) for the broker check in /readyz.

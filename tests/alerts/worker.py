@@ -1,7 +1,7 @@
 """A real Celery worker for the delivery tests, on its own filesystem broker folder, that a test can SIGKILL.
 
-Unlike tests/support/celery_worker.py it consumes the default queue (delivery retries are re-queued by the
-worker itself) and points the test process's Celery app at the same folder while it runs.
+Unlike tests/support/celery_worker.py it consumes the project's queues (all of them unless told: delivery retries
+are re-queued by the worker itself) and points the test process's Celery app at the same folder while it runs.
 """
 
 from __future__ import annotations
@@ -16,22 +16,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sre.config import filesystem_transport_options
+from sre.queues import QUEUES
 from tests.support.broker_env import broker_url_env
 from tests.support.celery_worker import ROOT, test_database_url
 from tests.support.servers import stop_process
 
 
 class Worker:
-    def __init__(self, var_dir: str, env: dict[str, str]) -> None:
+    def __init__(self, var_dir: str, env: dict[str, str], queues: tuple[str, ...] = QUEUES) -> None:
         self.var_dir = var_dir
         self.env = env
+        self.queues = queues
         self.process: subprocess.Popen | None = None
         self.log = Path(var_dir) / "worker.log"
 
     def start(self) -> None:
         command = [
             sys.executable, "-m", "celery", "-A", "sre", "worker", "--loglevel", "INFO", "--pool", "solo",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", f"alerts-{os.getpid()}@%h",
+            "--queues", ",".join(self.queues), "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--hostname", f"alerts-{os.getpid()}@%h",
         ]  # fmt: skip
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
@@ -51,12 +54,14 @@ class Worker:
 
 
 def _reset_connections(app) -> None:
-    app.close()
+    # Not app.close(): that also drops the app from Celery's active apps, and a tasks module imported after it
+    # (alerts.tasks is imported lazily) then never registers its tasks: NotRegistered on the next .delay().
+    app._pool = None
     app.amqp._producer_pool = None
 
 
 @contextmanager
-def delivery_worker(extra_env: dict[str, str]) -> Iterator[Worker]:
+def delivery_worker(extra_env: dict[str, str], *, queues: tuple[str, ...] = QUEUES) -> Iterator[Worker]:
     from django.conf import settings
 
     from sre.celery import app
@@ -81,7 +86,7 @@ def delivery_worker(extra_env: dict[str, str]) -> Iterator[Worker]:
             options,
             False,
         )
-        worker = Worker(var_dir, env)
+        worker = Worker(var_dir, env, queues)
         worker.start()
         try:
             with broker_url_env("filesystem://"):  # Celery prefers this variable to app.conf.broker_url

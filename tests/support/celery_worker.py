@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from sre.config import filesystem_transport_options
+from sre.queues import QUEUES
 from tests.support.broker_env import broker_url_env
 from tests.support.servers import stop_process
 
@@ -38,9 +39,13 @@ def celery_worker(*, broker_url: str, extra_env: dict[str, str] | None = None) -
     """Run ``celery -A sre worker`` on a unique queue (and, for ``filesystem://``, its own folder).
 
     Yields a producer app whose default queue is the worker's, so ``producer.send_task(name)`` reaches it.
+    On ``filesystem://`` (a folder of its own) the worker also consumes every project queue (``sre.queues``), as
+    ``make run``'s worker does, so tasks that its tasks enqueue run too; on a shared broker (Redis, RabbitMQ) it
+    consumes only its own queue, so it never takes another run's messages.
     The worker uses the test database, so tests using it need ``transactional_db``.
     """
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    consumed = [queue, *QUEUES] if broker_url.startswith("filesystem") else [queue]
     with tempfile.TemporaryDirectory(prefix="sre-worker-") as var_dir:
         env = {
             **os.environ,
@@ -58,7 +63,7 @@ def celery_worker(*, broker_url: str, extra_env: dict[str, str] | None = None) -
             options = filesystem_transport_options(Path(var_dir) / "celery", polling_interval=0.05)
         command = [
             sys.executable, "-m", "celery", "-A", "sre", "worker", "--loglevel", "WARNING", "--pool", "solo",
-            "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--queues", ",".join(consumed), "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--hostname", f"{queue}@%h",
         ]  # fmt: skip
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

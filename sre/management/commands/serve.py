@@ -26,7 +26,8 @@ from django.utils import timezone
 from sre.demo.history import HISTORY_DAYS, demo_history_backfill
 from sre.demo.services import DEMO_PASSWORD, demo_seed
 from sre.management.commands.seed_demo import history_line
-from sre.ops.checks import readiness
+from sre.ops.checks import check_heartbeat, readiness
+from sre.queues import QUEUES
 from sre.services import admin_bootstrap
 
 STOP_GRACE_SECONDS = 10
@@ -113,7 +114,7 @@ class Command(BaseCommand):
         self._stopping = True
 
     def _wait_ready(self, base: str, processes: dict[str, subprocess.Popen[bytes]]) -> list[str] | None:
-        """Wait until ready as ``/readyz`` means it (web up, database and broker reachable, the worker ran the
+        """Wait until ready (web up, database and broker reachable as ``/readyz`` checks them, and the worker ran the
         first heartbeat); returns what still failed at the timeout, or None when a child exited or Ctrl-C came."""
         deadline = time.monotonic() + READY_TIMEOUT
         failed = ["web"]
@@ -206,6 +207,8 @@ def child_commands(*, bind: str, web_workers: int, level: str) -> dict[str, list
             level,
             "--concurrency",
             "2",
+            "--queues",  # one machine: this worker takes every queue (production runs a worker per queue)
+            ",".join(QUEUES),
             "--without-gossip",
             "--without-mingle",
             "--hostname",
@@ -217,15 +220,18 @@ def child_commands(*, bind: str, web_workers: int, level: str) -> dict[str, list
 
 def _readiness(base: str) -> list[str]:
     """What is not ready yet ([] when ready): the web (``/healthz`` does not answer 200 yet), then the checks of
-    ``/readyz`` (database, broker, the worker's heartbeat) run here, not over HTTP, so waiting does not log a
-    503 a third of a second."""
+    ``/readyz`` (database, broker) and the worker's first heartbeat (which ``/readyz`` leaves to ``/metrics``), run
+    here, not over HTTP, so waiting does not log a 503 a third of a second."""
     try:
         with urllib.request.urlopen(base + "/healthz", timeout=5) as response:  # noqa: S310 - our own address
             if response.status != 200:
                 return ["web"]
     except OSError:
         return ["web"]
-    return [check.name for check in readiness(now=timezone.now()) if not check.ok]
+    failed = [check.name for check in readiness() if not check.ok]
+    if "database" not in failed and not check_heartbeat(now=timezone.now()).ok:
+        failed.append("heartbeat")
+    return failed
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
