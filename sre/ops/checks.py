@@ -1,4 +1,10 @@
-"""Readiness checks: the database, the broker and the age of the last background heartbeat.
+"""Readiness checks (the database and the broker) and the age of the last background heartbeat.
+
+``/readyz`` says whether *this process* can serve: its database and its broker answer. The background heartbeat
+(beat schedules it, a worker runs it) is not part of it: a dead beat is not a reason for a load balancer to take
+every web node, and the public status page with them, out of rotation. Its age goes to ``/metrics``
+(``sre_background_heartbeat_age_seconds``) and to the UI's banner instead; ``manage.py serve`` still waits for
+the first one before it says the control plane is up.
 
 ``/readyz`` is public, so a failed check says only what failed; the driver's error (which names hosts, ports,
 users) goes to the log."""
@@ -51,9 +57,15 @@ def check_broker() -> CheckResult:
     return CheckResult("broker", True, url.split("://", 1)[0])
 
 
+def heartbeat_age(*, now: dt.datetime) -> float | None:
+    """Seconds since the last background heartbeat; ``None`` when none was ever recorded."""
+    return heartbeat_age_seconds(last_seen_at=getattr(heartbeat_get(), "last_seen_at", None), now=now)
+
+
 def check_heartbeat(*, now: dt.datetime) -> CheckResult:
+    """Whether background work ran within ``SRE_HEARTBEAT_MAX_AGE`` (for ``manage.py serve``; not readiness)."""
     max_age = settings.SRE["HEARTBEAT_MAX_AGE"]
-    age = heartbeat_age_seconds(last_seen_at=getattr(heartbeat_get(), "last_seen_at", None), now=now)
+    age = heartbeat_age(now=now)
     if age is None:
         return CheckResult("heartbeat", False, "no background heartbeat recorded yet (is the worker and beat running?)")
     if age > max_age:
@@ -61,9 +73,6 @@ def check_heartbeat(*, now: dt.datetime) -> CheckResult:
     return CheckResult("heartbeat", True, f"{age:.0f}s ago")
 
 
-def readiness(*, now: dt.datetime) -> list[CheckResult]:
-    database = check_database()
-    checks = [database, check_broker()]
-    if database.ok:
-        checks.append(check_heartbeat(now=now))
-    return checks
+def readiness() -> list[CheckResult]:
+    """What this process needs to serve: its database and its broker."""
+    return [check_database(), check_broker()]

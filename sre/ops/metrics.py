@@ -7,8 +7,18 @@ process writes to that folder and ``/metrics`` aggregates them; otherwise the de
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -27,13 +37,33 @@ TASK_DURATION = Histogram(
 )
 
 
-def exposition() -> tuple[bytes, str]:
-    """The metrics text and its content type."""
+class _HeartbeatAge:
+    """``sre_background_heartbeat_age_seconds``, read at scrape time (not stored per process: every web node
+    reads the same row and reports the same age)."""
+
+    def __init__(self, age: float | None) -> None:
+        self.age = age
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        if self.age is None:
+            return
+        family = GaugeMetricFamily(
+            "sre_background_heartbeat_age_seconds",
+            "Seconds since background work last ran (beat schedules sre.heartbeat, a worker runs it); +Inf before the "
+            "first one. Not part of /readyz.",
+        )
+        family.add_metric([], self.age)
+        yield family
+
+
+def exposition(*, heartbeat_age: float | None = None) -> tuple[bytes, str]:
+    """The metrics text and its content type; ``heartbeat_age`` (seconds) is added when known."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=directory)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
-
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    else:
+        registry = REGISTRY
+    extra = CollectorRegistry()
+    extra.register(_HeartbeatAge(heartbeat_age))
+    return generate_latest(registry) + generate_latest(extra), CONTENT_TYPE_LATEST

@@ -86,12 +86,16 @@ def test_serve_runs_everything_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
         _, body = wait_for(
             lambda: (lambda r: r if r[0] == 200 else None)(_get(base + "/readyz")), timeout=90, what="readyz 200"
         )
-        assert json.loads(body)["checks"]["heartbeat"]["ok"]
+        assert set(json.loads(body)["checks"]) == {"database", "broker"}  # this process only: no heartbeat
         output = wait_for(lambda: (lambda t: t if "─" * 64 + "\n" in t.split("running at")[-1] else None)(
             (tmp_path / "serve.log").read_text()), timeout=30, what="the closing rule of the banner")  # fmt: skip
         assert re.search(r"one-time password: \S+", output)
         assert f"running at http://127.0.0.1:{port}/" in output
         assert "Demo history: 1 d of traffic" in output.split("running at")[0]
+        # serve said "running" only once the worker had run the first heartbeat: its age is on /metrics.
+        metrics = _get(base + "/metrics")[1]
+        age = float(re.search(r"^sre_background_heartbeat_age_seconds (\S+)$", metrics, re.M).group(1))
+        assert 0 <= age < 120
         assert (tmp_path / "sre.sqlite3").exists() and (tmp_path / "celery" / "queue").is_dir()
 
         jar = http.cookiejar.CookieJar()

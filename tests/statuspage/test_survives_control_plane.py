@@ -153,9 +153,12 @@ def test_page_answers_with_postgresql_stopped(tmp_path) -> None:
         }
         assert all(status == 200 for status, _, _ in before.values())
 
+        # Ready before (its database and broker answer; no worker or beat runs here, and /readyz does not ask for one).
+        assert fetch(base + "/readyz")[0] == 200
         stop_process(postgres)
         assert not port_open("127.0.0.1", pg_port)
-        assert fetch(base + "/readyz")[0] == 503  # the control plane knows its database is gone
+        status, _, ready = fetch(base + "/readyz")
+        assert status == 503 and json.loads(ready)["failed"] == ["database"]  # it knows its database is gone
 
         status, _, page = fetch(base + "/status/")
         assert status == 200 and page == before["/status/"][2]
