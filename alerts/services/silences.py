@@ -12,7 +12,7 @@ from alerts.choices import GroupState
 from alerts.domain import suppression
 from alerts.domain.matchers import MatcherError, parse_matchers
 from alerts.models import AlertGroup, MaintenanceWindow, Silence
-from alerts.services.notify import group_flush
+from alerts.services import notify
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 
 
@@ -50,7 +50,7 @@ def validate_silence_matchers(matchers: Any) -> list[dict[str, Any]]:
 def _reflush_open_groups(*, now: datetime) -> None:
 
     for group_id in AlertGroup.objects.exclude(state=GroupState.RESOLVED).values_list("pk", flat=True):
-        group_flush(group_id=group_id, now=now)
+        notify.group_flush(group_id=group_id, now=now)
 
 
 def silence_create(
