@@ -1,12 +1,14 @@
-"""Admin registrations of the drills app (read-mostly; credentials are never shown here either)."""
+"""Admin registrations of the drills app, read-only: targets are saved by ``drills.services`` (pages, API), which
+keeps each target's periodic task in step; runs are the drill engine's (credentials are never shown here either)."""
 
 from django.contrib import admin
 
 from drills.models import BackupTarget, DrillRun
+from sre.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(BackupTarget)
-class BackupTargetAdmin(admin.ModelAdmin):
+class BackupTargetAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "backup_mode", "enabled", "schedule", "rto_target_seconds", "rpo_target_seconds")
     list_filter = ("kind", "enabled")
     search_fields = ("name",)
@@ -15,13 +17,7 @@ class BackupTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(DrillRun)
-class DrillRunAdmin(admin.ModelAdmin):
+class DrillRunAdmin(ReadOnlyAdmin):
     list_display = ("pk", "target", "status", "trigger", "queued_at", "rto_seconds", "rpo_seconds")
     list_filter = ("status", "trigger")
     list_select_related = ("target",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

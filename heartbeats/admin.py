@@ -4,18 +4,11 @@ fields and alerts consistent; the app's own pages and API do that)."""
 from django.contrib import admin
 
 from heartbeats.models import Check, Ping
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from sre.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(Check)
-class CheckAdmin(_ReadOnly):
+class CheckAdmin(ReadOnlyAdmin):
     list_display = ("name", "state", "schedule_kind", "period_seconds", "cron", "grace_seconds", "last_ping_at")
     list_filter = ("state", "schedule_kind", "paused")
     search_fields = ("name", "slug")
@@ -23,7 +16,7 @@ class CheckAdmin(_ReadOnly):
 
 
 @admin.register(Ping)
-class PingAdmin(_ReadOnly):
+class PingAdmin(ReadOnlyAdmin):
     list_display = ("heartbeat", "n", "kind", "at", "duration_seconds", "late", "source_ip")
     list_filter = ("kind", "late")
     list_select_related = ("heartbeat",)

@@ -1,34 +1,21 @@
-"""Admin registrations of the incidents app: configuration is editable; incidents are changed through the
-app (services keep the timeline and versions), so they are read-only here."""
+"""Admin registrations of the incidents app, read-only: incidents, action items, severities and policies are
+changed through ``incidents.services`` from the app's pages (Settings for severities and policies) and the API,
+which keep the timeline, versions, the status page and the policies' matcher cache in step."""
 
 from django.contrib import admin
 
 from incidents.models import ActionItem, Incident, IncidentPolicy, SeverityLevel
+from sre.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(SeverityLevel)
-class SeverityLevelAdmin(admin.ModelAdmin):
+class SeverityLevelAdmin(ReadOnlyAdmin):
     list_display = ("key", "label", "public_impact")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(IncidentPolicy)
-class IncidentPolicyAdmin(admin.ModelAdmin):
+class IncidentPolicyAdmin(ReadOnlyAdmin):
     list_display = ("name", "enabled", "position", "max_service_tier", "severity")
-    list_editable = ("enabled", "position")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Incident)

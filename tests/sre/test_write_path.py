@@ -6,8 +6,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from incidents.models import Incident
 from tests.sre import write_path
 from tests.sre.write_path import ALLOWED, APPS, ROOT, scan, scan_source, view_modules
 
@@ -161,3 +165,69 @@ def test_the_whole_tree_check_fails_on_a_view_that_deletes(tmp_path, monkeypatch
     monkeypatch.setattr(write_path, "URL_MODULES", ())
     [finding] = scan(tmp_path)
     assert str(finding).startswith("alerts/views_bad.py:2 in delete_window: MaintenanceWindow.objects.filter.delete()")
+
+
+# The Django admin is a write path too: it saves with Model.save() and deletes with QuerySet.delete(). For the
+# apps whose models have side effects, an admin either cannot write (``sre.admin_readonly.ReadOnlyAdmin``) or
+# routes the write to the service (``save_model``/``delete_model``/``delete_queryset``). Left out: telemetry's
+# ingest data (deleting rows by hand has no effect beyond them) and sre's users, groups, tokens and worker
+# heartbeats (Django's own account management, audited by the model signals).
+SERVICE_APPS = ("alerts", "drills", "heartbeats", "incidents", "oncall", "releases", "rules", "slo", "statuspage")
+SEAMS = {"add": ("save_model",), "change": ("save_model",), "delete": ("delete_model", "delete_queryset")}
+
+
+class _Superuser:
+    is_active = is_staff = is_superuser = is_authenticated = True
+    pk = 1
+
+    def has_perm(self, *args: object, **kwargs: object) -> bool:
+        return True
+
+    def has_module_perms(self, *args: object) -> bool:
+        return True
+
+
+def admin_writes(registry) -> list[str]:
+    """Admins of SERVICE_APPS models that can write without a service seam, as ``label: permission``."""
+    request = RequestFactory().get("/admin/")
+    request.user = _Superuser()
+    found = []
+    for model, model_admin in registry.items():
+        if model._meta.app_label not in SERVICE_APPS:
+            continue
+        for permission, seams in SEAMS.items():
+            if not getattr(model_admin, f"has_{permission}_permission")(request):
+                continue
+            if any(getattr(type(model_admin), seam) is getattr(ModelAdmin, seam) for seam in seams):
+                found.append(f"{model._meta.label}: {type(model_admin).__name__} may {permission}")
+    return sorted(found)
+
+
+def test_no_admin_writes_a_model_without_its_service() -> None:
+    found = admin_writes(admin.site._registry)
+    assert not found, "Admins that write without the service (use sre.admin_readonly.ReadOnlyAdmin):\n" + "\n".join(
+        found
+    )
+
+
+def test_the_admin_check_finds_an_admin_that_can_delete() -> None:
+    class DeletingAdmin(ModelAdmin):
+        def has_add_permission(self, request, obj=None) -> bool:
+            return False
+
+        def has_change_permission(self, request, obj=None) -> bool:
+            return False
+
+    assert admin_writes({Incident: DeletingAdmin(Incident, admin.site)}) == [
+        "incidents.Incident: DeletingAdmin may delete"
+    ]
+
+
+@pytest.mark.django_db
+def test_read_only_admins_still_list_their_rows(admin_client) -> None:
+    models = sorted(m._meta.label_lower for m in admin.site._registry if m._meta.app_label in SERVICE_APPS)
+    assert len(models) >= 15
+    for label in models:
+        response = admin_client.get(f"/admin/{label.replace('.', '/')}/")
+        assert response.status_code == 200, label
+        assert b" to view | " in response.content, label  # Django's title when the admin cannot change rows
