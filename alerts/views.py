@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views import View
 
 from alerts.choices import AttemptOutcome, NotificationEvent
@@ -27,6 +28,14 @@ from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
 from sre.domain.timewords import duration_words
 from sre.errors import DomainError
+
+# The other apps' cards on a group's page read their rows through their own selectors, called here with the group's
+# id: {context key: dotted path}. incidents and oncall import alerts, so alerts names them instead of importing them
+# (as ``views_triage.ESCALATION_READER`` and ``SRE["ALERT_GROUP_HOOKS"]`` do), resolved when the page is drawn.
+GROUP_CARD_READERS = {
+    "linked_incidents": "incidents.selectors.incidents_for_group",  # templates/incidents/_from_alert_group.html
+    "oncall": "oncall.selectors.group_escalations",  # templates/oncall/_group.html
+}
 
 
 class GroupDetailView(RoleRequiredMixin, View):
@@ -57,6 +66,7 @@ def _group_parts(request: HttpRequest, pk: int) -> tuple[str, str] | bool:
         "events": list(group.events.all()),
         "attempts": attempts,
         "notifications": list(group.notifications.select_related("receiver").order_by("-pk")[:50]),
+        **{key: import_string(reader)(group_id=group.pk) for key, reader in GROUP_CARD_READERS.items()},
     }
     title = f"{context['row'].title} · alert group {group.pk}"
     return title, pagecache.render(request, "alerts/_group_detail_body.html", context)

@@ -71,21 +71,6 @@ def local_input(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
-@register.simple_tag
-def group_incidents(group_id: int) -> list:
-    """Incidents an alert group is linked to (for the alert group page's include)."""
-    from incidents.selectors import incidents_for_group
-
-    return incidents_for_group(group_id=group_id)
-
-
-@register.simple_tag
-def severity_label(key: str) -> str:
-    from incidents.selectors import severity_label as label
-
-    return label(key)
-
-
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -111,6 +111,26 @@ def test_every_allowed_entry_is_still_needed() -> None:
     assert set(ALLOWED) - found == set()
 
 
+def selector_imports(paths: list[Path]) -> list[str]:
+    """``path:line: module`` of every import of a selectors module (``x.selectors`` or ``x.selectors.y``)."""
+    out = []
+    for path in paths:
+        name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=name)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            out += [f"{name}:{node.lineno}: {m}" for m in modules if "selectors" in m.split(".")]
+    return out
+
+
+def test_template_tags_take_their_rows_from_the_view() -> None:
+    """A tag that calls a selector is a query the view cannot see, bound or cache (the alert group page's incident
+    and on-call cards did this); the view reads and puts the rows in the context."""
+    tags = [p for p in app_modules() if p.parent.name == "templatetags"]
+    assert tags and selector_imports(tags) == []
+
+
 def test_the_scan_finds_each_kind_of_query(tmp_path: Path) -> None:
     module = tmp_path / "charts.py"
     module.write_text(
@@ -137,4 +157,20 @@ def test_the_scan_finds_each_kind_of_query(tmp_path: Path) -> None:
     assert queries_in([module], allowed={f"{module}:manager": "why", f"{module}:cursor": "why"}) == [
         f"{module}:8 in other_cursor: connection.cursor",
         f"{module}:10 in related: .select_related()",
+    ]
+
+
+def test_the_tag_check_finds_selector_imports(tmp_path: Path) -> None:
+    tag = tmp_path / "tags.py"
+    tag.write_text(
+        "from incidents.selectors import incidents_for_group\n"
+        "import oncall.selectors.timeline\n"
+        "from sre.domain.timewords import ago_words\n"
+        "def card(group_id):\n"
+        "    from oncall.selectors import group_escalations\n"
+    )
+    assert selector_imports([tag]) == [
+        f"{tag}:1: incidents.selectors",
+        f"{tag}:2: oncall.selectors.timeline",
+        f"{tag}:5: oncall.selectors",
     ]
