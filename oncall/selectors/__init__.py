@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch, Q, QuerySet
@@ -28,6 +29,9 @@ from oncall.models import (
     Swap,
     Team,
 )
+
+if TYPE_CHECKING:  # the annotation of users_by_key (AUTH_USER_MODEL is Django's own User)
+    from django.contrib.auth.models import User as AuthUser
 
 User = get_user_model()
 LOOKAHEAD = timedelta(days=35)  # how far "on call next" looks
@@ -195,7 +199,7 @@ def schedule_next_shift(schedule: Schedule, *, at: datetime) -> sched.Shift | No
     return None
 
 
-def users_by_key(keys: Iterable[str]) -> dict[str, object]:
+def users_by_key(keys: Iterable[str]) -> dict[str, AuthUser]:
     """Users for person keys (keys that are not user ids are left out)."""
     ids = {int(k) for k in keys if str(k).isdigit()}
     return {person_key(u.pk): u for u in User.objects.filter(pk__in=ids)}

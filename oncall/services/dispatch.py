@@ -104,12 +104,13 @@ def _title(group_id: int | None) -> str:
     group = AlertGroup.objects.filter(pk=group_id).first() if group_id else None
     if group is None:
         return "Test page"
-    labels = group.group_labels or {}
+    labels: dict[str, str] = group.group_labels or {}
     first = group.alerts.order_by("pk").values_list("labels", "annotations").first()
-    alert_labels, annotations = first or ({}, {})
+    alert_labels: dict[str, str] = first[0] if first else {}
+    annotations: dict[str, str] = (first[1] if first else None) or {}
     name = alert_labels.get("alertname") or labels.get("alertname") or f"group {group.pk}"
     severity = alert_labels.get("severity") or labels.get("severity") or ""
-    summary = (annotations or {}).get("summary", "")
+    summary = annotations.get("summary", "")
     return f"[{severity.upper() or 'ALERT'}] {name}" + (f": {summary}" if summary else "")
 
 

@@ -40,7 +40,7 @@ from oncall.services.snapshot import snapshot_build
 
 logger = logging.getLogger(__name__)
 
-STOP_STATES = {
+STOP_STATES: dict[str, EscalationState] = {
     GroupState.ACKNOWLEDGED: EscalationState.ACKNOWLEDGED,
     GroupState.RESOLVED: EscalationState.RESOLVED,
     GroupState.SILENCED: EscalationState.SILENCED,
@@ -64,7 +64,11 @@ def group_severity(labels: Sequence[dict] | dict) -> str:
 
 def policy_for_group(*, group: AlertGroup, labels: Sequence[dict]):
     """The route's policy, else the team's policy for the group's severity (labels ``team`` and ``severity``)."""
-    route_policy = RoutePolicy.objects.select_related("policy").filter(route_id=group.route_id).first()
+    route_policy = (
+        RoutePolicy.objects.select_related("policy").filter(route_id=group.route_id).first()
+        if group.route_id is not None
+        else None
+    )
     if route_policy is not None:
         return route_policy.policy
     merged = {**{k: v for item in labels for k, v in item.items()}, **(group.group_labels or {})}
@@ -143,7 +147,7 @@ def escalation_start(
     return escalation
 
 
-def escalations_stop(*, group_id: int, now: datetime, state: str | None = None, reason: str = "") -> int:
+def escalations_stop(*, group_id: int, now: datetime, state: EscalationState | None = None, reason: str = "") -> int:
     """End the group's running escalation and its pages (acknowledged, resolved, silenced). Idempotent."""
     with transaction.atomic():
         rows = list(
@@ -158,7 +162,7 @@ def escalations_stop(*, group_id: int, now: datetime, state: str | None = None, 
         if final == EscalationState.ACTIVE or (group and group.acknowledged_at and state is None):
             final = EscalationState.ACKNOWLEDGED
         for escalation in rows:
-            _end(escalation, state=final, now=now, reason=reason or final.label)
+            _end(escalation, state=final, now=now, reason=reason or str(final.label))
     return len(rows)
 
 
@@ -195,7 +199,7 @@ def escalation_advance(*, escalation_id: int, now: datetime, force: bool = False
             state = STOP_STATES.get(group.state, EscalationState.CANCELLED) if group else EscalationState.CANCELLED
             if group is not None and group.acknowledged_at:
                 state = EscalationState.ACKNOWLEDGED
-            _end(escalation, state=state, now=now, reason=state.label)
+            _end(escalation, state=state, now=now, reason=str(state.label))
             return "stopped"
         late = lateness(due=escalation.due_at, now=now)
         ran = _run_steps(escalation, now=now, late=late)
@@ -313,7 +317,9 @@ def _page_run(page: Page, *, group_id: int, now: datetime) -> None:
             page.state, page.due_at = PageState.DONE, None
             break
         if rule["kind"] == RuleKind.NOTIFY:
-            dispatch.notification_create(page=page, group_id=group_id, method_id=rule.get("contact_method_id"), now=now)
+            method = rule.get("contact_method_id")  # an int, or None for a rule whose method was deleted
+            method_id = method if isinstance(method, int) else None
+            dispatch.notification_create(page=page, group_id=group_id, method_id=method_id, now=now)
         if following is None:
             page.state, page.due_at = PageState.DONE, None
             break

@@ -105,7 +105,9 @@ def policy_save(*, policy: EscalationPolicy | None, data: dict[str, Any]) -> Esc
             if len(steps) > 50:
                 raise InvalidInputError("A policy has 50 steps at most.", fields={"steps": ["Too many."]})
             edges = policy_edges()
-            edges[policy.pk] = [s.target_policy_id for s in steps if s.kind == StepKind.POLICY]
+            edges[policy.pk] = [
+                s.target_policy_id for s in steps if s.kind == StepKind.POLICY and s.target_policy_id is not None
+            ]
             policy_check_cycle(policy_id=policy.pk, edges=edges)
             policy.steps.all().delete()
             EscalationStep.objects.bulk_create(steps)
@@ -173,7 +175,7 @@ def direct_page(
             source="oncall",
             now=now,
         )
-        group = alert.groups.order_by("pk").first()
+        group = AlertGroup.objects.filter(alerts=alert).order_by("pk").first()
         if group is None:
             raise ConflictError("The alert was not grouped (an inhibition or the routing tree dropped it).")
         snapshot = snapshot_direct(
@@ -207,7 +209,7 @@ def _page_targets(
         if team is None:
             raise InvalidInputError("Unknown team.", fields={"team": ["Unknown team."]})
         return list(team.members.order_by("pk").values_list("pk", flat=True)), f"team {team.name}"
-    schedule = schedule_list().filter(pk=schedule_id).first()
+    schedule = schedule_list().filter(pk=schedule_id).first() if schedule_id is not None else None
     if schedule is None:
         raise InvalidInputError("Unknown schedule.", fields={"schedule": ["Unknown schedule."]})
     keys = schedule_oncall_at(schedule, at=now)

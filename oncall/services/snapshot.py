@@ -90,7 +90,7 @@ def _frozen_step(step: EscalationStep, *, now: datetime) -> dict:
             persons=persons, round_robin=False, label=f"on call on {_name(step.schedule)}", schedule_id=step.schedule_id
         )
     elif step.kind == StepKind.NOTIFY_TEAM:
-        persons = list(step.team.members.order_by("pk").values_list("pk", flat=True)) if step.team_id else []
+        persons = list(step.team.members.order_by("pk").values_list("pk", flat=True)) if step.team else []
         out.update(
             persons=persons, round_robin=step.round_robin, label=f"team {_name(step.team)}", team_id=step.team_id
         )
