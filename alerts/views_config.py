@@ -188,7 +188,11 @@ class MaintenanceView(RoleRequiredMixin, View):
     write_role = Role.RESPONDER
 
     def _render(self, request: HttpRequest, form: MaintenanceWindowForm, status: int = 200) -> HttpResponse:
-        windows = MaintenanceWindow.objects.prefetch_related("routes").order_by("-starts_at")
+        windows = (
+            MaintenanceWindow.objects.select_related("status_maintenance")
+            .prefetch_related("routes")
+            .order_by("-starts_at")
+        )
         return render(request, "alerts/maintenance.html", {"form": form, "windows": windows}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
