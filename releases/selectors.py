@@ -123,11 +123,31 @@ def service_list() -> QuerySet[Service]:
     return Service.objects.order_by("name")
 
 
-def deployment_list(*, service_id: int | None = None) -> QuerySet[Deployment]:
+def service_get(*, service_id: int) -> Service | None:
+    return Service.objects.filter(pk=service_id).first()
+
+
+def slo_get(*, slo_id: int) -> SLO | None:
+    """One SLO with its service."""
+    return SLO.objects.select_related("service").filter(pk=slo_id).first()
+
+
+def slos_of_service(*, service_id: int) -> list[SLO]:
+    """The service's SLOs by name."""
+    return list(SLO.objects.filter(service_id=service_id).order_by("name"))
+
+
+def deployment_list(*, service_id: int | None = None, service_name: str = "") -> QuerySet[Deployment]:
     qs = Deployment.objects.select_related("service", "created_by", "token")
     if service_id is not None:
         qs = qs.filter(service_id=service_id)
+    if service_name:
+        qs = qs.filter(service__name=service_name)
     return qs.order_by("-at", "-pk")
+
+
+def deployment_get(*, deployment_id: int) -> Deployment | None:
+    return Deployment.objects.select_related("service", "created_by", "token").filter(pk=deployment_id).first()
 
 
 def deployments_for_service(*, service_id: int, start: dt.datetime, end: dt.datetime) -> list[Deployment]:
@@ -177,6 +197,21 @@ def override_list(*, service_id: int | None = None, active_at: dt.datetime | Non
     if active_at is not None:
         qs = qs.filter(revoked_at__isnull=True, expires_at__gt=active_at)
     return qs.order_by("-created_at", "-pk")
+
+
+def override_get(*, override_id: int) -> GateOverride | None:
+    return GateOverride.objects.select_related("service").filter(pk=override_id).first()
+
+
+def policy_of(*, service_id: int, slo_id: int | None) -> BudgetPolicy | None:
+    """The SLO's own policy, or with ``slo_id`` None the service's own (not the one in force: no fallback)."""
+    if slo_id is None:
+        return BudgetPolicy.objects.filter(service_id=service_id, slo__isnull=True).first()
+    return BudgetPolicy.objects.filter(slo_id=slo_id).first()
+
+
+def policy_get(*, policy_id: int) -> BudgetPolicy | None:
+    return BudgetPolicy.objects.select_related("service", "slo").filter(pk=policy_id).first()
 
 
 def policy_list() -> QuerySet[BudgetPolicy]:

@@ -18,16 +18,23 @@ from django.utils import timezone
 from django.views import View
 
 from releases.forms import DeploymentForm, OverrideForm, PolicyForm, ServicePolicyForm
-from releases.models import BudgetPolicy, Deployment, GateOverride
+from releases.models import BudgetPolicy, Deployment
 from releases.selectors import (
     deploy_gates,
+    deployment_get,
     deployment_list,
     notice_list,
+    override_get,
     override_list,
     policies_of,
+    policy_get,
+    policy_of,
     policy_rules,
     rules_for,
+    service_get,
     service_list,
+    slo_get,
+    slos_of_service,
 )
 from releases.services.deployments import deployment_record
 from releases.services.gate import override_create, override_revoke
@@ -61,14 +68,14 @@ def form_errors(form: forms.Form, exc: DomainError) -> None:
 
 
 def _service_or_404(pk: int) -> Service:
-    service = Service.objects.filter(pk=pk).first()
+    service = service_get(service_id=pk)
     if service is None:
         raise Http404("No such service.")
     return service
 
 
 def _slo_or_404(pk: int) -> SLO:
-    slo = SLO.objects.select_related("service").filter(pk=pk).first()
+    slo = slo_get(slo_id=pk)
     if slo is None:
         raise Http404("No such SLO.")
     return slo
@@ -111,7 +118,7 @@ class _ServicePage(RoleRequiredMixin, View):
 
     def _render(self, request: HttpRequest, service: Service, form: OverrideForm, status: int = 200) -> HttpResponse:
         now = timezone.now()
-        slos = list(SLO.objects.filter(service=service).order_by("name"))
+        slos = slos_of_service(service_id=service.pk)
         rules = rules_for(slos=slos)
         policies = policies_of(service_ids=[service.pk])
         service_policy = policies.get((service.pk, None))
@@ -171,7 +178,7 @@ class OverrideRevokeView(RoleRequiredMixin, View):
     write_role = Role.RESPONDER
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        override = GateOverride.objects.select_related("service").filter(pk=pk).first()
+        override = override_get(override_id=pk)
         if override is None:
             raise Http404("No such override.")
         try:
@@ -214,7 +221,7 @@ class _PolicyView(RoleRequiredMixin, View):
         service, slo, policy = self._target(pk)
         start = policy
         if start is None and slo is not None:  # a new SLO policy starts from its service's
-            start = BudgetPolicy.objects.filter(service=service, slo__isnull=True).first()
+            start = policy_of(service_id=service.pk, slo_id=None)
         initial = self._initial(start)
         if slo is not None:
             initial.pop("rollback_webhook_url", None)
@@ -247,7 +254,7 @@ class ServicePolicyView(_PolicyView):
 
     def _target(self, pk: int) -> tuple[Service, SLO | None, BudgetPolicy | None]:
         service = _service_or_404(pk)
-        return service, None, BudgetPolicy.objects.filter(service=service, slo__isnull=True).first()
+        return service, None, policy_of(service_id=service.pk, slo_id=None)
 
 
 class SloPolicyView(_PolicyView):
@@ -256,7 +263,7 @@ class SloPolicyView(_PolicyView):
 
     def _target(self, pk: int) -> tuple[Service, SLO | None, BudgetPolicy | None]:
         slo = _slo_or_404(pk)
-        return slo.service, slo, BudgetPolicy.objects.filter(slo=slo).first()
+        return slo.service, slo, policy_of(service_id=slo.service_id, slo_id=slo.pk)
 
 
 class PolicyDeleteView(RoleRequiredMixin, View):
@@ -264,7 +271,7 @@ class PolicyDeleteView(RoleRequiredMixin, View):
     read_role = Role.ADMIN
 
     def _policy(self, pk: int) -> BudgetPolicy:
-        policy = BudgetPolicy.objects.select_related("service", "slo").filter(pk=pk).first()
+        policy = policy_get(policy_id=pk)
         if policy is None:
             raise Http404("No such policy.")
         return policy
@@ -294,9 +301,7 @@ class DeploymentsView(RoleRequiredMixin, View):
 
     def _render(self, request: HttpRequest, form: DeploymentForm, status: int = 200) -> HttpResponse:
         service = request.GET.get("service", "")
-        qs = deployment_list()
-        if service:
-            qs = qs.filter(service__name=service)
+        qs = deployment_list(service_name=service)
         try:
             page = max(1, int(request.GET.get("page", "1")))
         except ValueError:
@@ -341,10 +346,10 @@ class DeploymentView(RoleRequiredMixin, View):
     model = Deployment
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        deployment = Deployment.objects.select_related("service", "created_by", "token").filter(pk=pk).first()
+        deployment = deployment_get(deployment_id=pk)
         if deployment is None:
             raise Http404("No such deployment.")
-        slos = {s.pk: s for s in SLO.objects.filter(service_id=deployment.service_id)}
+        slos = {s.pk: s for s in slos_of_service(service_id=deployment.service_id)}
         watched = [{**w, "slo": slos.get(w["id"])} for w in deployment.watch_policy.get("slos", [])]
         numbers = {n["slo_id"]: n for n in deployment.release_burn.get("slos", [])}
         for w in watched:
