@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from django import template
 
 from incidents.markdown import render_markdown
+from sre.domain.timewords import duration_words
 from statuspage.domain import status as status_domain
 from statuspage.domain import uptime as uptime_domain
 
@@ -52,13 +53,6 @@ def status_label(value: str) -> str:
     return labels.get(value, str(value).replace("_", " ").capitalize())
 
 
-def _minutes(seconds: int) -> str:
-    minutes = round(seconds / 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{max(minutes, 1)} min"
-
-
 @register.filter
 def day_summary(day: uptime_domain.Day) -> str:
     """One line a screen reader reads (and the tooltip shows) for a day's bar."""
@@ -71,7 +65,8 @@ def day_summary(day: uptime_domain.Day) -> str:
         parts.append(f"{int(day.good):,} of {int(day.total):,} requests good")
     for status in (status_domain.MAJOR, status_domain.PARTIAL, status_domain.DEGRADED, status_domain.MAINTENANCE):
         if day.seconds.get(status):
-            parts.append(f"{status_domain.STATUS_LABELS[status].lower()} {_minutes(day.seconds[status])}")
+            minutes = max(1, round(day.seconds[status] / 60))  # to the minute; a blip is "1 min", never "0 min"
+            parts.append(f"{status_domain.STATUS_LABELS[status].lower()} {duration_words(minutes * 60)}")
     if day.incidents:
         parts.append("related: " + "; ".join(day.incidents))
     elif day.uptime is not None and not day.seconds:
