@@ -15,6 +15,7 @@ from incidents.choices import (
     UpdateVisibility,
 )
 from incidents.domain.lifecycle import TIMESTAMP_FIELDS
+from incidents.selectors import severity_levels
 from incidents.services.updates import PUBLIC_TITLE_NEEDED
 from slo.models import Service
 from sre.domain.timewords import enum_words
@@ -42,7 +43,6 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 def _severity_choices() -> list[tuple[str, str]]:
-    from incidents.selectors import severity_levels
 
     levels = severity_levels()
     return [(key, levels[key].label if key in levels else label) for key, label in Severity.choices]

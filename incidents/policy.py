@@ -18,9 +18,14 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from alerts.choices import AlertStatus, GroupState
+from alerts.domain.matchers import MatcherError, matches_all, parse_matchers
+from alerts.models import Alert, AlertGroup
+from alerts.selectors import group_with_alerts
 from incidents import metrics
 from incidents.choices import OPEN_STATUSES, IncidentSource
 from incidents.models import Incident, IncidentAlertGroup, IncidentPolicy
+from slo.models import Service
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +39,7 @@ _matchers: tuple[float, list] | None = None  # (expires at, monotonic clock; par
 def alert_group_hook(*, group_id: int, firing_labels: list[dict[str, str]] | None = None) -> None:
     """Called by the alerts app after a group changed (on commit), with the label sets of its firing alerts
     when the caller has them. Never raises into the alerts code."""
-    from incidents.tasks import policy_evaluate_task
+    from incidents.tasks import policy_evaluate_task  # cycle: incidents.tasks imports incidents.policy
 
     try:
         if firing_labels is None:
@@ -48,8 +53,6 @@ def alert_group_hook(*, group_id: int, firing_labels: list[dict[str, str]] | Non
 
 
 def _firing_labels(group_id: int) -> list[dict[str, str]]:
-    from alerts.choices import AlertStatus
-    from alerts.models import Alert
 
     return list(Alert.objects.filter(groups=group_id, status=AlertStatus.FIRING).values_list("labels", flat=True))
 
@@ -57,7 +60,6 @@ def _firing_labels(group_id: int) -> list[dict[str, str]]:
 def enabled_matchers() -> list:
     """The parsed matchers of every enabled policy (invalid ones skipped), cached for ``MATCHERS_TTL``."""
     global _matchers
-    from alerts.domain.matchers import MatcherError, parse_matchers
 
     now = time.monotonic()
     cached = _matchers
@@ -83,7 +85,6 @@ def matchers_forget() -> None:
 
 def _may_match(firing_labels: list[dict[str, str]]) -> bool:
     """Whether an enabled policy's matchers match a firing alert (tier and dedup are the task's business)."""
-    from alerts.domain.matchers import matches_all
 
     if not firing_labels:
         return False
@@ -93,7 +94,6 @@ def _may_match(firing_labels: list[dict[str, str]]) -> bool:
 
 def _matching(policy: IncidentPolicy, alerts: list, services: dict) -> tuple[bool, str]:
     """Whether a firing alert of the group matches the policy, and the service it is about."""
-    from alerts.domain.matchers import MatcherError, matches_all, parse_matchers
 
     try:
         matchers = parse_matchers(policy.matchers or [])
@@ -117,11 +117,9 @@ def policy_evaluate(*, group_id: int, now: datetime) -> Incident | None:
 
     Idempotent: a group already linked to an open incident is left alone; two workers racing on the same
     (policy, service) meet the partial unique constraint on ``dedup_key`` and the loser links instead."""
-    from alerts.choices import AlertStatus, GroupState
-    from alerts.selectors import group_with_alerts
+    # cycle: incidents.services.config imports incidents.policy (matchers_forget when a policy is saved)
     from incidents.services import incident_create, incident_link_group
     from incidents.services.incidents import group_prefill
-    from slo.models import Service
 
     group = group_with_alerts(group_id=group_id)
     if group is None or group.state not in (GroupState.FIRING, GroupState.ACKNOWLEDGED):
@@ -177,8 +175,6 @@ def policy_evaluate(*, group_id: int, now: datetime) -> Incident | None:
 
 def policy_sweep(*, now: datetime) -> int:
     """Evaluate firing groups changed in the last minutes that no open incident holds (the slow path)."""
-    from alerts.choices import GroupState
-    from alerts.models import AlertGroup
 
     ids = list(
         AlertGroup.objects.filter(state=GroupState.FIRING, updated_at__gte=now - SWEEP_LOOKBACK)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
+from alerts.choices import GroupEventKind
+from alerts.models import GroupEvent
 from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
 from incidents.domain.ids import parse_id
@@ -20,11 +22,13 @@ from incidents.models import (
     IncidentAlertGroup,
     IncidentComponent,
     IncidentPolicy,
+    Postmortem,
     SeverityLevel,
     StatusUpdate,
     TimelineEntry,
 )
 from slo.models import SLO
+from statuspage.models import Component
 
 if TYPE_CHECKING:
     from statuspage.models import Component
@@ -118,7 +122,6 @@ def incident_detail(*, incident_id: int) -> Incident | None:
 
 
 def incident_postmortem(incident: Incident):
-    from incidents.models import Postmortem
 
     return Postmortem.objects.filter(incident=incident).first()
 
@@ -165,8 +168,6 @@ def incident_timeline(
     """The incident's timeline, oldest first, optionally only ``kinds`` and only the ``latest`` entries.
     Alert group events (fired, resolved, acknowledged, notifications) are read from the linked groups'
     timelines."""
-    from alerts.choices import GroupEventKind
-    from alerts.models import GroupEvent
 
     labels = dict(TimelineKind.choices)
     wanted = set(kinds or [])
@@ -219,7 +220,6 @@ def incident_timeline(
 
 def incident_timeline_count(*, incident: Incident, kinds: list[str] | None = None) -> int:
     """How many entries ``incident_timeline`` holds (two counts)."""
-    from alerts.models import GroupEvent
 
     entries = TimelineEntry.objects.filter(incident=incident)
     if kinds:
@@ -350,8 +350,6 @@ def incidents_public(*, since: datetime | None = None, open_only: bool = False, 
 
 def declare_prefill_sources(*, component_id: int | None, slo_id: int | None) -> tuple[Component | None, SLO | None]:
     """The status page component and the SLO (with its service) a declare form is opened for; None when absent."""
-    # statuspage renders incidents and imports this app: its model is read when called, not at import time.
-    from statuspage.models import Component
 
     component = Component.objects.filter(pk=component_id).first() if component_id else None
     slo = SLO.objects.select_related("service").filter(pk=slo_id).first() if slo_id else None

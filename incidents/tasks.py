@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from incidents.policy import policy_evaluate, policy_sweep
 from sre.celery import task_options
 
 
@@ -15,7 +16,6 @@ from sre.celery import task_options
 )
 def policy_evaluate_task(group_id: int) -> int | None:
     """Open or link an incident for alert group ``group_id`` if an auto-open policy matches (idempotent)."""
-    from incidents.policy import policy_evaluate
 
     incident = policy_evaluate(group_id=group_id, now=timezone.now())
     return incident.pk if incident else None
@@ -24,6 +24,5 @@ def policy_evaluate_task(group_id: int) -> int | None:
 @shared_task(name="incidents.policy_sweep", **task_options(max_retries=0, time_limit=120, soft_time_limit=90))
 def policy_sweep_task() -> int:
     """Beat: re-evaluate recently changed firing groups no open incident holds (catches lost messages)."""
-    from incidents.policy import policy_sweep
 
     return policy_sweep(now=timezone.now())

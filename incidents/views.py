@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.selectors import firing_groups
+from alerts.selectors import firing_groups, group_with_alerts
 from incidents import forms, services
 from incidents.budget import budget_impact_cached
 from incidents.choices import IncidentStatus, Severity, TimelineKind
@@ -139,7 +139,6 @@ class FromGroupView(IncidentsPage):
     read_role = Role.RESPONDER
 
     def _group(self, group_id: int):
-        from alerts.selectors import group_with_alerts
 
         group = group_with_alerts(group_id=group_id)
         if group is None:

@@ -17,6 +17,7 @@ from incidents.choices import ActionItemStatus, PostmortemState, Severity
 from incidents.exports import postmortem_markdown
 from incidents.insights import response_report
 from incidents.markdown import render_markdown
+from incidents.models import ActionItem
 from incidents.pages import IncidentsPage, incident_or_404, report_error
 from incidents.selectors import (
     action_item_is_overdue,
@@ -196,7 +197,6 @@ class ActionItemCommandView(IncidentsPage):
     read_role = Role.RESPONDER
 
     def post(self, request: HttpRequest, pk: int, command: str) -> HttpResponse:
-        from incidents.models import ActionItem
 
         item = ActionItem.objects.filter(pk=pk).first()
         if item is None:

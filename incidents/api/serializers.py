@@ -17,6 +17,7 @@ from incidents.choices import (
 )
 from incidents.domain import lifecycle
 from incidents.models import ActionItem, Incident, IncidentPolicy, Postmortem, SeverityLevel, StatusUpdate
+from incidents.selectors import action_item_is_overdue
 from slo.models import Service
 from sre.api.serializers import StrictFieldsMixin
 from statuspage.choices import ComponentStatus
@@ -275,7 +276,6 @@ class IncidentsActionItemSerializer(StrictFieldsMixin, serializers.ModelSerializ
         read_only_fields = ["id", "overdue", "created_at", "created_by", "updated_at", "completed_at"]
 
     def get_overdue(self, obj: ActionItem) -> bool:
-        from incidents.selectors import action_item_is_overdue
 
         return action_item_is_overdue(obj, today=self.context["today"])
 

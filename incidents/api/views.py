@@ -23,7 +23,7 @@ from incidents.choices import IncidentStatus, TimelineKind
 from incidents.domain.ids import parse_id
 from incidents.exports import postmortem_markdown, timeline_csv_rows
 from incidents.insights import response_report
-from incidents.models import IncidentPolicy, SeverityLevel
+from incidents.models import Incident, IncidentPolicy, SeverityLevel
 from incidents.selectors import (
     action_item_list,
     incident_detail,
@@ -106,7 +106,6 @@ class IncidentViewSet(
                 service=p.get("service", ""),
                 q=p.get("q", ""),
             )
-        from incidents.models import Incident
 
         return Incident.objects.all()
 

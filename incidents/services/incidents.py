@@ -10,13 +10,20 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from alerts.choices import GroupState
+from alerts.models import AlertGroup
+from alerts.selectors import group_with_alerts
+from alerts.services import group_acknowledge
 from incidents import metrics
 from incidents.choices import IncidentSource, IncidentStatus, Severity, TimelineKind
 from incidents.domain import lifecycle
 from incidents.models import Incident, IncidentAlertGroup, IncidentComponent
+from incidents.selectors import incident_open_for_group
 from incidents.services.common import incident_locked, incident_touch, iso, status_page_refresh, timeline_add
+from slo.models import Service
 from sre.domain.timewords import enum_words
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
+from statuspage.choices import ComponentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +125,6 @@ def incident_create_from_group(
     """Declare an incident from an alert group, prefilled: title from the alert name and summary, services
     from the ``service`` labels, started at the earliest alert, detected when the group opened, the group
     linked. Raises ``ConflictError`` if the group already belongs to an open incident."""
-    from alerts.selectors import group_with_alerts
-    from incidents.selectors import incident_open_for_group
 
     group = group_with_alerts(group_id=group_id)
     if group is None:
@@ -145,7 +150,6 @@ def incident_create_from_group(
 
 def group_prefill(group: Any) -> dict[str, Any]:
     """What a new incident from ``group`` starts with (also shown in the confirmation form)."""
-    from slo.models import Service
 
     alerts = list(group.alerts.all())
     labels = dict(group.group_labels or {})
@@ -287,8 +291,6 @@ def incident_transition(
 def incident_acknowledge(*, incident_id: int, actor: str, now: datetime, user: Any = None) -> Incident:
     """A responder takes the incident: sets acknowledged, moves triage to investigating, makes ``user``
     commander if there is none, and acknowledges the linked alert groups that still page."""
-    from alerts.choices import GroupState
-    from alerts.services import group_acknowledge
 
     with transaction.atomic():
         incident = incident_locked(incident_id=incident_id)
@@ -409,7 +411,6 @@ def incident_set_components(
     *, incident_id: int, impacts: list[tuple[Any, str]], actor: str, now: datetime, version: int | None = None
 ) -> Incident:
     """Set the affected status-page components and their impact (the complete list; others are removed)."""
-    from statuspage.choices import ComponentStatus
 
     for _, status in impacts:
         if status not in ComponentStatus.values:
@@ -449,7 +450,6 @@ def incident_set_components(
 
 
 def _link(incident: Incident, *, group_id: int, actor: str, now: datetime) -> bool:
-    from alerts.models import AlertGroup
 
     group = AlertGroup.objects.filter(pk=group_id).first()
     if group is None:

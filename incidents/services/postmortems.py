@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from incidents.budget import budget_impact
 from incidents.choices import (
     ACTION_ITEM_CLOSED,
     ActionItemPriority,
@@ -17,8 +18,10 @@ from incidents.choices import (
 from incidents.domain import lifecycle
 from incidents.domain.postmortem import PostmortemFacts, TimelineLine, postmortem_template, worst_component_status
 from incidents.models import ActionItem, Incident, Postmortem
+from incidents.selectors import incident_timeline, severity_label
 from incidents.services.common import StaleVersionError, incident_locked, incident_touch, timeline_add
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
+from statuspage.choices import ComponentStatus
 
 MAX_BODY = 500_000
 POSTMORTEM_NEXT = {
@@ -30,8 +33,6 @@ POSTMORTEM_NEXT = {
 
 def postmortem_facts(*, incident: Incident, now: datetime) -> PostmortemFacts:
     """Everything the template prefills, read from the incident, its timeline and its budget impact."""
-    from incidents.budget import budget_impact
-    from incidents.selectors import incident_timeline, severity_label
 
     _, impacts = budget_impact(incident=incident, now=now)
     timeline = [
@@ -39,7 +40,6 @@ def postmortem_facts(*, incident: Incident, now: datetime) -> PostmortemFacts:
         for item in incident_timeline(incident=incident)
         if item.kind != TimelineKind.NOTIFICATION
     ]
-    from statuspage.choices import ComponentStatus
 
     labels = dict(ComponentStatus.choices)
     seen: dict[str, list[str]] = {}

@@ -11,6 +11,7 @@ from incidents.choices import IncidentStatus, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
 from incidents.models import IncidentComponent, StatusUpdate, TimelineEntry
 from incidents.services.common import incident_locked, incident_touch, timeline_add
+from incidents.services.incidents import check_public_title, incident_set_components, incident_transition
 from sre.domain.timewords import enum_words
 from sre.errors import ConflictError, InvalidInputError
 
@@ -70,7 +71,6 @@ def status_update_post(
 
     A public update needs the incident's public title (``public_title`` sets or changes it in the same
     step); without one it is refused with ``InvalidInputError`` on ``public_title`` and nothing changes."""
-    from incidents.services.incidents import check_public_title, incident_set_components, incident_transition
 
     body = _check_body(body)
     if visibility not in UpdateVisibility.values:
@@ -143,7 +143,6 @@ def incident_resolve(
     were told about the incident (it has public updates) and no final text is given, refused with
     ``ConflictError`` on ``public_body`` unless ``confirm_without_public``. ``note`` goes on the timeline entry of
     the resolution either way. Returns the update posted."""
-    from incidents.services.incidents import incident_transition
 
     public_body = (public_body or "").strip()
     with transaction.atomic():
