@@ -7,11 +7,13 @@ from fractions import Fraction
 
 from django.urls import reverse
 
+from slo.domain.budget import exhaustion_words
 from slo.domain.exact import decimal_str, exact
 from slo.domain.spec import policy_validate
-from slo.domain.windows import BURN_WINDOWS, format_duration
+from slo.domain.windows import BURN_WINDOWS
 from slo.models import SLO
 from slo.selectors.series import ChartCounts
+from sre.domain.durations import format_duration
 
 # Range buttons of the detail page: length and bucket (seconds). Minute buckets for the short ranges, coarser
 # ones for long ranges so that a 30-day chart reads 180 grouped rows per series instead of 43,200 minutes.
@@ -73,17 +75,6 @@ def _num(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}"
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "never at the current rate"
-    seconds = int(seconds)
-    if seconds <= 0:
-        return "exhausted"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m"
-
-
 def explanation(slo: SLO, result) -> list[dict]:
     """One entry per number on the page: what it is, the formula, and the formula with our values."""
     doc = result.document
@@ -131,7 +122,7 @@ def explanation(slo: SLO, result) -> list[dict]:
         },
         {
             "name": "Time to exhaustion",
-            "value": _duration(doc["time_to_exhaustion_seconds"]),
+            "value": exhaustion_words(doc["time_to_exhaustion_seconds"]),
             "formula": "remaining × window length / burn rate over the last hour",
             "worked": f"{_pct(b['remaining_ratio'], 2)} × {window} / {_num(doc['burn_rates'].get('1h'))}",
         },

@@ -251,25 +251,9 @@ class SloForm(forms.Form):
         return {"selector": d.get("latency_selector", ""), "threshold": d.get("latency_threshold", "")}
 
     def cleaned_for_service(self) -> dict:
+        """What ``slo_save`` takes: every field of ``SLO_FIELDS`` the form has, and the SLI from its widgets."""
         d = self.cleaned_data
-        data = {
-            key: d[key]
-            for key in (
-                "service",
-                "name",
-                "display_name",
-                "description",
-                "target",
-                "window_kind",
-                "window_days",
-                "calendar_unit",
-                "timezone",
-                "budgeting_method",
-                "sli_kind",
-                "alert_policy",
-                "enabled",
-            )
-        }
+        data = {key: d.get(key) for key in SLO_FIELDS if key in self.fields}
         data["timeslice_target"] = d.get("timeslice_target") or Decimal("0.99")
         data["missing_good"] = d.get("missing_good") or MissingGood.NO_DATA
         data["sli"] = self.sli_spec()

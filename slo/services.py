@@ -23,7 +23,6 @@ from slo.domain.spec import SpecError, policy_default, policy_dump, policy_valid
 from slo.domain.windows import (
     BURN_WINDOWS,
     calendar_start,
-    format_duration,
     slo_period_seconds,
     slo_window_seconds,
     zone,
@@ -31,6 +30,7 @@ from slo.domain.windows import (
 from slo.models import SLO, Service, SLOSnapshot
 from slo.selectors import slo_counts, slo_exclusions, slo_query
 from slo.selectors.buckets import latency_threshold_check
+from sre.domain.durations import format_duration
 from sre.domain.links import http_url
 from sre.errors import ConflictError, InvalidInputError
 from telemetry.fold import rollups_fold

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import TypeGuard
 
 from slo.domain.exact import Number
+from sre.domain.timewords import duration_words
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,16 @@ def time_to_exhaustion(
     if burn <= 0:
         return None
     return remaining_ratio * period_seconds / burn
+
+
+def exhaustion_words(seconds: float | None) -> str:
+    """``time_to_exhaustion`` for people: ``"2 d 3 h"``, ``"exhausted"`` once spent, ``"never at the current rate"``
+    when nothing burns (None)."""
+    if seconds is None:
+        return "never at the current rate"
+    if round(seconds) <= 0:
+        return "exhausted"
+    return duration_words(seconds)
 
 
 @dataclass(frozen=True)

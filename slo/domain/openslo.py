@@ -23,7 +23,8 @@ from typing import Any
 
 from slo.domain.exact import decimal_str, exact
 from slo.domain.openslo_sli import number_text, ratio_sli, ratio_timeslices, threshold_sli
-from slo.domain.windows import DAY, format_duration, parse_duration
+from slo.domain.windows import DAY
+from sre.domain.durations import format_duration, parse_duration
 
 API_VERSION = "openslo/v1"
 SHORT_WINDOW = "sre/short-window"

@@ -7,7 +7,7 @@ from typing import Any
 
 from slo.domain.budget import Condition
 from slo.domain.exact import decimal_str
-from slo.domain.windows import format_duration
+from sre.domain.durations import format_duration
 
 REF_LABEL = "slo_ref"
 

@@ -29,7 +29,8 @@ from slo.domain.exact import decimal_str
 from slo.domain.foreign import mapping, percent, prom_duration_ms, slug
 from slo.domain.openslo import ImportResult
 from slo.domain.selector import parse_selector
-from slo.domain.windows import DAY, format_duration
+from slo.domain.windows import DAY
+from sre.domain.durations import format_duration
 
 SERVICE_LABEL = "pyrra.dev/service"
 PROPAGATE = "pyrra.dev/"

@@ -28,7 +28,8 @@ from slo.domain.exact import decimal_str
 from slo.domain.foreign import mapping, percent, prom_duration_ms, promql_problem, rates_to_increases, slug
 from slo.domain.openslo import ImportResult
 from slo.domain.spec import policy_validate
-from slo.domain.windows import DAY, format_duration
+from slo.domain.windows import DAY
+from sre.domain.durations import format_duration
 
 CRD_API = "sloth.slok.dev/v1"
 SPEC_VERSION = "prometheus/v1"

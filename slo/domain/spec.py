@@ -24,7 +24,7 @@ from slo.domain.budget import DEFAULT_POLICY, Condition
 from slo.domain.exact import decimal_str, exact
 from slo.domain.promql_query import promql_validate
 from slo.domain.selector import parse_selector
-from slo.domain.windows import format_duration, parse_duration
+from sre.domain.durations import format_duration, parse_duration
 
 SLI_KINDS = ("ratio", "promql", "log", "latency")
 SEVERITIES = ("page", "ticket")

@@ -1,4 +1,4 @@
-"""Window arithmetic: durations, the SLO's own window (rolling or calendar, in a time zone), exclusions.
+"""Window arithmetic: the SLO's own window (rolling or calendar, in a time zone), exclusions.
 
 A window is ``(start, T]`` to the second: ``T`` is the evaluation instant, ``start = T − seconds`` (a
 rolling window) or the period start (a calendar window, so ``seconds = T − period start``). The metric
@@ -19,7 +19,6 @@ one-minute scrape sits. So:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,27 +36,6 @@ BURN_WINDOWS: dict[str, int] = {
     "1d": 86400,
     "3d": 259200,
 }
-
-_UNITS = {"s": 1, "m": MINUTE, "h": HOUR, "d": DAY, "w": 7 * DAY}
-_DURATION = re.compile(r"^(\d+)([smhdw])$")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds of ``"5m"``, ``"1h"``, ``"30d"``, ``"2w"``. Raises ``ValueError`` otherwise."""
-    match = _DURATION.match(str(text).strip())
-    if not match or int(match.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not a duration like 5m, 1h or 30d")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def format_duration(seconds: int) -> str:
-    """The largest whole unit: 300 -> "5m", 259200 -> "3d", 90 -> "90s" (PromQL and OpenSLO syntax)."""
-    seconds = int(seconds)
-    for unit in ("d", "h", "m"):
-        size = _UNITS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def zone(name: str) -> ZoneInfo:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from slo.domain.windows import format_duration
+from slo.domain.budget import exhaustion_words
 
 register = template.Library()
 
@@ -34,28 +34,13 @@ def rate(value) -> str:
 
 
 @register.filter
-def human_seconds(value) -> str:
-    if value is None:
-        return "never at this rate"
-    seconds = int(float(value))
-    if seconds <= 0:
-        return "exhausted"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m"
-
-
-@register.filter
 def ratio(value) -> str:
     if value is None:
         return "no data"
     return f"{float(value):.6g}"
 
 
-@register.filter
-def window_label(seconds) -> str:
-    """2592000 -> "30d" (PromQL/OpenSLO style), for window lengths."""
-
-    return "" if seconds is None else format_duration(int(seconds))
+@register.filter(name="exhaustion_words")
+def exhaustion_words_filter(value) -> str:
+    """A status document's ``time_to_exhaustion_seconds`` in words (``slo.domain.budget.exhaustion_words``)."""
+    return exhaustion_words(None if value in (None, "") else float(value))

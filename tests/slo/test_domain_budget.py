@@ -17,6 +17,7 @@ from slo.domain.budget import (
     counts_sum,
     error_ratio,
     evaluate,
+    exhaustion_words,
     sli,
     time_to_exhaustion,
     timeslice_counts,
@@ -138,6 +139,24 @@ def test_evaluate_reports_every_window_and_exhaustion():
 )
 def test_time_to_exhaustion(remaining, burn, expected):
     assert time_to_exhaustion(remaining_ratio=remaining, burn=burn, period_seconds=2592000) == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "never at the current rate"),
+        (0, "exhausted"),
+        (Fraction(1, 3), "exhausted"),
+        (-5, "exhausted"),
+        (300, "5 min"),
+        (3 * 3600 + 5 * 60, "3 h 5 min"),
+        (2 * 86400 + 3 * 3600 + 59, "2 d 3 h"),
+        (Fraction(1, 2) * 2592000 / Fraction(14.4), "1 d 1 h"),  # half a 30-day budget at 14.4x: 25 h
+    ],
+)
+def test_exhaustion_words(seconds, text):
+    """The detail page's card and its explanation say it the same way (they had two copies: '0h 5m' and '5m')."""
+    assert exhaustion_words(seconds) == text
 
 
 def test_timeslices_count_minutes_below_the_slice_target():

@@ -165,11 +165,12 @@ def _policy(*rows):
                      ("slow-burn", "ticket", "2", "1d", "2h"), ("long-term-burn", "ticket", "1", "4d", "6h"))),
         (14, _policy(("fast-burn", "page", "14", "30m", "3m"), ("medium-burn", "page", "7", "3h", "15m"),
                      ("slow-burn", "ticket", "2", "12h", "1h"), ("long-term-burn", "ticket", "1", "2d", "3h"))),
-        (7, _policy(("fast-burn", "page", "14", "15m", "1m"), ("medium-burn", "page", "7", "90m", "8m"),
-                    ("slow-burn", "ticket", "2", "6h", "30m"), ("long-term-burn", "ticket", "1", "1d", "90m"))),
-        (30, _policy(("fast-burn", "page", "14", "64m", "5m"), ("medium-burn", "page", "7", "386m", "32m"),
-                     ("slow-burn", "ticket", "2", "1543m", "129m"),
-                     ("long-term-burn", "ticket", "1", "6171m", "386m"))),
+        (7, _policy(("fast-burn", "page", "14", "15m", "1m"), ("medium-burn", "page", "7", "1h30m", "8m"),
+                    ("slow-burn", "ticket", "2", "6h", "30m"), ("long-term-burn", "ticket", "1", "1d", "1h30m"))),
+        # Written as Pyrra names them (Prometheus' compound durations: its burnrate1h4m recording rule).
+        (30, _policy(("fast-burn", "page", "14", "1h4m", "5m"), ("medium-burn", "page", "7", "6h26m", "32m"),
+                     ("slow-burn", "ticket", "2", "1d1h43m", "2h9m"),
+                     ("long-term-burn", "ticket", "1", "4d6h51m", "6h26m"))),
     ],
 )  # fmt: skip
 def test_pyrra_burn_windows_scale_with_the_slo_window(days, policy):

@@ -192,7 +192,7 @@ def test_snake_case_alert_keys_in_the_crd_are_not_sloth_fields():
             "custom-30d.yaml",
             30,
             [("page-quick", "14.4", "30m", "2m"), ("page-slow", "4.8", "3h", "15m"),
-             ("ticket-quick", "3", "12h", "1h"), ("ticket-slow", "1", "36h", "3h")],
+             ("ticket-quick", "3", "12h", "1h"), ("ticket-slow", "1", "1d12h", "3h")],
         ),
     ],
 )  # fmt: skip

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from slo.models import SLO
 from tests.slo.conftest import push, traffic
@@ -63,6 +64,42 @@ def test_bad_targets_are_explained_in_percent(admin, target, message):
     response = _post(admin, reverse("slo:create"), BASE | {"target": target} | _rows(("page", "1h", "5m", "14.4")))
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert not SLO.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("form_patch", "sli_kind", "sli", "field"),
+    [
+        ({"ratio_total_selector": "x{"}, "ratio", {"bad": BASE["ratio_numerator_selector"], "total": "x{"}, "total"),
+        (  # RE2 syntax, as Prometheus: no look-ahead
+            {"ratio_numerator_selector": 'x{code=~"(?=5)5.."}'},
+            "ratio",
+            {"bad": 'x{code=~"(?=5)5.."}', "total": BASE["ratio_total_selector"]},
+            "bad",
+        ),
+        (
+            {"sli_kind": "latency", "latency_selector": 'h_bucket{le="0.5"}', "latency_threshold": "0.5"},
+            "latency",
+            {"selector": 'h_bucket{le="0.5"}', "threshold": "0.5"},
+            "selector",
+        ),
+    ],
+)
+def test_a_bad_selector_is_explained_alike_by_the_form_and_the_api(admin, token_client, form_patch, sli_kind, sli,
+                                                                     field):  # fmt: skip
+    """One validation (``slo.domain.spec.sli_validate`` through ``slo.services.slo_clean``) for both: the form shows
+    the API's words for the field, on the field."""
+    api = token_client(role="admin", scopes=("read", "write"))
+    answer = api.post("/api/v1/slos/", {"service": "checkout", "name": "s", "sli_kind": sli_kind, "sli": sli},
+                      format="json")  # fmt: skip
+    assert answer.status_code == 400, answer.json()
+    messages = answer.json()["error"]["fields"][f"sli.{field}"]
+    page = _post(admin, reverse("slo:create"), BASE | form_patch | _rows(("page", "1h", "5m", "14.4")))
+    assert page.status_code == 400
+    text = page.content.decode()
+    widget = {"total": "ratio_total_selector", "bad": "ratio_numerator_selector", "selector": "latency_selector"}
+    block = text.split(f'data-slo-field="{widget[field]}"')[1].split("data-slo-field=")[0]
+    assert messages and all(f'<p class="field-error" role="alert">{escape(m)}</p>' in block for m in messages)
     assert not SLO.objects.exists()
 
 
