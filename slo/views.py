@@ -23,10 +23,13 @@ from slo.interchange import openslo_import
 from slo.models import SLO, Service
 from slo.previews import sli_preview
 from slo.selectors import (
+    service_get,
     service_incident_spans,
     service_incidents,
+    service_list,
     slo_burn_alerts,
     slo_firing_alerts,
+    slo_get,
     slo_list,
     slo_list_ranked,
     slo_sparkline,
@@ -57,14 +60,14 @@ SLI_FIELD = {
 
 
 def _slo_or_404(pk: int) -> SLO:
-    slo = SLO.objects.select_related("service").filter(pk=pk).first()
+    slo = slo_get(slo_id=pk)
     if slo is None:
         raise Http404("No such SLO.")
     return slo
 
 
 def _service_or_404(pk: int) -> Service:
-    service = Service.objects.filter(pk=pk).first()
+    service = service_get(service_id=pk)
     if service is None:
         raise Http404("No such service.")
     return service
@@ -123,7 +126,7 @@ class IndexView(RoleRequiredMixin, View):
         wanted = request.GET.get("slo", "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
         if wanted:  # notification links name an SLO by its labels: ?service=<service>&slo=<name>
             service = request.GET.get("service", "").replace("\x00", "")
-            found = list(slo_list(service=service).filter(name=wanted)[:2])
+            found = list(slo_list(service=service, name=wanted)[:2])
             if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
                 return redirect("slo:detail", pk=found[0].pk)
         list_html, services_html, filters = pagecache.cached(request, "slo:index", lambda: _index_parts(request))
@@ -154,7 +157,7 @@ def _index_parts(request: HttpRequest) -> tuple[str, str, dict]:
     params = urlencode({k: v for k, v in filters.items() if v})
     context = {"slos": slos, "now": now, "page": page, "filters": filters, "params": params}
     list_html = pagecache.render(request, "slo/_list.html", context)
-    services_html = pagecache.render(request, "slo/_services.html", {"services": Service.objects.order_by("name")})
+    services_html = pagecache.render(request, "slo/_services.html", {"services": service_list()})
     return list_html, services_html, filters
 
 

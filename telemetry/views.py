@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
-from slo.selectors import service_list
+from slo.selectors import service_names
 from sre.auth.views import RoleRequiredMixin
 from sre.errors import SourceUnavailableError
 from telemetry import selectors
@@ -29,7 +29,7 @@ def _service_names(*, now: dt.datetime, chosen: str) -> list[str]:
     """The services to pick from: the declared ones and those with log lines in the last 7 days (and the one
     asked for, so a link with another service still shows it). A store that is down adds none."""
 
-    names = set(service_list().values_list("name", flat=True))
+    names = service_names()
     week = LogQuery(start=now - dt.timedelta(days=7), end=now)
     try:
         names.update(key[0] for key in selectors.log_count_by(query=week, by=("service",)) if key and key[0])

@@ -45,10 +45,25 @@ def service_list() -> QuerySet[Service]:
     return Service.objects.all()
 
 
-def slo_list(*, service: str = "", enabled: bool | None = None) -> QuerySet[SLO]:
+def service_get(*, service_id: int) -> Service | None:
+    return Service.objects.filter(pk=service_id).first()
+
+
+def service_names() -> set[str]:
+    return set(Service.objects.values_list("name", flat=True))
+
+
+def slo_get(*, slo_id: int) -> SLO | None:
+    """One SLO with its service, or None."""
+    return SLO.objects.select_related("service").filter(pk=slo_id).first()
+
+
+def slo_list(*, service: str = "", enabled: bool | None = None, name: str = "") -> QuerySet[SLO]:
     qs = SLO.objects.select_related("service")
     if service:
         qs = qs.filter(service__name=service)
+    if name:
+        qs = qs.filter(name=name)
     if enabled is not None:
         qs = qs.filter(enabled=enabled)
     return qs
