@@ -28,6 +28,7 @@ import logging
 import queue
 import threading
 import time
+from contextvars import Context
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from django.db import close_old_connections, connection
 
 from alerts import metrics
 from alerts.services import delivery
+from sre.observability.context import carried_context
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,8 @@ CONNECTION_CHECK_INTERVAL = 1.0  # seconds between a relay thread's checks of it
 
 # (notification, receiver copy, attempt id, time.monotonic() of the claim)
 Claimed = tuple[Any, Any, int, float]
-Item = tuple[int, Claimed | None] | None
+# (notification id, its claim, the submitter's request id and trace: ``sre.observability.context.carried_context``)
+Item = tuple[int, Claimed | None, Context] | None
 
 _enabled = False
 _queue: queue.Queue[Item] | None = None
@@ -72,7 +75,7 @@ def relay_submit(notification_id: int, *, claimed: Claimed | None = None) -> boo
         return False
     work = _ensure_started()
     try:
-        work.put_nowait((notification_id, claimed))
+        work.put_nowait((notification_id, claimed, carried_context()))
     except queue.Full:
         metrics.RELAY_SUBMITTED.labels(outcome="full").inc()
         return False
@@ -99,33 +102,40 @@ def _ensure_started() -> queue.Queue[Item]:
 
 
 def _run(work: queue.Queue[Item]) -> None:
-
     checked = 0.0
     while True:
         item = work.get()
         if item is None:
             break
-        notification_id, claimed = item
+        notification_id, claimed, context = item
         metrics.RELAY_QUEUE.set(work.qsize())
-        try:
-            if connection.errors_occurred or time.monotonic() - checked > CONNECTION_CHECK_INTERVAL:
-                # As around a request: a broken or too old connection is replaced. Not before every delivery:
-                # with health checks on, each check costs a ``SELECT 1`` round trip.
+        if connection.errors_occurred or time.monotonic() - checked > CONNECTION_CHECK_INTERVAL:
+            # As around a request: a broken or too old connection is replaced. Not before every delivery:
+            # with health checks on, each check costs a ``SELECT 1`` round trip.
+            try:
                 close_old_connections()
-                checked = time.monotonic()
-            if claimed is None:
-                delivery.notification_deliver(notification_id=notification_id)
-                continue
-            notification, receiver, attempt_id, claimed_at = claimed
-            if time.monotonic() - claimed_at < delivery.tunable("ALERTS_LEASE_MARGIN", 30) / 2:
-                delivery.notification_send_claimed(notification, receiver, attempt_id)
-            elif delivery.notification_release(notification, attempt_id, reason="waited too long in the relay queue"):
-                # Its lease could run out while it is sent (and another worker take it): claim it anew.
-                delivery.notification_deliver(notification_id=notification_id)
-        except Exception:  # the row stays pending or leased; the sweep hands it to Celery.
-            logger.warning("In-process delivery of notification %s failed; the sweep will retry it",
-                           notification_id, exc_info=True)  # fmt: skip
+            except Exception:  # the delivery below meets the broken connection and leaves the row to the sweep
+                logger.warning("Relay thread could not renew its database connection", exc_info=True)
+            checked = time.monotonic()
+        # In the submitting request's context: its request id in the log lines, its trace as the parent.
+        context.run(_deliver, notification_id, claimed)
     connection.close()
+
+
+def _deliver(notification_id: int, claimed: Claimed | None) -> None:
+    try:
+        if claimed is None:
+            delivery.notification_deliver(notification_id=notification_id)
+            return
+        notification, receiver, attempt_id, claimed_at = claimed
+        if time.monotonic() - claimed_at < delivery.tunable("ALERTS_LEASE_MARGIN", 30) / 2:
+            delivery.notification_send_claimed(notification, receiver, attempt_id)
+        elif delivery.notification_release(notification, attempt_id, reason="waited too long in the relay queue"):
+            # Its lease could run out while it is sent (and another worker take it): claim it anew.
+            delivery.notification_deliver(notification_id=notification_id)
+    except Exception:  # the row stays pending or leased; the sweep hands it to Celery.
+        logger.warning("In-process delivery of notification %s failed; the sweep will retry it",
+                       notification_id, exc_info=True)  # fmt: skip
 
 
 def relay_stop(timeout: float = 5.0) -> None:

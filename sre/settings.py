@@ -11,6 +11,7 @@ from pathlib import Path
 from sre import config, queues
 from sre.env import Env, EnvError
 from sre.identity.conf import identity_settings, identity_tunables
+from sre.observability.logs import LOG_FORMATS, logging_config
 
 env = Env()
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sre.observability.middleware.RequestContextMiddleware",  # first: a request id for every line logged after it
     "sre.ops.middleware.RequestMetricsMiddleware",
     "sre.api.middleware.ChunkedBodyMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
@@ -338,20 +340,10 @@ SRE = {
 LOG_LEVEL = env.str("SRE_LOG_LEVEL", env.str("LOG_LEVEL", "INFO")).upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise EnvError("SRE_LOG_LEVEL", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL", LOG_LEVEL)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # A refused request (403) is routine: one line, without the traceback Django attaches to it.
-    "filters": {"no_403_traceback": {"()": "sre.logfilters.NoTracebackFor403"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "django.request": {"filters": ["no_403_traceback"]},
-        "django.security": {"filters": ["no_403_traceback"]},
-    },
-}
+# SRE_LOG_FORMAT: text (the default, for make run's terminal) or json (production: one object a line with
+# timestamp, level, logger, message, request_id, user_id or token_id, task_id/task_name, duration_ms, trace_id).
+SRE_LOG_FORMAT = env.choice("SRE_LOG_FORMAT", LOG_FORMATS, "text")
+LOGGING = logging_config(level=LOG_LEVEL, log_format=SRE_LOG_FORMAT)
 
 CELERY_BEAT_SCHEDULE = {
     "sre-heartbeat": {"task": "sre.heartbeat", "schedule": float(SRE["HEARTBEAT_INTERVAL"])},

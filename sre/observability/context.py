@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextvars import Context, ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,3 +35,26 @@ def request_id_accept(value: str | None) -> str:
     if value and REQUEST_ID_PATTERN.fullmatch(value):
         return value
     return uuid.uuid4().hex
+
+
+# Set by ``tracing.tracing_configure``: (get the current OpenTelemetry context, attach one). None when tracing is off.
+trace_context_hooks: tuple[Callable[[], Any], Callable[[Any], object]] | None = None
+
+
+def carried_context() -> Context:
+    """A fresh ``Context`` holding only what follows work handed to another thread: the request id, the task and
+    the current trace. Run the work in it (``context.run(fn, ...)``); nothing else of the caller's context (its
+    audit actor, say) goes along."""
+    request_id, task = request_id_var.get(), task_var.get()
+    hooks = trace_context_hooks
+    trace_context = hooks[0]() if hooks is not None else None
+
+    def fill() -> None:
+        request_id_var.set(request_id)
+        task_var.set(task)
+        if hooks is not None:
+            hooks[1](trace_context)
+
+    context = Context()
+    context.run(fill)
+    return context

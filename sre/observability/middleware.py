@@ -4,6 +4,7 @@ header and put in every log line written while it is served, and logs one line p
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -12,6 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from sre.observability.context import request_id_accept, request_id_var, request_var
 
 logger = logging.getLogger("sre.request")
+
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def route_text(route: str) -> str:
+    """A URL pattern as a reader writes it: ``api/v1/alerts/groups/(?P<pk>[^/.]+)/?$`` (DRF's router) is
+    ``/api/v1/alerts/groups/<pk>``; path converters (``<int:pk>``) stay as they are."""
+    route = _REGEX_GROUP.sub(r"<\1>", route).replace("/?$", "").replace("\\.", ".")
+    return "/" + route.lstrip("^").rstrip("$")
+
 
 # Probes and scrapes come every few seconds from machines: their lines are DEBUG, not INFO.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -38,12 +49,12 @@ class RequestContextMiddleware:
                 logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
                 "%s %s %s",
                 request.method,
-                request.path if match is None else "/" + match.route,
+                request.path if match is None else route_text(match.route),
                 response.status_code,
                 extra={
                     "method": request.method,
                     # The route pattern, not the path: paths carry ids and secrets (heartbeat ping URLs).
-                    "route": "/" + match.route if match is not None else None,
+                    "route": route_text(match.route) if match is not None else None,
                     "view": (match.view_name or "unnamed") if match is not None else "unmatched",
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),

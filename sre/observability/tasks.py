@@ -36,8 +36,9 @@ def _publish(headers: dict[str, Any] | None = None, **_: Any) -> None:
 def _prerun(task_id: str | None = None, task: Any = None, **_: Any) -> None:
     if not task_id:
         return
+    # From the message headers; an eager task (run inline) keeps its caller's.
     inherited = getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None)
-    id_token = request_id_var.set(request_id_accept(inherited) if inherited else None)
+    id_token = request_id_var.set(request_id_accept(inherited) if inherited else request_id_var.get())
     task_token = task_var.set(TaskContext(task_id=task_id, task_name=getattr(task, "name", "unknown")))
     _running[task_id] = (time.perf_counter(), id_token, task_token)
 

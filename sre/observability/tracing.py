@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sre.env import Env
-from sre.observability import logs
+from sre.observability import context, logs
 
 DEFAULT_SERVICE_NAME = "sre-control-plane"
 # Probes and scrapes: a span every few seconds from every load balancer would bury the traces that matter.
@@ -64,6 +64,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
         if "provider" in _state:
             return True
         # Imported here, not at the top: a process without an endpoint never loads the SDK (see the docstring).
+        from opentelemetry import context as otel_context
         from opentelemetry import trace
         from opentelemetry.instrumentation.celery import CeleryInstrumentor
         from opentelemetry.instrumentation.django import DjangoInstrumentor
@@ -96,6 +97,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
             instrumentor.instrument(tracer_provider=provider, **options)
         _state.update(provider=provider, instrumentors=instrumentors, tracer=provider.get_tracer("sre"))
         logs.trace_ids = _current_ids
+        context.trace_context_hooks = (otel_context.get_current, otel_context.attach)
     return True
 
 
@@ -118,3 +120,4 @@ def tracing_shutdown() -> None:
         _state["provider"].shutdown()
         _state.clear()
         logs.trace_ids = None
+        context.trace_context_hooks = None

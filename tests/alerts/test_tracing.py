@@ -1,7 +1,7 @@
 """One trace from an Alertmanager webhook to the page it causes: the intake request and the Celery publish in the
 web process (the SDK's in-memory exporter), the delivery task and its outbound HTTP in a real Celery worker (sent
 over OTLP/HTTP to a loopback collector, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` makes it), and the ``traceparent`` the
-webhook receiver gets."""
+webhook receiver gets. Also the relay thread of a web worker, which carries the request's trace with it."""
 
 from __future__ import annotations
 
@@ -123,6 +123,7 @@ def test_an_alert_is_one_trace_from_intake_through_the_worker_to_the_receiver(
         "SRE_ALERTS_ALLOW_PRIVATE_TARGETS": "1",
         "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
         "OTEL_BSP_SCHEDULE_DELAY": "50",
+        "SRE_LOG_FORMAT": "json",
     }
     with delivery_worker(worker_env) as worker:
         client = token_client(role="viewer", scopes=("ingest",))
@@ -134,6 +135,7 @@ def test_an_alert_is_one_trace_from_intake_through_the_worker_to_the_receiver(
             timeout=30,
             what="the worker's spans at the collector",
         )
+        worker_log = worker.output()
 
     web = memory_spans.get_finished_spans()
     intake = _intake(web)
@@ -153,4 +155,29 @@ def test_an_alert_is_one_trace_from_intake_through_the_worker_to_the_receiver(
     # The receiver can join the trace: the request carried the send span's context.
     assert received[0]["traceparent"].split("-")[1:3] == [trace_id, send.span_id]
     assert not [p for p in collector.paths if p != "/v1/traces"]
+    # The worker's JSON log line for the task names it, its duration, the trace, and the intake request's id.
+    lines = [json.loads(line) for line in worker_log.splitlines() if line.startswith("{")]
+    [done] = [line for line in lines if line.get("logger") == "sre.task" and line.get("task_name") == "alerts.deliver"]
+    assert done["request_id"] == response["X-Request-ID"] and done["trace_id"] == trace_id
+    assert done["task_id"] and done["duration_ms"] > 0 and done["level"] == "INFO" and done["timestamp"]
     assert not [s for s in collector.spans if "/v1/traces" in str(s.attributes)]  # the exporter does not trace itself
+
+
+def test_a_web_worker_relay_thread_delivers_inside_the_intake_trace(
+    transactional_db, settings, token_client, memory_spans, hook, relaying
+):
+    url, received = hook
+    settings.SRE = {**settings.SRE, "ALERTS_ALLOW_PRIVATE_TARGETS": True}
+    _webhook_route(url)
+    client = token_client(role="viewer", scopes=("ingest",))
+    response = client.post(AM_URL, data=json.dumps(PAYLOAD), content_type="application/json")
+    assert response.status_code == 200, response.content
+    _wait(lambda: len(received) == 1, timeout=30, what="the webhook")
+    _wait(lambda: any(s.kind == SpanKind.CLIENT for s in memory_spans.get_finished_spans()), timeout=10, what="span")
+    assert relaying == []  # not through Celery
+
+    spans = memory_spans.get_finished_spans()
+    trace_id = _intake(spans).context.trace_id
+    [send] = [s for s in spans if s.kind == SpanKind.CLIENT]
+    assert send.context.trace_id == trace_id
+    assert received[0]["traceparent"].split("-")[1] == format(trace_id, "032x")
