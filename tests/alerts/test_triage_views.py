@@ -130,6 +130,7 @@ def test_bad_filter_values_fall_back_instead_of_failing(session_client, root_rou
     fire("Checkout5xx", severity="critical", service="checkout")
     response = session_client("viewer").get(f"/alerts/?{query}")
     assert response.status_code == 200
+    assert 'data-testid="group-row"' in response.content.decode() and "Checkout5xx" in response.content.decode()
 
 
 def test_first_fifty_then_a_link_to_show_more(session_client, root_route):

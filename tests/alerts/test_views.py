@@ -33,20 +33,21 @@ def firing(root_route):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "empty"),
     [
-        "/alerts/",
-        "/alerts/silences/",
-        "/alerts/routes/",
-        "/alerts/receivers/",
-        "/alerts/notifications/",
-        "/alerts/maintenance/",
-        "/",
+        ("/alerts/", '<section class="empty-state" aria-label="Nothing is firing">'),
+        ("/alerts/silences/", '<section class="empty-state" aria-label="No silences">'),
+        ("/alerts/routes/", '<section class="empty-state" aria-label="No routes yet">'),
+        ("/alerts/receivers/", '<section class="empty-state" aria-label="No receivers">'),
+        ("/alerts/notifications/", '<section class="empty-state" aria-label="No delivery attempts">'),
+        ("/alerts/maintenance/", '<section class="empty-state" aria-label="No maintenance windows">'),
+        ("/", "Nothing firing. No alerts have been received."),
     ],
 )
-def test_pages_render_for_viewers_with_empty_states(session_client, db, url):
+def test_pages_render_for_viewers_with_empty_states(session_client, db, url, empty):
     response = session_client("viewer").get(url)
     assert response.status_code == 200
+    assert empty in response.content.decode()
 
 
 def test_alerts_page_lists_group_and_filters_by_label(session_client, firing):

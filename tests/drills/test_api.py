@@ -95,11 +95,16 @@ def test_only_admins_configure_targets(token_client, role, code):
 
 
 def test_viewers_read_and_a_read_only_token_cannot_run(token_client):
-    BackupTargetFactory()
-    assert token_client("viewer", scopes=("read",)).get(TARGETS).status_code == 200
+    listed = BackupTargetFactory()
+    response = token_client("viewer", scopes=("read",)).get(TARGETS)
+    assert response.status_code == 200
+    assert [t["name"] for t in response.json()["results"]] == [listed.name]
     target = BackupTargetFactory()
-    assert token_client("admin", scopes=("read",)).post(f"{TARGETS}{target.pk}/run/").status_code == 403
-    assert token_client("viewer").post(f"{TARGETS}{target.pk}/run/").status_code == 403
+    read_only = token_client("admin", scopes=("read",)).post(f"{TARGETS}{target.pk}/run/")
+    assert read_only.status_code == 403 and read_only.json()["error"]["code"] == "permission_denied"
+    viewer = token_client("viewer").post(f"{TARGETS}{target.pk}/run/")
+    assert viewer.status_code == 403 and "needs the responder role" in viewer.json()["error"]["message"]
+    assert not DrillRun.objects.exists()
 
 
 def test_responder_runs_a_drill_once_and_cancels_it(token_client, enqueued, django_capture_on_commit_callbacks):
@@ -172,6 +177,10 @@ def test_evidence_export_json_and_csv(token_client):
 def test_deleting_a_target_with_an_active_run_conflicts(token_client):
     run = DrillRunFactory(status=RunStatus.RUNNING)
     client = token_client("admin")
-    assert client.delete(f"{TARGETS}{run.target_id}/").status_code == 409
+    response = client.delete(f"{TARGETS}{run.target_id}/")
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == "A drill of this target is queued or running; cancel it first."
+    assert BackupTarget.objects.filter(pk=run.target_id).exists()
     DrillRun.objects.filter(pk=run.pk).update(status=RunStatus.PASSED)
     assert client.delete(f"{TARGETS}{run.target_id}/").status_code == 204
+    assert not BackupTarget.objects.filter(pk=run.target_id).exists()

@@ -78,7 +78,10 @@ def test_admin_creates_a_target_through_the_form(session_client):
 
 
 def test_viewers_cannot_open_the_target_form(session_client):
-    assert session_client("viewer").get(reverse("drills:target-create")).status_code == 403
+    response = session_client("viewer").get(reverse("drills:target-create"))
+    assert response.status_code == 403
+    assert "This page needs the admin role." in response.content.decode()
+    assert 'id="id_name"' not in response.content.decode()  # no target form
 
 
 def test_run_now_asks_for_confirmation_then_queues(session_client, enqueued):

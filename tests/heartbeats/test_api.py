@@ -93,6 +93,8 @@ def test_bad_tokens_from_the_address_never_block_pings(anonymous, rf, settings) 
     assert anonymous.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer sre_bad").status_code == 429  # address blocked
     response = anonymous.get(f"/api/v1/heartbeats/{check.ping_key}", HTTP_AUTHORIZATION="Bearer sre_bad")
     assert response.status_code == 200  # the header is not read here
+    check.refresh_from_db()
+    assert check.state == CheckState.UP and Ping.objects.filter(heartbeat=check, kind="success").count() == 1
 
 
 def test_pings_are_rate_limited_per_url(anonymous, monkeypatch) -> None:
@@ -150,9 +152,22 @@ def test_admin_creates_a_check_and_roles_see_the_ping_url_or_not(token_client) -
 )
 def test_roles(token_client, root_route, role, method, path, status) -> None:
     check = CheckFactory()
+    before = Check.objects.filter(pk=check.pk).values().get()
     client = token_client(role, scopes=("read", "write"))
     response = getattr(client, method)(path.format(pk=check.pk), {}, format="json")
     assert response.status_code == status, response.content
+    after = Check.objects.filter(pk=check.pk).values().first()
+    if status == 403:  # refused: nothing created or changed
+        assert response.json()["error"]["code"] == "permission_denied"
+        assert Check.objects.count() == 1 and after == before
+    elif method == "delete":
+        assert after is None
+    elif path.endswith("/pings/"):
+        assert response.json()["results"] == []
+    elif path.endswith("/ping-key/"):
+        assert after["ping_key"] != before["ping_key"] and response.json()["ping_key"] == str(after["ping_key"])
+    else:  # pause, resume
+        assert after["paused"] is path.endswith("/pause/") and response.json()["paused"] is after["paused"]
 
 
 def test_pause_and_resume_through_the_api(token_client, root_route) -> None:

@@ -131,8 +131,10 @@ def test_configuration_pages_are_for_admins(session_client) -> None:
     responder = session_client(Role.RESPONDER)
     for path in ("/heartbeats/new/", f"/heartbeats/{check.pk}/edit/", f"/heartbeats/{check.pk}/delete/",
                  f"/heartbeats/{check.pk}/ping-key/"):  # fmt: skip
-        assert responder.get(path).status_code == 403, path
-    assert session_client(Role.VIEWER).get("/heartbeats/999999/").status_code == 404
+        response = responder.get(path)
+        assert response.status_code == 403 and "This page needs the admin role." in response.content.decode(), path
+    missing = session_client(Role.VIEWER).get("/heartbeats/999999/")
+    assert missing.status_code == 404 and "Not found." in missing.content.decode()
 
 
 def test_list_has_a_query_bound_and_states_in_words(session_client, django_assert_max_num_queries):

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.choices import ActionItemStatus, Severity
-from incidents.models import Incident, SeverityLevel, TimelineEntry
+from incidents.models import Incident, IncidentPolicy, SeverityLevel, TimelineEntry
 from incidents.services import action_item_create, incident_create, incident_transition
 from tests.incidents.factories import ActionItemFactory, ComponentFactory, IncidentFactory, ServiceFactory
 
@@ -276,9 +276,10 @@ def test_settings_severity_edit_needs_admin(session_client, post_form) -> None:
 
 def test_unknown_pages_are_404(session_client) -> None:
     client = session_client("responder")
-    assert client.get("/incidents/99999/").status_code == 404
-    assert client.get("/incidents/99999/postmortem/").status_code == 404
-    assert client.get("/incidents/from-alert-group/99999/").status_code == 404
+    for path in ("/incidents/99999/", "/incidents/99999/postmortem/", "/incidents/from-alert-group/99999/"):
+        response = client.get(path)
+        assert response.status_code == 404 and "Not found." in response.content.decode(), path
+    assert not Incident.objects.exists()  # opening from an unknown alert group made nothing
 
 
 def test_long_timeline_shows_the_latest_entries_with_show_all(session_client, monkeypatch) -> None:
@@ -322,8 +323,6 @@ def test_alert_group_page_has_the_declare_button_and_links_back(session_client, 
 
 
 def test_admin_adds_edits_and_deletes_an_auto_open_policy(session_client, post_form) -> None:
-    from incidents.models import IncidentPolicy
-
     page = "/incidents/settings/"
     admin = session_client("admin")
     new = {"policy": "new", "new-name": "DB pages", "new-matchers": "severity=page\nteam=~db|storage",
@@ -369,7 +368,9 @@ def test_policy_edits_need_admin(session_client, post_form) -> None:
     page = "/incidents/settings/"
     responder = session_client("responder")
     new = {"policy": "new", "new-name": "x", "new-matchers": "a=b", "new-severity": "sev1"}
-    assert post_form(responder, page, page, new).status_code == 403
+    refused = post_form(responder, page, page, new)
+    assert refused.status_code == 403 and "This page needs the admin role." in refused.content.decode()
+    assert not IncidentPolicy.objects.filter(name="x").exists()
     assert post_form(session_client("admin"), page, page, {"policy": "99999", "delete": "1"}).status_code == 404
 
 

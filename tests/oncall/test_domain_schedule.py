@@ -291,7 +291,10 @@ def test_validation_names_the_field(fields, zone, field, fragment):
     ],
 )  # fmt: skip
 def test_valid_layers_pass(fields):
-    validate_layer(layer=make_layer(**fields), time_zone="Europe/Berlin")
+    layer = make_layer(**fields)
+    assert validate_layer(layer=layer, time_zone="Europe/Berlin") is None
+    shifts = layer_shifts(layer=layer, time_zone="Europe/Berlin", start=u(2026, 1, 1), end=u(2027, 1, 1))
+    assert shifts and {person for shift in shifts for person in shift.people} <= {"alice", "bob"}
 
 
 @pytest.mark.parametrize(

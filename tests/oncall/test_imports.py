@@ -163,6 +163,7 @@ def test_bad_input_names_the_field(db, source, document, field):
 def test_api_needs_admin(token_client, role):
     response = token_client(role).post(URL, {"source": "grafana", "dry_run": True, "document": {}}, format="json")
     assert response.status_code == 403
+    assert response.json()["error"]["message"] == f"This needs the admin role; you have {role.value}."
 
 
 def test_api_dry_run_200_then_201(token_client, people):
@@ -207,6 +208,8 @@ def test_api_bad_input_400_naming_the_field(token_client, body, field):
 def test_api_body_not_an_object_is_400(token_client):
     response = token_client(Role.ADMIN).post(URL, [1, 2], format="json")
     assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid" and response.json()["error"]["message"], response.json()
+    assert not Schedule.objects.exists() and not EscalationPolicy.objects.exists()
 
 
 # --- management command ---------------------------------------------------------------------------

@@ -487,3 +487,7 @@ def test_any_value_anywhere_is_reported_never_raised(index, data, value):
     for slo in result.slos:
         sli_validate("promql", slo["sli"])
         policy_validate(slo["alert_policy"])
+    # An answer always: SLOs, or the reason there are none, each reason a line of text.
+    reasons = [*result.errors, *result.unsupported, *result.skipped]
+    assert result.slos or reasons, result
+    assert all(isinstance(line, str) and line for line in reasons), reasons
