@@ -216,6 +216,27 @@ def notification_list(
     return qs.order_by("-created_at", "-pk")
 
 
+def silences_recent(*, limit: int = 300) -> list[Silence]:
+    """The newest silences by start, at most ``limit`` (the silences page)."""
+    return list(Silence.objects.order_by("-starts_at")[:limit])
+
+
+def group_notifications(*, group_id: int, limit: int = 50) -> list[Notification]:
+    """A group's notifications with their receivers, newest first."""
+    return list(Notification.objects.filter(group_id=group_id).select_related("receiver").order_by("-pk")[:limit])
+
+
+def silence_prefill_labels(*, alert_id: int | None = None, group_id: int | None = None) -> dict[str, str]:
+    """The labels a new silence starts from: all of an alert's, else a group's own; {} when it is gone."""
+    if alert_id is not None:
+        alert = Alert.objects.filter(pk=alert_id).only("labels").first()
+        return alert.labels if alert else {}
+    if group_id is not None:
+        group = AlertGroup.objects.filter(pk=group_id).only("group_labels").first()
+        return group.group_labels if group else {}
+    return {}
+
+
 def attempt_list(
     *, receiver: str = "", event: str = "", outcome: str = "", group_id: int | None = None, dedup_key: str = ""
 ) -> QuerySet[DeliveryAttempt]:

@@ -18,8 +18,17 @@ from django.views import View
 from alerts.choices import AttemptOutcome, NotificationEvent
 from alerts.domain.suppression import silence_matchers, silence_state
 from alerts.forms import SilenceForm
-from alerts.models import Alert, AlertGroup, Silence
-from alerts.selectors import attempt_list, group_with_alerts, receiver_list, silence_preview, triage_row
+from alerts.models import Silence
+from alerts.selectors import (
+    attempt_list,
+    group_notifications,
+    group_with_alerts,
+    receiver_list,
+    silence_prefill_labels,
+    silence_preview,
+    silences_recent,
+    triage_row,
+)
 from alerts.services import alert_resolve, group_acknowledge, group_resolve
 from alerts.services.silences import silence_create, silence_expire
 from sre import pagecache
@@ -65,7 +74,7 @@ def _group_parts(request: HttpRequest, pk: int) -> tuple[str, str] | bool:
         "alerts": list(group.alerts.all()),
         "events": list(group.events.all()),
         "attempts": attempts,
-        "notifications": list(group.notifications.select_related("receiver").order_by("-pk")[:50]),
+        "notifications": group_notifications(group_id=group.pk),
         **{key: import_string(reader)(group_id=group.pk) for key, reader in GROUP_CARD_READERS.items()},
     }
     title = f"{context['row'].title} · alert group {group.pk}"
@@ -120,7 +129,7 @@ class SilenceListView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         rows = []
-        for silence in Silence.objects.order_by("-starts_at")[:300]:
+        for silence in silences_recent():
             rows.append(
                 {
                     "silence": silence,
@@ -133,15 +142,16 @@ class SilenceListView(RoleRequiredMixin, View):
         return render(request, "alerts/silences.html", {"rows": rows, "state": wanted})
 
 
+def _id(text: str) -> int | None:
+    """An id typed in the URL: ASCII digits only ("²".isdigit() is true and int() refuses it: that was a 500), at
+    most 18 of them (a bigint)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _prefill(request: HttpRequest) -> str:
     """Matchers text from ?alert=<id> (all its labels) or ?group=<id> (its group labels)."""
-    labels: dict[str, str] = {}
-    if request.GET.get("alert", "").isdigit():
-        alert = Alert.objects.filter(pk=int(request.GET["alert"])).first()
-        labels = alert.labels if alert else {}
-    elif request.GET.get("group", "").isdigit():
-        group = AlertGroup.objects.filter(pk=int(request.GET["group"])).first()
-        labels = group.group_labels if group else {}
+    alert_id, group_id = _id(request.GET.get("alert", "")), _id(request.GET.get("group", ""))
+    labels = silence_prefill_labels(alert_id=alert_id, group_id=None if alert_id else group_id)
     return "\n".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
 
 

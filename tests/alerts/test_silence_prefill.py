@@ -1,0 +1,35 @@
+"""A new silence starts from an alert's labels (?alert=) or a group's own (?group=); an id that is not one (gone,
+"²", too long) gives an empty form, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from alerts.models import AlertGroup
+from alerts.services import alert_raise
+
+LABELS = {"alertname": "HighLatency", "service": "search", "severity": "critical", "instance": "a-1"}
+
+
+@pytest.fixture
+def group(root_route) -> AlertGroup:
+    alert_raise(labels=LABELS, annotations={}, status="firing", source="test", now=timezone.now())
+    return AlertGroup.objects.get()
+
+
+def test_prefill_from_an_alert_or_a_group(session_client, group) -> None:
+    client = session_client("responder")
+    alert = group.alerts.get()
+    from_alert = client.get(f"/alerts/silences/new/?alert={alert.pk}").content.decode()
+    assert "instance=&quot;a-1&quot;" in from_alert and "alertname=&quot;HighLatency&quot;" in from_alert
+    from_group = client.get(f"/alerts/silences/new/?group={group.pk}").content.decode()
+    assert all(f"{k}=&quot;{v}&quot;" in from_group for k, v in group.group_labels.items())
+    assert "instance=&quot;a-1&quot;" not in from_group
+
+
+@pytest.mark.parametrize("query", ["alert=%C2%B2", "group=%D9%A3", "alert=99999999", "group=1" + "0" * 30, "alert="])
+def test_ids_that_are_not_one_give_an_empty_form(session_client, group, query) -> None:
+    response = session_client("responder").get(f"/alerts/silences/new/?{query}")
+    assert response.status_code == 200
+    assert "HighLatency" not in response.content.decode()
