@@ -11,11 +11,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drills.domain.checks import CheckRecord
+from drills.domain.checks import CheckRecord, check_error, database_check, needs_source_sum
 from drills.domain.values import redact, tail
 
 LOG_LIMIT = 64 * 1024
@@ -233,3 +234,43 @@ def file_check(*, name: str, restored: Path, expected: str, source: Path | None)
     ok = observed == expected.lower()
     message = "" if ok else f"Checksum mismatch for {restored.name}: expected {expected[:12]}…, got {observed[:12]}…."
     return CheckRecord(name, "file_checksum", ok, expected, observed, message)
+
+
+class DatabaseChecks:
+    """``verify`` for the engines that restore a database (SQLite, PostgreSQL): a ``sql``, ``row_count`` or
+    ``table_checksum`` check is read through a DB-API cursor on the restored copy and judged by
+    ``drills.domain.checks.database_check``. An engine says how it opens that cursor, counts a table's rows,
+    digests a table and gets the live source's digest, and which errors mean the check could not run."""
+
+    engine: str
+    errors: tuple[type[Exception], ...]
+    checksum: Callable[[Any, str], str]  # (cursor, table) -> "<rows>:<sha256>"
+
+    def verify(self, check: dict[str, Any]) -> CheckRecord:
+        kind, observed = check["kind"], None
+        try:
+            with self.cursor() as cur:
+                if kind == "sql":
+                    cur.execute(check["query"])
+                    observed = cur.fetchone()
+                elif kind == "row_count":
+                    cur.execute(self.count_query(check["table"]))
+                    observed = cur.fetchone()[0]
+                elif kind == "table_checksum":
+                    observed = self.checksum(cur, check["table"])
+            source = self.source_sum(check["table"]) if needs_source_sum(check) else ""
+        except self.errors as exc:
+            return check_error(check, error=str(exc))
+        return database_check(check, engine=self.engine, observed=observed, source_sum=source)
+
+    def cursor(self) -> AbstractContextManager[Any]:
+        """A read-only cursor on the restored copy."""
+        raise NotImplementedError
+
+    def count_query(self, table: str) -> Any:
+        """``SELECT count(*)`` of ``table`` (``schema.table`` allowed), quoted for the engine."""
+        raise NotImplementedError
+
+    def source_sum(self, table: str) -> str:
+        """The live source table's digest, or ``"error: …"`` saying why there is none."""
+        raise NotImplementedError

@@ -12,12 +12,12 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from drills.domain.checks import check_error, database_check, needs_source_sum
 from drills.domain.values import split_table_name
 from drills.engine.base import (
     Backup,
     CheckRecord,
     Context,
+    DatabaseChecks,
     StepFailed,
     base_env,
     mtime_of,
@@ -90,7 +90,11 @@ def scratch_name(ctx: Context) -> str:
     return f"drill_t{ctx.target_id}_r{ctx.run_id}"
 
 
-class PostgresExecutor:
+class PostgresExecutor(DatabaseChecks):
+    engine = "PostgreSQL"
+    errors = (psycopg.Error, ValueError)
+    checksum = staticmethod(table_checksum)
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.source = parse_conninfo(ctx.connection) if ctx.connection else {}
@@ -160,29 +164,15 @@ class PostgresExecutor:
         message = "" if ok else "The restored database has no tables."
         return [CheckRecord("restored tables", "builtin", ok, "> 0", str(count), message)]
 
-    def verify(self, check: dict[str, Any]) -> CheckRecord:
-        try:
-            with self._scratch() as conn, conn.cursor() as cur:
-                observed = self._read(cur, check)
-            source = self._source_sum(check["table"]) if needs_source_sum(check) else ""
-        except (psycopg.Error, ValueError) as exc:
-            return check_error(check, error=str(exc))
-        return database_check(check, engine="PostgreSQL", observed=observed, source_sum=source)
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        with self._scratch() as conn, conn.cursor() as cur:
+            yield cur
 
-    @staticmethod
-    def _read(cur: Any, check: dict[str, Any]) -> Any:
-        """What ``database_check`` judges: the query's first row, the table's row count or its digest."""
-        if check["kind"] == "sql":
-            cur.execute(check["query"])
-            return cur.fetchone()
-        if check["kind"] == "row_count":
-            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*split_table_name(check["table"]))))
-            return cur.fetchone()[0]
-        if check["kind"] == "table_checksum":
-            return table_checksum(cur, check["table"])
-        return None
+    def count_query(self, table: str) -> sql.Composed:
+        return sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(*split_table_name(table)))
 
-    def _source_sum(self, table: str) -> str:
+    def source_sum(self, table: str) -> str:
         if table not in self.source_sums:
             if not self.source:
                 return "error: no source connection to compare with"

@@ -6,20 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
 
-from drills.domain.checks import check_error, database_check, needs_source_sum
 from drills.domain.values import rows_digest, split_table_name
-from drills.engine.base import Backup, CheckRecord, Context, StepFailed, mtime_of, newest_file
+from drills.engine.base import Backup, CheckRecord, Context, DatabaseChecks, StepFailed, mtime_of, newest_file
 
 
 def quote(table: str) -> str:
     return ".".join('"' + part + '"' for part in split_table_name(table))
 
 
-def table_checksum(conn: sqlite3.Connection, table: str) -> str:
+def table_checksum(conn: sqlite3.Connection | sqlite3.Cursor, table: str) -> str:
     """``<rows>:<sha256>`` over the sorted digests of each row's text (order-independent)."""
     return rows_digest(repr(row) for row in conn.execute(f"SELECT * FROM {quote(table)}"))  # noqa: S608
 
@@ -29,7 +28,11 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class SqliteExecutor:
+class SqliteExecutor(DatabaseChecks):
+    engine = "SQLite"
+    errors = (sqlite3.Error, ValueError)
+    checksum = staticmethod(table_checksum)
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.source_sums: dict[str, str] = {}
@@ -91,28 +94,16 @@ class SqliteExecutor:
         message = "" if ok else f"PRAGMA integrity_check reported: {observed}"
         return [CheckRecord("integrity_check", "builtin", ok, "ok", observed, message)]
 
-    def verify(self, check: dict[str, Any]) -> CheckRecord:
+    @contextmanager
+    def cursor(self) -> Iterator[sqlite3.Cursor]:
         self.ctx.runtime.check()
-        try:
-            with closing(open_readonly(self.restored)) as conn:
-                observed = self._read(conn, check)
-            source = self._source_sum(check["table"]) if needs_source_sum(check) else ""
-        except (sqlite3.Error, ValueError) as exc:
-            return check_error(check, error=str(exc))
-        return database_check(check, engine="SQLite", observed=observed, source_sum=source)
+        with closing(open_readonly(self.restored)) as conn:
+            yield conn.cursor()
 
-    @staticmethod
-    def _read(conn: sqlite3.Connection, check: dict[str, Any]) -> Any:
-        """What ``database_check`` judges: the query's first row, the table's row count or its digest."""
-        if check["kind"] == "sql":
-            return conn.execute(check["query"]).fetchone()
-        if check["kind"] == "row_count":
-            return conn.execute(f"SELECT count(*) FROM {quote(check['table'])}").fetchone()[0]  # noqa: S608
-        if check["kind"] == "table_checksum":
-            return table_checksum(conn, check["table"])
-        return None
+    def count_query(self, table: str) -> str:
+        return f"SELECT count(*) FROM {quote(table)}"  # noqa: S608
 
-    def _source_sum(self, table: str) -> str:
+    def source_sum(self, table: str) -> str:
         if table not in self.source_sums:
             source = Path(self.ctx.plan["location"])
             if self.ctx.plan["backup_mode"] == "latest" or not source.is_file():
