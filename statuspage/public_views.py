@@ -16,9 +16,10 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from sre.errors import DomainError
-from statuspage import conf, snapshot
+from statuspage import conf, metrics, snapshot
 from statuspage.choices import SubscriberKind
 from statuspage.models import Component
+from statuspage.services import subscriber_confirm, subscriber_subscribe, subscriber_unsubscribe
 from statuspage.wsgi import snapshot_headers
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ class SnapshotView(View):
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest, path: str = "") -> HttpResponse:
-        from statuspage import metrics
 
         target = snapshot.file_for(path)
         if target is None:
@@ -100,7 +100,6 @@ class SubscribeView(View):  # double opt-in and the rate limit are the protectio
         return render(request, self.template_name, {"components": _components(), "form": {}, "base": "/status/"})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from statuspage.services import subscriber_subscribe
 
         form = {
             "kind": request.POST.get("kind", SubscriberKind.EMAIL),
@@ -148,7 +147,6 @@ class TokenActionView(View):
         return render(request, self.template_name, {"action": self.action, "token": token, "base": "/status/"})
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        from statuspage.services import subscriber_confirm, subscriber_unsubscribe
 
         context = {"action": self.action, "token": token, "base": "/status/"}
         try:

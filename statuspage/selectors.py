@@ -16,6 +16,13 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from alerts.choices import AlertStatus
+from alerts.models import Alert
+from alerts.selectors import firing_alert_counts
+from incidents.choices import OPEN_STATUSES
+from incidents.models import IncidentComponent
+from incidents.public import public_incidents
+from slo import selectors as slo_selectors
 from statuspage import conf
 from statuspage.domain import occurrences as occ
 from statuspage.domain import status as status_domain
@@ -49,8 +56,6 @@ def group_list() -> QuerySet[ComponentGroup]:
 
 
 def _open_impacts() -> dict[int, list[str]]:
-    from incidents.choices import OPEN_STATUSES
-    from incidents.models import IncidentComponent
 
     out: dict[int, list[str]] = defaultdict(list)
     rows = IncidentComponent.objects.filter(incident__status__in=OPEN_STATUSES).values_list("component_id", "status")
@@ -150,10 +155,6 @@ class SloBurn:
 def component_burns(states: list[ComponentState]) -> dict[int, list[SloBurn]]:
     """For each component an SLO burn degrades (status from burn, linked SLOs burning), the SLOs doing it.
     Firing counts come from the one selector of firing alerts; two queries whatever the counts."""
-    from alerts.choices import AlertStatus
-    from alerts.models import Alert
-    from alerts.selectors import firing_alert_counts
-
     burning: dict[int, list] = {}
     for state in states:
         slos = [slo for slo in state.component.slos.all() if slo.enabled and slo.burn_alerts] if state.burn else []
@@ -346,8 +347,6 @@ def _outage_intervals(*, since: datetime, now: datetime, public_names: dict[int,
     """Per component: the intervals open and past incidents affected it (named by their public title only
     when they are public: the same name the JSON and feeds show), and the maintenance occurrences that
     covered it."""
-    from incidents.models import IncidentComponent
-
     out: dict[int, list] = defaultdict(list)
     rows = IncidentComponent.objects.filter(Q(incident__resolved_at__gte=since) | Q(incident__resolved_at__isnull=True))
     fields = ("component_id", "status", *(f"incident__{f}" for f in ("id", "status", "started_at", "resolved_at")))
@@ -381,19 +380,15 @@ def _sli_days(slo_ids: list[int], *, now: datetime, tz: str) -> dict[int, dict[d
     change); today is asked every time. A failing SLO source leaves the bars on incident data."""
     if not slo_ids:
         return {}
-    try:
-        from slo.selectors import slo_daily_sli
-    except ImportError:  # the slo app's contract is not there (yet)
-        return {}
     key = f"statuspage:sli:{tz}:{now.astimezone(ZoneInfo(tz)).date()}:{','.join(map(str, sorted(slo_ids)))}"
     try:
         past = cache.get(key)
         if past is None:
-            past = slo_daily_sli(slo_ids=slo_ids, days=UPTIME_DAYS, now=now, tz=tz)
+            past = slo_selectors.slo_daily_sli(slo_ids=slo_ids, days=UPTIME_DAYS, now=now, tz=tz)
             cache.set(key, past, 3600)
             today = past
         else:
-            today = slo_daily_sli(slo_ids=slo_ids, days=1, now=now, tz=tz)
+            today = slo_selectors.slo_daily_sli(slo_ids=slo_ids, days=1, now=now, tz=tz)
     except Exception:
         logger.exception("statuspage: daily SLI failed; uptime bars fall back to incidents")
         return {}
@@ -408,8 +403,6 @@ def _sli_days(slo_ids: list[int], *, now: datetime, tz: str) -> dict[int, dict[d
 def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
     """Everything the public page shows at ``now``. A bounded number of queries whatever the counts
     (plus the SLO app's counting for linked SLIs, cached per day)."""
-    from incidents.public import public_incidents
-
     tz_name = conf.get("STATUSPAGE_TIMEZONE")
     tz = ZoneInfo(tz_name)
     months = history_months or conf.get("STATUSPAGE_HISTORY_MONTHS")

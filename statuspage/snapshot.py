@@ -28,7 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from statuspage import conf, feeds, public_serializers
+from statuspage import conf, feeds, metrics, public_serializers
 from statuspage.selectors import PageData, page_data
 
 ASSETS = {"assets/status.css": "css/status.css", "assets/statuspage.js": "js/statuspage.js"}
@@ -169,7 +169,6 @@ def render_files(data: PageData, *, now: datetime) -> dict[str, bytes]:
 
 def snapshot_render(*, now: datetime, root: Path | None = None, data: PageData | None = None) -> SnapshotResult:
     """Render the whole public page to ``root`` (default ``conf.snapshot_dir()``) and drop stale files."""
-    from statuspage import metrics
 
     root = root or conf.snapshot_dir()
     data = data or page_data(now=now)

@@ -8,7 +8,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from sre.celery import task_options
-from statuspage.services.delivery import TransientDeliveryError
+from statuspage.services.delivery import TransientDeliveryError, notification_deliver
+from statuspage.services.sync import sync_run
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="statuspage.sync", **task_options(time_limit=120, soft_time_limit=100, max_retries=0))
 def sync() -> dict:
     """Derived state, subscriber fan-out and the snapshot (on every change and on a timer)."""
-    from statuspage.services.sync import sync_run
 
     return sync_run(now=timezone.now())
 
@@ -27,6 +27,5 @@ def sync() -> dict:
 )
 def deliver(notification_id: int) -> str:
     """Send one subscriber notification; transient failures retry with backoff, the last one is recorded."""
-    from statuspage.services.delivery import notification_deliver
 
     return notification_deliver(notification_id=notification_id, now=timezone.now())

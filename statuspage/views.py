@@ -4,6 +4,7 @@ public page, and "render the snapshot now"."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from incidents.selectors import incidents_open
 from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
@@ -37,7 +39,6 @@ def _errors_to_form(form, exc: DomainError) -> None:
 
 
 def _open_incidents():
-    from incidents.selectors import incidents_open
 
     return incidents_open(limit=50)
 
@@ -323,7 +324,6 @@ class PreviewView(RoleRequiredMixin, View):
     """The public page rendered live from the database (what the next snapshot will show)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        from datetime import timedelta
 
         now = timezone.now()
         data = selectors.page_data(now=now)

@@ -3,6 +3,7 @@ builders in ``statuspage.public_serializers``. Webhook URLs are never echoed."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from slo.api.fields import SloRefField
@@ -10,6 +11,7 @@ from slo.models import Service
 from sre.api.serializers import StrictFieldsMixin
 from statuspage.choices import ComponentStatus, Recurrence, SubscriberKind
 from statuspage.models import Component, ComponentGroup
+from statuspage.selectors import maintenance_status
 
 
 class StatusGroupSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -69,9 +71,6 @@ class StatusMaintenanceSerializer(StrictFieldsMixin, serializers.Serializer):
     cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_status(self, obj) -> str:
-        from django.utils import timezone
-
-        from statuspage.selectors import maintenance_status
 
         return maintenance_status(obj, now=timezone.now())[0]
 

@@ -7,13 +7,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from incidents.choices import OPEN_STATUSES
+from incidents.models import Incident
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import ComponentStatus
 from statuspage.models import Component, ComponentGroup
+from statuspage.selectors import component_states
+from statuspage.services.sync import snapshot_request
 
 
 def _requested() -> None:
-    from statuspage.services.sync import snapshot_request
 
     snapshot_request()
 
@@ -76,7 +79,6 @@ def component_override_set(
 ) -> Component:
     """A responder sets the component's public status by hand. With ``incident_id`` (an open incident) the
     override ends when that incident resolves; without, it stays until cleared."""
-    from incidents.models import Incident
 
     if status not in ComponentStatus.values:
         raise InvalidInputError("Unknown component status.", fields={"status": ["Invalid."]})
@@ -135,7 +137,6 @@ def overrides_release(*, incident_id: int, now: datetime) -> int:
 
 def overrides_expire(*, now: datetime) -> int:
     """Clear overrides whose incident has resolved (or vanished). Returns how many."""
-    from incidents.choices import OPEN_STATUSES
 
     stale = Component.objects.exclude(override_status="").filter(override_at__isnull=False)
     expired = [
@@ -152,7 +153,6 @@ def overrides_expire(*, now: datetime) -> int:
 
 def component_statuses_refresh(*, now: datetime) -> list[tuple[Component, str, str]]:
     """Store each component's derived status; returns ``(component, old, new)`` for those that changed."""
-    from statuspage.selectors import component_states
 
     changed = []
     for state in component_states(now=now):

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from sre.errors import InvalidInputError
 from sre.outbound import OutboundRefused, outbound_post
+from statuspage import metrics
 from statuspage.choices import NotificationState, SubscriberKind
 from statuspage.models import SubscriberNotification
 from statuspage.urlsafety import webhook_url_check
@@ -70,7 +71,6 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str:
     """Send one pending notification. Returns the state it ends in; raises ``TransientDeliveryError`` when
     a retry should follow (the final attempt records ``failed`` instead). A delivered, failed or vanished
     row is left alone, so running the task twice is harmless."""
-    from statuspage import metrics
 
     with transaction.atomic():
         notification = (
@@ -120,7 +120,7 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str:
 
 def notification_retry(*, notification_id: int) -> None:
     """An admin sends a failed notification again."""
-    from statuspage.tasks import deliver
+    from statuspage.tasks import deliver  # cycle: statuspage.tasks imports this module
 
     updated = SubscriberNotification.objects.filter(pk=notification_id, state=NotificationState.FAILED).update(
         state=NotificationState.PENDING, attempts=0, last_error=""

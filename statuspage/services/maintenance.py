@@ -11,10 +11,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alerts.domain.matchers import MatcherError, parse_matchers
+from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import Recurrence
 from statuspage.domain import occurrences as occ
 from statuspage.models import MaintenanceEvent, ScheduledMaintenance
+from statuspage.services.sync import snapshot_request
 
 FIELDS = (
     "name",
@@ -32,7 +35,6 @@ FIELDS = (
 
 
 def _validate(data: dict[str, Any]) -> None:
-    from alerts.domain.matchers import MatcherError, parse_matchers
 
     errors: dict[str, list[str]] = {}
     if not str(data.get("name") or "").strip():
@@ -74,7 +76,6 @@ def _window_matchers(maintenance: ScheduledMaintenance) -> list[str]:
 
 def _sync_alert_window(maintenance: ScheduledMaintenance, *, routes: list | None, now: datetime) -> None:
     """Create, update or remove the alerts window that mutes the maintenance's alerts."""
-    from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 
     matchers = _window_matchers(maintenance)
     window = maintenance.alert_window
@@ -135,13 +136,11 @@ def maintenance_save(
 
 
 def _after_change(*, now: datetime) -> None:
-    from statuspage.services.sync import snapshot_request
 
     snapshot_request(sync=True)
 
 
 def _end(maintenance_id: int, *, field: str, now: datetime) -> ScheduledMaintenance:
-    from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 
     with transaction.atomic():
         maintenance = ScheduledMaintenance.objects.select_for_update().filter(pk=maintenance_id).first()
@@ -199,7 +198,6 @@ def maintenance_set_verifying(*, maintenance_id: int, verifying: bool, now: date
 def maintenance_delete(*, maintenance: ScheduledMaintenance, now: datetime | None = None) -> None:
     """Delete a maintenance and its alerts window (through ``alerts.services.silences.maintenance_window_delete``,
     so what the window muted is re-evaluated at once); the status page re-renders after the commit."""
-    from alerts.services.silences import maintenance_window_delete
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -207,7 +205,6 @@ def maintenance_delete(*, maintenance: ScheduledMaintenance, now: datetime | Non
         maintenance.delete()
         if window is not None:
             maintenance_window_delete(window=window, now=now)
-    from statuspage.services.sync import snapshot_request
 
     snapshot_request()
 

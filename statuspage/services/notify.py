@@ -14,6 +14,8 @@ from statuspage import conf, public_serializers
 from statuspage.choices import NotificationKind, SubscriberKind
 from statuspage.models import Subscriber, SubscriberNotification
 from statuspage.selectors import PageData, PublicMaintenance, subscribers_for
+from statuspage.services.subscribers import subscriber_token
+from statuspage.tasks import deliver
 
 logger = logging.getLogger(__name__)
 WEBHOOK_DOCS = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
@@ -30,14 +32,12 @@ def notification_queue(
             )
     except IntegrityError:
         return None
-    from statuspage.tasks import deliver
 
     transaction.on_commit(lambda: deliver.delay(notification.pk))
     return notification
 
 
 def _unsubscribe_link(subscriber: Subscriber) -> str:
-    from statuspage.services.subscribers import subscriber_token
 
     return conf.public_url(f"subscriptions/unsubscribe/{subscriber_token(subscriber, 'unsubscribe')}/")
 

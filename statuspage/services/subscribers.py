@@ -62,7 +62,7 @@ def _email(value: str) -> str:
 
 
 def _queue_confirmation(subscriber: Subscriber, *, now: datetime) -> None:
-    from statuspage.services.notify import notification_queue
+    from statuspage.services.notify import notification_queue  # cycle: notify imports this module
 
     link = conf.public_url(f"subscriptions/confirm/{subscriber_token(subscriber, 'confirm')}/")
     unsubscribe = conf.public_url(f"subscriptions/unsubscribe/{subscriber_token(subscriber, 'unsubscribe')}/")

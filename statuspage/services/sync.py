@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 
 from statuspage.choices import NotificationState
 from statuspage.models import AnnouncedUpdate, SubscriberNotification
+from statuspage.selectors import page_data
+from statuspage.snapshot import snapshot_render
 
 logger = logging.getLogger(__name__)
 ANNOUNCE_MAX_AGE = timedelta(days=1)  # older public updates are not mailed out (e.g. on first deploy)
@@ -28,7 +30,7 @@ def snapshot_request(*, sync: bool = True) -> None:
 def _enqueue_sync() -> None:
     """Never let the status page break the change that triggered it (a broker hiccup, or an eager run
     failing): the beat timer runs the sync again shortly anyway."""
-    from statuspage.tasks import sync as sync_task
+    from statuspage.tasks import sync as sync_task  # cycle: statuspage.tasks imports this module
 
     try:
         if sync_task.app.conf.task_always_eager:
@@ -55,6 +57,7 @@ def _claim(update_id: int, incident_id: int, now: datetime) -> bool:
 
 def announce_updates(*, data, now: datetime) -> int:
     """Queue notifications for public incident updates not announced yet (oldest first)."""
+    # cycle: notify imports statuspage.tasks, which imports this module
     from statuspage.services.notify import announce_incident
 
     ids = [u.id for i in data.incidents for u in i.updates]
@@ -81,7 +84,7 @@ def announce_updates(*, data, now: datetime) -> int:
 
 
 def _requeue_stuck(*, now: datetime) -> int:
-    from statuspage.tasks import deliver
+    from statuspage.tasks import deliver  # cycle: statuspage.tasks imports this module
 
     stuck = list(
         SubscriberNotification.objects.filter(
@@ -97,11 +100,10 @@ def sync_run(*, now: datetime, render: bool = True) -> dict:
     """One pass: expire overrides of resolved incidents, record maintenance starts/ends, store derived
     component statuses, notify subscribers of new public updates and maintenance events, re-render the
     snapshot. Safe to run concurrently and repeatedly."""
-    from statuspage.selectors import page_data
+    # cycle: components, maintenance and notify (through statuspage.tasks) import this module
     from statuspage.services.components import component_statuses_refresh, overrides_expire
     from statuspage.services.maintenance import maintenance_transitions
     from statuspage.services.notify import announce_maintenance
-    from statuspage.snapshot import snapshot_render
 
     expired = overrides_expire(now=now)
     events = maintenance_transitions(now=now)
