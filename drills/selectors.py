@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from drills.choices import ACTIVE_STATUSES, RunStatus
 from drills.domain.schedule import crontab_fields
-from drills.models import BackupTarget, CheckResult, DrillRun, DrillStep
+from drills.models import BackupTarget, CheckResult, DrillRun, DrillStep, VerificationCheck
 
 
 def target_list() -> QuerySet[BackupTarget]:
@@ -35,6 +35,11 @@ def target_list() -> QuerySet[BackupTarget]:
 
 def target_get(*, pk: int) -> BackupTarget:
     return target_list().prefetch_related("checks").get(pk=pk)
+
+
+def check_get(*, pk: int) -> VerificationCheck:
+    """One verification check with its target (``VerificationCheck.DoesNotExist`` when gone)."""
+    return VerificationCheck.objects.select_related("target").get(pk=pk)
 
 
 def next_run_at(*, schedule: str, enabled: bool, now: dt.datetime) -> dt.datetime | None:

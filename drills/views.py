@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
@@ -14,7 +14,16 @@ from drills.choices import RunTrigger, TargetKind
 from drills.evidence import evidence_csv, evidence_json
 from drills.forms import CheckForm, EvidenceForm, TargetForm
 from drills.models import BackupTarget, DrillRun, VerificationCheck
-from drills.selectors import evidence_runs, next_run_at, run_get, run_list, target_get, target_list, trend
+from drills.selectors import (
+    check_get,
+    evidence_runs,
+    next_run_at,
+    run_get,
+    run_list,
+    target_get,
+    target_list,
+    trend,
+)
 from drills.services import check_create, check_delete, drill_cancel, drill_request, target_delete, target_save
 from sre.audit.services import audit_export
 from sre.auth.views import RoleRequiredMixin
@@ -34,6 +43,13 @@ def _run_or_404(pk: int) -> DrillRun:
         return run_get(pk=pk)
     except DrillRun.DoesNotExist:
         raise Http404("No such drill run.") from None
+
+
+def _check_or_404(pk: int) -> VerificationCheck:
+    try:
+        return check_get(pk=pk)
+    except VerificationCheck.DoesNotExist:
+        raise Http404("No such check.") from None
 
 
 class IndexView(RoleRequiredMixin, View):
@@ -172,11 +188,11 @@ class CheckDeleteView(RoleRequiredMixin, View):
     read_role = Role.ADMIN
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        check = get_object_or_404(VerificationCheck.objects.select_related("target"), pk=pk)
+        check = _check_or_404(pk)
         return render(request, "drills/check_delete_confirm.html", {"check": check})
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        check = get_object_or_404(VerificationCheck, pk=pk)
+        check = _check_or_404(pk)
         check_delete(check=check)
         messages.success(request, f"Check “{check.name}” removed.")
         return redirect("drills:target-detail", pk=check.target_id)

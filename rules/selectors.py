@@ -27,6 +27,10 @@ def rule_list(*, kind: str = "", group: str = "") -> QuerySet[AlertRule]:
     return qs.order_by("group", "name", "pk")
 
 
+def rule_get(*, rule_id: int) -> AlertRule | None:
+    return AlertRule.objects.filter(pk=rule_id).first()
+
+
 def rule_alerts(*, rule_ids: Iterable[int]) -> dict[int, list[RuleAlert]]:
     out: dict[int, list[RuleAlert]] = {}
     for alert in RuleAlert.objects.filter(rule_id__in=list(rule_ids)).order_by("rule_id", "pk"):

@@ -17,6 +17,7 @@ from django.views import View
 from rules.choices import RuleSource
 from rules.forms import FIELD_KINDS, PAIRS, RuleForm, RuleImportForm, pairs_from
 from rules.models import AlertRule
+from rules.selectors import rule_get
 from rules.services.files import rules_import
 from rules.services.rules import rule_save
 from rules.views import roles
@@ -49,7 +50,7 @@ class RuleEditView(RoleRequiredMixin, View):
     def _rule(self, pk: int | None) -> AlertRule | None:
         if pk is None:
             return None
-        rule = AlertRule.objects.filter(pk=pk).first()
+        rule = rule_get(rule_id=pk)
         if rule is None:
             raise Http404("No such rule.")
         return rule
