@@ -20,6 +20,16 @@ DELIVERY_LATENCY = Histogram(
     ["kind"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
+OUTBOX_DUE = Gauge(
+    "sre_alert_outbox_due",
+    "Notifications whose attempt time has come and that are not yet sent (refreshed by the alerts tick).",
+    multiprocess_mode="mostrecent",
+)
+OUTBOX_OLDEST_DUE = Gauge(
+    "sre_alert_outbox_oldest_due_seconds",
+    "Seconds the oldest due, unsent notification has waited; 0 when none (refreshed by the alerts tick).",
+    multiprocess_mode="mostrecent",
+)
 RELAY_SUBMITTED = Counter(
     "sre_alert_relay_submitted_total",
     "Notifications offered to a web worker's relay threads after commit: accepted, or full (sent to Celery).",

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 
-from alerts.choices import AlertStatus, GroupState
+from alerts.choices import AlertStatus, GroupState, NotificationState
 from alerts.domain import routing, suppression, triage
 from alerts.domain.matchers import MATCH_NOTHING, Matcher, matches_all, parse_stored_matchers
 from alerts.models import (
@@ -199,6 +199,16 @@ def alerts_firing_by_severity() -> dict[str, int]:
     for labels in Alert.objects.filter(status=AlertStatus.FIRING).values_list("labels", flat=True):
         counts[(labels or {}).get("severity", "none") or "none"] += 1
     return dict(counts)
+
+
+def outbox_backlog(*, now: datetime) -> tuple[int, float]:
+    """(notifications due and not yet sent, seconds the oldest of them has waited; 0 when none): the delivery
+    queue's depth as the outbox sees it, whichever way rows travel (relay threads, Celery). One indexed query."""
+    row = Notification.objects.filter(state=NotificationState.PENDING, next_attempt_at__lte=now).aggregate(
+        due=Count("pk"), oldest=Min("next_attempt_at")
+    )
+    oldest = row["oldest"]
+    return row["due"], max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
 
 
 def notification_list(

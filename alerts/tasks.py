@@ -26,5 +26,5 @@ def alerts_tick() -> dict:
     now = timezone.now()
     flushed = groups_flush_due(now=now)
     queued = notifications_sweep(now=now)
-    metrics_refresh()
+    metrics_refresh(now=now)
     return {"flushed": flushed, "queued": queued}

@@ -13,7 +13,7 @@ from django.db import transaction
 from alerts import metrics
 from alerts.choices import NotificationEvent, ReceiverKind
 from alerts.models import Notification, Receiver
-from alerts.selectors import alerts_firing_by_severity
+from alerts.selectors import alerts_firing_by_severity, outbox_backlog
 from alerts.senders import TargetNotAllowed, check_target
 from alerts.services.notify import schedule_delivery
 from sre.errors import ConflictError, InvalidInputError
@@ -106,7 +106,12 @@ def receiver_test(*, receiver: Receiver, actor: str, now: datetime) -> Notificat
     return notification
 
 
-def metrics_refresh() -> None:
+def metrics_refresh(*, now: datetime) -> None:
+    """The gauges the alerts tick keeps current: firing alerts by severity, and the outbox's backlog (what the
+    control plane's own alert rules watch: deploy/prometheus/sre-control-plane-rules.yml)."""
     counts = alerts_firing_by_severity()
     for severity in set(counts) | {"critical", "warning", "info"}:
         metrics.ALERTS_FIRING.labels(severity=severity).set(counts.get(severity, 0))
+    due, oldest = outbox_backlog(now=now)
+    metrics.OUTBOX_DUE.set(due)
+    metrics.OUTBOX_OLDEST_DUE.set(oldest)

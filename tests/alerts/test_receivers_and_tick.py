@@ -176,8 +176,23 @@ def test_metrics_exposed(root_route, client, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
         fire({"alertname": "Disk", "severity": "critical"})
-    metrics_refresh()
+    metrics_refresh(now=timezone.now())
     body = client.get("/metrics").content.decode()
     assert 'sre_alerts_firing{severity="critical"} 1.0' in body
+    assert "sre_alert_outbox_due 0.0" in body and "sre_alert_outbox_oldest_due_seconds 0.0" in body
     assert 'sre_alert_notifications_total{outcome="success",receiver="default"}' in body
     assert "sre_alert_delivery_latency_seconds_bucket" in body
+
+
+def test_the_outbox_backlog_gauges_count_due_unsent_notifications_and_the_oldest_wait(root_route, client):
+    from alerts.services.receivers import metrics_refresh
+
+    fire({"alertname": "Disk", "severity": "critical"}, now=T0)  # eager delivery is off the clock: T0 is past
+    fire({"alertname": "Cpu", "severity": "warning"}, now=T0)
+    Notification.objects.update(state="pending", next_attempt_at=T0)
+    Notification.objects.filter(pk=Notification.objects.order_by("pk").last().pk).update(
+        next_attempt_at=T0 + dt.timedelta(minutes=5)
+    )  # deferred (breaker, rate limit): not due yet
+    metrics_refresh(now=T0 + dt.timedelta(seconds=90))
+    body = client.get("/metrics").content.decode()
+    assert "sre_alert_outbox_due 1.0" in body and "sre_alert_outbox_oldest_due_seconds 90.0" in body
