@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sre.auth.roles import user_has_role
 from sre.choices import Role
 from sre.identity import services
 from sre.identity.lockout import lockout_list, login_unlock
 from sre.identity.oidc import sso_enabled
+from sre.identity.selectors import mfa_enabled, mfa_state
 from sre.identity.session import state_get, state_update
 
 ENROL_SESSION_KEY = "sre_totp_enrol"
@@ -124,15 +124,12 @@ class SecurityView(LoginRequiredMixin, View):
 
     def context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         user = request.user
-        pending = None
-        device_id = request.session.get(ENROL_SESSION_KEY)
-        if device_id:
-            pending = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
-        static = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        mfa = mfa_state(user=user, pending_device_id=request.session.get(ENROL_SESSION_KEY))
+        pending = mfa.pending
         state = state_get(request)
         context = {
-            "mfa_enabled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-            "recovery_left": static.token_set.count() if static else 0,
+            "mfa_enabled": mfa.enabled,
+            "recovery_left": mfa.recovery_left,
             "pending": pending,
             "sso_session": state["sso"],
             "has_password": user.has_usable_password(),
@@ -187,7 +184,7 @@ class SecurityView(LoginRequiredMixin, View):
         return render(request, self.template_name, self.context(request, recovery_codes=codes))
 
     def _regenerate(self, request: HttpRequest) -> HttpResponse:
-        if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        if not mfa_enabled(user=request.user):
             messages.error(request, "Set up an authenticator app first.")
             return redirect("security")
         codes = services.mfa_recovery_codes_generate(user=request.user)
