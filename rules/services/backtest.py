@@ -34,14 +34,14 @@ def split_threshold(expr: str) -> tuple[str, str, float] | None:
         node = promql_parser.parse(expr)
     except (ValueError, TypeError):
         return None
-    while type(node).__name__ == "ParenExpr":
+    while isinstance(node, promql_parser.ParenExpr):
         node = node.expr
-    if type(node).__name__ != "BinaryExpr" or str(node.op) not in COMPARISONS:
+    if not isinstance(node, promql_parser.BinaryExpr) or str(node.op) not in COMPARISONS:
         return None
     modifier = node.modifier
     if modifier is not None and getattr(modifier, "return_bool", False):
         return None
-    if type(node.rhs).__name__ == "NumberLiteral":
+    if isinstance(node.rhs, promql_parser.NumberLiteral):
         return node.lhs.prettify(), str(node.op), float(node.rhs.val)
     return None
 
@@ -88,7 +88,7 @@ def _metric_prometheus(rule: AlertRule, times: list[int], step: int, out: bt.Bac
         per: dict[int, list] = {t: [] for t in times}
         for s in source.range(q, start=start, end=end, step=step):
             labels = {k: v for k, v in s.labels.items() if k != "__name__"}
-            for t, v in s.values:
+            for t, v in s.points:
                 per.setdefault(int(t), []).append((labels, v))
         return sorted(per.items())
 

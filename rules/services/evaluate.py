@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import overload
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +45,12 @@ def _ts(value: dt.datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
+@overload
+def _dt(value: float) -> dt.datetime: ...
+@overload
+def _dt(value: None) -> None: ...
+@overload
+def _dt(value: float | None) -> dt.datetime | None: ...
 def _dt(value: float | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromtimestamp(value, tz=dt.UTC)
 

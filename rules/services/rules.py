@@ -9,6 +9,7 @@ from typing import Any
 import promql_parser
 from django.conf import settings
 from django.db import transaction
+from django.db.models import TextChoices
 
 from rules.choices import Comparison, RuleKind, RuleSource
 from rules.domain import checks
@@ -32,7 +33,7 @@ def _fail(field: str, message: str) -> InvalidInputError:
     return InvalidInputError(f"{field}: {message}", fields={field: [message]})
 
 
-def _choice(field: str, value: Any, choices: type, default: str) -> str:
+def _choice(field: str, value: Any, choices: type[TextChoices], default: str) -> str:
     value = default if value in (None, "") else value
     if value not in choices.values:
         raise _fail(field, f"One of {', '.join(choices.values)}.")
