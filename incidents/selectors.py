@@ -261,6 +261,10 @@ def action_item_list(
     )
 
 
+def action_item_get(*, action_item_id: int) -> ActionItem | None:
+    return ActionItem.objects.filter(pk=action_item_id).first()
+
+
 def incident_action_items(*, incident_id: int) -> list[ActionItem]:
     """An incident's action items with their owners, by due date (the postmortem export's checklist)."""
     return list(ActionItem.objects.filter(incident_id=incident_id).select_related("owner").order_by("due_date", "pk"))

@@ -35,7 +35,7 @@ from incidents.selectors import (
     incident_updates,
     severity_levels,
 )
-from slo.models import Service
+from slo.selectors import service_names
 from sre import pagecache
 from sre.audit.services import audit_export
 from sre.auth.roles import user_has_role
@@ -75,7 +75,7 @@ class IndexView(IncidentsPage):
             "params": urlencode({k: v for k, v in filters.items() if v}),  # the pager's links keep the filters
             "statuses": IncidentStatus.choices,
             "severities": severity_levels(),
-            "services": Service.objects.order_by("name").values_list("name", flat=True),
+            "services": sorted(service_names()),
             "filtered": any((status, severity, service, q)),
         }
         return context

@@ -17,9 +17,9 @@ from incidents.choices import ActionItemStatus, PostmortemState, Severity
 from incidents.exports import postmortem_markdown
 from incidents.insights import response_report
 from incidents.markdown import render_markdown
-from incidents.models import ActionItem
 from incidents.pages import IncidentsPage, incident_or_404, report_error
 from incidents.selectors import (
+    action_item_get,
     action_item_is_overdue,
     action_item_list,
     incident_postmortem,
@@ -198,7 +198,7 @@ class ActionItemCommandView(IncidentsPage):
 
     def post(self, request: HttpRequest, pk: int, command: str) -> HttpResponse:
 
-        item = ActionItem.objects.filter(pk=pk).first()
+        item = action_item_get(action_item_id=pk)
         if item is None:
             raise Http404("No such action item.")
         nxt = request.POST.get("next", "")
