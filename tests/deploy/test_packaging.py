@@ -3,6 +3,7 @@ exactly the commands README "Deploying" gives (Docker, kubectl and systemd canno
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -172,9 +173,11 @@ def test_compose_wires_prometheus_and_alertmanager_to_the_web_nodes() -> None:
         assert services[name]["profiles"] == ["monitoring"]  # optional
         for volume in services[name]["volumes"]:
             source = volume.split(":")[0]
-            if not source.endswith("token") and not source.endswith("rules"):  # yours to create
+            if not source.endswith("token"):  # yours to create
                 assert (DEPLOY / source).exists(), source
     prometheus = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    mounted = [volume.split(":")[1] for volume in services["prometheus"]["volumes"]]
+    assert any(fnmatch.fnmatch(path, pattern) for path in mounted for pattern in prometheus["rule_files"])
     webs = {f"{name}:8000" for name, s in services.items() if s.get("command", [""])[0] == "gunicorn"}
     targets = {t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
     assert webs <= targets
