@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 from sre.domain.links import http_url
+from sre.observability.tracing import outbound_span
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
 
@@ -210,6 +211,14 @@ class _GuardedTransport(httpx2.HTTPTransport):
             ssl_context=httpx2.create_ssl_context(verify=verify, trust_env=False),
             network_backend=_GuardedBackend(allow_private=allow_private),
         )
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        # No OpenTelemetry instrumentation knows httpx2: the span (and the traceparent header) is made here.
+        with outbound_span(method=request.method, url=str(request.url)) as (headers, record_status):
+            request.headers.update(headers)
+            response = super().handle_request(request)
+            record_status(response.status_code)
+            return response
 
 
 def outbound_httpx_transport(*, allow_private: bool, verify: Any = True) -> httpx2.HTTPTransport:

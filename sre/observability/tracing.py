@@ -15,6 +15,8 @@ configures in ``worker_process_init``, so every process starts its own export th
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +35,11 @@ def tracing_enabled() -> bool:
     return "provider" in _state
 
 
+def tracer() -> Any:
+    """The control plane's own tracer (manual spans), or None when tracing is off."""
+    return _state.get("tracer")
+
+
 def url_without_path(url: str) -> str:
     """``scheme://host:port`` of a URL: receivers' paths and queries carry secrets (chat webhook tokens)."""
     parts = urlsplit(url)
@@ -48,6 +55,13 @@ def _redact_span_url(span: Any, *_: Any) -> None:
         value = attributes.get(key)
         if isinstance(value, str):
             span.set_attribute(key, url_without_path(value))
+
+
+def _request_id_on_span(span: Any, request: Any, response: Any) -> None:
+    """The server span names the request id its log lines carry (``sre.observability.middleware``)."""
+    request_id = getattr(request, "request_id", None)
+    if request_id is not None and span.is_recording():
+        span.set_attribute("sre.request_id", request_id)
 
 
 def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -> bool:
@@ -87,7 +101,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
         else:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
         instrumentors = [
-            (DjangoInstrumentor(), {"excluded_urls": EXCLUDED_URLS}),
+            (DjangoInstrumentor(), {"excluded_urls": EXCLUDED_URLS, "response_hook": _request_id_on_span}),
             (CeleryInstrumentor(), {}),
             (PsycopgInstrumentor(), {"enable_commenter": False}),
             (RequestsInstrumentor(), {"request_hook": _redact_span_url}),
@@ -121,3 +135,32 @@ def tracing_shutdown() -> None:
         _state.clear()
         logs.trace_ids = None
         context.trace_context_hooks = None
+
+
+@contextmanager
+def outbound_span(*, method: str, url: str) -> Iterator[tuple[dict[str, str], Callable[[int], None]]]:
+    """A client span around an HTTP request no instrumentation sees (``httpx2``, the PagerDuty client's): yields
+    the headers that carry the trace to the receiver (``traceparent``) and a function to record the status code.
+    Nothing when tracing is off."""
+    spans = _state.get("tracer")
+    if spans is None:
+        yield {}, _no_status
+        return
+    from opentelemetry import propagate  # loaded already: tracing is on
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
+    attributes = {"http.request.method": method, "url.full": url_without_path(url)}
+    with spans.start_as_current_span(method, kind=SpanKind.CLIENT, attributes=attributes) as span:
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+
+        def status(code: int) -> None:
+            span.set_attribute("http.response.status_code", code)
+            if code >= 400:
+                span.set_status(Status(StatusCode.ERROR))
+
+        yield headers, status
+
+
+def _no_status(code: int) -> None:
+    return None

@@ -63,6 +63,7 @@ class PagerDutyStub:
         self.url = f"https://127.0.0.1:{self.port}"
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # every request that reached us, with the status we answered
+        self.headers: list[dict[str, str]] = []  # their headers, lower-case names
         self.transitions: list[tuple[str, str]] = []  # (dedup_key, new state) as PagerDuty would record
         self.incidents: dict[str, str] = {}
         self._failures: list[int] = []
@@ -133,6 +134,8 @@ class PagerDutyStub:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     body = {}
+                with stub.lock:
+                    stub.headers.append({k.lower(): v for k, v in self.headers.items()})
                 status, answer = stub._answer(self.path, body)
                 if stub._hold_next:
                     stub._hold_next = False

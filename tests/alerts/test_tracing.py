@@ -13,12 +13,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from alerts.choices import ReceiverKind
+from alerts.models import Notification
+from alerts.services import alert_raise
+from alerts.services.delivery import notification_deliver
 from alerts.services.receivers import receiver_save
-from sre.observability.tracing import tracing_configure, tracing_shutdown
+from sre.observability.tracing import tracer, tracing_configure, tracing_shutdown
 from tests.alerts.factories import RouteFactory
 from tests.alerts.worker import delivery_worker
 from tests.support.otlp_collector import OtlpCollector
@@ -84,6 +88,12 @@ def collector():
     running = OtlpCollector()
     yield running
     running.close()
+
+
+def fire_and_deliver() -> None:
+    alert_raise(labels={"alertname": "PD", "severity": "critical"}, annotations={}, status="firing", source="test",
+                now=timezone.now())  # fmt: skip
+    notification_deliver(notification_id=Notification.objects.get().pk)
 
 
 def _webhook_route(url: str) -> None:
@@ -181,3 +191,17 @@ def test_a_web_worker_relay_thread_delivers_inside_the_intake_trace(
     [send] = [s for s in spans if s.kind == SpanKind.CLIENT]
     assert send.context.trace_id == trace_id
     assert received[0]["traceparent"].split("-")[1] == format(trace_id, "032x")
+
+
+def test_a_pagerduty_event_is_sent_in_a_client_span_that_the_receiver_can_join(pd_route, pd_stub, memory_spans):
+    """httpx2 (the PagerDuty client's transport) has no OpenTelemetry instrumentation: sre.outbound makes the span."""
+    with tracer().start_as_current_span("test") as parent:
+        fire_and_deliver()
+    assert [b["event_action"] for b in pd_stub.accepted()] == ["trigger"]
+    [send] = [s for s in memory_spans.get_finished_spans() if s.kind == SpanKind.CLIENT]
+    assert send.context.trace_id == parent.context.trace_id and send.parent.span_id == parent.context.span_id
+    assert send.attributes["http.response.status_code"] == 202 and send.attributes["url.full"] == pd_stub.url
+    assert pd_stub.headers[0]["traceparent"].split("-")[1:3] == [
+        format(send.context.trace_id, "032x"),
+        format(send.context.span_id, "016x"),
+    ]
