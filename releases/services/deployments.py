@@ -185,8 +185,9 @@ def _burn_check(deployment: Deployment, *, slos: dict[int, SLO], now: dt.datetim
                 "reason": verdict.reason,
             }
             numbers.append(entry)
-            if verdict.fires and (worst is None or verdict.burn_rate / factor > worst["_over"]):
-                worst = {**entry, "_over": verdict.burn_rate / factor}
+            rate = verdict.burn_rate  # set whenever the verdict fires
+            if verdict.fires and rate is not None and (worst is None or rate / factor > worst["_over"]):
+                worst = {**entry, "_over": rate / factor}
     if worst is not None:
         worst.pop("_over")
     return worst, numbers

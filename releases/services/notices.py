@@ -96,9 +96,9 @@ def budget_notices_evaluate(*, now: dt.datetime) -> dict:
             if periods:
                 calendar = [pk for pk, s in starts.items() if s is not None]
                 rows = BudgetNotice.objects.filter(slo_id__in=calendar, window_start__in=periods)
-                for slo_id, threshold, window_start in rows.values_list("slo_id", "threshold", "window_start"):
+                for slo_id, sent_threshold, window_start in rows.values_list("slo_id", "threshold", "window_start"):
                     if starts[slo_id] == window_start:
-                        sent.add((slo_id, Fraction(threshold)))
+                        sent.add((slo_id, Fraction(sent_threshold)))
             by_slo: dict[int | None, dict[Fraction, BudgetNotice]] = {}
             for row in open_rows:
                 by_slo.setdefault(row.slo_id, {})[Fraction(row.threshold)] = row
@@ -118,6 +118,8 @@ def budget_notices_evaluate(*, now: dt.datetime) -> dict:
                 )
                 for threshold in plan.close:
                     to_close.append(open_here[threshold])
+                if consumed is None:
+                    continue  # without data nothing opens (plan.open is empty)
                 for threshold, window_start in plan.open:
                     labels = notice_labels(slo, threshold)
                     to_open.append(
