@@ -69,9 +69,11 @@ def test_the_gate_names_the_service_when_it_cannot_answer(token_client, checkout
 
 
 def test_the_gate_needs_a_signed_in_caller_with_the_read_scope(client, token_client, checkout):
-    assert client.get("/api/v1/deploy-gate?service=checkout").status_code == 401
-    ingest = token_client(Role.ADMIN, scopes=("ingest",))
-    assert ingest.get("/api/v1/deploy-gate?service=checkout").status_code == 403
+    anonymous = client.get("/api/v1/deploy-gate?service=checkout")
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "not_authenticated"
+    ingest = token_client(Role.ADMIN, scopes=("ingest",)).get("/api/v1/deploy-gate?service=checkout")
+    assert ingest.status_code == 403 and ingest.json()["error"]["code"] == "permission_denied"
+    assert "decision" not in ingest.json()
 
 
 # --- deployments ---------------------------------------------------------------------------------------------

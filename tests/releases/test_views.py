@@ -122,8 +122,9 @@ def test_an_admin_edits_the_service_policy_and_an_slo_policy(session_client, fro
 
 def test_policy_pages_are_for_admins(session_client, frozen, slo):
     responder = session_client(Role.RESPONDER)
-    assert responder.get(f"/releases/services/{frozen.pk}/policy/").status_code == 403
-    assert responder.get(f"/releases/slos/{slo.pk}/policy/").status_code == 403
+    for path in (f"/releases/services/{frozen.pk}/policy/", f"/releases/slos/{slo.pk}/policy/"):
+        response = responder.get(path)
+        assert response.status_code == 403 and "This page needs the admin role." in response.content.decode(), path
 
 
 def test_a_responder_records_a_deployment_by_hand(session_client, frozen):

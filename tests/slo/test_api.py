@@ -91,6 +91,8 @@ def test_slo_name_is_unique_409(admin):
     response = admin.post("/api/v1/slos/", {"service": "checkout", "name": "dup", "sli_kind": "ratio", "sli": RATIO},
                           format="json")  # fmt: skip
     assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict" and "dup" in response.json()["error"]["message"]
+    assert SLO.objects.filter(name="dup").count() == 1
 
 
 def test_viewer_reads_but_cannot_write(viewer):

@@ -56,18 +56,23 @@ def test_a_threshold_between_buckets_is_refused_listing_them(admin, histogram):
 def test_a_bucket_bound_is_accepted_whatever_its_spelling(admin, histogram, threshold):
     response = _create(admin, threshold)
     assert response.status_code == 201, response.json()
+    assert float(SLO.objects.get(name="latency").sli["threshold"]) == float(threshold)
 
 
 def test_no_data_yet_is_saved(admin):
     ServiceFactory(name="checkout")
     response = _create(admin, "0.3")
     assert response.status_code == 201, response.json()
+    assert float(SLO.objects.get(name="latency").sli["threshold"]) == 0.3
 
 
 def test_only_the_selected_series_count(admin, histogram):
     """search's 0.3 bucket does not make 0.3 a bucket of checkout."""
-    assert _create(admin, "0.3").status_code == 422
+    refused = _create(admin, "0.3")
+    assert refused.status_code == 422 and "0.25, 0.5, 1.0" in refused.json()["error"]["message"]
+    assert not SLO.objects.exists()
     assert _create(admin, "0.3", selector=f'{METRIC}{{service="search"}}').status_code == 201
+    assert SLO.objects.get().sli["selector"] == f'{METRIC}{{service="search"}}'
 
 
 def test_an_edit_that_keeps_the_sli_is_not_blocked(admin, histogram):

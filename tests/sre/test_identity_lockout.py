@@ -51,14 +51,18 @@ def test_an_address_is_locked_after_the_limit_for_any_usernames(make_user) -> No
 def test_the_limit_is_a_setting(make_user) -> None:
     make_user("viewer", username="dave")
     assert _attempt("dave", "x").status_code == 200
-    assert _attempt("dave", "x").status_code == 429
+    locked = _attempt("dave", "x")
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.content.decode()
+    assert AccessAttempt.objects.get(username="dave").failures_since_start == 2
 
 
 def test_a_successful_sign_in_below_the_limit_clears_the_count(make_user) -> None:
     make_user("viewer", username="erin")
     for _ in range(LIMIT - 1):
         _attempt("erin", "wrong")
+    assert AccessAttempt.objects.get(username="erin").failures_since_start == LIMIT - 1
     assert _attempt("erin", "pw-for-tests").status_code == 302
+    assert not AccessAttempt.objects.filter(username="erin").exists()  # the count is cleared
     for _ in range(LIMIT - 1):
         _attempt("erin", "wrong")
     assert _attempt("erin", "pw-for-tests").status_code == 302
@@ -143,7 +147,9 @@ def test_bad_bearer_tokens_from_one_address_are_throttled(token_client) -> None:
 def test_valid_tokens_are_never_counted(token_client) -> None:
     client = token_client("viewer", scopes=("read",))
     for _ in range(30):
-        assert client.get("/api/v1/me").status_code == 200
+        response = client.get("/api/v1/me")
+        assert response.status_code == 200 and response.json()["username"] == client.user.username
+    assert not AccessAttempt.objects.exists()
 
 
 def test_django_admin_action_unlocks_users(make_user) -> None:

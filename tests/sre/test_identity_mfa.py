@@ -134,7 +134,12 @@ def test_require_mfa_sends_users_without_a_device_to_enrol_first(make_user) -> N
 
 @override_settings(SRE={**__import__("django.conf").conf.settings.SRE, "REQUIRE_MFA": True})
 def test_require_mfa_does_not_apply_to_token_requests(token_client) -> None:
-    assert token_client("viewer", scopes=("read",)).get("/api/v1/me").status_code == 200
+    client = token_client("viewer", scopes=("read",))
+    assert client.get("/api/v1/me").json() == {
+        "username": client.user.username,
+        "role": "viewer",
+        "token_scopes": ["read"],
+    }
 
 
 def test_ensure_admin_password_must_be_changed_at_first_sign_in(db, capsys) -> None:
@@ -171,6 +176,7 @@ def test_password_change_page_for_everyone(make_user) -> None:
     assert client.get("/accounts/password/").status_code == 200
     new = "another-long-passphrase-7"
     client.post("/accounts/password/", {"old_password": "pw-for-tests", "new_password1": new, "new_password2": new})
+    assert AccountSecurity.objects.get(user__username="quinn").password_changed_at is not None
     client.post("/accounts/logout/")
     assert Client().post(LOGIN, {"username": "quinn", "password": "pw-for-tests"}).status_code == 200
     assert _sign_in("quinn", new).get("/").status_code == 200

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from telemetry.domain.logs import LogRecord
+from telemetry.models import IngestBatch, LogEntry, Series
 from telemetry.services import logs_ingest
 
 
@@ -84,10 +85,14 @@ def test_overview_card_counts_what_came_in(session_client, logs):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", ["series", "logentry", "ingestbatch"])
-def test_admin_lists_are_read_only(admin_client, logs, model):
+@pytest.mark.parametrize(("model", "rows"), [("series", Series), ("logentry", LogEntry), ("ingestbatch", IngestBatch)])
+def test_admin_lists_are_read_only(admin_client, logs, model, rows):
     response = admin_client.get(f"/admin/telemetry/{model}/")
     assert response.status_code == 200
+    page = response.content.decode()
+    paginator = page.split('class="paginator">', 1)[1].split("</p>", 1)[0]
+    assert paginator.split()[0] == str(rows.objects.count()), paginator  # e.g. "3 log entries"
+    assert f'href="/admin/telemetry/{model}/add/"' not in page  # no Add button
     assert admin_client.get(f"/admin/telemetry/{model}/add/").status_code == 403
 
 
