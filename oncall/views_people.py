@@ -20,7 +20,15 @@ from django.views import View
 from oncall.choices import RuleKind
 from oncall.forms import ContactMethodForm, RuleFormSet, TeamForm, rules_data
 from oncall.models import ContactMethod, Team
-from oncall.selectors import address_masked, contact_methods_of, rules_of, shifts_of, team_list, user_label
+from oncall.selectors import (
+    address_masked,
+    contact_methods_of,
+    rules_of,
+    shifts_of,
+    team_member_ids,
+    teams_with_schedules,
+    user_label,
+)
 from oncall.services import people as svc
 from oncall.views import form_errors, roles
 from sre.auth.views import RoleRequiredMixin
@@ -164,7 +172,7 @@ class FeedTokenView(_OwnWrite):
 
 class TeamsView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        teams = team_list().prefetch_related("schedules").order_by("name")
+        teams = teams_with_schedules()
         return render(request, "oncall/teams.html", {"teams": teams, **roles(request)})
 
 
@@ -179,7 +187,7 @@ class TeamEditView(RoleRequiredMixin, View):
         initial = {}
         if team is not None:
             initial = {"name": team.name, "slug": team.slug, "description": team.description}
-            initial["members"] = list(team.members.values_list("pk", flat=True))
+            initial["members"] = team_member_ids(team_id=team.pk)
         return self._render(request, TeamForm(initial=initial), team)
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:

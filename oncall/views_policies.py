@@ -24,7 +24,7 @@ from oncall.forms import (
     steps_data,
 )
 from oncall.models import EscalationPolicy
-from oncall.selectors import policy_list, policy_routes, severity_matrix
+from oncall.selectors import policy_choices, policy_list, policy_routes, severity_matrix
 from oncall.services import policies as svc
 from oncall.views import form_errors, roles
 from sre.auth.views import RoleRequiredMixin
@@ -42,7 +42,7 @@ class PoliciesView(RoleRequiredMixin, View):
             "policies": policy_list(),
             "matrix": severity_matrix(),
             "severity_form": form,
-            "policy_choices": EscalationPolicy.objects.order_by("name"),
+            "policy_choices": policy_choices(),
             **roles(request),
         }
         return render(request, "oncall/policies.html", context, status=status)

@@ -15,8 +15,7 @@ from alerts.selectors import group_with_alerts
 from oncall.choices import LinkAction
 from oncall.domain import ical as ical_domain
 from oncall.domain.schedule import Shift
-from oncall.models import PersonSettings
-from oncall.selectors import shifts_of
+from oncall.selectors import feed_owner, shifts_of
 from oncall.services.links import link_read, link_use, link_used
 from oncall.services.people import feed_digest
 from sre.errors import DomainError
@@ -50,7 +49,7 @@ class PersonFeedView(View):
     """``/oncall/feed/<token>.ics``: the person's shifts on every schedule, 7 days back to 60 ahead."""
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        found = PersonSettings.objects.filter(feed_token_digest=feed_digest(token)).select_related("user").first()
+        found = feed_owner(token_digest=feed_digest(token))
         if found is None or not token or not found.user.is_active:
             return HttpResponse("Unknown feed.", status=404, content_type="text/plain")
         now = timezone.now()

@@ -30,7 +30,7 @@ from oncall.forms import (
     layer_initial,
 )
 from oncall.models import Layer, Override, Schedule, Swap
-from oncall.selectors import overrides_upcoming, schedule_list, swaps_upcoming, user_label
+from oncall.selectors import override_get, overrides_upcoming, schedule_get, swaps_upcoming, user_label
 from oncall.selectors.timeline import schedule_timeline
 from oncall.services import schedules as svc
 from oncall.views import form_errors, roles
@@ -40,7 +40,7 @@ from sre.errors import DomainError
 
 
 def schedule_or_404(pk: int) -> Schedule:
-    found = schedule_list().filter(pk=pk).first()
+    found = schedule_get(schedule_id=pk)
     if found is None:
         raise Http404("No such schedule.")
     return found
@@ -282,9 +282,9 @@ class OverrideDeleteView(RoleRequiredMixin, View):
     write_role = Role.RESPONDER
 
     def get(self, request: HttpRequest, pk: int, override_pk: int) -> HttpResponse:
-        override = get_object_or_404(
-            Override.objects.select_related("user", "schedule"), pk=override_pk, schedule_id=pk
-        )
+        override = override_get(schedule_id=pk, override_id=override_pk)
+        if override is None:
+            raise Http404("No such override.")
         context = {
             "title": "Delete this override?",
             "text": f"{user_label(override.user)} stops covering this stretch; the layers decide again.",

@@ -23,6 +23,7 @@ from oncall.models import (
     Override,
     Page,
     PersonNotification,
+    PersonSettings,
     RoutePolicy,
     Schedule,
     SeverityPolicy,
@@ -212,6 +213,35 @@ def user_label(user: object) -> str:
 
 def team_list() -> QuerySet[Team]:
     return Team.objects.prefetch_related("members")
+
+
+def teams_with_schedules() -> list[Team]:
+    """Every team by name, with its members and schedules (the Teams page)."""
+    return list(Team.objects.prefetch_related("members", "schedules").order_by("name"))
+
+
+def team_member_ids(*, team_id: int) -> list[int]:
+    return list(Team.members.through.objects.filter(team_id=team_id).values_list("user_id", flat=True))
+
+
+def feed_owner(*, token_digest: str) -> PersonSettings | None:
+    """The person whose calendar feed this token digest opens (with the user), or None."""
+    return PersonSettings.objects.filter(feed_token_digest=token_digest).select_related("user").first()
+
+
+def schedule_get(*, schedule_id: int) -> Schedule | None:
+    """One schedule with everything its final schedule needs (``schedule_list``), or None."""
+    return schedule_list().filter(pk=schedule_id).first()
+
+
+def override_get(*, schedule_id: int, override_id: int) -> Override | None:
+    """One override of the schedule, with its person and schedule, or None."""
+    return Override.objects.select_related("user", "schedule").filter(pk=override_id, schedule_id=schedule_id).first()
+
+
+def policy_choices() -> QuerySet[EscalationPolicy]:
+    """Policies by name, for a select."""
+    return EscalationPolicy.objects.order_by("name")
 
 
 def policy_list() -> QuerySet[EscalationPolicy]:
