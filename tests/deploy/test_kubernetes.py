@@ -98,6 +98,7 @@ def test_every_manifest_file_validates_against_the_kubernetes_schemas(path: Path
 @pytest.mark.parametrize("directory", [BASE, PRODUCTION], ids=["base", "production"])
 def test_each_kustomization_builds_and_every_resource_validates(directory: Path) -> None:
     resources = kustomize(directory)
+    assert {"Deployment", "Service", "ConfigMap", "Job"} <= {resource["kind"] for resource in resources}
     for resource in resources:
         _validate(resource)
 
