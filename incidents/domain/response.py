@@ -75,7 +75,7 @@ def spans(item: IncidentTimes) -> dict[str, float | None]:
     }
 
 
-def response_metrics(items: Iterable[IncidentTimes]) -> dict[str, dict[str, dict[str, dict]]]:
+def response_metrics(items: Iterable[IncidentTimes]) -> dict[str, dict[str, dict[str, dict[str, float | int | None]]]]:
     """``{"by_severity": {month: {severity: bucket}}, "by_service": {month: {service: bucket}},
     "overall": {month: {"all": bucket}}}``, months ascending; buckets as ``Bucket.as_dict``."""
     tables: dict[str, dict[str, dict[str, Bucket]]] = {

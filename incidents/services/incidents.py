@@ -428,13 +428,13 @@ def incident_set_components(
                 ci.delete()
                 lines.append(f"{ci.component.name}: removed")
         for pk, (component, status) in wanted.items():
-            ci = current.get(pk)
-            if ci is None:
+            existing = current.get(pk)
+            if existing is None:
                 IncidentComponent.objects.create(incident=incident, component=component, status=status, updated_at=now)
                 lines.append(f"{component.name}: {enum_words(status).lower()}")
-            elif ci.status != status:
-                ci.status, ci.updated_at = status, now
-                ci.save(update_fields=["status", "updated_at"])
+            elif existing.status != status:
+                existing.status, existing.updated_at = status, now
+                existing.save(update_fields=["status", "updated_at"])
                 lines.append(f"{component.name}: {enum_words(status).lower()}")
         if lines:
             timeline_add(

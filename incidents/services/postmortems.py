@@ -24,7 +24,7 @@ from sre.errors import ConflictError, InvalidInputError, NotFoundError
 from statuspage.choices import ComponentStatus
 
 MAX_BODY = 500_000
-POSTMORTEM_NEXT = {
+POSTMORTEM_NEXT: dict[str, tuple[str, ...]] = {
     PostmortemState.DRAFT: (PostmortemState.IN_REVIEW,),
     PostmortemState.IN_REVIEW: (PostmortemState.DRAFT, PostmortemState.PUBLISHED),
     PostmortemState.PUBLISHED: (PostmortemState.DRAFT,),

@@ -142,7 +142,7 @@ def overrides_expire(*, now: datetime) -> int:
     expired = [
         c.pk
         for c in stale.select_related("override_incident")
-        if (c.override_incident_id and c.override_incident.status not in OPEN_STATUSES)
+        if c.override_incident is not None and c.override_incident.status not in OPEN_STATUSES
     ]
     if expired:
         Component.objects.filter(pk__in=expired).update(

@@ -35,7 +35,8 @@ def _from_token(token: str, purpose: str, *, max_age: int | None = None) -> Subs
         raise InvalidInputError("This link is not valid.") from None
     if not isinstance(data, dict) or data.get("p") != purpose:
         raise InvalidInputError("This link is not valid.")
-    subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
+    subscriber_id = data.get("s")
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first() if subscriber_id is not None else None
     if subscriber is None:
         raise InvalidInputError("This subscription no longer exists.")
     return subscriber
