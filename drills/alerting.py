@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.services import alert_raise
 from drills.choices import RunStatus
 from drills.domain.verdict import TENTHS_BELOW
 from drills.models import DrillRun
@@ -92,11 +93,6 @@ def drill_alert_send(*, run_id: int) -> None:
         return
     payload = alert_payload(run)
     if payload is None:
-        return
-    try:
-        from alerts.services import alert_raise
-    except ImportError:
-        logger.warning("alerts.services.alert_raise is not available; drill alert for run %s not sent", run_id)
         return
     try:
         alert_raise(now=timezone.now(), **payload)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from drills import conf
+from drills.alerting import drill_alert_send
 from drills.choices import ACTIVE_STATUSES, RunStatus, ScratchKind, StepName, StepStatus, TargetKind
 from drills.domain.validation import parse_environment
 from drills.domain.verdict import RESTORE_FAILED, CheckOutcome, drill_verdict, observed_rpo, observed_rto
@@ -32,6 +33,7 @@ from drills.engine.command import CommandExecutor
 from drills.engine.postgres import PostgresExecutor, drop_database, parse_conninfo
 from drills.engine.restic import ResticExecutor
 from drills.engine.sqlite import SqliteExecutor
+from drills.metrics import metrics_record
 from drills.models import BackupTarget, CheckResult, DrillRun, DrillStep, ScratchResource
 from drills.plan import self_connection
 
@@ -96,8 +98,6 @@ def run_conclude(
 
 
 def _after_finish(run_id: int) -> None:
-    from drills.alerting import drill_alert_send
-    from drills.metrics import metrics_record
 
     try:
         metrics_record(run_id=run_id)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from psycopg.conninfo import make_conninfo
 
 from drills import conf
 from drills.choices import TargetKind
+from drills.domain.validation import parse_environment
 from drills.models import BackupTarget
 
 
@@ -23,7 +25,6 @@ def self_connection() -> str:
     db = settings.DATABASES["default"]
     if self_engine() == "sqlite":
         return str(db["NAME"])
-    from psycopg.conninfo import make_conninfo
 
     params = {
         "host": db.get("HOST") or "",
@@ -78,7 +79,6 @@ def plan_build(*, target: BackupTarget) -> dict[str, Any]:
 
 
 def _env_keys(text: str) -> list[str]:
-    from drills.domain.validation import parse_environment
 
     try:
         return list(parse_environment(text))

@@ -20,6 +20,7 @@ from drills.choices import ACTIVE_STATUSES, STEP_ORDER, RunStatus, RunTrigger, S
 from drills.domain.schedule import crontab_fields
 from drills.domain.validation import check_errors, target_errors
 from drills.domain.verdict import run_is_stale
+from drills.execution import run_conclude
 from drills.models import BackupTarget, DrillRun, DrillStep, VerificationCheck
 from drills.plan import plan_build
 from sre.errors import ConflictError, InvalidInputError
@@ -179,7 +180,7 @@ def drill_request(*, target: BackupTarget, trigger: str, user: User | None, now:
 
 
 def _enqueue(run_id: int, timeout_seconds: int) -> None:
-    from drills import tasks
+    from drills import tasks  # cycle: drills.tasks imports this module
 
     tasks.drill_enqueue(run_id=run_id, timeout_seconds=timeout_seconds)
 
@@ -211,7 +212,6 @@ def drill_cancel(*, run: DrillRun, user: User | None, now: dt.datetime) -> Drill
 def drill_reap(*, now: dt.datetime) -> list[int]:
     """End runs whose worker died (no heartbeat for 1.5 intervals) or that no worker ever started, as
     ``error``. Returns the ids it ended. Their scratch resources are removed by the target's next run."""
-    from drills.execution import run_conclude
 
     interval = conf.heartbeat_interval()
     queue_timeout = float(conf.setting("DRILL_QUEUE_TIMEOUT"))

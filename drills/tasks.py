@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from drills import conf
 from drills.choices import RunTrigger
+from drills.execution import drill_execute
+from drills.metrics import metrics_refresh
 from drills.models import BackupTarget
+from drills.services import drill_reap, drill_request
 from sre.celery import task_options
 from sre.errors import ConflictError
 
@@ -28,7 +31,6 @@ RUN_TIME_LIMIT = 24 * 3600
 def drill_run(self, run_id: int) -> None:
     """Execute drill ``run_id``. Acks late and is re-queued if the worker dies; a re-delivered message finds
     the run no longer queued and does nothing (the reaper has ended it as ``error``)."""
-    from drills.execution import drill_execute
 
     drill_execute(run_id=run_id, worker=self.request.hostname or socket.gethostname())
 
@@ -42,7 +44,6 @@ def drill_enqueue(*, run_id: int, timeout_seconds: int) -> None:
 @shared_task(name="drills.scheduled", **task_options(max_retries=0, time_limit=60, soft_time_limit=50))
 def drill_scheduled(target_id: int) -> None:
     """django-celery-beat's entry for a target's crontab: queue a drill unless one is already active."""
-    from drills.services import drill_request
 
     target = BackupTarget.objects.filter(pk=target_id).first()
     if target is None:
@@ -57,8 +58,6 @@ def drill_scheduled(target_id: int) -> None:
 @shared_task(name="drills.reap", **task_options(max_retries=0, time_limit=120, soft_time_limit=100))
 def drill_reaper() -> None:
     """Ends runs whose worker died; refreshes the drill metrics. Beat runs it every half heartbeat interval."""
-    from drills.metrics import metrics_refresh
-    from drills.services import drill_reap
 
     ended = drill_reap(now=timezone.now())
     if ended:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from drills.engine.base import Backup, CheckRecord, Context, StepFailed, base_env, file_check, tree_size
+from drills.engine.base import Backup, CheckRecord, Context, StepFailed, base_env, file_check, sha256_file, tree_size
 from drills.engine.postgres import last_line
 
 _FRACTION = re.compile(r"\.(\d+)")
@@ -67,8 +67,6 @@ class ResticExecutor:
             if check["kind"] == "file_checksum" and not check["expected"]:
                 source = self._source(check["path"])
                 if source.is_file():
-                    from drills.engine.base import sha256_file
-
                     self.source_sums[check["path"]] = sha256_file(source)
         taken_at = dt.datetime.now(dt.UTC)
         code, output = self._restic("backup", "--json", "--host", "sre-drills", plan["location"])

@@ -70,6 +70,7 @@ def link_use(*, token: str, now: datetime) -> str:
     """Perform the link's action once; returns what happened, in words. Raises ``InvalidInputError`` for a
     bad, expired or used link and ``ConflictError`` when the group's state does not allow the action."""
     # escalation imports dispatch, which imports this module for the links it puts in pages: a real cycle.
+    # cycle: escalation imports dispatch, which imports this module
     from oncall.services.escalation import escalation_advance, escalations_stop
 
     claim = link_read(token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django import template
 
 from releases.domain.policy import percent_label
@@ -20,7 +22,6 @@ def percent(value, digits: int = 1) -> str:
 @register.filter
 def thresholds(values) -> str:
     """Thresholds of a policy (Fractions, or numbers as stored): "80%, 95%, 100%"."""
-    from fractions import Fraction
 
     out = []
     for value in values or ():
