@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sre.errors import DomainError
 from statuspage import conf, metrics, snapshot
 from statuspage.choices import SubscriberKind
-from statuspage.models import Component
+from statuspage.selectors import components_in_page_order
 from statuspage.services import subscriber_confirm, subscriber_subscribe, subscriber_unsubscribe
 from statuspage.wsgi import snapshot_headers
 
@@ -85,7 +85,7 @@ def _rate_limited(request: HttpRequest) -> bool:
 
 def _components() -> list:
     try:
-        return list(Component.objects.select_related("group").order_by("group__position", "position", "name"))
+        return components_in_page_order()
     except DatabaseError:
         return []
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from alerts.choices import AlertStatus
 from alerts.models import Alert
@@ -233,6 +233,17 @@ def maintenance_status(
 
 def subscriber_list() -> QuerySet[Subscriber]:
     return Subscriber.objects.prefetch_related("components")
+
+
+def subscriber_counts() -> tuple[int, int]:
+    """``(all, not confirmed yet)`` subscribers, in one query."""
+    counts = Subscriber.objects.aggregate(n=Count("pk"), pending=Count("pk", filter=Q(confirmed_at__isnull=True)))
+    return counts["n"], counts["pending"]
+
+
+def components_in_page_order() -> list[Component]:
+    """Components with their groups in the order the public page lists them."""
+    return list(Component.objects.select_related("group").order_by("group__position", "position", "name"))
 
 
 def subscribers_for(*, component_ids: set[int]) -> list[Subscriber]:

@@ -78,14 +78,15 @@ class IndexView(RoleRequiredMixin, TemplateView):
             status, occurrence = selectors.maintenance_status(m, now=now)
             maintenances.append({"m": m, "status": status, "occurrence": occurrence})
         user = self.request.user
+        subscriber_count, pending_count = selectors.subscriber_counts()
         return {
             **super().get_context_data(**kwargs),
             "states": states,
             "rows": rows,
             "groups": selectors.group_list(),
             "maintenances": maintenances,
-            "subscriber_count": Subscriber.objects.count(),
-            "pending_count": Subscriber.objects.filter(confirmed_at__isnull=True).count(),
+            "subscriber_count": subscriber_count,
+            "pending_count": pending_count,
             "snapshot": snapshot.snapshot_info(),
             "open_incidents": open_incidents,
             # Each row's override form is the same three fields: written in the template from these (30 rows of
