@@ -204,6 +204,14 @@ def mtime_of(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
 
 
+def newest_backup(ctx: Context, *, what: str) -> Backup:
+    """The newest file of the plan's backup directory as the run's backup, taken when it was last modified
+    (``what`` names it in the log: "dump", "copy", "backup")."""
+    path = newest_file(ctx.plan["location"])
+    ctx.runtime.log(f"Newest {what}: {path} (modified {mtime_of(path):%Y-%m-%d %H:%M:%S} UTC)")
+    return Backup(ref=str(path), taken_at=mtime_of(path), size_bytes=path.stat().st_size, path=path)
+
+
 def tree_size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size

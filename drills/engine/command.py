@@ -18,8 +18,7 @@ from drills.engine.base import (
     StepFailed,
     base_env,
     file_check,
-    mtime_of,
-    newest_file,
+    newest_backup,
     tree_size,
 )
 from drills.engine.postgres import last_line
@@ -65,10 +64,9 @@ class CommandExecutor:
                 if taken_at.tzinfo is None:
                     taken_at = taken_at.replace(tzinfo=dt.UTC)
             return Backup(ref=str(self.backup_dir), taken_at=taken_at, size_bytes=tree_size(self.backup_dir))
-        path = newest_file(plan["location"])
-        self.env["DRILL_BACKUP_FILE"] = str(path)
-        self.ctx.runtime.log(f"Newest backup: {path}")
-        return Backup(ref=str(path), taken_at=mtime_of(path), size_bytes=path.stat().st_size, path=path)
+        backup = newest_backup(self.ctx, what="backup")
+        self.env["DRILL_BACKUP_FILE"] = backup.ref
+        return backup
 
     def restore(self, backup: Backup) -> None:
         self.restore_dir.mkdir(parents=True, exist_ok=True)

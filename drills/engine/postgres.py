@@ -20,8 +20,7 @@ from drills.engine.base import (
     DatabaseChecks,
     StepFailed,
     base_env,
-    mtime_of,
-    newest_file,
+    newest_backup,
     tree_size,
 )
 
@@ -105,9 +104,7 @@ class PostgresExecutor(DatabaseChecks):
     def obtain(self) -> Backup:
         ctx, plan = self.ctx, self.ctx.plan
         if plan["backup_mode"] == "latest":
-            path = newest_file(plan["location"])
-            ctx.runtime.log(f"Newest dump: {path} (modified {mtime_of(path):%Y-%m-%d %H:%M:%S} UTC)")
-            return Backup(ref=str(path), taken_at=mtime_of(path), size_bytes=path.stat().st_size, path=path)
+            return newest_backup(ctx, what="dump")
         if not self.source:
             raise StepFailed("No source connection is configured.")
         path = ctx.scratch_dir / "backup.dump"

@@ -11,7 +11,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from drills.domain.values import rows_digest, split_table_name
-from drills.engine.base import Backup, CheckRecord, Context, DatabaseChecks, StepFailed, mtime_of, newest_file
+from drills.engine.base import Backup, CheckRecord, Context, DatabaseChecks, StepFailed, newest_backup
 
 
 def quote(table: str) -> str:
@@ -41,9 +41,7 @@ class SqliteExecutor(DatabaseChecks):
     def obtain(self) -> Backup:
         ctx, plan = self.ctx, self.ctx.plan
         if plan["backup_mode"] == "latest":
-            path = newest_file(plan["location"])
-            ctx.runtime.log(f"Newest copy: {path} (modified {mtime_of(path):%Y-%m-%d %H:%M:%S} UTC)")
-            return Backup(ref=str(path), taken_at=mtime_of(path), size_bytes=path.stat().st_size, path=path)
+            return newest_backup(ctx, what="copy")
         source = Path(plan["location"])
         if not source.is_file():
             raise StepFailed(f"The SQLite database {source} does not exist.")
