@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from slo.choices import BudgetingMethod, CalendarUnit, DataState, MissingGood, ServiceTier, SliKind, WindowKind
+from slo.domain.budget import Condition
 from slo.domain.spec import policy_default
 
 
@@ -39,6 +40,9 @@ class SLO(models.Model):
     ``burn_alerts`` the names of the policy conditions currently firing (so alerts are raised and
     resolved on transitions only).
     """
+
+    # Not a field: set on an instance by slo.services._conditions, (the alert_policy read, its validated conditions).
+    _conditions_cache: tuple[object, tuple[Condition, ...]]
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="slos")
     name = models.SlugField(max_length=100, help_text="A slug unique within the service: the slo label of burn alerts.")

@@ -17,7 +17,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from alerts.services import alert_raise
 from slo import metrics
 from slo.choices import BudgetingMethod, CalendarUnit, DataState, MissingGood, SliKind, WindowKind
-from slo.domain.budget import Evaluation, evaluate, policy_windows
+from slo.domain.budget import Condition, Evaluation, evaluate, policy_windows
 from slo.domain.exact import decimal_str, exact
 from slo.domain.spec import SpecError, policy_default, policy_dump, policy_validate, sli_validate, target_validate
 from slo.domain.windows import (
@@ -138,7 +138,9 @@ def slo_clean(data: dict, *, instance: SLO | None = None) -> dict:
     else:  # a latency threshold must be a bucket of the stored histogram (422 listing them)
         same_kind = instance is not None and instance.sli_kind == merged.get("sli_kind")
         latency_threshold_check(
-            kind=merged.get("sli_kind", ""), sli=merged["sli"], previous=instance.sli if same_kind else None
+            kind=merged.get("sli_kind", ""),
+            sli=merged["sli"],
+            previous=instance.sli if instance is not None and same_kind else None,
         )
     try:
         merged["alert_policy"] = policy_dump(policy_validate(merged.get("alert_policy", policy_default())))
@@ -199,10 +201,10 @@ def slo_windows(slo: SLO, *, now: dt.datetime) -> tuple[int, int, set[int]]:
     return window, period, {window, EXHAUSTION_WINDOW, *BURN_WINDOWS.values(), *policy_windows(conditions)}
 
 
-_POLICY_CACHE: dict[str, tuple] = {}
+_POLICY_CACHE: dict[str, tuple[Condition, ...]] = {}
 
 
-def _conditions(slo: SLO) -> tuple:
+def _conditions(slo: SLO) -> tuple[Condition, ...]:
     """Validated conditions of the SLO's stored policy (memoised: most SLOs share the default policy)."""
     cached = getattr(slo, "_conditions_cache", None)
     if cached is not None and cached[0] is slo.alert_policy:
@@ -489,7 +491,8 @@ def _statuses_store(slos: list[SLO]) -> None:
     field, which cost more Python time than all the counting queries together at 1,000 SLOs."""
     if not slos:
         return
-    fields = [SLO._meta.get_field(name) for name in STATUS_FIELDS]
+    concrete = {f.name: f for f in SLO._meta.concrete_fields}
+    fields = [concrete[name] for name in STATUS_FIELDS]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     sql = f"UPDATE {quote(SLO._meta.db_table)} SET {assignments} WHERE {quote(SLO._meta.pk.column)} = %s"  # noqa: S608
