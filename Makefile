@@ -16,11 +16,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py serve
 
+# mypy reads its files (every domain/ strict, every services module) from [tool.mypy] in pyproject.toml.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy
 
 test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
