@@ -14,6 +14,20 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The access log is off unless SRE_ACCESS_LOG names a file ("-": standard output); the request metrics at
 # /metrics count every request anyway, and a line per request buries what matters in ``make run``'s terminal.
 accesslog = os.environ.get("SRE_ACCESS_LOG", "").strip() or None
+# SRE_LOG_FORMAT=json (settings.LOGGING) makes gunicorn's own lines JSON too, so a collector parses every line.
+if os.environ.get("SRE_LOG_FORMAT", "").strip() == "json":
+    logconfig_dict = {  # gunicorn updates its defaults with these keys (a shallow update: each is complete)
+        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error_console"], "propagate": False},  # level: --log-level
+            "gunicorn.access": {"handlers": ["console"], "propagate": False},
+        },
+        "formatters": {"json": {"()": "sre.observability.logs.json_formatter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        },
+    }
 
 
 def post_worker_init(worker: Any) -> None:
