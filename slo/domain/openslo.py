@@ -234,6 +234,17 @@ def _slo(doc: dict[str, Any], name: str, refs: _Refs, d: _Doc) -> dict[str, Any]
     return out
 
 
+def _minute_slices(objective: dict[str, Any]) -> None:
+    """The product's time slices are one minute: a ``timeSliceWindow`` of another length (1m, 60s: any way of
+    writing a minute) is refused."""
+    try:
+        minute = parse_duration(str(objective.get("timeSliceWindow", "1m"))) == 60
+    except ValueError:
+        minute = False
+    if not minute:
+        raise ValueError("spec.objectives[0].timeSliceWindow: the product's time slices are one minute")
+
+
 def _budgeting(method: object, objective: dict[str, Any], out: dict[str, Any], d: _Doc) -> dict[str, Any]:
     if method == "Occurrences":
         return {"budgeting_method": "Occurrences"}
@@ -241,8 +252,7 @@ def _budgeting(method: object, objective: dict[str, Any], out: dict[str, Any], d
         if out["sli_kind"] != "promql":
             raise ValueError("RatioTimeslices is computed for Prometheus SLIs only")
         out["sli"] = ratio_timeslices(out["sli"])
-        if objective.get("timeSliceWindow", "1m") not in ("1m", "60s"):
-            raise ValueError("spec.objectives[0].timeSliceWindow: the product's time slices are one minute")
+        _minute_slices(objective)
         d.notes.append("spec.budgetingMethod (RatioTimeslices: stored as Occurrences of one-minute ratios)")
         return {"budgeting_method": "Occurrences"}
     if method != "Timeslices":
@@ -250,8 +260,7 @@ def _budgeting(method: object, objective: dict[str, Any], out: dict[str, Any], d
     ts = objective.get("timeSliceTarget")
     if ts is None:
         raise ValueError("Timeslices needs spec.objectives[0].timeSliceTarget")
-    if objective.get("timeSliceWindow", "1m") not in ("1m", "60s"):
-        raise ValueError("spec.objectives[0].timeSliceWindow: the product's time slices are one minute")
+    _minute_slices(objective)
     try:
         return {"budgeting_method": "Timeslices", "timeslice_target": number_text(ts)}
     except ValueError as exc:

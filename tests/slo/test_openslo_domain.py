@@ -148,6 +148,18 @@ def test_gauges_and_ratio_timeslices():
         promql_validate(query)
 
 
+@pytest.mark.parametrize(("window", "accepted"), [("1m", True), ("60s", True), ("60000ms", True), ("5m", False),
+                                                 ("1 m", False), ("soon", False)])  # fmt: skip
+@pytest.mark.parametrize("method", ["Timeslices", "RatioTimeslices"])
+def test_time_slices_are_one_minute_however_it_is_written(method, window, accepted):
+    text = SLO.format(name="t", method=method, counter="true").replace(
+        "timeSliceTarget: 0.9}", f"timeSliceTarget: 0.9, timeSliceWindow: '{window}'}}"
+    )
+    result = _parse(text)
+    assert bool(result.slos) is accepted
+    assert accepted or "timeSliceWindow: the product's time slices are one minute" in result.errors[0]
+
+
 def test_one_bad_slo_does_not_stop_the_others():
     text = (
         SLO.format(name="a", method="Occurrences", counter="true")
