@@ -247,6 +247,25 @@ def silence_prefill_labels(*, alert_id: int | None = None, group_id: int | None 
     return {}
 
 
+def inhibit_rule_list() -> QuerySet[InhibitRule]:
+    return InhibitRule.objects.all()
+
+
+def time_interval_list() -> QuerySet[TimeInterval]:
+    return TimeInterval.objects.all()
+
+
+def maintenance_window_list() -> QuerySet[MaintenanceWindow]:
+    """Maintenance windows, newest start first, with their routes and the status-page maintenance owning them."""
+    return (
+        MaintenanceWindow.objects.select_related("status_maintenance").prefetch_related("routes").order_by("-starts_at")
+    )
+
+
+def maintenance_window_get(*, window_id: int) -> MaintenanceWindow | None:
+    return MaintenanceWindow.objects.filter(pk=window_id).first()
+
+
 def attempt_list(
     *, receiver: str = "", event: str = "", outcome: str = "", group_id: int | None = None, dedup_key: str = ""
 ) -> QuerySet[DeliveryAttempt]:

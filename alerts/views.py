@@ -35,6 +35,7 @@ from sre import pagecache
 from sre.auth.roles import user_has_role
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.ids import parse_id
 from sre.domain.timewords import duration_words
 from sre.errors import DomainError
 
@@ -142,15 +143,9 @@ class SilenceListView(RoleRequiredMixin, View):
         return render(request, "alerts/silences.html", {"rows": rows, "state": wanted})
 
 
-def _id(text: str) -> int | None:
-    """An id typed in the URL: ASCII digits only ("²".isdigit() is true and int() refuses it: that was a 500), at
-    most 18 of them (a bigint)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
 def _prefill(request: HttpRequest) -> str:
     """Matchers text from ?alert=<id> (all its labels) or ?group=<id> (its group labels)."""
-    alert_id, group_id = _id(request.GET.get("alert", "")), _id(request.GET.get("group", ""))
+    alert_id, group_id = parse_id(request.GET.get("alert")), parse_id(request.GET.get("group"))
     labels = silence_prefill_labels(alert_id=alert_id, group_id=None if alert_id else group_id)
     return "\n".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
 

@@ -10,13 +10,22 @@ from django.views import View
 
 from alerts.domain import routing
 from alerts.forms import ImportForm, MaintenanceWindowForm, ReceiverForm, RouteForm, RouteTestForm, entries_yaml
-from alerts.models import InhibitRule, MaintenanceWindow, Receiver, Route, TimeInterval
-from alerts.selectors import route_rows, routing_tree
+from alerts.models import Receiver, Route
+from alerts.selectors import (
+    inhibit_rule_list,
+    maintenance_window_get,
+    maintenance_window_list,
+    receiver_list,
+    route_rows,
+    routing_tree,
+    time_interval_list,
+)
 from alerts.services.config import config_import, route_delete, route_save
 from alerts.services.receivers import KEEP, receiver_delete, receiver_save, receiver_test
 from alerts.services.silences import maintenance_window_delete, maintenance_window_save
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.ids import parse_id
 from sre.domain.timewords import duration_words
 from sre.errors import DomainError
 
@@ -58,8 +67,8 @@ class RoutesView(RoleRequiredMixin, View):
             "test_form": test_form or RouteTestForm(),
             "import_form": import_form or ImportForm(),
             "matched": matched,
-            "inhibit_rules": InhibitRule.objects.all(),
-            "time_intervals": [(t, entries_yaml(t.entries)) for t in TimeInterval.objects.all()],
+            "inhibit_rules": inhibit_rule_list(),
+            "time_intervals": [(t, entries_yaml(t.entries)) for t in time_interval_list()],
         }
         return render(request, "alerts/routes.html", context, status=status)
 
@@ -135,7 +144,7 @@ class RouteEditView(RoleRequiredMixin, View):
 
 class ReceiversView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "alerts/receivers.html", {"receivers": Receiver.objects.order_by("name")})
+        return render(request, "alerts/receivers.html", {"receivers": receiver_list()})
 
 
 class ReceiverEditView(RoleRequiredMixin, View):
@@ -188,19 +197,16 @@ class MaintenanceView(RoleRequiredMixin, View):
     write_role = Role.RESPONDER
 
     def _render(self, request: HttpRequest, form: MaintenanceWindowForm, status: int = 200) -> HttpResponse:
-        windows = (
-            MaintenanceWindow.objects.select_related("status_maintenance")
-            .prefetch_related("routes")
-            .order_by("-starts_at")
-        )
+        windows = maintenance_window_list()
         return render(request, "alerts/maintenance.html", {"form": form, "windows": windows}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request, MaintenanceWindowForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if request.POST.get("delete", "").isdigit():
-            window = MaintenanceWindow.objects.filter(pk=int(request.POST["delete"])).first()
+        if "delete" in request.POST:
+            window_id = parse_id(request.POST["delete"])
+            window = maintenance_window_get(window_id=window_id) if window_id else None
             if window is None:
                 messages.info(request, "That maintenance window was already deleted.")
                 return redirect("alerts:maintenance")

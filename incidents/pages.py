@@ -11,11 +11,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
 
-from incidents.domain.ids import parse_id
 from incidents.models import Incident
 from incidents.selectors import declare_prefill_sources, incident_get
 from sre.auth.views import RoleRequiredMixin
 from sre.choices import Role
+from sre.domain.ids import parse_id
 from sre.errors import DomainError
 
 TZ_COOKIE = "tz"

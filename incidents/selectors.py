@@ -14,7 +14,6 @@ from alerts.choices import GroupEventKind
 from alerts.models import GroupEvent
 from incidents.choices import ACTION_ITEM_CLOSED, OPEN_STATUSES, TimelineKind, UpdateVisibility
 from incidents.domain import lifecycle
-from incidents.domain.ids import parse_id
 from incidents.domain.response import IncidentTimes
 from incidents.models import (
     ActionItem,
@@ -28,6 +27,7 @@ from incidents.models import (
     TimelineEntry,
 )
 from slo.models import SLO
+from sre.domain.ids import parse_id
 from statuspage.models import Component
 
 if TYPE_CHECKING:

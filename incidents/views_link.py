@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from incidents import forms, services
-from incidents.domain.ids import parse_id
 from incidents.pages import IncidentsPage, report_error
 from incidents.selectors import SEARCH_LIMIT, incident_search_open
 from sre.choices import Role
+from sre.domain.ids import parse_id
 from sre.errors import DomainError
 
 

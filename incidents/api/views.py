@@ -20,7 +20,6 @@ from incidents import services
 from incidents.api import serializers as s
 from incidents.budget import budget_impact
 from incidents.choices import IncidentStatus, TimelineKind
-from incidents.domain.ids import parse_id
 from incidents.exports import postmortem_markdown, timeline_csv_rows
 from incidents.insights import response_report
 from incidents.models import Incident, IncidentPolicy, SeverityLevel
@@ -34,6 +33,7 @@ from incidents.selectors import (
 )
 from sre.api.permissions import READ, RESPOND
 from sre.audit.services import audit_export
+from sre.domain.ids import parse_id
 from sre.errors import InvalidInputError
 
 

@@ -134,3 +134,13 @@ def test_deleting_a_window_already_gone_from_the_page_says_so(root_route, sessio
     response = client.post("/alerts/maintenance/", {"delete": "987654", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert "already deleted" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("typed", ["²", "١", "1" + "0" * 30, "abc"])
+def test_a_typed_id_that_is_not_one_is_not_a_500(root_route, session_client, typed):
+    """``str.isdigit`` accepts "²", which ``int()`` then refused with a 500; every such id is a window already gone."""
+    client = session_client("responder")
+    token = _csrf(client, "/alerts/maintenance/")
+    response = client.post("/alerts/maintenance/", {"delete": typed, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert "already deleted" in client.get(response["Location"]).content.decode()

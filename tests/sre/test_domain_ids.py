@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.domain.ids import parse_id
+from sre.domain.ids import parse_id
 
 
 @pytest.mark.parametrize(
