@@ -254,6 +254,9 @@ SRE = {
     # /readyz: the age is on /metrics as sre_background_heartbeat_age_seconds).
     "HEARTBEAT_INTERVAL": env.int("SRE_HEARTBEAT_INTERVAL", 30, minimum=1),
     "HEARTBEAT_MAX_AGE": env.int("SRE_HEARTBEAT_MAX_AGE", 120, minimum=5),
+    # A Celery worker serves its own task metrics on this port when set (0: off); for a worker per container or
+    # machine, whose metrics the web's /metrics cannot see (deploy/ sets 9808).
+    "WORKER_METRICS_PORT": env.int("SRE_WORKER_METRICS_PORT", 0, minimum=0, maximum=65535),
     # Timeout (seconds) for the broker check in /readyz.
     "BROKER_CHECK_TIMEOUT": env.float("SRE_BROKER_CHECK_TIMEOUT", 2.0, minimum=0.1),
     # Seconds between synthetic demo traffic batches (the demo beat task).

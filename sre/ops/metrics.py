@@ -6,6 +6,7 @@ process writes to that folder and ``/metrics`` aggregates them; otherwise the de
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -17,8 +18,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -56,14 +60,24 @@ class _HeartbeatAge:
         yield family
 
 
+def _process_registry() -> CollectorRegistry:
+    """The samples of every process writing to ``PROMETHEUS_MULTIPROC_DIR`` when it is set, else this process's."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return registry
+
+
+def worker_metrics_serve(*, port: int) -> None:
+    """A Celery worker's own ``/metrics`` (task counts and durations) on ``port``, in a daemon thread."""
+    start_http_server(port, addr="0.0.0.0", registry=_process_registry())  # noqa: S104 - scraped from outside the pod
+    logger.info("Worker metrics on port %s", port)
+
+
 def exposition(*, heartbeat_age: float | None = None) -> tuple[bytes, str]:
     """The metrics text and its content type; ``heartbeat_age`` (seconds) is added when known."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
-    else:
-        registry = REGISTRY
     extra = CollectorRegistry()
     extra.register(_HeartbeatAge(heartbeat_age))
-    return generate_latest(registry) + generate_latest(extra), CONTENT_TYPE_LATEST
+    return generate_latest(_process_registry()) + generate_latest(extra), CONTENT_TYPE_LATEST

@@ -1,4 +1,5 @@
-"""Celery signal handlers: task counts and durations, and database connections kept across tasks."""
+"""Celery signal handlers: task counts and durations, database connections kept across tasks, and a worker's own
+``/metrics`` endpoint (``SRE_WORKER_METRICS_PORT``) for deployments where the web does not share its metrics folder."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import time
 from typing import Any
 
 from celery import signals
+from django.conf import settings
 from django.db import close_old_connections
 
-from sre.ops.metrics import TASK_DURATION, TASKS
+from sre.ops.metrics import TASK_DURATION, TASKS, worker_metrics_serve
 
 _started: dict[str, float] = {}
 
@@ -31,3 +33,12 @@ def _task_postrun(task_id: str | None = None, task: Any = None, state: str | Non
     TASKS.labels(task=name, state=(state or "UNKNOWN").lower()).inc()
     if not getattr(getattr(task, "request", None), "is_eager", False):
         close_old_connections()
+
+
+@signals.worker_ready.connect
+def _worker_ready(**_: Any) -> None:
+    """Serve this worker's task metrics (its pool processes' too) on ``SRE_WORKER_METRICS_PORT`` when set: with a
+    worker per container or machine, the web's ``/metrics`` cannot see them (``make run`` shares one folder)."""
+    port = settings.SRE["WORKER_METRICS_PORT"]
+    if port:
+        worker_metrics_serve(port=port)

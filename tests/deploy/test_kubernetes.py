@@ -65,6 +65,45 @@ CRD_SCHEMAS = {
 }
 
 
+_SERVICE_MONITOR = CRD_SCHEMAS[("monitoring.coreos.com/v1", "ServiceMonitor")]
+_ENDPOINTS = _SERVICE_MONITOR["properties"]["spec"]["properties"]["endpoints"]
+CRD_SCHEMAS[("monitoring.coreos.com/v1", "PodMonitor")] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {
+            "type": "object",
+            "required": ["selector", "podMetricsEndpoints"],
+            "additionalProperties": False,
+            "properties": {
+                "selector": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "matchLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "matchExpressions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["key", "operator"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+                                    "values": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                },
+                "podMetricsEndpoints": _ENDPOINTS,
+            },
+        },
+    },
+}
+
+
 def _validate(resource: dict) -> None:
     schema = CRD_SCHEMAS.get((resource["apiVersion"], resource["kind"]))
     if schema is not None:
@@ -203,11 +242,32 @@ def test_selectors_select_the_pods_they_mean() -> None:
         if kind == "Deployment":
             template = resource["spec"]["template"]["metadata"]["labels"]
             assert resource["spec"]["selector"]["matchLabels"].items() <= template.items()
+    pod_monitor = resources[("PodMonitor", "sre-workers")]["spec"]
+    scraped = set()
+    for (kind, name), resource in resources.items():
+        labels = resource["spec"]["template"]["metadata"]["labels"] if kind == "Deployment" else {}
+        if kind == "Deployment" and _selects(pod_monitor["selector"], labels):
+            scraped.add(name)
+            ports = {p["name"] for c in pod_spec(resource)["containers"] for p in c.get("ports", [])}
+            assert {e["port"] for e in pod_monitor["podMetricsEndpoints"]} <= ports
+    assert scraped == {f"sre-worker-{queue}" for queue in QUEUES}  # every worker, and only the workers
+    config = resources[("ConfigMap", "sre-config")]["data"]
+    assert config["SRE_WORKER_METRICS_PORT"] == "9808"
     claims = {name for kind, name in resources if kind == "PersistentVolumeClaim"}
     for resource in resources.values():
         for volume in pod_spec(resource).get("volumes", []):
             if "persistentVolumeClaim" in volume:
                 assert volume["persistentVolumeClaim"]["claimName"] in claims
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        inside = labels.get(expression["key"]) in expression.get("values", [])
+        if (expression["operator"] == "In") != inside:
+            return False
+    return True
 
 
 def test_a_crd_schema_catches_a_mistake() -> None:

@@ -179,8 +179,13 @@ def test_compose_wires_prometheus_and_alertmanager_to_the_web_nodes() -> None:
     mounted = [volume.split(":")[1] for volume in services["prometheus"]["volumes"]]
     assert any(fnmatch.fnmatch(path, pattern) for path in mounted for pattern in prometheus["rule_files"])
     webs = {f"{name}:8000" for name, s in services.items() if s.get("command", [""])[0] == "gunicorn"}
-    targets = {t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    targets = {t for job in prometheus["scrape_configs"] for c in job.get("static_configs", []) for t in c["targets"]}
     assert webs <= targets
+    workers = {name for name, s in services.items() if "worker" in s.get("command", [])}
+    port = int(services["worker"]["environment"]["SRE_WORKER_METRICS_PORT"])
+    found = {(n, sd["port"]) for job in prometheus["scrape_configs"] for sd in job.get("dns_sd_configs", [])
+             for n in sd["names"]}  # fmt: skip
+    assert found == {(name, port) for name in workers}  # every worker's own task metrics
     assert prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["alertmanager:9093"]
     alertmanager = yaml.safe_load((DEPLOY / "alertmanager" / "alertmanager.yml").read_text())
     [hook] = alertmanager["receivers"][0]["webhook_configs"]
@@ -234,6 +239,15 @@ def _variables_set() -> dict[str, set[str]]:
         for name in re.findall(r"([A-Z][A-Z0-9_]+)=", args)
     }
     return {"compose": compose, "kubernetes": kubernetes, "systemd": systemd, "Dockerfile": dockerfile}
+
+
+def test_each_worker_unit_on_a_machine_has_a_metrics_port_and_folder_of_its_own() -> None:
+    units = [unit.read_text() for unit in SYSTEMD.glob("sre-worker-*.service")]
+    ports = [re.search(r"^Environment=SRE_WORKER_METRICS_PORT=(\d+)$", text, re.M).group(1) for text in units]
+    folders = [re.search(r"^Environment=PROMETHEUS_MULTIPROC_DIR=(\S+)$", text, re.M).group(1) for text in units]
+    runtime = [re.search(r"^RuntimeDirectory=(\S+)$", text, re.M).group(1) for text in units]
+    assert len(units) == len(QUEUES) == len(set(ports)) == len(set(folders))
+    assert [f"/run/{name}" for name in runtime] == folders  # a fresh, empty folder at each start
 
 
 def test_the_settings_reader_is_found() -> None:

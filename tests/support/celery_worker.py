@@ -55,9 +55,9 @@ def celery_worker(*, broker_url: str, extra_env: dict[str, str] | None = None) -
             "CELERY_POLLING_INTERVAL": "0.05",
             # Same key as the test process, so the worker can decrypt EncryptedTextField values.
             "SECRET_KEY": settings.SECRET_KEY,
-            **(extra_env or {}),
         }
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # not the test process's folder (a test may give its own)
+        env.update(extra_env or {})
         options = {}
         if broker_url.startswith("filesystem"):
             options = filesystem_transport_options(Path(var_dir) / "celery", polling_interval=0.05)
