@@ -6,6 +6,7 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
+        # lazy: AppConfig.ready() runs once every model is loaded; these modules import models
         from alerts import signals
 
         signals.connect()

@@ -14,12 +14,15 @@ import threading
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from sre.audit.services import audit_token_used
 from sre.identity.token_throttle import token_failure_record, token_throttle_check
+from sre.models import ApiToken
 from sre.selectors import api_token_find
 from sre.services import api_token_touch
 
@@ -38,10 +41,6 @@ def token_cache_clear(*_args: Any, **_kwargs: Any) -> None:
 
 def connect_invalidation() -> None:
     """Clear the cache on any token, user or group-membership change (called from ``SreConfig.ready``)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from sre.models import ApiToken
 
     user_model = get_user_model()
     for model in (ApiToken, user_model):

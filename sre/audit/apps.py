@@ -9,6 +9,7 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers for model changes (connected per tracked model, by label), sign-in/out and Celery tasks.
+        # lazy: AppConfig.ready() runs once every model is loaded; these modules import models
         from sre.audit import signals
 
         signals.connect()

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from alerts.demo import alerts_demo_seed
+from drills.demo import drills_demo_ensure
+from heartbeats.demo import heartbeats_demo_seed, heartbeats_demo_traffic
+from incidents.demo import incidents_demo_seed
+from oncall.demo import oncall_demo_seed
+from releases.demo import releases_demo_seed
+from rules.demo import rules_demo_seed
+from slo.demo import slo_demo_seed
 from slo.models import Service
 from sre.choices import Role
+from sre.demo.traffic import demo_minutes
 from sre.services import user_set_role
+from statuspage.demo import statuspage_demo_seed
+from telemetry.domain.logs import validate_logs
+from telemetry.domain.samples import validate_samples
+from telemetry.services import logs_ingest, metrics_ingest
 
 # Demo users get a known password on purpose (printed by make run); seed_demo refuses in production.
 DEMO_PASSWORD = "sre-demo"  # noqa: S105
@@ -50,33 +65,15 @@ def demo_seed(*, password: str) -> DemoSeedResult:
             _, created = Service.objects.get_or_create(name=spec["name"], defaults=spec)
             result.services_created += int(created)
         demo_traffic_schedule()
-        from slo.demo import slo_demo_seed  # SLOs on the demo traffic, one of them burning
-
-        slo_demo_seed()
-        from statuspage.demo import statuspage_demo_seed  # grouped components on the demo services and SLOs
-
-        statuspage_demo_seed()
-        from drills.demo import drills_demo_ensure  # the built-in self-database drill + a broken demo target
-
-        drills_demo_ensure()
-        from incidents.demo import incidents_demo_seed  # resolved + open incidents, postmortem, action items
-
-        incidents_demo_seed()
-        from alerts.demo import alerts_demo_seed  # default routes: burn alerts reach the ledger
-
-        alerts_demo_seed()
-        from oncall.demo import oncall_demo_seed  # a weekly rotation with an override, a policy on "paging"
-
-        oncall_demo_seed(now=timezone.now())
-        from rules.demo import rules_demo_seed  # a queue threshold, an error ratio, a log count, a log line rule
-
-        rules_demo_seed()
-        from heartbeats.demo import heartbeats_demo_seed  # "nightly-backup", pinged by the demo traffic
-
-        heartbeats_demo_seed()
-        from releases.demo import releases_demo_seed  # checkout's spent budget freezes it; deployments, override
-
-        releases_demo_seed(now=timezone.now())
+        slo_demo_seed()  # SLOs on the demo traffic, one of them burning
+        statuspage_demo_seed()  # grouped components on the demo services and SLOs
+        drills_demo_ensure()  # the built-in self-database drill + a broken demo target
+        incidents_demo_seed()  # resolved + open incidents, postmortem, action items
+        alerts_demo_seed()  # default routes: burn alerts reach the ledger
+        oncall_demo_seed(now=timezone.now())  # a weekly rotation with an override, a policy on "paging"
+        rules_demo_seed()  # a queue threshold, an error ratio, a log count, a log line rule
+        heartbeats_demo_seed()  # "nightly-backup", pinged by the demo traffic
+        releases_demo_seed(now=timezone.now())  # checkout's spent budget freezes it; deployments, override
     return result
 
 
@@ -88,8 +85,6 @@ DEMO_TRAFFIC_LOOKBACK_MINUTES = 15
 def demo_traffic_schedule() -> None:
     """Create (or re-assert) the beat entry that runs ``telemetry.demo_traffic`` every
     ``SRE["DEMO_TRAFFIC_INTERVAL"]`` seconds. Idempotent: one PeriodicTask named ``demo-traffic``."""
-    from django.conf import settings
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     every = settings.SRE["DEMO_TRAFFIC_INTERVAL"]
     interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
@@ -111,10 +106,6 @@ def demo_traffic_push(*, now) -> DemoTrafficResult:
     """Push the generator's metrics and logs for the last ``DEMO_TRAFFIC_LOOKBACK_MINUTES`` whole minutes
     through the same ingest services as the API. Each minute carries its own batch ids, so a minute
     already pushed is skipped and a missed run is caught up."""
-    from sre.demo.traffic import demo_minutes
-    from telemetry.domain.logs import validate_logs
-    from telemetry.domain.samples import validate_samples
-    from telemetry.services import logs_ingest, metrics_ingest
 
     end = int(now.timestamp()) // 60 * 60
     start = end - DEMO_TRAFFIC_LOOKBACK_MINUTES * 60
@@ -139,7 +130,7 @@ def demo_traffic_push(*, now) -> DemoTrafficResult:
             result.samples += pushed.accepted
         if not logged.duplicate:
             result.logs += logged.accepted
-    from heartbeats.demo import heartbeats_demo_traffic  # the demo backup job: runs, goes silent, fails, recovers
 
+    # the demo backup job: runs, goes silent, fails, recovers
     result.heartbeat = heartbeats_demo_traffic(now=now)
     return result

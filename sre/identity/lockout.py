@@ -35,7 +35,7 @@ def lockout_response(
 
     The attempt that was refused counted as a failure and restarted the cool-off, so the wait is the whole cool-off.
     """
-    from sre.identity.views import login_context  # a cycle: the views import this module's message
+    from sre.identity.views import login_context  # cycle: sre.identity.views imports this module (the message)
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = AuthenticationForm(request, data=None)

@@ -23,12 +23,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from slo.tasks import evaluate
 from sre.demo.history import HISTORY_DAYS, demo_history_backfill
 from sre.demo.services import DEMO_PASSWORD, demo_seed
 from sre.management.commands.seed_demo import history_line
 from sre.ops.checks import check_heartbeat, readiness
 from sre.queues import QUEUES
 from sre.services import admin_bootstrap
+from sre.tasks import heartbeat
 
 STOP_GRACE_SECONDS = 10
 READY_TIMEOUT = 90.0
@@ -93,9 +95,6 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # Each child in its own session: Ctrl-C reaches only us, and we stop them in order.
                 processes[name] = subprocess.Popen(command, env=env, start_new_session=True)
-            from slo.tasks import evaluate  # the Celery tasks import models: only once Django is set up
-            from sre.tasks import heartbeat
-
             heartbeat.delay()  # the first heartbeat without waiting for beat's first tick
             evaluate.delay()  # budgets from the demo history at once, not at the first minute
             failed = self._wait_ready(base, processes)
