@@ -211,12 +211,11 @@ class NotificationsView(RoleRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         q = request.GET
-        group = q.get("group", "")
         attempts = attempt_list(
             receiver=q.get("receiver", ""),
             event=q.get("event", ""),
             outcome=q.get("outcome", ""),
-            group_id=int(group) if group.isdigit() else None,
+            group_id=parse_id(q.get("group")),
             dedup_key=q.get("dedup_key", ""),
         )
         page = Paginator(attempts, 100).get_page(q.get("page"))

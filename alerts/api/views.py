@@ -49,6 +49,7 @@ from alerts.services.silences import (
     silence_update,
 )
 from sre.api.permissions import INGEST, READ, RESPOND
+from sre.domain.ids import parse_id
 from sre.errors import InvalidInputError
 
 
@@ -367,12 +368,11 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def get_queryset(self):
         q = self.request.query_params
-        group = q.get("group", "")
         return notification_list(
             receiver=q.get("receiver", ""),
             event=q.get("event", ""),
             state=q.get("state", ""),
-            group_id=int(group) if group.isdigit() else None,
+            group_id=parse_id(q.get("group")),
         )
 
 
@@ -383,11 +383,10 @@ class DeliveryAttemptViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         q = self.request.query_params
-        group = q.get("group", "")
         return attempt_list(
             receiver=q.get("receiver", ""),
             event=q.get("event", ""),
             outcome=q.get("outcome", ""),
-            group_id=int(group) if group.isdigit() else None,
+            group_id=parse_id(q.get("group")),
             dedup_key=q.get("dedup_key", ""),
         )

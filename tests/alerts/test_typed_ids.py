@@ -1,5 +1,6 @@
-"""A new silence starts from an alert's labels (?alert=) or a group's own (?group=); an id that is not one (gone,
-"²", too long) gives an empty form, never a 500."""
+"""Ids typed in alerts URLs: a new silence starts from an alert's labels (?alert=) or a group's own (?group=), the
+ledger filters by ?group=; an id that is not one (gone, "²", too long) gives an empty form or filters nothing, never
+a 500."""
 
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ def test_ids_that_are_not_one_give_an_empty_form(session_client, group, query) -
     response = session_client("responder").get(f"/alerts/silences/new/?{query}")
     assert response.status_code == 200
     assert "HighLatency" not in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["%C2%B2", "%D9%A3", "1" + "0" * 30])
+def test_ledger_group_filters_that_are_not_an_id_filter_nothing(session_client, token_client, group, typed) -> None:
+    """``?group=²`` on the ledger page and the two ledger endpoints was a 500 (``isdigit`` then ``int()``)."""
+    assert session_client("viewer").get(f"/alerts/notifications/?group={typed}").status_code == 200
+    for endpoint in ("notifications", "attempts"):
+        response = token_client("viewer").get(f"/api/v1/alerts/{endpoint}/?group={typed}")
+        assert response.status_code == 200, (endpoint, response.content)
