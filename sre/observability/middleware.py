@@ -37,30 +37,37 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        request_id = request_id_accept(request.headers.get("X-Request-ID"))
+        request_id = request_id_accept(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id  # type: ignore[attr-defined]
         id_token = request_id_var.set(request_id)
         request_token = request_var.set(request)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            match = getattr(request, "resolver_match", None)
-            logger.log(
-                logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
-                "%s %s %s",
-                request.method,
-                request.path if match is None else route_text(match.route),
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    # The route pattern, not the path: paths carry ids and secrets (heartbeat ping URLs).
-                    "route": route_text(match.route) if match is not None else None,
-                    "view": (match.view_name or "unnamed") if match is not None else "unmatched",
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                },
-            )
+            level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+            if logger.isEnabledFor(level):  # at WARNING (make run) the line costs nothing to build
+                self._log(request, response, level, started)
             return response
         finally:
             request_var.reset(request_token)
             request_id_var.reset(id_token)
+
+    @staticmethod
+    def _log(request: HttpRequest, response: HttpResponse, level: int, started: float) -> None:
+        match = getattr(request, "resolver_match", None)
+        # The route pattern, not the path: paths carry ids and secrets (heartbeat ping URLs).
+        route = route_text(match.route) if match is not None else None
+        logger.log(
+            level,
+            "%s %s %s",
+            request.method,
+            route or request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "route": route,
+                "view": (match.view_name or "unnamed") if match is not None else "unmatched",
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
