@@ -45,8 +45,10 @@ class Window:
     time_zone: str
 
 
-def window_parse(raw: Mapping[str, object]) -> Window:
+def window_parse(raw: object) -> Window:
     """Read ``{"weekdays": [0..6], "start": "HH:MM", "end": "HH:MM", "time_zone": "…"}``; raises PolicyError."""
+    if not isinstance(raw, Mapping):
+        raise PolicyError("A window is an object with weekdays, start, end and time_zone.", field="window")
     try:
         days = raw.get("weekdays", range(7))
         if not isinstance(days, Iterable):
@@ -120,7 +122,7 @@ def after_step(*, steps: Sequence[Mapping[str, object]], index: int, repeats_don
             return Next(0, now, repeats_done + 1)
         return Next(following, now, repeats_done)
     if kind == "time_window":
-        window = window_parse(step.get("window") or {})  # type: ignore[arg-type]
+        window = window_parse(step.get("window") or {})
         if not window_contains(window, now):
             return Next(index, window_next_start(window, now), repeats_done)
     return Next(following, now, repeats_done)

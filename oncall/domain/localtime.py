@@ -35,7 +35,15 @@ def zone(name: str) -> ZoneInfo:
 def exists(local: datetime, tz: ZoneInfo) -> bool:
     """Whether the naive wall-clock time ``local`` happens in ``tz`` (False inside a spring-forward gap)."""
     naive = local.replace(fold=0)
-    return naive.replace(tzinfo=tz).utcoffset() >= naive.replace(tzinfo=tz, fold=1).utcoffset()  # type: ignore[operator]
+    return _offset(naive.replace(tzinfo=tz)) >= _offset(naive.replace(tzinfo=tz, fold=1))
+
+
+def _offset(moment: datetime) -> timedelta:
+    """The UTC offset of an aware time (a ZoneInfo always has one)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise TypeError(f"{moment!r} has no UTC offset")
+    return offset
 
 
 @lru_cache(maxsize=65536)

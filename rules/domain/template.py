@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import SupportsFloat, SupportsIndex
 
 _ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
 _LABEL = re.compile(r"^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)$")
@@ -44,6 +45,13 @@ def humanize(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _as_float(value: object) -> float:
+    """``float(value)``; the TypeError float() raises for a value that is not a number."""
+    if isinstance(value, SupportsFloat | SupportsIndex):
+        return float(value)
+    raise TypeError(f"must be a real number, not {type(value).__name__}")
+
+
 def _printf(fmt: str, arg: object) -> str | None:
     match = _FORMAT.match(fmt)
     if match is None:
@@ -52,9 +60,9 @@ def _printf(fmt: str, arg: object) -> str | None:
     try:
         if verb in "fegx" and not isinstance(arg, str):
             spec = f"{flags}{width}{'.' + precision if precision else ''}{verb}"
-            return format(float(arg), spec)  # type: ignore[arg-type]
+            return format(_as_float(arg), spec)
         if verb == "d" and not isinstance(arg, str):
-            return format(int(float(arg)), f"{flags}{width}d")  # type: ignore[arg-type]
+            return format(int(_as_float(arg)), f"{flags}{width}d")
         return format(str(arg if not isinstance(arg, float) else _num(arg)), f"{width}s")
     except (ValueError, OverflowError):
         return None

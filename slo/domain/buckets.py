@@ -21,7 +21,9 @@ def _digits(value: float) -> tuple[str, int]:
     of the first digit (1.5e6 → ("15", 6))."""
     _sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
     text = "".join(map(str, digits)) or "0"
-    return text, exponent + len(text) - 1  # type: ignore[operator]
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or an infinity has no digits
+        raise TypeError(f"not a finite number: {value!r}")
+    return text, exponent + len(text) - 1
 
 
 def go_format(value: float) -> str:

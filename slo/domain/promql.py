@@ -36,8 +36,10 @@ def timeslice_exprs(
     total_1m = count_expr(total, 60)
     if good is not None:
         ratio = f"({count_expr(good, 60)} / {total_1m})"
+    elif bad is not None:
+        ratio = f"(1 - {count_expr(bad, 60)} / {total_1m})"
     else:
-        ratio = f"(1 - {count_expr(bad, 60)} / {total_1m})"  # type: ignore[arg-type]
+        raise TypeError("good or bad is required")
     return {
         "bad": f"sum_over_time(({ratio} < bool {decimal_str(slice_target)})[{window}:1m])",
         "total": f"count_over_time(({total_1m} > 0)[{window}:1m])",
@@ -61,7 +63,9 @@ def error_ratio_expr(*, good: str | None, bad: str | None, total: str, window: s
 
     if bad is not None:
         return f"{rate(bad)} / {rate(total)}"
-    return f"1 - ({rate(good)} / {rate(total)})"  # type: ignore[arg-type]
+    if good is None:
+        raise TypeError("good or bad is required")
+    return f"1 - ({rate(good)} / {rate(total)})"
 
 
 def rule_groups(

@@ -144,7 +144,12 @@ def ratio_timeslices_queries(*, good: str | None, bad: str | None, total: str) -
     def minute(q: str) -> str:
         return q.replace(WINDOW, "1m") if WINDOW in q else f"sum(increase({q}[1m]))"
 
-    ratio = f"{minute(good)} / {minute(total)}" if good is not None else f"1 - {minute(bad)} / {minute(total)}"  # type: ignore[arg-type]
+    if good is not None:
+        ratio = f"{minute(good)} / {minute(total)}"
+    elif bad is not None:
+        ratio = f"1 - {minute(bad)} / {minute(total)}"
+    else:
+        raise TypeError("good or bad is required")
     return {
         "good": f"sum_over_time(({ratio})[{WINDOW}:1m])",
         "total": f"count_over_time(({minute(total)} > 0)[{WINDOW}:1m])",
