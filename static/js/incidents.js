@@ -9,15 +9,18 @@
     }
   } catch (e) { /* old browser: server time zone */ }
 
+  // As the server says it (sre.domain.timewords.duration_words): the two largest units, to the nearest second,
+  // stopping at a gap ("1 h 5 min", "2 d 3 h", "1 h", "42 s").
+  var UNITS = [[86400, "d"], [3600, "h"], [60, "min"], [1, "s"]];
   function fmt(seconds) {
-    seconds = Math.max(0, Math.round(seconds));
-    var d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600);
-    var m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
-    var pad = function (n) { return n < 10 ? "0" + n : "" + n; };
-    if (d) return d + "d " + h + "h";
-    if (h) return h + "h " + pad(m) + "m";
-    if (m) return m + "m " + pad(s) + "s";
-    return s + "s";
+    var rest = Math.max(0, Math.round(seconds)), out = [];
+    for (var i = 0; i < UNITS.length && out.length < 2; i++) {
+      var count = Math.floor(rest / UNITS[i][0]);
+      rest -= count * UNITS[i][0];
+      if (count) out.push(count + " " + UNITS[i][1]);
+      else if (out.length) break;
+    }
+    return out.join(" ") || "0 s";
   }
 
   function tick() {
@@ -30,10 +33,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
-    document.querySelectorAll("[data-seconds]").forEach(function (el) {
-      var v = el.getAttribute("data-seconds");
-      el.textContent = v === "" ? "—" : fmt(parseFloat(v));
-    });
   });
 
   document.addEventListener("change", function (event) {

@@ -5,11 +5,13 @@ MTTA/MTTR on Insights; the pages work on a phone-sized screen."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from tests.incidents.factories import ServiceFactory
+from sre.domain.timewords import duration_words
+from tests.incidents.factories import IncidentFactory, ServiceFactory
 from tests.support.browser import login
 
 
@@ -132,6 +134,27 @@ def test_incident_page_on_a_phone(browser, live_server, transactional_db, make_u
         assert page.get_by_test_id("incident-status").inner_text() == "Investigating"
         page.keyboard.press("n")  # keyboard shortcut focuses the note box
         assert page.evaluate("document.activeElement.id") == "id_note_body"
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.integration
+def test_the_live_elapsed_time_says_it_as_the_server_does(browser, live_server, transactional_db, make_user) -> None:
+    """incidents.js ticks the 'since start' time every second: in sre.domain.timewords' words, the server's
+    (it said '1h 05m' beside pages that say '1 h 5 min')."""
+    started = timezone.now() - timedelta(hours=1, minutes=5, seconds=10)
+    incident = IncidentFactory(title="Clock check", started_at=started)
+    user = make_user("viewer", username="vera")
+    context = browser.new_context()
+    page = context.new_page()
+    problems = _watch(page)
+    try:
+        login(page, live_server.url, user.username)
+        page.goto(f"{live_server.url}/incidents/{incident.pk}/")
+        served = duration_words((timezone.now() - started).total_seconds())
+        assert served == "1 h 5 min"
+        assert page.get_by_test_id("elapsed").inner_text().strip() == f"{served} since start"
     finally:
         context.close()
     assert not problems, "\n".join(problems)
