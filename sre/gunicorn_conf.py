@@ -6,6 +6,8 @@ import gc
 import os
 from typing import Any
 
+from prometheus_client import multiprocess
+
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 60
@@ -41,6 +43,4 @@ def post_worker_init(worker: Any) -> None:
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges from the multiprocess metrics folder."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

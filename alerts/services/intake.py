@@ -16,6 +16,8 @@ from alerts.domain import routing
 from alerts.domain.matchers import fingerprint as label_fingerprint
 from alerts.domain.matchers import valid_label_name
 from alerts.models import Alert, AlertGroup, GroupEvent, Receiver, Route
+from alerts.services.delivery import receiver_lock_rank
+from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 from sre.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -143,8 +145,6 @@ def alerts_ingest(*, items: list[AlertInput], source: str, now: datetime) -> lis
 def alerts_store(*, items: list[AlertInput], source: str, now: datetime) -> list[Alert]:
     """``alerts_ingest`` for a batch ``alerts_validate`` has passed (the web workers' shared transactions,
     ``alerts.combine``, validate each webhook on its own first)."""
-    from alerts.services.delivery import receiver_lock_rank
-    from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 
     with transaction.atomic():
         # A fingerprint twice in one batch: the last one counts.

@@ -344,6 +344,7 @@ def notification_enqueue(
     attempt handed to a relay thread after commit; ``new_group`` (the caller created the group in this
     transaction) spares the check for earlier notifications of the same key. With ``writes`` the rows are left
     there for ``batch_write`` (which hands them on after writing them)."""
+    # cycle: delivery and alerts.relay (through alerts.services) import this module
     from alerts.relay import relay_has_room
     from alerts.services.delivery import attempt_new, notification_claim_new
 
@@ -420,6 +421,7 @@ def _hand_on(notification: Notification, attempt: DeliveryAttempt | None, claime
 def _relay_claimed(notification: Notification, receiver: Receiver, attempt_id: int, claimed_at: float) -> None:
     """On commit: hand the claimed attempt to a relay thread; if none can take it after all, give the claim
     back and let a Celery worker claim the row anew."""
+    # cycle: delivery and alerts.relay (through alerts.services) import this module
     from alerts.relay import relay_submit
     from alerts.services.delivery import notification_release
 
@@ -439,6 +441,7 @@ def schedule_delivery(notification_id: int, *, countdown: float = 0) -> None:
     slow path that catches anything lost."""
 
     def send() -> None:
+        # cycle: alerts.tasks and alerts.relay (through alerts.services) import this module
         from alerts.relay import relay_submit
         from alerts.tasks import notification_deliver_task
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, connections, router
 from django.db.models import Model
 
+from alerts.choices import AttemptOutcome, NotificationState
+from alerts.models import Alert, AlertGroup, DeliveryAttempt, GroupEvent, Notification, Receiver
 from alerts.sql.rows import _convert, _converters, _instances, _json_rows, _lock_clause, _record, locked_by_key
 
 if TYPE_CHECKING:  # alerts.models imports this package: the model is imported where it is used
@@ -20,7 +22,6 @@ if TYPE_CHECKING:  # alerts.models imports this package: the model is imported w
 def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Alert]]:
     """What an intake batch reads first: the configuration's version (``config_version``) and its existing
     alerts, locked (``locked_by_key``); on PostgreSQL in one statement."""
-    from alerts.models import Alert
 
     db = connections[router.db_for_write(Alert)]
     if db.vendor != "postgresql" or not fingerprints:
@@ -44,7 +45,6 @@ def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | Non
 def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | None]]:
     """Lock the receiver and every receiver sharing its routing key (``digest``; empty: none), in pk order;
     returns (pk, breaker failures, breaker open until) of each."""
-    from alerts.models import Receiver
 
     db = connections[router.db_for_write(Receiver)]
     fields = (Receiver._meta.get_field("breaker_open_until"),)
@@ -62,7 +62,6 @@ def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | N
 
 def nth_recent_attempt(*, digest: str, since: datetime, n: int) -> datetime | None:
     """When the ``n``-th most recent delivery attempt to the routing key (``digest``) after ``since`` started."""
-    from alerts.models import DeliveryAttempt
 
     db = connections[router.db_for_write(DeliveryAttempt)]
     fields = (DeliveryAttempt._meta.get_field("started_at"),)
@@ -120,7 +119,6 @@ def attempt_complete_pg(
     """Record a finished attempt (``alerts.domain.delivery.AttemptRecord``; see ``_COMPLETE_PG``). Returns
     whether the attempt was still ours and, once the notification is final, the id of the next pending one of
     the same receiver and key."""
-    from alerts.choices import AttemptOutcome, NotificationState
 
     params = {
         **{name: getattr(record, name) for name in _RECORD_FIELDS},
@@ -180,7 +178,6 @@ def max_connections() -> int:
 def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tuple[int, datetime | None, bool] | None:
     """Without locking: the receiver's breaker (failures, open until) and whether the routing key (``digest``;
     empty: not asked) has a send at ``depth`` inside the window since ``since``. None: the receiver is gone."""
-    from alerts.models import Receiver
 
     db = connections[router.db_for_write(Receiver)]
     fields = (Receiver._meta.get_field("breaker_open_until"),)
@@ -200,7 +197,6 @@ def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tupl
 
 def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
     """Whether a notification of this receiver and key is still pending or being sent."""
-    from alerts.choices import NotificationState
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -212,7 +208,6 @@ def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
 
 @cache
 def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple, tuple, tuple, tuple]:
-    from alerts.models import AlertGroup, DeliveryAttempt, GroupEvent, Notification
 
     link_fields = tuple(f for f in AlertGroup.alerts.through._meta.concrete_fields if not f.primary_key)
     db = connections[router.db_for_write(Notification)]
@@ -271,7 +266,6 @@ def intake_write_pg(
     """PostgreSQL: what an intake batch wrote, in one statement: new group memberships, its outbox rows (at most one per
     group), the ledger rows of those claimed in the transaction (matched to their notification by group), the
     groups' flushed fields and the timeline rows. Gives the notifications and attempts their pks."""
-    from alerts.models import AlertGroup
 
     statement, l_fields, n_fields, a_fields, u_fields, e_fields = _intake_write_sql(group_fields)
     params = [
