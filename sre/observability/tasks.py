@@ -11,7 +11,7 @@ import time
 from contextvars import Token
 from typing import Any
 
-from celery import signals
+from celery import signals  # type: ignore[import-untyped]  # a submodule: mypy reports it even when followed silently
 
 from sre.observability import process_init
 from sre.observability.context import TaskContext, request_id_accept, request_id_var, task_var

@@ -100,7 +100,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
             trace.set_tracer_provider(provider)
         else:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
-        instrumentors = [
+        instrumentors: list[tuple[Any, dict[str, Any]]] = [
             (DjangoInstrumentor(), {"excluded_urls": EXCLUDED_URLS, "response_hook": _request_id_on_span}),
             (CeleryInstrumentor(), {}),
             (PsycopgInstrumentor(), {"enable_commenter": False}),
