@@ -287,6 +287,11 @@ def receiver_list() -> QuerySet[Receiver]:
     return Receiver.objects.order_by("name")
 
 
+def receiver_choices() -> list[Receiver]:
+    """Receivers by name with their names only (a filter's select)."""
+    return list(Receiver.objects.order_by("name").only("name"))
+
+
 def silence_list() -> QuerySet[Silence]:
     return Silence.objects.order_by("-starts_at")
 

@@ -28,7 +28,7 @@ from alerts.choices import GroupState
 from alerts.domain.matchers import MatcherError, parse_matchers
 from alerts.domain.triage import SEVERITIES
 from alerts.forms import BULK_ACTIONS, BulkActionForm, TriageFilterForm
-from alerts.selectors import receiver_list, triage_list
+from alerts.selectors import receiver_choices, triage_list
 from alerts.services import group_acknowledge, group_resolve
 from alerts.services.silences import groups_silence
 from alerts.views import alerts_next
@@ -88,7 +88,7 @@ def triage_context(request: HttpRequest) -> dict[str, Any]:
         "all_states": GroupState.choices,
         "severities": SEVERITIES,
         "sorts": SORT_LABELS,
-        "receivers": receiver_list().only("name"),
+        "receivers": receiver_choices(),
         "filter_error": error,
         "query": query,
         "here": "/alerts/" + (f"?{query}" if query else ""),
