@@ -26,6 +26,7 @@ from oncall.selectors import (
     rules_of,
     shifts_of,
     team_member_ids,
+    teams_of,
     teams_with_schedules,
     user_label,
 )
@@ -66,7 +67,7 @@ def person_page(request: HttpRequest, person: Any, *, status: int = 200, **extra
         "person": person,
         "person_label": user_label(person),
         "own": own,
-        "teams": person.oncall_teams.order_by("name"),
+        "teams": teams_of(user_id=person.pk),
         # Addresses are shown masked, and only to their owner.
         "methods": [(m, address_masked(m) if own else "") for m in methods],
         "chains": chains,

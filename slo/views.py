@@ -28,6 +28,7 @@ from slo.selectors import (
     service_incidents,
     service_list,
     slo_burn_alerts,
+    slo_count,
     slo_firing_alerts,
     slo_get,
     slo_list,
@@ -414,7 +415,7 @@ class ServiceDeleteView(RoleRequiredMixin, View):
         return render(
             request,
             "slo/delete_confirm.html",
-            {"object": service, "kind": "service", "slo_count": service.slos.count()},
+            {"object": service, "kind": "service", "slo_count": slo_count(service_id=service.pk)},
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -189,6 +189,11 @@ def maintenance_list() -> QuerySet[ScheduledMaintenance]:
     return ScheduledMaintenance.objects.prefetch_related("components").select_related("alert_window")
 
 
+def maintenance_recent(*, limit: int = 100) -> list[ScheduledMaintenance]:
+    """Scheduled maintenance, latest start first (the admin page)."""
+    return list(maintenance_list().order_by("-starts_at")[:limit])
+
+
 def maintenance_live(*, now: datetime) -> list[ScheduledMaintenance]:
     """Maintenance not cancelled or completed that may have an occurrence now or later."""
     qs = maintenance_list().filter(cancelled_at__isnull=True, completed_at__isnull=True)

@@ -74,7 +74,7 @@ class IndexView(RoleRequiredMixin, TemplateView):
             for state in states
         ]
         maintenances = []
-        for m in selectors.maintenance_list().order_by("-starts_at")[:100]:
+        for m in selectors.maintenance_recent():
             status, occurrence = selectors.maintenance_status(m, now=now)
             maintenances.append({"m": m, "status": status, "occurrence": occurrence})
         user = self.request.user

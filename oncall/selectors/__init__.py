@@ -220,6 +220,11 @@ def teams_with_schedules() -> list[Team]:
     return list(Team.objects.prefetch_related("members", "schedules").order_by("name"))
 
 
+def teams_of(*, user_id: int) -> list[Team]:
+    """The teams a person belongs to, by name."""
+    return list(Team.objects.filter(members__id=user_id).order_by("name"))
+
+
 def team_member_ids(*, team_id: int) -> list[int]:
     return list(Team.members.through.objects.filter(team_id=team_id).values_list("user_id", flat=True))
 

@@ -49,6 +49,10 @@ def service_get(*, service_id: int) -> Service | None:
     return Service.objects.filter(pk=service_id).first()
 
 
+def slo_count(*, service_id: int) -> int:
+    return SLO.objects.filter(service_id=service_id).count()
+
+
 def service_names() -> set[str]:
     return set(Service.objects.values_list("name", flat=True))
 

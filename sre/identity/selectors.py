@@ -20,6 +20,11 @@ def mfa_enabled(*, user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def recovery_codes_left(device: StaticDevice) -> int:
+    """Unused codes of a recovery-code device."""
+    return device.token_set.count()
+
+
 def mfa_state(*, user: Any, pending_device_id: int | None) -> MfaState:
     """The person's two-factor state; ``pending_device_id`` is the enrolment the session is in the middle of."""
     pending = None
@@ -28,6 +33,6 @@ def mfa_state(*, user: Any, pending_device_id: int | None) -> MfaState:
     static = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return MfaState(
         enabled=mfa_enabled(user=user),
-        recovery_left=static.token_set.count() if static else 0,
+        recovery_left=recovery_codes_left(static) if static else 0,
         pending=pending,
     )

@@ -29,7 +29,7 @@ from sre.choices import Role
 from sre.identity import services
 from sre.identity.lockout import lockout_list, login_unlock
 from sre.identity.oidc import sso_enabled
-from sre.identity.selectors import mfa_enabled, mfa_state
+from sre.identity.selectors import mfa_enabled, mfa_state, recovery_codes_left
 from sre.identity.session import state_get, state_update
 
 ENROL_SESSION_KEY = "sre_totp_enrol"
@@ -91,7 +91,7 @@ class MfaVerifyView(LoginRequiredMixin, View):
         django_otp.login(request, device)
         state_update(request, verified=True)
         if isinstance(device, StaticDevice):
-            left = device.token_set.count()
+            left = recovery_codes_left(device)
             messages.warning(request, f"Recovery code used; {left} left. Regenerate them in Settings → Security.")
         return redirect(_safe_next(request))
 

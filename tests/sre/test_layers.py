@@ -20,14 +20,17 @@ APPS = ("sre", "telemetry", "slo", "alerts", "incidents", "statuspage", "drills"
 # Module names (the file's stem) that must not query, besides template tags and HTML views.
 COMPUTE_MODULES = frozenset({"charts", "insights", "pages", "public", "overview", "exports", "budget"})
 
-# What only a query does: a model's manager, a raw cursor, and QuerySet methods that build a query. ``filter`` and
-# ``exclude`` are here too: no module scanned calls them on anything but a QuerySet (the builtin ``filter`` is a
-# name, not an attribute, and is not matched).
+# What only a query does: a model's manager (``Model.objects``), a raw cursor, and QuerySet methods, also on a
+# related manager (``person.oncall_teams.order_by``). ``filter`` and ``count`` are here too: no module scanned calls
+# them on anything but a QuerySet (the builtin ``filter`` is a name, not an attribute, and is not matched); a
+# ``list.count`` or ``str.count`` that ever is goes in ALLOWED with that reason. Writes (``save``, ``delete``,
+# ``update``) are tests/sre/test_write_path.py's.
 MANAGER = "objects"
 CURSOR = "cursor"
 QUERYSET_METHODS = frozenset(
     {"select_related", "prefetch_related", "values_list", "aggregate", "annotate", "raw", "extra", "filter",
-     "exclude", "only", "defer", "select_for_update", "in_bulk", "iterator"}
+     "exclude", "only", "defer", "select_for_update", "in_bulk", "iterator", "order_by", "distinct", "exists",
+     "count", "first", "last", "latest", "earliest", "get_or_create", "update_or_create"}
 )  # fmt: skip
 
 # Functions allowed to query, each with its reason ("path:function" -> why). Add one only when a read cannot move.
