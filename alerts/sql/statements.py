@@ -6,23 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, connections, router
 from django.db.models import Model
 
 from alerts.choices import AttemptOutcome, NotificationState
-from alerts.models import Alert, AlertGroup, DeliveryAttempt, GroupEvent, Notification, Receiver
+from alerts.models import Alert, AlertGroup, ConfigVersion, DeliveryAttempt, GroupEvent, Notification, Receiver
 from alerts.sql.rows import _convert, _converters, _instances, _json_rows, _lock_clause, _record, locked_by_key
-
-if TYPE_CHECKING:  # alerts.models imports this package: the model is imported where it is used
-    from alerts.models import Alert
+from sre.sql import table
 
 
 def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | None, list[Alert]]:
     """What an intake batch reads first: the configuration's version (``config_version``) and its existing
     alerts, locked (``locked_by_key``); on PostgreSQL in one statement."""
-
     db = connections[router.db_for_write(Alert)]
     if db.vendor != "postgresql" or not fingerprints:
         return config_version(), locked_by_key(Alert, key="fingerprint", values=fingerprints)
@@ -30,11 +27,10 @@ def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | Non
     columns = ", ".join(f"locked.{db.ops.quote_name(f.column)}" for f in fields)
     # The locks are taken inside the CTE, in fingerprint order; the outer join keeps the version row when no
     # alert exists yet (a locking clause may not sit on the nullable side of an outer join itself).
-    lock = "WITH locked AS (SELECT * FROM alerts_alert WHERE fingerprint = ANY(%s) ORDER BY fingerprint"
+    lock = f"WITH locked AS (SELECT * FROM {table(Alert, db=db)} WHERE fingerprint = ANY(%s) ORDER BY fingerprint"  # noqa: S608
     outer = " FROM (SELECT 1) AS one LEFT JOIN locked ON true ORDER BY locked.fingerprint"
-    statement = (
-        f"{lock} FOR NO KEY UPDATE) SELECT (SELECT version FROM alerts_configversion WHERE id = 1), {columns}{outer}"  # noqa: S608
-    )
+    version = f"(SELECT version FROM {table(ConfigVersion, db=db)} WHERE id = 1)"  # noqa: S608
+    statement = f"{lock} FOR NO KEY UPDATE) SELECT {version}, {columns}{outer}"
     with db.cursor() as cursor:
         cursor.execute(statement, [list(fingerprints)])
         rows = cursor.fetchall()
@@ -45,11 +41,10 @@ def config_version_and_locked_alerts(fingerprints: list[str]) -> tuple[str | Non
 def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | None]]:
     """Lock the receiver and every receiver sharing its routing key (``digest``; empty: none), in pk order;
     returns (pk, breaker failures, breaker open until) of each."""
-
     db = connections[router.db_for_write(Receiver)]
     fields = (Receiver._meta.get_field("breaker_open_until"),)
     converters = _converters(db, fields)
-    statement = "SELECT id, breaker_failures, breaker_open_until FROM alerts_receiver WHERE id = %s"
+    statement = f"SELECT id, breaker_failures, breaker_open_until FROM {table(Receiver, db=db)} WHERE id = %s"  # noqa: S608
     params: list[Any] = [pk]
     if digest:
         statement += " OR routing_key_digest = %s"
@@ -66,7 +61,7 @@ def nth_recent_attempt(*, digest: str, since: datetime, n: int) -> datetime | No
     db = connections[router.db_for_write(DeliveryAttempt)]
     fields = (DeliveryAttempt._meta.get_field("started_at"),)
     statement = (
-        "SELECT started_at FROM alerts_deliveryattempt WHERE routing_key_digest = %s AND started_at > %s"
+        f"SELECT started_at FROM {table(DeliveryAttempt, db=db)} WHERE routing_key_digest = %s AND started_at > %s"  # noqa: S608
         " ORDER BY started_at DESC LIMIT 1 OFFSET %s"
     )
     with db.cursor() as cursor:
@@ -78,7 +73,7 @@ def nth_recent_attempt(*, digest: str, since: datetime, n: int) -> datetime | No
 def config_version() -> str | None:
     """The routing configuration's version (``ConfigVersion``), read on every intake batch."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM alerts_configversion WHERE id = 1")
+        cursor.execute(f"SELECT version FROM {table(ConfigVersion)} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -87,39 +82,42 @@ def config_version() -> str | None:
 # row is updated only if the attempt is still ours (its ``attempts`` is the number we claimed); the ledger row,
 # the timeline row and the look-up of the next notification of the same key follow only if it was. (Every
 # data-modifying part of a WITH runs once, whether or not the final SELECT reads it.)
-_COMPLETE_PG = """
+@cache
+def _complete_pg_sql() -> str:
+    """The statement, its tables named from the models (read once per process)."""
+    notification, attempt, event = table(Notification), table(DeliveryAttempt), table(GroupEvent)
+    return f"""
 WITH n AS (
-    UPDATE alerts_notification
+    UPDATE {notification}
     SET state = %(state)s, lease_until = NULL, last_error = %(last_error)s,
         delivered_at = COALESCE(%(delivered_at)s::timestamptz, delivered_at),
         next_attempt_at = COALESCE(%(next_attempt_at)s::timestamptz, next_attempt_at)
     WHERE id = %(notification)s AND attempts = %(number)s
     RETURNING id, receiver_id, dedup_key
 ), a AS (
-    UPDATE alerts_deliveryattempt
+    UPDATE {attempt}
     SET http_status = %(http_status)s::integer, latency_ms = %(latency_ms)s, error = %(error)s, outcome = %(outcome)s
     WHERE id = %(attempt)s AND outcome = %(in_flight)s AND EXISTS (SELECT 1 FROM n)
     RETURNING id
 ), e AS (
-    INSERT INTO alerts_groupevent (group_id, at, kind, actor, message)
+    INSERT INTO {event} (group_id, at, kind, actor, message)
     SELECT %(group)s::bigint, %(now)s::timestamptz, %(event_kind)s::text, '', %(event_message)s::text
     FROM n WHERE %(event_kind)s::text <> ''
     RETURNING id
 )
 SELECT (SELECT count(*) FROM n),
-       (SELECT f.id FROM alerts_notification f, n
+       (SELECT f.id FROM {notification} f, n
         WHERE %(final)s::boolean AND f.receiver_id = n.receiver_id AND f.dedup_key = n.dedup_key
           AND f.state = %(pending)s AND f.id > n.id ORDER BY f.id LIMIT 1)
-"""
+"""  # noqa: S608
 
 
 def attempt_complete_pg(
     record: Any, *, notification_id: int, number: int, attempt_id: int, group_id: int | None, now: datetime
 ) -> tuple[bool, int | None]:
-    """Record a finished attempt (``alerts.domain.delivery.AttemptRecord``; see ``_COMPLETE_PG``). Returns
+    """Record a finished attempt (``alerts.domain.delivery.AttemptRecord``; see ``_complete_pg_sql``). Returns
     whether the attempt was still ours and, once the notification is final, the id of the next pending one of
     the same receiver and key."""
-
     params = {
         **{name: getattr(record, name) for name in _RECORD_FIELDS},
         "event_kind": record.event_kind if group_id is not None else "",
@@ -132,7 +130,7 @@ def attempt_complete_pg(
         "pending": NotificationState.PENDING,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_COMPLETE_PG, params)
+        cursor.execute(_complete_pg_sql(), params)
         taken, following = cursor.fetchone()
     return bool(taken), following
 
@@ -178,13 +176,12 @@ def max_connections() -> int:
 def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tuple[int, datetime | None, bool] | None:
     """Without locking: the receiver's breaker (failures, open until) and whether the routing key (``digest``;
     empty: not asked) has a send at ``depth`` inside the window since ``since``. None: the receiver is gone."""
-
     db = connections[router.db_for_write(Receiver)]
     fields = (Receiver._meta.get_field("breaker_open_until"),)
     statement = (
-        "SELECT breaker_failures, breaker_open_until, EXISTS (SELECT 1 FROM alerts_deliveryattempt"
+        f"SELECT breaker_failures, breaker_open_until, EXISTS (SELECT 1 FROM {table(DeliveryAttempt, db=db)}"  # noqa: S608
         " WHERE routing_key_digest = %s AND started_at > %s ORDER BY started_at DESC LIMIT 1 OFFSET %s)"
-        " FROM alerts_receiver WHERE id = %s"
+        f" FROM {table(Receiver, db=db)} WHERE id = %s"
     )
     with db.cursor() as cursor:
         cursor.execute(statement, [digest, db.ops.adapt_datetimefield_value(since), max(0, depth - 1), pk])
@@ -200,7 +197,8 @@ def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM alerts_notification WHERE receiver_id = %s AND dedup_key = %s AND state IN (%s, %s) LIMIT 1",
+            f"SELECT 1 FROM {table(Notification)} WHERE receiver_id = %s AND dedup_key = %s"  # noqa: S608
+            " AND state IN (%s, %s) LIMIT 1",
             [receiver_id, dedup_key, NotificationState.PENDING, NotificationState.SENDING],
         )
         return cursor.fetchone() is not None
@@ -228,24 +226,24 @@ def _intake_write_sql(group_fields: tuple[str, ...]) -> tuple[str, tuple, tuple,
     # Model metadata (quoted names, column types) only; every value is one of the five JSON parameters.
     statement = f"""
 WITH l AS (
-    INSERT INTO {quote(AlertGroup.alerts.through._meta.db_table)} ({l_columns})
+    INSERT INTO {table(AlertGroup.alerts.through, db=db)} ({l_columns})
     SELECT {l_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({l_record})
     ON CONFLICT DO NOTHING
     RETURNING id
 ), n AS (
-    INSERT INTO alerts_notification ({n_columns})
+    INSERT INTO {table(Notification, db=db)} ({n_columns})
     SELECT {n_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({n_record})
     RETURNING id, group_id
 ), a AS (
-    INSERT INTO alerts_deliveryattempt (notification_id, {a_columns})
+    INSERT INTO {table(DeliveryAttempt, db=db)} (notification_id, {a_columns})
     SELECT n.id, {a_selected} FROM jsonb_to_recordset(%s::jsonb) AS r({a_record}) JOIN n ON n.group_id = r.group_id
     RETURNING id, group_id
 ), u AS (
-    UPDATE alerts_alertgroup AS g SET {assignments}
+    UPDATE {table(AlertGroup, db=db)} AS g SET {assignments}
     FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, {u_record}) WHERE g.id = r.id
     RETURNING g.id
 ), e AS (
-    INSERT INTO alerts_groupevent ({e_columns})
+    INSERT INTO {table(GroupEvent, db=db)} ({e_columns})
     SELECT {e_columns} FROM jsonb_to_recordset(%s::jsonb) AS r({e_record})
     RETURNING id
 )
@@ -266,7 +264,6 @@ def intake_write_pg(
     """PostgreSQL: what an intake batch wrote, in one statement: new group memberships, its outbox rows (at most one per
     group), the ledger rows of those claimed in the transaction (matched to their notification by group), the
     groups' flushed fields and the timeline rows. Gives the notifications and attempts their pks."""
-
     statement, l_fields, n_fields, a_fields, u_fields, e_fields = _intake_write_sql(group_fields)
     params = [
         _json_rows(links, l_fields),

@@ -1,0 +1,14 @@
+"""Names for hand-written SQL. A statement names its tables from the model (``Model._meta.db_table``), quoted for the
+connection that runs it, never as a literal: a renamed table or a ``db_table`` option then reaches every statement,
+and a reader sees which model a statement touches."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+
+def table(model: type[Model], *, db: BaseDatabaseWrapper | None = None) -> str:
+    """The model's table, quoted for ``db`` (the default connection when not given)."""
+    return (db or connection).ops.quote_name(model._meta.db_table)
