@@ -83,3 +83,17 @@ def test_a_view_exception_reaches_sentry_without_credentials_cookies_or_body(tmp
     assert b"/api/boom" in events[0]  # the request is described: its URL
     for secret in SECRETS:
         assert secret.encode() not in b"".join(envelopes)
+
+
+def test_a_failing_management_command_reaches_sentry(tmp_path, sentry_server):
+    dsn, envelopes = sentry_server
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SENTRY_"))}
+    env.update(DJANGO_SETTINGS_MODULE="sre.settings", SRE_VAR_DIR=str(tmp_path), SENTRY_DSN=dsn)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "raise RuntimeError('boom-manage-command')"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert any(b"boom-manage-command" in e and b'"sre.role":"manage"' in e.replace(b" ", b"") for e in envelopes), (
+        envelopes
+    )
