@@ -138,7 +138,7 @@ NOT_ACCEPTED_ALTHOUGH_VALID = {
     "POST /api/v1/budget-policies": REFERS,
 }
 
-# schemathesis's coverage phase sends every boundary and negative case the schema defines (about 95% of this test's
+# schemathesis's coverage phase sends every boundary and negative case the schema defines (about 2/3 of this test's
 # requests and of its time). It runs on the PostgreSQL pass, whose column types refuse what SQLite stores (integers
 # past 32 bits, NUL characters) and whose schema declares those integer bounds; on SQLite the same cases would
 # check the same validation again. Both passes fuzz every operation with MAX_EXAMPLES generated requests.
