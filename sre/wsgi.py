@@ -36,7 +36,8 @@ if settings.SRE["ALERTS_COMBINE"]:
 
     combine_in_process()
 
-# The public status page is answered from its static snapshot before Django (statuspage/wsgi.py).
+# The public status page is answered from its static snapshot before Django (statuspage/wsgi.py), which each
+# process keeps a copy of the one published in the database (statuspage.replica): no shared volume between nodes.
 from statuspage.wsgi import SnapshotApp  # noqa: E402 - needs Django set up first
 
-application = SnapshotApp(application)
+application = SnapshotApp(application, pull=True)

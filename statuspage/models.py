@@ -216,6 +216,22 @@ class AnnouncedUpdate(models.Model):
         return f"update {self.update_id}"
 
 
+class PublishedSnapshot(models.Model):
+    """The latest rendered public snapshot, from which every web node copies the files into its own ``var/``
+    (``statuspage.replica``): no shared volume needed. One row (pk 1), written only by
+    ``statuspage.services.publish.snapshot_publish``, and replaced only by a later render (``rendered_at``), so
+    a slow render finishing late never hides a newer one. ``files`` is zlib-compressed JSON of path to base64."""
+
+    ROW = 1  # the one row's primary key
+
+    rendered_at = models.DateTimeField()
+    digest = models.CharField(max_length=64)
+    files = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"snapshot {self.digest[:12]} rendered {self.rendered_at:%Y-%m-%d %H:%M:%S}"
+
+
 __all__ = [
     "AnnouncedUpdate",
     "Component",
@@ -223,6 +239,7 @@ __all__ = [
     "ComponentStatus",
     "MaintenanceEvent",
     "MaintenanceStatus",
+    "PublishedSnapshot",
     "ScheduledMaintenance",
     "Subscriber",
     "SubscriberNotification",

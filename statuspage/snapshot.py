@@ -9,20 +9,26 @@ feeds into ``conf.snapshot_dir()``, mirroring the URLs under ``/status/`` (``ind
 
 Each file is replaced atomically (write to a temporary file, then ``os.replace``) and renders are
 serialised with a file lock, so a reader (Django, the WSGI fast path, nginx, a CDN sync) never sees a
-half-written file. Files no longer produced (an incident made private) are removed."""
+half-written file. Files no longer produced (an incident made private) are removed.
+
+Several web nodes: the worker that renders also publishes the files to the database
+(``statuspage.services.publish``), and every web process copies a newer publication into its own
+directory with :func:`snapshot_install` (``statuspage.replica``). ``.published`` (not served) records which
+render a directory holds."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -41,6 +47,7 @@ CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
 }
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]{0,200}$")
+MARKER = ".published"  # which render this directory holds: {"digest", "rendered_at"} (not a servable path)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class SnapshotResult:
     updated_at: datetime
     files: int
     directory: Path
+    content: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
 
 def file_for(url_path: str, root: Path | None = None) -> Path | None:
@@ -167,27 +175,67 @@ def render_files(data: PageData, *, now: datetime) -> dict[str, bytes]:
     return files
 
 
-def snapshot_render(*, now: datetime, root: Path | None = None, data: PageData | None = None) -> SnapshotResult:
-    """Render the whole public page to ``root`` (default ``conf.snapshot_dir()``) and drop stale files."""
+def snapshot_digest(files: Mapping[str, bytes]) -> str:
+    """A SHA-256 over every path and content: equal for equal renders, whatever the order."""
+    digest = hashlib.sha256()
+    for relative in sorted(files):
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(files[relative]).digest())
+    return digest.hexdigest()
 
+
+def _stamp(moment: datetime) -> str:
+    """UTC, microseconds always: these strings sort as the times do."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def installed(root: Path | None = None) -> dict:
+    """``{"digest": ..., "rendered_at": ...}`` of the render ``root`` holds, or ``{}``."""
+    try:
+        marker = json.loads(((root or conf.snapshot_dir()) / MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def snapshot_install(
+    *, files: Mapping[str, bytes], rendered_at: datetime, root: Path | None = None, only_newer: bool = False
+) -> bool:
+    """Write ``files`` into ``root`` under the directory's lock, each file atomically, ``snapshot.json`` last,
+    then drop files the render no longer has. With ``only_newer`` (a copy from the database) nothing is written
+    when the directory already holds this render or a later one. Returns whether anything was written."""
     root = root or conf.snapshot_dir()
-    data = data or page_data(now=now)
-    files = render_files(data, now=now)
+    digest = snapshot_digest(files)
     with _locked(root):
+        if only_newer:
+            current = installed(root)
+            if current.get("digest") == digest or current.get("rendered_at", "") > _stamp(rendered_at):
+                return False
         for relative, content in files.items():
-            if relative != "snapshot.json":
+            if relative != "snapshot.json" and file_for(relative, root) is not None:
                 _write(root, relative, content)
-        _write(root, "snapshot.json", files["snapshot.json"])  # last: says the rest is complete
-        keep = {root / p for p in files}
+        if "snapshot.json" in files:
+            _write(root, "snapshot.json", files["snapshot.json"])  # last: says the rest is complete
+        _write(root, MARKER, json.dumps({"digest": digest, "rendered_at": _stamp(rendered_at)}).encode())
+        keep = {root / p for p in files} | {root / MARKER}
         for path in list(root.rglob("*")):
             if path.is_file() and path.name != ".lock" and path not in keep and not path.name.startswith(".tmp-"):
                 path.unlink(missing_ok=True)
         for path in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
             with contextlib.suppress(OSError):
                 path.rmdir()  # only empty directories go
+    return True
+
+
+def snapshot_render(*, now: datetime, root: Path | None = None, data: PageData | None = None) -> SnapshotResult:
+    """Render the whole public page to ``root`` (default ``conf.snapshot_dir()``) and drop stale files."""
+
+    root = root or conf.snapshot_dir()
+    data = data or page_data(now=now)
+    files = render_files(data, now=now)
+    snapshot_install(files=files, rendered_at=now, root=root)
     metrics.SNAPSHOT_RENDERS.inc()
     metrics.SNAPSHOT_UPDATED.set(now.timestamp())
-    return SnapshotResult(updated_at=now, files=len(files), directory=root)
+    return SnapshotResult(updated_at=now, files=len(files), directory=root, content=files)
 
 
 def snapshot_info(root: Path | None = None) -> dict | None:

@@ -3,7 +3,8 @@ before Django (no middleware, no database), so the page stays fast and up whatev
 
 ``sre/wsgi.py`` wraps the Django application with it. Paths that are not snapshot files (the subscribe
 forms, a page not rendered yet) fall through to Django. File contents are kept in memory and re-checked
-with ``stat`` at most once a second, so a new render shows within a second."""
+with ``stat`` at most once a second, so a new render shows within a second. With ``pull`` (``sre/wsgi.py``), the
+process also keeps its snapshot directory a copy of the one published in the database (``statuspage.replica``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 from statuspage import conf
+from statuspage.replica import pull_in_background
 from statuspage.snapshot import content_type, file_for
 
 PREFIX = "/status/"
@@ -47,9 +49,12 @@ def snapshot_headers(path: Path, *, size: int, mtime: float) -> list[tuple[str, 
 
 
 class SnapshotApp:
-    def __init__(self, app: Callable, root: Path | None = None) -> None:
+    def __init__(self, app: Callable, root: Path | None = None, *, pull: bool = False) -> None:
         self.app = app
         self.root = root
+        self.pull = pull
+        if pull:
+            pull_in_background()
         self.cache: dict[str, tuple[float, int, bytes, list[tuple[str, str]]]] = {}
 
     def _entry(self, relative: str) -> tuple[bytes, list[tuple[str, str]]] | None:
@@ -76,6 +81,8 @@ class SnapshotApp:
         return body, headers
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.pull:
+            pull_in_background()  # a no-op once running; starts it in a worker forked after loading (--preload)
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if method in ("GET", "HEAD") and path.startswith(PREFIX):

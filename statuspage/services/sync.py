@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from statuspage.choices import NotificationState
 from statuspage.models import AnnouncedUpdate, SubscriberNotification
 from statuspage.selectors import page_data
+from statuspage.services.publish import snapshot_publish
 from statuspage.snapshot import snapshot_render
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _requeue_stuck(*, now: datetime) -> int:
 def sync_run(*, now: datetime, render: bool = True) -> dict:
     """One pass: expire overrides of resolved incidents, record maintenance starts/ends, store derived
     component statuses, notify subscribers of new public updates and maintenance events, re-render the
-    snapshot. Safe to run concurrently and repeatedly."""
+    snapshot here and publish it to the database for every web node. Safe to run concurrently and repeatedly."""
     # cycle: components, maintenance and notify (through statuspage.tasks) import this module
     from statuspage.services.components import component_statuses_refresh, overrides_expire
     from statuspage.services.maintenance import maintenance_transitions
@@ -118,7 +119,11 @@ def sync_run(*, now: datetime, render: bool = True) -> dict:
                 data=data, maintenance=maintenance, kind=event.kind, event_id=event.pk, now=now
             )
     requeued = _requeue_stuck(now=now)
-    files = snapshot_render(now=now, data=data).files if render else 0
+    files = 0
+    if render:
+        result = snapshot_render(now=now, data=data)
+        snapshot_publish(files=result.content, rendered_at=now)  # every web node copies it (statuspage.replica)
+        files = result.files
     return {
         "overrides_expired": expired,
         "maintenance_events": len(events),
