@@ -237,7 +237,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimu
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's schedule in the database, sent only by the beat holding the beat lock: a second beat started by
+# mistake stands by (sre/beat.py).
+CELERY_BEAT_SCHEDULER = "sre.beat:LeaderScheduler"
 # One queue per kind of work (sre/queues.py): a worker per queue in production, so a 24-hour drill or a slow SLO
 # evaluation never waits in front of a page; `make run`'s one worker consumes them all.
 CELERY_TASK_QUEUES = queues.task_queues()
