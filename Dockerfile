@@ -24,7 +24,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 sre \
     && useradd --system --uid 10001 --gid sre --home-dir /var/lib/sre --shell /usr/sbin/nologin sre \
-    && install --directory --owner sre --group sre /var/lib/sre /srv/status-snapshot
+    && install --directory --owner sre --group sre /var/lib/sre
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 ENV PATH=/opt/venv/bin:$PATH \
@@ -32,7 +32,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     SRE_VAR_DIR=/var/lib/sre \
     SRE_STATIC_ROOT=/app/staticfiles \
-    SRE_STATUSPAGE_SNAPSHOT_DIR=/srv/status-snapshot \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
 WORKDIR /app
 USER 10001:10001
