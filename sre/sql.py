@@ -9,6 +9,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 
-def table(model: type[Model], *, db: BaseDatabaseWrapper | None = None) -> str:
-    """The model's table, quoted for ``db`` (the default connection when not given)."""
-    return (db or connection).ops.quote_name(model._meta.db_table)
+def table(model: type[Model] | str, *, db: BaseDatabaseWrapper | None = None) -> str:
+    """The model's table (or a table that has no model, by its name), quoted for ``db`` (the default connection
+    when not given)."""
+    name = model if isinstance(model, str) else model._meta.db_table
+    return (db or connection).ops.quote_name(name)

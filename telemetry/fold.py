@@ -26,9 +26,13 @@ import contextlib
 import logging
 import threading
 import time
+from functools import cache
 
 import psycopg
 from django.db import close_old_connections, connection, transaction
+
+from sre.sql import table
+from telemetry.models import PENDING_ROLLUP_TABLE, HourRollup, MinuteRollup
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +46,15 @@ _UPSERT_SET = """increase = r.increase + EXCLUDED.increase, samples = r.samples 
                  THEN EXCLUDED.gauge ELSE r.gauge END,
     gauge_ts = GREATEST(r.gauge_ts, EXCLUDED.gauge_ts)"""
 
-_FOLD_SQL = f"""
+
+@cache
+def _fold_sql() -> str:
+    """The fold statement, its tables named from the models (built once per process)."""
+    pending, minute, hour = table(PENDING_ROLLUP_TABLE), table(MinuteRollup), table(HourRollup)
+    return f"""
 WITH moved AS (
-  DELETE FROM telemetry_pendingrollup
-  WHERE ctid = ANY(ARRAY(SELECT ctid FROM telemetry_pendingrollup LIMIT %(limit)s))
+  DELETE FROM {pending}
+  WHERE ctid = ANY(ARRAY(SELECT ctid FROM {pending} LIMIT %(limit)s))
   RETURNING series_id, start, increase, gauge, gauge_ts, samples
 ),
 m AS (
@@ -55,7 +64,7 @@ m AS (
   FROM moved GROUP BY 1, 2
 ),
 mins AS (
-  INSERT INTO telemetry_minuterollup AS r (series_id, start, increase, gauge, gauge_ts, samples)
+  INSERT INTO {minute} AS r (series_id, start, increase, gauge, gauge_ts, samples)
   SELECT series_id, start, inc, g, gts, n FROM m ORDER BY series_id, start
   ON CONFLICT (series_id, start) DO UPDATE SET {_UPSERT_SET}
 ),
@@ -65,12 +74,12 @@ h AS (
   FROM m GROUP BY 1, 2
 ),
 hours AS (
-  INSERT INTO telemetry_hourrollup AS r (series_id, start, increase, gauge, gauge_ts, samples)
+  INSERT INTO {hour} AS r (series_id, start, increase, gauge, gauge_ts, samples)
   SELECT series_id, start, inc, g, gts, n FROM h ORDER BY series_id, start
   ON CONFLICT (series_id, start) DO UPDATE SET {_UPSERT_SET}
 )
 SELECT count(*) FROM moved
-"""  # noqa: S608 - constant fragments only
+"""  # noqa: S608 - table names and constant fragments only
 
 
 def rollups_fold(*, wait: bool = False, max_chunks: int = 50) -> int | None:
@@ -102,7 +111,7 @@ def _fold_chunk(*, wait: bool) -> int | None:
             return None
         # The grouping of ~100,000 rows should not spill to disk.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(_FOLD_SQL, {"limit": FOLD_CHUNK}, prepare=True)
+        cursor.execute(_fold_sql(), {"limit": FOLD_CHUNK}, prepare=True)
         return cursor.fetchone()[0]
 
 
@@ -161,7 +170,7 @@ class _Folder(threading.Thread):
                     # slow, so the staging table stays small and the fold's scan short (no index: cheap).
                     folded_since_vacuum = 0
                     with connection.cursor() as cursor:
-                        cursor.execute("VACUUM telemetry_pendingrollup")
+                        cursor.execute(f"VACUUM {table(PENDING_ROLLUP_TABLE)}")
             except Exception:  # keep folding; staged rows stay durable and are retried.
                 logger.exception("telemetry fold failed; will retry")
                 with contextlib.suppress(Exception):

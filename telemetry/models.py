@@ -55,6 +55,12 @@ class SeriesState(models.Model):
         return f"{self.series_id}: {self.last_value}@{self.last_ts}"
 
 
+# Increments staged by the PostgreSQL ingest statement and folded into the rollups (``telemetry.fold``). The table
+# has no model: migration 0005 creates it, rows are only appended and deleted whole, never read through the ORM.
+# Hand-written SQL names it from here (``sre.sql.table(PENDING_ROLLUP_TABLE)``).
+PENDING_ROLLUP_TABLE = "telemetry_pendingrollup"
+
+
 class MinuteRollup(models.Model):
     """Per-series, per-minute: the counter increase (or summed deltas), the last gauge value, sample count.
 

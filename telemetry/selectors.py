@@ -35,10 +35,11 @@ from django.db import connection
 from django.db.models import Sum
 
 from sre.domain.regex import regex_compile, regex_fullmatch
+from sre.sql import table
 from telemetry.domain.logs import LogQuery, bucket_edges
 from telemetry.domain.windows import plan_window, window_bounds
 from telemetry.logstore import LogBucket, LogPage, get_log_store
-from telemetry.models import LogEntry, MinuteRollup, Series
+from telemetry.models import PENDING_ROLLUP_TABLE, HourRollup, LogEntry, MinuteRollup, Series
 
 MATCH_OPS = ("=", "!=", "=~", "!~")
 
@@ -84,12 +85,12 @@ def _window_sql(plan, ids: list[int]) -> tuple[str, list]:
     parts, params = [], []
     # Increments staged but not folded yet (telemetry.fold) are in neither rollup table: add them for
     # every range, by their minute.
-    ranges = [("telemetry_minuterollup", r) for r in plan.minute_ranges]
+    ranges = [(table(MinuteRollup), r) for r in plan.minute_ranges]
     if plan.hour_range:
-        ranges.append(("telemetry_hourrollup", plan.hour_range))
-    for table, (a, b) in [*ranges, *(("telemetry_pendingrollup", r) for _, r in ranges)]:
+        ranges.append((table(HourRollup), plan.hour_range))
+    for name, (a, b) in [*ranges, *((table(PENDING_ROLLUP_TABLE), r) for _, r in ranges)]:
         parts.append(
-            f"SELECT series_id, increase FROM {table} "  # noqa: S608 - placeholders only
+            f"SELECT series_id, increase FROM {name} "  # noqa: S608 - placeholders only
             f"WHERE series_id IN ({placeholders}) AND start >= %s AND start < %s"
         )
         params += [*ids, a, b]
@@ -132,7 +133,6 @@ def counter_increase_matching(
 
 def minute_increases(*, series_ids: Iterable[int], start: int, end: int) -> dict[int, float]:
     """Per-minute increase summed over ``series_ids`` for minute buckets in ``[start, end)`` (unix seconds)."""
-
     ids = list(series_ids)
     rows = (
         MinuteRollup.objects.filter(series_id__in=ids, start__gte=start, start__lt=end)
@@ -152,7 +152,7 @@ def _pending(ids: list[int], *, since: int, until: int | None = None) -> list[tu
         return []
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
-        "SELECT series_id, start, increase, gauge, gauge_ts FROM telemetry_pendingrollup "  # noqa: S608
+        f"SELECT series_id, start, increase, gauge, gauge_ts FROM {table(PENDING_ROLLUP_TABLE)} "  # noqa: S608
         f"WHERE series_id IN ({placeholders}) AND start >= %s" + (" AND start < %s" if until is not None else "")
     )
     with connection.cursor() as cursor:
@@ -162,7 +162,6 @@ def _pending(ids: list[int], *, since: int, until: int | None = None) -> list[tu
 
 def gauge_last(*, series_ids: Iterable[int], now: dt.datetime, lookback: int = 600) -> dict[int, float]:
     """The most recent gauge value per series within ``lookback`` seconds before ``now``."""
-
     since = int(now.timestamp()) - lookback
     ids = list(series_ids)
     out: dict[int, tuple[float, float]] = {}
@@ -214,9 +213,9 @@ def minute_rows(*, series_ids: Iterable[int], start: int, end: int) -> dict[int,
         where = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(chunk))})"
         id_params = [chunk] if postgres else chunk
         parts = [
-            f"SELECT series_id, start, increase, gauge, gauge_ts, samples FROM {table} "  # noqa: S608
+            f"SELECT series_id, start, increase, gauge, gauge_ts, samples FROM {name} "  # noqa: S608
             f"WHERE {where} AND start >= %s AND start < %s"
-            for table in ("telemetry_minuterollup", "telemetry_pendingrollup")
+            for name in (table(MinuteRollup), table(PENDING_ROLLUP_TABLE))
         ]
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), [*id_params, start, end, *id_params, start, end])

@@ -16,12 +16,13 @@ from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
 from sre.errors import UnprocessableError
+from sre.sql import table
 from telemetry import metrics
 from telemetry.domain.logs import LogRecord
 from telemetry.domain.samples import Sample, time_range_reason
 from telemetry.fold import fold_after_ingest, rollups_fold
 from telemetry.logstore import LogStore, get_log_store
-from telemetry.models import IngestBatch
+from telemetry.models import HourRollup, IngestBatch, MinuteRollup
 from telemetry.store import CardinalityError, series_ids, write_samples
 
 MAX_REASONS = 5
@@ -169,12 +170,12 @@ def log_hooks_run(*, records: list[LogRecord], now: dt.datetime) -> None:
             logger.exception("Log ingest hook %s failed on a batch of %s lines", path, len(records))
 
 
-def _delete_batches(table: str, *, where: str, params: list, batch_size: int, max_batches: int) -> int:
-    """Delete matching rows ``batch_size`` at a time (each its own short statement)."""
+def _delete_batches(name: str, *, where: str, params: list, batch_size: int, max_batches: int) -> int:
+    """Delete matching rows of the table ``name`` (quoted) ``batch_size`` at a time (each its own short statement)."""
     if connection.vendor == "postgresql":
-        sql = f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {where} LIMIT %s))"  # noqa: S608
+        sql = f"DELETE FROM {name} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {name} WHERE {where} LIMIT %s))"  # noqa: S608
     else:
-        sql = f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT %s)"  # noqa: S608
+        sql = f"DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM {name} WHERE {where} LIMIT %s)"  # noqa: S608
     total = 0
     for _ in range(max_batches):
         with connection.cursor() as cursor:
@@ -206,13 +207,13 @@ def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResul
     size = settings.SRE["RETENTION_BATCH_SIZE"]
     result = RetentionResult()
     result.minute_rows = _delete_batches(
-        "telemetry_minuterollup", where="start < %s", params=[cutoff], batch_size=size, max_batches=max_batches
+        table(MinuteRollup), where="start < %s", params=[cutoff], batch_size=size, max_batches=max_batches
     )
     result.hour_rows = _delete_batches(
-        "telemetry_hourrollup", where="start < %s", params=[cutoff - 3600], batch_size=size, max_batches=max_batches
+        table(HourRollup), where="start < %s", params=[cutoff - 3600], batch_size=size, max_batches=max_batches
     )
     result.batch_ids = _delete_batches(
-        "telemetry_ingestbatch",
+        table(IngestBatch),
         where="received_at < %s",
         params=[now - dt.timedelta(days=7)],
         batch_size=size,

@@ -10,10 +10,10 @@ exactly as before staging: the answer (accepted / rejected with reasons) is fina
 embedded default, single writer) the same steps run in one transaction from Python, using the same
 pure functions in ``telemetry.domain.samples``, and write the rollups directly.
 
-The usual batch (one cumulative sample per counter series) takes ``_PG_FAST_SQL``: one UPDATE of the
+The usual batch (one cumulative sample per counter series) takes ``_pg_fast_sql``: one UPDATE of the
 narrow state rows both refuses out-of-order samples and returns the previous value (``prev_value``
 scratch column), with no separate lock pass and no grouping. Anything else (gauges, deltas, several
-points of a series) takes ``_PG_SQL``. Cost per 1,000-sample batch (bench/ingest_metrics.py, Nov 2026):
+points of a series) takes ``_pg_sql``. Cost per 1,000-sample batch (bench/ingest_metrics.py, Nov 2026):
 ~4-5 ms PostgreSQL CPU for the statement plus ~2 ms for its share of the fold, ~7 ms in gunicorn.
 """
 
@@ -23,13 +23,15 @@ import contextlib
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 import orjson
 import psycopg
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from sre.sql import table
 from telemetry.domain.samples import KIND_CODES, Sample, apply_counter_state, bucket, chain_counters
-from telemetry.models import IngestBatch, Series, SeriesState
+from telemetry.models import PENDING_ROLLUP_TABLE, HourRollup, IngestBatch, MinuteRollup, Series, SeriesState
 
 _cache_lock = threading.Lock()
 _series_cache: dict[str, int] = {}
@@ -144,10 +146,14 @@ def _prepare(samples: list[Sample], ids: dict[str, int]):
     return counters, others, dropped
 
 
-_PG_SQL = """
+@cache
+def _pg_sql() -> str:
+    """The general statement (any mix of kinds, several points per series), tables named from the models."""
+    batch, state, pending = table(IngestBatch), table(SeriesState), table(PENDING_ROLLUP_TABLE)
+    return f"""
 WITH gate AS (
   SELECT %(bid)s::text IS NULL OR NOT EXISTS (
-    SELECT 1 FROM telemetry_ingestbatch WHERE scope = %(scope)s AND kind = 'metrics' AND batch_id = %(bid)s
+    SELECT 1 FROM {batch} WHERE scope = %(scope)s AND kind = 'metrics' AND batch_id = %(bid)s
   ) AS ok
 ),
 inp AS (
@@ -156,7 +162,7 @@ inp AS (
   WHERE (SELECT ok FROM gate)
 ),
 st AS (
-  SELECT s.series_id AS id, s.last_value, s.last_ts FROM telemetry_seriesstate s
+  SELECT s.series_id AS id, s.last_value, s.last_ts FROM {state} s
   WHERE s.series_id IN (SELECT i.sid FROM inp i WHERE i.kind = 0) ORDER BY s.series_id FOR UPDATE
 ),
 ev AS (
@@ -172,7 +178,7 @@ acc AS (
   FROM ev WHERE ok
 ),
 upd AS (
-  UPDATE telemetry_seriesstate s SET last_value = x.val, last_ts = x.ts
+  UPDATE {state} s SET last_value = x.val, last_ts = x.ts
   FROM (SELECT DISTINCT ON (sid) sid, ts, val FROM acc WHERE kind = 0 ORDER BY sid, ts DESC) x
   WHERE s.series_id = x.sid
 ),
@@ -183,17 +189,17 @@ mrows AS (
   FROM acc GROUP BY 1, 2
 ),
 staged AS (
-  INSERT INTO telemetry_pendingrollup (series_id, start, increase, gauge, gauge_ts, samples)
+  INSERT INTO {pending} (series_id, start, increase, gauge, gauge_ts, samples)
   SELECT sid, start, inc, g, gts, n FROM mrows
 ),
 rej AS (SELECT count(*) AS n FROM ev WHERE NOT ok),
 batch AS (
-  INSERT INTO telemetry_ingestbatch (scope, batch_id, kind, accepted, rejected, received_at)
+  INSERT INTO {batch} (scope, batch_id, kind, accepted, rejected, received_at)
   SELECT %(scope)s, %(bid)s, 'metrics', (SELECT count(*) FROM acc), %(pre)s + %(dropped)s + (SELECT n FROM rej), %(now)s
   WHERE %(bid)s::text IS NOT NULL AND (SELECT ok FROM gate)
 )
 SELECT (SELECT ok FROM gate), (SELECT count(*) FROM acc), (SELECT n FROM rej)
-"""
+"""  # noqa: S608 - table names only
 
 
 def _array(values: list) -> str:
@@ -204,10 +210,14 @@ def _array(values: list) -> str:
     return orjson.dumps(values).decode()[1:-1].join("{}")
 
 
-_PG_FAST_SQL = """
+@cache
+def _pg_fast_sql() -> str:
+    """The one-cumulative-sample-per-counter statement, tables named from the models."""
+    batch, state, pending = table(IngestBatch), table(SeriesState), table(PENDING_ROLLUP_TABLE)
+    return f"""
 WITH gate AS (
   SELECT %(bid)s::text IS NULL OR NOT EXISTS (
-    SELECT 1 FROM telemetry_ingestbatch WHERE scope = %(scope)s AND kind = 'metrics' AND batch_id = %(bid)s
+    SELECT 1 FROM {batch} WHERE scope = %(scope)s AND kind = 'metrics' AND batch_id = %(bid)s
   ) AS ok
 ),
 inp AS (
@@ -215,24 +225,24 @@ inp AS (
   WHERE (SELECT ok FROM gate)
 ),
 upd AS (
-  UPDATE telemetry_seriesstate s SET prev_value = s.last_value, last_value = i.val, last_ts = i.ts
+  UPDATE {state} s SET prev_value = s.last_value, last_value = i.val, last_ts = i.ts
   FROM inp i
   WHERE s.series_id = ANY(%(sid)s::bigint[]) AND s.series_id = i.sid AND (s.last_ts IS NULL OR i.ts > s.last_ts)
   RETURNING s.series_id AS sid, i.ts,
     CASE WHEN s.prev_value IS NULL THEN 0 WHEN i.val >= s.prev_value THEN i.val - s.prev_value ELSE i.val END AS inc
 ),
 staged AS (
-  INSERT INTO telemetry_pendingrollup (series_id, start, increase, samples)
+  INSERT INTO {pending} (series_id, start, increase, samples)
   SELECT sid, (floor(ts / 60) * 60)::bigint, inc, 1 FROM upd
 ),
 batch AS (
-  INSERT INTO telemetry_ingestbatch (scope, batch_id, kind, accepted, rejected, received_at)
+  INSERT INTO {batch} (scope, batch_id, kind, accepted, rejected, received_at)
   SELECT %(scope)s, %(bid)s, 'metrics', (SELECT count(*) FROM upd),
          %(pre)s + %(n)s - (SELECT count(*) FROM upd), %(now)s
   WHERE %(bid)s::text IS NOT NULL AND (SELECT ok FROM gate)
 )
 SELECT (SELECT ok FROM gate), (SELECT count(*) FROM upd), %(n)s - (SELECT count(*) FROM upd)
-"""
+"""  # noqa: S608 - table names only
 
 
 def _write_postgres_simple(sids, times, values, scope, batch_id, pre_rejected, now) -> WriteOutcome:
@@ -243,7 +253,7 @@ def _write_postgres_simple(sids, times, values, scope, batch_id, pre_rejected, n
         "bid": batch_id, "scope": scope, "sid": _array(sids), "ts": _array(times), "val": _array(values),
         "pre": pre_rejected, "n": len(sids), "now": now,
     }  # fmt: skip
-    return _execute(_PG_FAST_SQL, params, pre_rejected=pre_rejected, dropped=0)
+    return _execute(_pg_fast_sql(), params, pre_rejected=pre_rejected, dropped=0)
 
 
 def _write_postgres(counters, others, dropped, scope, batch_id, pre_rejected, now) -> WriteOutcome:
@@ -258,7 +268,7 @@ def _write_postgres(counters, others, dropped, scope, batch_id, pre_rejected, no
         "kind": _array(kind), "pts": _array(pts), "pval": _array(pval), "pre": pre_rejected, "dropped": dropped,
         "now": now,
     }  # fmt: skip
-    return _execute(_PG_SQL, params, pre_rejected=pre_rejected, dropped=dropped)
+    return _execute(_pg_sql(), params, pre_rejected=pre_rejected, dropped=dropped)
 
 
 def _execute(sql: str, params: dict, *, pre_rejected: int, dropped: int) -> WriteOutcome:
@@ -316,7 +326,7 @@ def _write_generic(counters, others, dropped, scope, batch_id, pre_rejected, now
             new_state[point.series_id] = (point.value, point.ts)
         for sid, ts, value, kind in others:
             rows.append((sid, ts, value, value if kind == 2 else 0.0, kind))
-        for size, table in ((60, "telemetry_minuterollup"), (3600, "telemetry_hourrollup")):
+        for size, model in ((60, MinuteRollup), (3600, HourRollup)):
             agg: dict[tuple[int, int], list] = {}
             for sid, ts, value, inc, kind in rows:
                 entry = agg.setdefault((sid, bucket(ts, size)), [0.0, None, None, 0])
@@ -326,12 +336,13 @@ def _write_generic(counters, others, dropped, scope, batch_id, pre_rejected, now
                     entry[1], entry[2] = value, ts
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    _UPSERT.format(table=table), [(k[0], k[1], e[0], e[1], e[2], e[3]) for k, e in sorted(agg.items())]
+                    _UPSERT.format(table=table(model)),
+                    [(k[0], k[1], e[0], e[1], e[2], e[3]) for k, e in sorted(agg.items())],
                 )
         if new_state:
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    "UPDATE telemetry_seriesstate SET last_value = %s, last_ts = %s WHERE series_id = %s",
+                    f"UPDATE {table(SeriesState)} SET last_value = %s, last_ts = %s WHERE series_id = %s",  # noqa: S608
                     [(v, t, sid) for sid, (v, t) in new_state.items()],
                 )
         rejected = pre_rejected + dropped + out_of_order

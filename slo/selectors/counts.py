@@ -37,8 +37,9 @@ from slo.domain.selector import labels_match, le_equals, parse_selector
 from slo.domain.windows import window_minutes
 from slo.selectors.rollups import window_sums
 from sre.errors import SourceUnavailableError
+from sre.sql import table
 from telemetry.domain.logs import LogQuery
-from telemetry.models import Series
+from telemetry.models import PENDING_ROLLUP_TABLE, MinuteRollup, Series
 from telemetry.prometheus import prometheus_source
 from telemetry.selectors import log_count_over_time
 
@@ -91,7 +92,6 @@ class _Resolved:
 
 def _resolve(queries: list[SloQuery]) -> dict[int, _Resolved]:
     """Series ids of each SLO's numerator and total, with one query for all metric names."""
-
     parsed = {}
     skip = {q.slo_id: q.missing_good != "bad" for q in queries}
     for q in queries:
@@ -254,8 +254,8 @@ def _minutes(
         return minutes
     where = " OR ".join(conds)
     sql = " UNION ALL ".join(
-        f"SELECT series_id, start, increase FROM {table} WHERE {where}"  # noqa: S608 - placeholders only
-        for table in ("telemetry_minuterollup", "telemetry_pendingrollup")
+        f"SELECT series_id, start, increase FROM {name} WHERE {where}"  # noqa: S608 - placeholders only
+        for name in (table(MinuteRollup), table(PENDING_ROLLUP_TABLE))
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params * 2)

@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from slo.domain.windows import window_minutes
+from sre.sql import table
 from telemetry.domain.windows import plan_window
+from telemetry.models import PENDING_ROLLUP_TABLE, HourRollup, MinuteRollup
 
 CHUNK = 1000
 
@@ -61,12 +63,12 @@ def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgr
     id_params = [ids] if postgres else list(ids)
     # Per table: the ranges of each window in it ({window: [(a, b), ...]}; none: NULL columns).
     tables = {
-        "telemetry_hourrollup": {w: [p.hour_range] for w, p in plans.items() if p.hour_range},
-        "telemetry_minuterollup": {w: list(p.minute_ranges) for w, p in plans.items() if p.minute_ranges},
-        "telemetry_pendingrollup": {w: [spans[w]] for w in order},
+        table(HourRollup): {w: [p.hour_range] for w, p in plans.items() if p.hour_range},
+        table(MinuteRollup): {w: list(p.minute_ranges) for w, p in plans.items() if p.minute_ranges},
+        table(PENDING_ROLLUP_TABLE): {w: [spans[w]] for w in order},
     }
     parts, params = [], []
-    for table, ranges in tables.items():
+    for name, ranges in tables.items():
         if not ranges:
             continue
         columns = []
@@ -83,11 +85,11 @@ def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgr
             params += flat * 2
         # Hourly ranges nest (one span); minute edges are scattered, so they are listed (index range scans).
         spans_here = sorted({r for rs in ranges.values() for r in rs})
-        if table != "telemetry_minuterollup":
+        if name != table(MinuteRollup):
             spans_here = [(min(a for a, _ in spans_here), max(b for _, b in spans_here))]
         where = " OR ".join("(start >= %s AND start < %s)" for _ in spans_here)
         parts.append(
-            f"SELECT series_id, {', '.join(columns)} FROM {table} "  # noqa: S608 - placeholders only
+            f"SELECT series_id, {', '.join(columns)} FROM {name} "  # noqa: S608 - placeholders only
             f"WHERE {where_id} AND ({where}) GROUP BY series_id"
         )
         params += [*id_params, *(x for span in spans_here for x in span)]

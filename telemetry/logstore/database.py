@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, Count, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
+from sre.sql import table
 from telemetry.domain.highlight import query_words
 from telemetry.domain.logs import LogQuery, LogRecord
 from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
@@ -16,6 +17,8 @@ from telemetry.models import IngestBatch, LogEntry
 
 # The same words the Logs page marks in its results (telemetry.domain.highlight).
 fts_words = query_words
+# SQLite's full-text index of the log lines (an FTS5 table kept by triggers, migration 0002): no model of its own.
+FTS_TABLE = f"{LogEntry._meta.db_table}_fts"
 
 
 def _esc(text: str) -> str:
@@ -55,14 +58,14 @@ class DatabaseLogStore(LogStore):
         with transaction.atomic(), connection.cursor() as cursor:
             if batch_id is not None:
                 cursor.execute(
-                    "INSERT INTO telemetry_ingestbatch (scope, batch_id, kind, accepted, rejected, received_at) "
+                    f"INSERT INTO {table(IngestBatch)} (scope, batch_id, kind, accepted, rejected, received_at) "  # noqa: S608
                     "VALUES (%s, %s, 'logs', %s, 0, %s) ON CONFLICT DO NOTHING RETURNING id",
                     [scope, batch_id, len(records), now],
                 )
                 if cursor.fetchone() is None:
                     return LogWriteOutcome(duplicate=True, accepted=0)
             columns = "(timestamp, service, level, message, attributes, trace_id)"
-            with cursor.copy(f"COPY telemetry_logentry {columns} FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table(LogEntry)} {columns} FROM STDIN") as copy:
                 copy.write(_copy_text(records))
         return LogWriteOutcome(duplicate=False, accepted=len(records))
 
@@ -113,8 +116,9 @@ class DatabaseLogStore(LogStore):
                 match = " ".join('"' + w.replace('"', "") + '"' for w in words)
                 qs = qs.filter(
                     Q(
-                        id__in=RawSQL(
-                            "SELECT rowid FROM telemetry_logentry_fts WHERE telemetry_logentry_fts MATCH %s", [match]
+                        id__in=RawSQL(  # noqa: S611 - the match is a parameter
+                            f"SELECT rowid FROM {table(FTS_TABLE)} WHERE {table(FTS_TABLE)} MATCH %s",  # noqa: S608
+                            [match],
                         )
                     )
                 )
