@@ -20,7 +20,6 @@ _BREAKER_FIELDS = frozenset({"breaker_failures", "breaker_open_until"})
 
 def config_version_bump(**kwargs: Any) -> None:
     """Give ``ConfigVersion`` a fresh random value (creating the row if a test flushed it)."""
-
     update_fields = kwargs.get("update_fields")
     if kwargs.get("sender") is Receiver and update_fields and frozenset(update_fields) <= _BREAKER_FIELDS:
         return

@@ -212,7 +212,6 @@ def drill_cancel(*, run: DrillRun, user: User | None, now: dt.datetime) -> Drill
 def drill_reap(*, now: dt.datetime) -> list[int]:
     """End runs whose worker died (no heartbeat for 1.5 intervals) or that no worker ever started, as
     ``error``. Returns the ids it ended. Their scratch resources are removed by the target's next run."""
-
     interval = conf.heartbeat_interval()
     queue_timeout = float(conf.setting("DRILL_QUEUE_TIMEOUT"))
     ended: list[int] = []

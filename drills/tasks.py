@@ -31,7 +31,6 @@ RUN_TIME_LIMIT = 24 * 3600
 def drill_run(self, run_id: int) -> None:
     """Execute drill ``run_id``. Acks late and is re-queued if the worker dies; a re-delivered message finds
     the run no longer queued and does nothing (the reaper has ended it as ``error``)."""
-
     drill_execute(run_id=run_id, worker=self.request.hostname or socket.gethostname())
 
 
@@ -44,7 +43,6 @@ def drill_enqueue(*, run_id: int, timeout_seconds: int) -> None:
 @shared_task(name="drills.scheduled", **task_options(max_retries=0, time_limit=60, soft_time_limit=50))
 def drill_scheduled(target_id: int) -> None:
     """django-celery-beat's entry for a target's crontab: queue a drill unless one is already active."""
-
     target = BackupTarget.objects.filter(pk=target_id).first()
     if target is None:
         logger.info("Scheduled drill for target %s: the target no longer exists", target_id)
@@ -58,7 +56,6 @@ def drill_scheduled(target_id: int) -> None:
 @shared_task(name="drills.reap", **task_options(max_retries=0, time_limit=120, soft_time_limit=100))
 def drill_reaper() -> None:
     """Ends runs whose worker died; refreshes the drill metrics. Beat runs it every half heartbeat interval."""
-
     ended = drill_reap(now=timezone.now())
     if ended:
         logger.warning("Reaped drill runs %s (worker died or never started them)", ended)

@@ -85,7 +85,6 @@ def matchers_forget() -> None:
 
 def _may_match(firing_labels: list[dict[str, str]]) -> bool:
     """Whether an enabled policy's matchers match a firing alert (tier and dedup are the task's business)."""
-
     if not firing_labels:
         return False
     policies = enabled_matchers()
@@ -94,7 +93,6 @@ def _may_match(firing_labels: list[dict[str, str]]) -> bool:
 
 def _matching(policy: IncidentPolicy, alerts: list, services: dict) -> tuple[bool, str]:
     """Whether a firing alert of the group matches the policy, and the service it is about."""
-
     try:
         matchers = parse_matchers(policy.matchers or [])
     except MatcherError:
@@ -175,7 +173,6 @@ def policy_evaluate(*, group_id: int, now: datetime) -> Incident | None:
 
 def policy_sweep(*, now: datetime) -> int:
     """Evaluate firing groups changed in the last minutes that no open incident holds (the slow path)."""
-
     ids = list(
         AlertGroup.objects.filter(state=GroupState.FIRING, updated_at__gte=now - SWEEP_LOOKBACK)
         .exclude(incident_links__incident__status__in=OPEN_STATUSES)

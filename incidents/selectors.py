@@ -168,7 +168,6 @@ def incident_timeline(
     """The incident's timeline, oldest first, optionally only ``kinds`` and only the ``latest`` entries.
     Alert group events (fired, resolved, acknowledged, notifications) are read from the linked groups'
     timelines."""
-
     labels = dict(TimelineKind.choices)
     wanted = set(kinds or [])
     items: list[TimelineItem] = []
@@ -220,7 +219,6 @@ def incident_timeline(
 
 def incident_timeline_count(*, incident: Incident, kinds: list[str] | None = None) -> int:
     """How many entries ``incident_timeline`` holds (two counts)."""
-
     entries = TimelineEntry.objects.filter(incident=incident)
     if kinds:
         entries = entries.filter(kind__in=kinds)

@@ -16,7 +16,6 @@ from sre.celery import task_options
 )
 def policy_evaluate_task(group_id: int) -> int | None:
     """Open or link an incident for alert group ``group_id`` if an auto-open policy matches (idempotent)."""
-
     incident = policy_evaluate(group_id=group_id, now=timezone.now())
     return incident.pk if incident else None
 
@@ -24,5 +23,4 @@ def policy_evaluate_task(group_id: int) -> int | None:
 @shared_task(name="incidents.policy_sweep", **task_options(max_retries=0, time_limit=120, soft_time_limit=90))
 def policy_sweep_task() -> int:
     """Beat: re-evaluate recently changed firing groups no open incident holds (catches lost messages)."""
-
     return policy_sweep(now=timezone.now())

@@ -25,7 +25,6 @@ def overview_panel(*, user: Any) -> dict[str, Any]:
     Firing counts come from the alerts app's one selector (an alert resolved by hand is not firing), not from the
     SLO's own list of conditions that hold. The remaining budgets are one narrow query
     (``slo.selectors.slo_remaining_budgets``)."""
-
     firing = firing_alert_counts(source="slo", by=("service", "slo"))
     total, no_data, at_risk = 0, 0, []
     for pk, name, display_name, service, remaining_text in slo_remaining_budgets():

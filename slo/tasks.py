@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 )
 def evaluate(slo_ids: list[int] | None = None) -> dict:
     """Evaluate every enabled SLO (or ``slo_ids``) at the current minute-aligned second; idempotent."""
-
     now = timezone.now().replace(microsecond=0)
     stats = slo_evaluate_all(now=now, slo_ids=slo_ids)
     logger.info("slo evaluation: %s", stats)
@@ -30,5 +29,4 @@ def evaluate(slo_ids: list[int] | None = None) -> dict:
 @shared_task(name="slo.retention", **task_options(transient=(OperationalError,), max_retries=3, time_limit=600))
 def retention() -> int:
     """Delete status snapshots past their retention."""
-
     return snapshots_expire(now=timezone.now())

@@ -228,7 +228,6 @@ def snapshot_install(
 
 def snapshot_render(*, now: datetime, root: Path | None = None, data: PageData | None = None) -> SnapshotResult:
     """Render the whole public page to ``root`` (default ``conf.snapshot_dir()``) and drop stale files."""
-
     root = root or conf.snapshot_dir()
     data = data or page_data(now=now)
     files = render_files(data, now=now)

@@ -17,7 +17,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="statuspage.sync", **task_options(time_limit=120, soft_time_limit=100, max_retries=0))
 def sync() -> dict:
     """Derived state, subscriber fan-out and the snapshot (on every change and on a timer)."""
-
     return sync_run(now=timezone.now())
 
 
@@ -27,5 +26,4 @@ def sync() -> dict:
 )
 def deliver(notification_id: int) -> str:
     """Send one subscriber notification; transient failures retry with backoff, the last one is recorded."""
-
     return notification_deliver(notification_id=notification_id, now=timezone.now())

@@ -34,5 +34,4 @@ def retention() -> dict:
 )
 def demo_traffic() -> dict:
     """Push the demo's synthetic metrics and logs for the last few minutes (batch ids make re-runs no-ops)."""
-
     return demo_traffic_push(now=timezone.now()).__dict__

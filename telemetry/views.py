@@ -28,7 +28,6 @@ TAIL_LIMIT = 200
 def _service_names(*, now: dt.datetime, chosen: str) -> list[str]:
     """The services to pick from: the declared ones and those with log lines in the last 7 days (and the one
     asked for, so a link with another service still shows it). A store that is down adds none."""
-
     names = service_names()
     week = LogQuery(start=now - dt.timedelta(days=7), end=now)
     try:

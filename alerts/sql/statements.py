@@ -57,7 +57,6 @@ def receivers_lock(*, pk: int, digest: str) -> list[tuple[int, int, datetime | N
 
 def nth_recent_attempt(*, digest: str, since: datetime, n: int) -> datetime | None:
     """When the ``n``-th most recent delivery attempt to the routing key (``digest``) after ``since`` started."""
-
     db = connections[router.db_for_write(DeliveryAttempt)]
     fields = (DeliveryAttempt._meta.get_field("started_at"),)
     statement = (
@@ -194,7 +193,6 @@ def receiver_state(*, pk: int, digest: str, since: datetime, depth: int) -> tupl
 
 def open_notification_exists(*, receiver_id: int, dedup_key: str) -> bool:
     """Whether a notification of this receiver and key is still pending or being sent."""
-
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {table(Notification)} WHERE receiver_id = %s AND dedup_key = %s"  # noqa: S608

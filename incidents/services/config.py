@@ -49,7 +49,6 @@ DEFAULT_POLICY = {
 def incident_defaults_ensure() -> None:
     """Create the default severity levels and auto-open policy where missing (migration 0002 does the same
     on install; this re-asserts them after a flush, e.g. in tests or ``seed_demo``). Never overwrites."""
-
     for key, label, description, impact in DEFAULT_SEVERITIES:
         SeverityLevel.objects.get_or_create(
             key=key, defaults={"label": label, "description": description, "public_impact": impact}
@@ -67,7 +66,6 @@ def policy_save(*, policy: IncidentPolicy | None, data: dict[str, Any]) -> Incid
     """Create (``policy=None``) or update an auto-open policy from the fields in ``data`` (others keep
     their current or default values). ``matchers`` are Alertmanager matcher strings that must all match a
     firing alert (none: every alert); ``max_service_tier`` is 1–3, or ``None`` for any service."""
-
     policy = policy or IncidentPolicy()
     values = {field: data.get(field, getattr(policy, field)) for field in POLICY_FIELDS}
     name = str(values["name"] or "").strip()

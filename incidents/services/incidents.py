@@ -125,7 +125,6 @@ def incident_create_from_group(
     """Declare an incident from an alert group, prefilled: title from the alert name and summary, services
     from the ``service`` labels, started at the earliest alert, detected when the group opened, the group
     linked. Raises ``ConflictError`` if the group already belongs to an open incident."""
-
     group = group_with_alerts(group_id=group_id)
     if group is None:
         raise InvalidInputError("No such alert group.", fields={"group_id": ["Not found."]})
@@ -150,7 +149,6 @@ def incident_create_from_group(
 
 def group_prefill(group: Any) -> dict[str, Any]:
     """What a new incident from ``group`` starts with (also shown in the confirmation form)."""
-
     alerts = list(group.alerts.all())
     labels = dict(group.group_labels or {})
     name = labels.get("alertname") or next((a.labels.get("alertname") for a in alerts if a.labels.get("alertname")), "")
@@ -291,7 +289,6 @@ def incident_transition(
 def incident_acknowledge(*, incident_id: int, actor: str, now: datetime, user: Any = None) -> Incident:
     """A responder takes the incident: sets acknowledged, moves triage to investigating, makes ``user``
     commander if there is none, and acknowledges the linked alert groups that still page."""
-
     with transaction.atomic():
         incident = incident_locked(incident_id=incident_id)
         if incident.acknowledged_at is not None:
@@ -411,7 +408,6 @@ def incident_set_components(
     *, incident_id: int, impacts: list[tuple[Any, str]], actor: str, now: datetime, version: int | None = None
 ) -> Incident:
     """Set the affected status-page components and their impact (the complete list; others are removed)."""
-
     for _, status in impacts:
         if status not in ComponentStatus.values:
             raise InvalidInputError(f"Unknown component status {status!r}.", fields={"components": ["Invalid status."]})

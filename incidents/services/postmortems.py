@@ -33,7 +33,6 @@ POSTMORTEM_NEXT: dict[str, tuple[str, ...]] = {
 
 def postmortem_facts(*, incident: Incident, now: datetime) -> PostmortemFacts:
     """Everything the template prefills, read from the incident, its timeline and its budget impact."""
-
     _, impacts = budget_impact(incident=incident, now=now)
     timeline = [
         TimelineLine(at=item.at, kind=item.kind_label, actor=item.actor, text=item.message)

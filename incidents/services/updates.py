@@ -71,7 +71,6 @@ def status_update_post(
 
     A public update needs the incident's public title (``public_title`` sets or changes it in the same
     step); without one it is refused with ``InvalidInputError`` on ``public_title`` and nothing changes."""
-
     body = _check_body(body)
     if visibility not in UpdateVisibility.values:
         raise InvalidInputError("Visibility is internal or public.", fields={"visibility": ["Invalid."]})
@@ -143,7 +142,6 @@ def incident_resolve(
     were told about the incident (it has public updates) and no final text is given, refused with
     ``ConflictError`` on ``public_body`` unless ``confirm_without_public``. ``note`` goes on the timeline entry of
     the resolution either way. Returns the update posted."""
-
     public_body = (public_body or "").strip()
     with transaction.atomic():
         incident = incident_locked(incident_id=incident_id, version=version)

@@ -22,7 +22,6 @@ def percent(value, digits: int = 1) -> str:
 @register.filter
 def thresholds(values) -> str:
     """Thresholds of a policy (Fractions, or numbers as stored): "80%, 95%, 100%"."""
-
     out = []
     for value in values or ():
         out.append(percent_label(value if isinstance(value, Fraction) else Fraction(str(value))))

@@ -116,7 +116,6 @@ def slo_exclusions(*, slos: list[SLO], start: dt.datetime, end: dt.datetime) -> 
     Taken from ``alerts.MaintenanceWindow`` rows flagged ``exclude_from_slo`` (a field the status page
     work adds; until it exists nothing is excluded). A window with matchers applies to the SLOs whose
     burn-alert labels (``service``, ``slo``) match; without matchers to every SLO."""
-
     if "exclude_from_slo" not in {f.name for f in MaintenanceWindow._meta.get_fields()}:
         return {}
 
@@ -149,7 +148,6 @@ def slo_exclusions(*, slos: list[SLO], start: dt.datetime, end: dt.datetime) -> 
 
 def slo_query(slo: SLO, *, windows: set[int], excluded: list[tuple[int, int]] | None = None) -> SloQuery:
     """What to count for ``slo`` (its spec as stored, validated on save)."""
-
     timeslices = slo.budgeting_method == BudgetingMethod.TIMESLICES
     return SloQuery(
         slo_id=slo.pk,
@@ -239,7 +237,6 @@ class BudgetImpact:
 def slo_budget_impact(*, slo_id: int, start: dt.datetime, end: dt.datetime) -> BudgetImpact:
     """Bad and total events of the SLO in ``[start, end]`` (whole minutes), the fraction of the budget of
     the SLO window ending at ``end`` that they consumed, and the minutes whose SLI was below target."""
-
     slo = SLO.objects.select_related("service").get(pk=slo_id)
     target = exact(slo.target)
     counts = _range_counts([slo], start=start, end=end)[slo]
@@ -319,7 +316,6 @@ def slo_sparkline(
 def slo_firing_alerts(slo: SLO) -> list:
     """Firing alerts in the alerts app raised for this SLO (its burn alerts), newest first. Firing is the alert's
     own status, the rule of ``alerts.selectors.firing_alert_counts``: an alert resolved by hand is not firing."""
-
     # an SLO name is unique only within its service: both labels name the SLO
     alerts = Alert.objects.filter(status="firing", source="slo", labels__slo=slo.name)
     return [a for a in alerts.order_by("-starts_at")[:200] if a.labels.get("service") == slo.service.name]
@@ -328,7 +324,6 @@ def slo_firing_alerts(slo: SLO) -> list:
 def slo_burn_alerts(slo: SLO) -> dict[tuple[str, str, str], object]:
     """The latest burn alert (firing or resolved) of each policy condition of ``slo``, keyed by
     (severity, long window, short window): what the detail page's policy table says of each condition's alert."""
-
     out: dict[tuple[str, str, str], object] = {}
     rows = Alert.objects.filter(source="slo", labels__slo=slo.name).order_by("-updated_at", "-pk")
     for alert in rows[:500]:  # the newest first: each condition keeps its latest alert

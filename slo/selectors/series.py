@@ -46,7 +46,6 @@ def slo_bucket_counts(
 ) -> tuple[dict[int, Counts], str]:
     """({bucket start (unix s): Counts}, error) for buckets of ``step`` seconds (a multiple of 60) covering
     ``[start, end]``. Buckets without traffic are absent; a source failure is the error, never zeros."""
-
     step = max(MINUTE, step // MINUTE * MINUTE)
     s, e = bucket_span(start=start, end=end, step=step)
     try:
@@ -98,7 +97,6 @@ def slo_chart_counts(
 ) -> ChartCounts:
     """The counts behind the detail charts over ``[start, end]`` in ``step`` buckets: one grouped read of the
     buckets and, when the SLO window began before the range, one count of the window's part before it."""
-
     buckets, error = slo_bucket_counts(slo=slo, start=start, end=end, step=step)
     s, e = bucket_span(start=start, end=end, step=step)
     window_ts = window_start.timestamp()

@@ -41,7 +41,6 @@ def token_cache_clear(*_args: Any, **_kwargs: Any) -> None:
 
 def connect_invalidation() -> None:
     """Clear the cache on any token, user or group-membership change (called from ``SreConfig.ready``)."""
-
     user_model = get_user_model()
     for model in (ApiToken, user_model):
         post_save.connect(token_cache_clear, sender=model, dispatch_uid=f"sre-token-cache-save-{model.__name__}")

@@ -85,7 +85,6 @@ DEMO_TRAFFIC_LOOKBACK_MINUTES = 15
 def demo_traffic_schedule() -> None:
     """Create (or re-assert) the beat entry that runs ``telemetry.demo_traffic`` every
     ``SRE["DEMO_TRAFFIC_INTERVAL"]`` seconds. Idempotent: one PeriodicTask named ``demo-traffic``."""
-
     every = settings.SRE["DEMO_TRAFFIC_INTERVAL"]
     interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.update_or_create(
@@ -106,7 +105,6 @@ def demo_traffic_push(*, now) -> DemoTrafficResult:
     """Push the generator's metrics and logs for the last ``DEMO_TRAFFIC_LOOKBACK_MINUTES`` whole minutes
     through the same ingest services as the API. Each minute carries its own batch ids, so a minute
     already pushed is skipped and a missed run is caught up."""
-
     end = int(now.timestamp()) // 60 * 60
     start = end - DEMO_TRAFFIC_LOOKBACK_MINUTES * 60
     services = [spec["name"] for spec in DEMO_SERVICES]

@@ -79,7 +79,6 @@ def component_override_set(
 ) -> Component:
     """A responder sets the component's public status by hand. With ``incident_id`` (an open incident) the
     override ends when that incident resolves; without, it stays until cleared."""
-
     if status not in ComponentStatus.values:
         raise InvalidInputError("Unknown component status.", fields={"status": ["Invalid."]})
     incident = None
@@ -137,7 +136,6 @@ def overrides_release(*, incident_id: int, now: datetime) -> int:
 
 def overrides_expire(*, now: datetime) -> int:
     """Clear overrides whose incident has resolved (or vanished). Returns how many."""
-
     stale = Component.objects.exclude(override_status="").filter(override_at__isnull=False)
     expired = [
         c.pk
@@ -153,7 +151,6 @@ def overrides_expire(*, now: datetime) -> int:
 
 def component_statuses_refresh(*, now: datetime) -> list[tuple[Component, str, str]]:
     """Store each component's derived status; returns ``(component, old, new)`` for those that changed."""
-
     changed = []
     for state in component_states(now=now):
         component = state.component

@@ -71,7 +71,6 @@ def notification_deliver(*, notification_id: int, now: datetime) -> str:
     """Send one pending notification. Returns the state it ends in; raises ``TransientDeliveryError`` when
     a retry should follow (the final attempt records ``failed`` instead). A delivered, failed or vanished
     row is left alone, so running the task twice is harmless."""
-
     with transaction.atomic():
         notification = (
             SubscriberNotification.objects.select_for_update()

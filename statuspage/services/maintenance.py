@@ -76,7 +76,6 @@ def _window_matchers(maintenance: ScheduledMaintenance) -> list[str]:
 
 def _sync_alert_window(maintenance: ScheduledMaintenance, *, routes: list | None, now: datetime) -> None:
     """Create, update or remove the alerts window that mutes the maintenance's alerts."""
-
     matchers = _window_matchers(maintenance)
     window = maintenance.alert_window
     wanted = maintenance.mute_alerts and (matchers or routes) and not maintenance.cancelled_at
@@ -198,7 +197,6 @@ def maintenance_set_verifying(*, maintenance_id: int, verifying: bool, now: date
 def maintenance_delete(*, maintenance: ScheduledMaintenance, now: datetime | None = None) -> None:
     """Delete a maintenance and its alerts window (through ``alerts.services.silences.maintenance_window_delete``,
     so what the window muted is re-evaluated at once); the status page re-renders after the commit."""
-
     now = now or timezone.now()
     with transaction.atomic():
         window = maintenance.alert_window
