@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ("sre", "telemetry", "slo", "alerts", "incidents", "statuspage", "drills", "oncall", "rules", "heartbeats",
         "releases")  # fmt: skip
 OPTIONAL_SDKS = ("sentry_sdk", "opentelemetry", "elasticsearch")
-# 197 in-function imports when this test was written (181 of them not of an optional SDK); each one left breaks a
-# cycle, waits for AppConfig.ready, or loads a backend chosen by settings.
+# 197 in-function imports (none of an optional SDK) when this test was written; each one left breaks a cycle, waits
+# for AppConfig.ready, or loads a backend chosen by settings.
 CEILING = 32
 
 
