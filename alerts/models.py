@@ -151,8 +151,9 @@ class AlertGroup(models.Model):
     """Alerts that share a route and the values of its ``group_by`` labels (``group_key``).
 
     ``timing`` and ``receiver`` are frozen when the group is created, so editing the tree does not change a
-    running notification cycle. ``last_notified_hash`` is the hash of the firing fingerprints last sent:
-    an unchanged set is not sent again before ``repeat_interval``."""
+    running notification cycle; so is ``traceparent`` (the opening intake's trace, when tracing is on).
+    ``last_notified_hash`` is the hash of the firing fingerprints last sent: an unchanged set is not sent again
+    before ``repeat_interval``."""
 
     group_key = models.CharField(max_length=64)
     route = models.ForeignKey(Route, null=True, on_delete=models.SET_NULL, related_name="groups")
@@ -169,6 +170,9 @@ class AlertGroup(models.Model):
     last_flush_at = models.DateTimeField(null=True, blank=True)
     last_notified_hash = models.CharField(max_length=64, blank=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)
+    # W3C traceparent of the intake that opened the group (empty unless tracing is on): the first flush, run later
+    # by the tick when group_wait > 0, continues that trace, so one trace runs from intake to delivery.
+    traceparent = models.CharField(max_length=55, blank=True, default="", db_default="")
     alerts = models.ManyToManyField("Alert", related_name="groups", blank=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from alerts.models import Alert, AlertGroup, GroupEvent, Receiver, Route
 from alerts.services.delivery import receiver_lock_rank
 from alerts.services.notify import BatchWrites, FlushContext, batch_write, group_flush_locked, group_schedule
 from sre.errors import InvalidInputError
+from sre.observability.tracing import traceparent
 
 if TYPE_CHECKING:
     from alerts.services.notify import BatchWrites
@@ -292,6 +293,7 @@ def _groups_for(
     missing = [k for k, (alert, _) in keys.items() if k not in groups and alert.status == AlertStatus.FIRING]
     if missing:
         fresh = []
+        opening_trace = traceparent()  # the first flush continues this request's trace, even when the tick runs it
         for key in missing:
             alert, route = keys[key]
             fresh.append(
@@ -311,6 +313,7 @@ def _groups_for(
                     created_at=now,
                     updated_at=now,
                     next_flush_at=now + timedelta(seconds=route.group_wait),
+                    traceparent=opening_trace,
                 )
             )
         # As for alerts: one statement inserts and returns the ids; a group another request created meanwhile

@@ -21,6 +21,7 @@ from alerts.config_cache import IntakeConfig, intake_config
 from alerts.domain import suppression, timeintervals
 from alerts.models import Alert, AlertGroup, DeliveryAttempt, GroupEvent, Notification, Receiver
 from sre.domain.links import http_url
+from sre.observability.tracing import continued
 
 logger = logging.getLogger(__name__)
 
@@ -250,13 +251,18 @@ def _state_event(group: AlertGroup, previous: str, state: str, *, now: datetime)
 
 def groups_flush_due(*, now: datetime, limit: int = 500) -> int:
     """Flush every group whose ``next_flush_at`` has come (the periodic tick)."""
-    ids = list(
-        AlertGroup.objects.filter(next_flush_at__lte=now).order_by("next_flush_at").values_list("pk", flat=True)[:limit]
+    due = list(
+        AlertGroup.objects.filter(next_flush_at__lte=now)
+        .order_by("next_flush_at")
+        .values_list("pk", "traceparent", "last_flush_at")[:limit]
     )
-    context = FlushContext.load(now=now) if ids else None
-    for group_id in ids:
-        group_flush(group_id=group_id, now=now, context=context)
-    return len(ids)
+    context = FlushContext.load(now=now) if due else None
+    for group_id, trace, last_flush_at in due:
+        # A group's first flush belongs to the trace of the intake that opened it (its notifications and their
+        # delivery too); later ones only link to it.
+        with continued(trace, name="alerts.group_flush", child=last_flush_at is None):
+            group_flush(group_id=group_id, now=now, context=context)
+    return len(due)
 
 
 def group_payload(group: AlertGroup, *, event: str, alerts: list[Alert] | None = None) -> dict[str, Any]:

@@ -164,3 +164,41 @@ def outbound_span(*, method: str, url: str) -> Iterator[tuple[dict[str, str], Ca
 
 def _no_status(code: int) -> None:
     return None
+
+
+def traceparent() -> str:
+    """The W3C ``traceparent`` of the current span, to store with work that another process picks up later;
+    empty when tracing is off or no span is current."""
+    if "tracer" not in _state:
+        return ""
+    from opentelemetry import propagate  # loaded already: tracing is on
+
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent", "")
+
+
+@contextmanager
+def continued(stored: str, *, name: str, child: bool) -> Iterator[None]:
+    """Run the block in a span ``name`` tied to the trace ``stored`` (a ``traceparent``): its child when ``child``
+    (the work that stored it is the cause: one trace), else a new span of the current trace with a link to it.
+    Nothing when tracing is off or ``stored`` is empty."""
+    spans = _state.get("tracer")
+    if spans is None or not stored:
+        yield
+        return
+    from opentelemetry import propagate, trace  # loaded already: tracing is on
+
+    remote = trace.get_current_span(propagate.extract({"traceparent": stored})).get_span_context()
+    if not remote.is_valid:
+        yield
+        return
+    here = trace.get_current_span().get_span_context()
+    if child:
+        links = [trace.Link(here)] if here.is_valid else []
+        parent = trace.set_span_in_context(trace.NonRecordingSpan(remote))
+        with spans.start_as_current_span(name, context=parent, links=links):
+            yield
+    else:
+        with spans.start_as_current_span(name, links=[trace.Link(remote)]):
+            yield

@@ -5,6 +5,7 @@ webhook receiver gets. Also the relay thread of a web worker, which carries the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -18,10 +19,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from alerts.choices import ReceiverKind
-from alerts.models import Notification
+from alerts.models import AlertGroup, Notification
 from alerts.services import alert_raise
 from alerts.services.delivery import notification_deliver
 from alerts.services.receivers import receiver_save
+from alerts.tasks import alerts_tick
 from sre.observability.tracing import tracer, tracing_configure, tracing_shutdown
 from tests.alerts.factories import RouteFactory
 from tests.alerts.worker import delivery_worker
@@ -96,9 +98,9 @@ def fire_and_deliver() -> None:
     notification_deliver(notification_id=Notification.objects.get().pk)
 
 
-def _webhook_route(url: str) -> None:
+def _webhook_route(url: str, *, group_wait: int = 0) -> None:
     receiver = receiver_save(receiver=None, data={"name": "hook", "kind": ReceiverKind.WEBHOOK, "url": url})
-    RouteFactory(name="root", parent=None, receiver=receiver, group_by=["alertname"], group_wait=0)
+    RouteFactory(name="root", parent=None, receiver=receiver, group_by=["alertname"], group_wait=group_wait)
 
 
 def _wait(condition: Callable[[], bool], *, timeout: float, what: str, detail: Callable[[], str] = str) -> None:
@@ -211,3 +213,35 @@ def test_a_pagerduty_event_is_sent_in_a_client_span_that_the_receiver_can_join(p
         format(send.context.trace_id, "032x"),
         format(send.context.span_id, "016x"),
     ]
+
+
+def test_with_group_wait_the_tick_s_first_flush_continues_the_intake_trace_to_the_receiver(
+    transactional_db, settings, token_client, memory_spans, hook, collector
+):
+    """The realistic route (group_wait > 0): the intake only opens the group, and alerts.tick in the worker flushes
+    it later. The group keeps the intake's traceparent, so that flush, the delivery task it queues and the webhook
+    POST are still one trace with the intake request."""
+    url, received = hook
+    settings.SRE = {**settings.SRE, "ALERTS_ALLOW_PRIVATE_TARGETS": True}
+    _webhook_route(url, group_wait=30)
+    worker_env = {"SRE_ALERTS_ALLOW_PRIVATE_TARGETS": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+                  "OTEL_BSP_SCHEDULE_DELAY": "50"}  # fmt: skip
+    with delivery_worker(worker_env):
+        client = token_client(role="viewer", scopes=("ingest",))
+        response = client.post(AM_URL, data=json.dumps(PAYLOAD), content_type="application/json")
+        assert response.status_code == 200, response.content
+        assert not received and AlertGroup.objects.get().traceparent  # waiting for group_wait
+        # group_wait passes: its flush time is moved back instead of waiting 30 s
+        AlertGroup.objects.update(next_flush_at=timezone.now() - dt.timedelta(seconds=1))
+        alerts_tick.delay()
+        _wait(lambda: len(received) == 1, timeout=60, what="the webhook")
+        _wait(lambda: bool(_sends(collector.spans)), timeout=30, what="the worker's send span")
+    trace_id = format(_intake(memory_spans.get_finished_spans()).context.trace_id, "032x")
+    [flush] = [s for s in collector.spans if s.name == "alerts.group_flush"]
+    # The sweep of the same tick may queue the row once more; that run finds it delivered (the tick's own trace).
+    runs = [s for s in collector.spans if s.name == "run/alerts.deliver" and s.trace_id == trace_id]
+    [send] = _sends(collector.spans)
+    assert flush.trace_id == send.trace_id == trace_id and runs
+    [tick] = [s for s in collector.spans if s.name == "run/alerts.tick"]
+    assert tick.trace_id != trace_id  # the tick's own trace, linked from the flush
+    assert received[0]["traceparent"].split("-")[1] == trace_id
