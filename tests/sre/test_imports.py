@@ -2,8 +2,9 @@
 only breaks a real import cycle (``# cycle: <a> imports <b>``), waits for the app registry in ``AppConfig.ready``,
 or keeps an optional SDK unloaded until it is configured (``# lazy: <reason>``). The scan reads the app packages'
 source (``ast``, no import; migrations aside) and fails when there are more in-function imports than the ceiling,
-listing them, so the count only goes down. Lower the ceiling when you remove one. Imports of the optional SDKs
-(``OPTIONAL_SDKS``: a process without their URL never loads them) are not counted.
+listing them, so the count only goes down. Lower the ceiling when you remove one. Not counted: imports of the
+optional SDKs (``OPTIONAL_SDKS``: a process without their URL never loads them) and those in ``apps.py`` (Django
+imports it before any model can be, so its receivers load what they need when they run).
 
 The app dependency graph itself is checked by import-linter (``make lint``, contracts in pyproject.toml)."""
 
@@ -16,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ("sre", "telemetry", "slo", "alerts", "incidents", "statuspage", "drills", "oncall", "rules", "heartbeats",
         "releases")  # fmt: skip
 OPTIONAL_SDKS = ("sentry_sdk", "opentelemetry", "elasticsearch")
-# 197 in-function imports (none of an optional SDK) when this test was written; each one left breaks a cycle, waits
-# for AppConfig.ready, or loads a backend chosen by settings.
-CEILING = 32
+# 197 in-function imports when this test was written (190 outside apps.py, none of an optional SDK); each one left
+# breaks a cycle (its comment names it) or loads a backend chosen by settings.
+CEILING = 23
 
 
 def _optional(node: ast.Import | ast.ImportFrom) -> bool:
@@ -46,7 +47,7 @@ def app_in_function_imports() -> list[str]:
         f"{path.relative_to(ROOT)}:{line}: {statement}"
         for app in APPS
         for path in sorted((ROOT / app).rglob("*.py"))
-        if "migrations" not in path.parts
+        if "migrations" not in path.parts and path.name != "apps.py"
         for line, statement in in_function_imports(path.read_text())
     ]
 
