@@ -71,6 +71,8 @@ NOT_ACCEPTED_ALTHOUGH_VALID = {
     "POST /api/v1/alerts/": FREEFORM,
     "POST /api/v1/alerts/alertmanager": FREEFORM,
     "POST /api/v1/logs": FREEFORM,
+    "GET /api/v1/logs/search": CONTENT,  # level: comma-separated known levels; start/end: unix seconds or RFC 3339
+    "GET /api/v1/logs/count": CONTENT,
     "POST /api/v1/metrics": FREEFORM,
     "POST /api/v1/write": CONTENT,
     "POST /api/v1/oncall/import": FREEFORM,
