@@ -210,7 +210,7 @@ def test_web_probes_beat_workers_and_the_migrations_job() -> None:
     assert consumed == {queue: queue for queue in QUEUES}  # one Deployment per queue, consuming that queue only
 
     job = resources[("Job", "sre-migrate")]
-    assert pod_spec(job)["containers"][0]["args"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert pod_spec(job)["containers"][0]["args"] == ["python", "manage.py", "upgrade"]
 
 
 def test_every_pod_runs_as_non_root_with_the_settings_mounted() -> None:
