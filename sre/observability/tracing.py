@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sre.env import Env
 from sre.observability import context, logs
+from sre.observability.middleware import route_text
 
 DEFAULT_SERVICE_NAME = "sre-control-plane"
 # Probes and scrapes: a span every few seconds from every load balancer would bury the traces that matter.
@@ -29,10 +30,6 @@ EXCLUDED_URLS = "/healthz,/readyz,/metrics"
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}  # "provider", "instrumentors", "tracer" once configured
-
-
-def tracing_enabled() -> bool:
-    return "provider" in _state
 
 
 def tracer() -> Any:
@@ -57,11 +54,24 @@ def _redact_span_url(span: Any, *_: Any) -> None:
             span.set_attribute(key, url_without_path(value))
 
 
-def _request_id_on_span(span: Any, request: Any, response: Any) -> None:
-    """The server span names the request id its log lines carry (``sre.observability.middleware``)."""
+def _server_span_finish(span: Any, request: Any, response: Any) -> None:
+    """The server span names the request id its log lines carry, and its path as the route pattern: paths and
+    query strings carry secrets (heartbeat ping ids, signed acknowledge links), as in the request's log line."""
+    if not span.is_recording():
+        return
     request_id = getattr(request, "request_id", None)
-    if request_id is not None and span.is_recording():
+    if request_id is not None:
         span.set_attribute("sre.request_id", request_id)
+    match = getattr(request, "resolver_match", None)
+    route = route_text(match.route) if match is not None else "unmatched"
+    attributes = getattr(span, "attributes", None) or {}
+    for key in ("http.target", "url.path"):
+        if key in attributes:
+            span.set_attribute(key, route)
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
+    if isinstance(attributes.get("http.url"), str):
+        span.set_attribute("http.url", url_without_path(attributes["http.url"]) + route)
 
 
 def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -> bool:
@@ -101,7 +111,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
         else:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
         instrumentors: list[tuple[Any, dict[str, Any]]] = [
-            (DjangoInstrumentor(), {"excluded_urls": EXCLUDED_URLS, "response_hook": _request_id_on_span}),
+            (DjangoInstrumentor(), {"excluded_urls": EXCLUDED_URLS, "response_hook": _server_span_finish}),
             (CeleryInstrumentor(), {}),
             (PsycopgInstrumentor(), {"enable_commenter": False}),
             (RequestsInstrumentor(), {"request_hook": _redact_span_url}),

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -245,3 +246,14 @@ def test_with_group_wait_the_tick_s_first_flush_continues_the_intake_trace_to_th
     [tick] = [s for s in collector.spans if s.name == "run/alerts.tick"]
     assert tick.trace_id != trace_id  # the tick's own trace, linked from the flush
     assert received[0]["traceparent"].split("-")[1] == trace_id
+
+
+def test_server_spans_carry_the_route_pattern_not_the_path_or_query(db, memory_spans):
+    """A heartbeat's ping id is its credential, and query strings carry signed links: neither goes into a span."""
+    secret = "5ecre7-ping-1d"
+    response = Client().get(f"/api/v1/heartbeats/{secret}?token=5ecre7-query", HTTP_X_REQUEST_ID="req-span")
+    assert response.status_code == 400  # not a ping id
+    [server] = [s for s in memory_spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+    assert server.attributes["sre.request_id"] == "req-span"
+    assert "5ecre7" not in repr(dict(server.attributes)) and "5ecre7" not in server.name
+    assert server.attributes["http.url"] == "http://testserver/api/v1/heartbeats/<str:uuid>"

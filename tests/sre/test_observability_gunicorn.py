@@ -44,7 +44,7 @@ def test_gunicorn_workers_trace_after_the_fork_and_log_json(transactional_db, se
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: port_open("127.0.0.1", port), timeout=60, what="gunicorn")
-            echoed = [_get(f"http://127.0.0.1:{port}/login/", f"req-{i}") for i in range(8)]
+            echoed = [_get(f"http://127.0.0.1:{port}/login/?next=/5ecre7", f"req-{i}") for i in range(8)]
             wait_for(lambda: len([s for s in collector.spans if s.kind == 2]) >= 16, timeout=30, what="16 spans")
         finally:
             stop_process(process)
@@ -54,6 +54,7 @@ def test_gunicorn_workers_trace_after_the_fork_and_log_json(transactional_db, se
     servers = [s for s in collector.spans if s.kind == 2]
     assert {s.resource["sre.role"] for s in servers} == {"web"}
     assert {s.attributes["sre.request_id"] for s in servers} == set(echoed)
+    assert not [s for s in servers if "5ecre7" in repr(dict(s.attributes))]  # no path or query in a span
     records = [json.loads(line) for line in lines if line.startswith("{")]
     requests = [r for r in records if r["logger"] == "sre.request"]
     assert len(requests) == 16 and all(r["trace_id"] and r["request_id"].startswith("req-") for r in requests)
