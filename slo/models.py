@@ -41,7 +41,7 @@ class SLO(models.Model):
     resolved on transitions only).
     """
 
-    # Not a field: set on an instance by slo.services._conditions, (the alert_policy read, its validated conditions).
+    # Not a field: set on an instance by slo.services.evaluation._conditions (the alert_policy read, its conditions).
     _conditions_cache: tuple[object, tuple[Condition, ...]]
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="slos")

@@ -171,7 +171,7 @@ def test_a_fold_stuck_behind_a_lock_does_not_stop_the_evaluation(minute_now, mon
     def stuck(**kwargs):
         raise psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
 
-    monkeypatch.setattr("slo.services.rollups_fold", stuck)
+    monkeypatch.setattr("slo.services.evaluation.rollups_fold", stuck)
     push(traffic(service="checkout", now=minute_now, minutes=30, ok=999, errors=1), now=minute_now)
     slo = SLOFactory(service=ServiceFactory(name="checkout"))
     assert slo_evaluate_all(now=minute_now)["evaluated"] == 1
