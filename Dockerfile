@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for web, worker and beat: the command picks the process (README "Deploying").
 #   docker build -t sre-control-plane .
+#   docker build --build-arg WITH_ELASTICSEARCH=1 -t sre-control-plane .   (the Elasticsearch log store's client too)
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: the virtualenv and the collected static files ------------------------------------------------------
@@ -8,8 +9,11 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY requirements.txt /tmp/requirements.txt
-RUN pip install --requirement /tmp/requirements.txt
+# The locks carry a hash for every package, so pip installs them in --require-hashes mode (`make lock` writes them).
+ARG WITH_ELASTICSEARCH=0
+COPY requirements.txt requirements-elasticsearch.txt /tmp/
+RUN if [ "$WITH_ELASTICSEARCH" = 1 ]; then lock=requirements-elasticsearch.txt; else lock=requirements.txt; fi \
+    && pip install --require-hashes --requirement "/tmp/$lock"
 WORKDIR /app
 COPY . /app
 # Settings need a writable var/ to import (development mode makes a throwaway secret key there); it is not kept.

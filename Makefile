@@ -4,14 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: venv lock run test lint format bench screenshots clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# requirements*.txt are locks (every package pinned, with its hashes, so pip installs in --require-hashes mode),
+# compiled by `make lock` from the human-edited requirements*.in. A new dependency goes in a .in file, then `make lock`.
+$(STAMP): requirements.txt requirements-elasticsearch.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Re-compile the locks after editing a .in file: the runtime first, then the Elasticsearch extra and dev, which keep
+# its versions (-c). Pins already in a lock are kept; LOCK_ARGS="--upgrade-package NAME" (or --upgrade) moves them.
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-elasticsearch.txt requirements-elasticsearch.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 run: $(STAMP)
 	$(PY) manage.py serve

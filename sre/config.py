@@ -5,6 +5,7 @@ Kept apart from ``settings.py`` so the parsing is testable without reloading Dja
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from sre.domain.keys import fernet_key
 from sre.env import Env, EnvError
@@ -167,3 +169,21 @@ def cache_config(env: Env) -> dict[str, Any]:
     if url is None:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sre"}}
     return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
+ELASTICSEARCH_MISSING = (
+    "SRE_LOG_STORE=elasticsearch with ELASTICSEARCH_URL set needs the Elasticsearch client, which is not installed: "
+    "it is an extra. Install requirements-elasticsearch.txt (pip install -r requirements-elasticsearch.txt) or build "
+    "the image with --build-arg WITH_ELASTICSEARCH=1; or unset SRE_LOG_STORE to keep the logs in the database."
+)
+
+
+def check_log_store_client(*, log_store: str, elasticsearch_url: str | None) -> None:
+    """Start-up stops with a clear message when the Elasticsearch log store is configured but its client (the
+    ``elasticsearch`` extra) is not installed. The client is imported only then."""
+    if log_store != "elasticsearch" or not elasticsearch_url:
+        return
+    try:
+        importlib.import_module("elasticsearch")
+    except ImportError as error:
+        raise ImproperlyConfigured(ELASTICSEARCH_MISSING) from error

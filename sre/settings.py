@@ -339,6 +339,7 @@ SRE = {
     "RULES_INTERVAL": env.int("SRE_RULES_INTERVAL", 15, minimum=1),
     "AUDIT_RETENTION_DAYS": env.int("SRE_AUDIT_RETENTION_DAYS", 2555, minimum=1),
 }
+config.check_log_store_client(log_store=SRE["LOG_STORE"], elasticsearch_url=ELASTICSEARCH_URL)
 
 # SRE_LOG_LEVEL (LOG_LEVEL still read): INFO by default; ``manage.py serve`` runs its children at WARNING unless
 # asked (--verbose), so the terminal of ``make run`` shows what needs attention.
