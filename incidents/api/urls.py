@@ -2,13 +2,13 @@
 
 from rest_framework.routers import SimpleRouter
 
-from incidents.api import views
+from incidents.api import views, views_config
 
 router = SimpleRouter()
 router.trailing_slash = "/?"
-router.register("incidents/action-items", views.ActionItemViewSet, basename="incidents-action-item")
-router.register("incidents/severities", views.SeverityLevelViewSet, basename="incidents-severity")
-router.register("incidents/policies", views.IncidentPolicyViewSet, basename="incidents-policy")
+router.register("incidents/action-items", views_config.ActionItemViewSet, basename="incidents-action-item")
+router.register("incidents/severities", views_config.SeverityLevelViewSet, basename="incidents-severity")
+router.register("incidents/policies", views_config.IncidentPolicyViewSet, basename="incidents-policy")
 router.register("incidents", views.IncidentViewSet, basename="incidents-incident")
 
 urlpatterns = [*router.urls]

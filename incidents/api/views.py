@@ -22,9 +22,8 @@ from incidents.budget import budget_impact
 from incidents.choices import IncidentStatus, TimelineKind
 from incidents.exports import postmortem_markdown, timeline_csv_rows
 from incidents.insights import response_report
-from incidents.models import Incident, IncidentPolicy, SeverityLevel
+from incidents.models import Incident
 from incidents.selectors import (
-    action_item_list,
     incident_detail,
     incident_list,
     incident_postmortem,
@@ -37,7 +36,7 @@ from sre.domain.ids import parse_id
 from sre.errors import InvalidInputError
 
 
-def _actor(request: Request) -> str:
+def actor_of(request: Request) -> str:
     return request.user.get_username()
 
 
@@ -110,7 +109,7 @@ class IncidentViewSet(
         return Incident.objects.all()
 
     def perform_destroy(self, instance) -> None:
-        services.incident_delete(incident_id=instance.pk, actor=_actor(self.request), now=timezone.now())
+        services.incident_delete(incident_id=instance.pk, actor=actor_of(self.request), now=timezone.now())
 
     def _detail(self, incident_id: int, code: int = status.HTTP_200_OK) -> Response:
         return Response(s.IncidentsIncidentDetailSerializer(incident_detail(incident_id=incident_id)).data, status=code)
@@ -133,7 +132,7 @@ class IncidentViewSet(
             detected_at=data.get("detected_at"),
             commander=data.get("commander"),
             alert_group_ids=data.get("alert_groups", []),
-            actor=_actor(request),
+            actor=actor_of(request),
             now=timezone.now(),
         )
         return self._detail(incident.pk, status.HTTP_201_CREATED)
@@ -144,7 +143,7 @@ class IncidentViewSet(
         data = dict(_valid(s.IncidentsIncidentUpdateSerializer, request))
         version = data.pop("version")
         services.incident_update(
-            incident_id=int(pk), version=version, actor=_actor(request), now=timezone.now(), changes=data
+            incident_id=int(pk), version=version, actor=actor_of(request), now=timezone.now(), changes=data
         )
         return self._detail(int(pk))
 
@@ -158,7 +157,7 @@ class IncidentViewSet(
             severity=data.get("severity"),
             title=data.get("title", ""),
             public_title=data.get("public_title", ""),
-            actor=_actor(request),
+            actor=actor_of(request),
             now=timezone.now(),
         )
         return self._detail(incident.pk, status.HTTP_201_CREATED)
@@ -178,7 +177,7 @@ class IncidentViewSet(
                 public_body=data["public_update"],
                 version=data.get("version"),
                 note=data.get("note", ""),
-                actor=_actor(request),
+                actor=actor_of(request),
                 now=timezone.now(),
             )
             return self._detail(int(pk))
@@ -187,7 +186,7 @@ class IncidentViewSet(
             target=data["status"],
             version=data.get("version"),
             note=data.get("note", ""),
-            actor=_actor(request),
+            actor=actor_of(request),
             now=timezone.now(),
         )
         return self._detail(int(pk))
@@ -195,7 +194,9 @@ class IncidentViewSet(
     @extend_schema(request=None, responses=s.IncidentsIncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        services.incident_acknowledge(incident_id=int(pk), actor=_actor(request), user=request.user, now=timezone.now())
+        services.incident_acknowledge(
+            incident_id=int(pk), actor=actor_of(request), user=request.user, now=timezone.now()
+        )
         return self._detail(int(pk))
 
     @extend_schema(request=s.IncidentsRolesSerializer, responses=s.IncidentsIncidentDetailSerializer)
@@ -204,7 +205,7 @@ class IncidentViewSet(
         data = dict(_valid(s.IncidentsRolesSerializer, request))
         version = data.pop("version", None)
         services.incident_set_roles(
-            incident_id=int(pk), roles=data, version=version, actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), roles=data, version=version, actor=actor_of(request), now=timezone.now()
         )
         return self._detail(int(pk))
 
@@ -216,7 +217,7 @@ class IncidentViewSet(
         if data.get("started_at", 0) is None:
             raise InvalidInputError("An incident needs a start time.", fields={"started_at": ["Required."]})
         services.incident_set_timestamps(
-            incident_id=int(pk), values=data, version=version, actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), values=data, version=version, actor=actor_of(request), now=timezone.now()
         )
         return self._detail(int(pk))
 
@@ -226,7 +227,11 @@ class IncidentViewSet(
         data = _valid(s.IncidentsComponentsSerializer, request)
         impacts = [(c["component"], c["status"]) for c in data["components"]]
         services.incident_set_components(
-            incident_id=int(pk), impacts=impacts, version=data.get("version"), actor=_actor(request), now=timezone.now()
+            incident_id=int(pk),
+            impacts=impacts,
+            version=data.get("version"),
+            actor=actor_of(request),
+            now=timezone.now(),
         )
         return self._detail(int(pk))
 
@@ -235,7 +240,7 @@ class IncidentViewSet(
     def alert_groups(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.IncidentsLinkGroupSerializer, request)
         services.incident_link_group(
-            incident_id=int(pk), group_id=data["group_id"], actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), group_id=data["group_id"], actor=actor_of(request), now=timezone.now()
         )
         return self._detail(int(pk))
 
@@ -243,7 +248,7 @@ class IncidentViewSet(
     @action(detail=True, methods=["delete"], url_path=r"alert-groups/(?P<group_id>\d+)")
     def unlink_alert_group(self, request: Request, pk: str | None = None, group_id: str = "") -> Response:
         services.incident_unlink_group(
-            incident_id=int(pk), group_id=int(group_id), actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), group_id=int(group_id), actor=actor_of(request), now=timezone.now()
         )
         return self._detail(int(pk))
 
@@ -292,7 +297,7 @@ class IncidentViewSet(
     def notes(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(s.IncidentsNoteSerializer, request)
         entry = services.timeline_note_add(
-            incident_id=int(pk), body=data["body"], at=data.get("at"), actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), body=data["body"], at=data.get("at"), actor=actor_of(request), now=timezone.now()
         )
         body = {
             "at": entry.at,
@@ -330,7 +335,7 @@ class IncidentViewSet(
             components=[(c["component"], c["status"]) for c in components] if components is not None else None,
             version=data.get("version"),
             public_title=data.get("public_title"),
-            actor=_actor(request),
+            actor=actor_of(request),
             now=timezone.now(),
         )
         return Response(s.IncidentsStatusUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
@@ -357,7 +362,7 @@ class IncidentViewSet(
     def postmortem_create(self, request: Request, pk: str | None = None) -> Response:
         """Start the postmortem of a resolved incident from the blameless template (prefilled)."""
         incident = self.get_object()
-        postmortem = services.postmortem_create(incident_id=incident.pk, actor=_actor(request), now=timezone.now())
+        postmortem = services.postmortem_create(incident_id=incident.pk, actor=actor_of(request), now=timezone.now())
         return Response(s.IncidentsPostmortemSerializer(postmortem).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.IncidentsPostmortemUpdateSerializer, responses=s.IncidentsPostmortemSerializer)
@@ -370,7 +375,7 @@ class IncidentViewSet(
             incident_id=incident.pk,
             body=data["body"],
             version=data["version"],
-            actor=_actor(request),
+            actor=actor_of(request),
             now=timezone.now(),
         )
         return Response(s.IncidentsPostmortemSerializer(postmortem).data)
@@ -381,7 +386,7 @@ class IncidentViewSet(
         """``{"state": "in_review" | "published" | "draft"}``; invalid moves get 409 with ``allowed_next``."""
         data = _valid(s.IncidentsPostmortemTransitionSerializer, request)
         postmortem = services.postmortem_transition(
-            incident_id=int(pk), target=data["state"], actor=_actor(request), now=timezone.now()
+            incident_id=int(pk), target=data["state"], actor=actor_of(request), now=timezone.now()
         )
         return Response(s.IncidentsPostmortemSerializer(postmortem).data)
 
@@ -412,99 +417,3 @@ class IncidentViewSet(
         if not 1 <= months <= 36:
             raise InvalidInputError("months must be between 1 and 36.", fields={"months": ["Out of range."]})
         return Response(response_report(now=timezone.now(), months=months))
-
-
-class ActionItemViewSet(viewsets.ModelViewSet):
-    """Action items. Filters: ``?status=`` (or ``open``), ``?owner=``, ``?incident=``, ``?overdue=1``."""
-
-    lookup_value_regex = r"\d+"
-    access = {
-        "list": READ,
-        "retrieve": READ,
-        "create": RESPOND,
-        "update": RESPOND,
-        "partial_update": RESPOND,
-        "destroy": RESPOND,
-    }
-
-    def get_serializer_class(self):
-        if self.action in ("update", "partial_update"):
-            return s.IncidentsActionItemUpdateSerializer
-        return s.IncidentsActionItemSerializer
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
-
-    def get_queryset(self):
-        p = self.request.query_params
-        incident_text = p.get("incident", "")
-        incident = parse_id(incident_text)
-        if incident_text and incident is None:
-            raise InvalidInputError("incident must be an id.", fields={"incident": ["Invalid."]})
-        return action_item_list(
-            status=p.get("status", ""),
-            owner=p.get("owner", ""),
-            incident_id=incident,
-            overdue_on=timezone.localdate() if p.get("overdue") in ("1", "true") else None,
-        )
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.action_item_create(
-            incident_id=data["incident"].pk,
-            title=data["title"],
-            owner=data.get("owner"),
-            due_date=data.get("due_date"),
-            priority=data.get("priority", "p2"),
-            link=data.get("link", ""),
-            actor=_actor(self.request),
-            now=timezone.now(),
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.action_item_update(
-            item_id=serializer.instance.pk,
-            changes=dict(serializer.validated_data),
-            actor=_actor(self.request),
-            now=timezone.now(),
-        )
-
-    def perform_destroy(self, instance):
-        services.action_item_delete(item_id=instance.pk)
-
-
-class SeverityLevelViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
-):
-    """Severity labels and descriptions (the keys sev1…sev4 are fixed); admins edit them."""
-
-    serializer_class = s.IncidentsSeverityLevelSerializer
-    queryset = SeverityLevel.objects.order_by("key")
-    lookup_field = "key"
-    pagination_class = None
-
-    def perform_update(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.severity_level_save(
-            key=serializer.instance.key,
-            label=data.get("label", serializer.instance.label),
-            description=data.get("description", serializer.instance.description),
-            public_impact=data.get("public_impact", ""),
-        )
-
-
-class IncidentPolicyViewSet(viewsets.ModelViewSet):
-    """Auto-open policies (admins): matchers on alert labels, maximum service tier, severity to open with."""
-
-    serializer_class = s.IncidentsPolicySerializer
-    queryset = IncidentPolicy.objects.order_by("position", "pk")
-    lookup_value_regex = r"\d+"
-
-    def perform_create(self, serializer):
-        serializer.instance = services.policy_save(policy=None, data=serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = services.policy_save(policy=serializer.instance, data=serializer.validated_data)
-
-    def perform_destroy(self, instance):
-        services.policy_delete(policy_id=instance.pk)
