@@ -9,7 +9,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from incidents.markdown import render_markdown
-from statuspage.selectors import PageData
+from statuspage.selectors.page import PageData
 
 FEED_LIMIT = 50
 # What Django's XML writer refuses (UnserializableContentError): one pasted control character in a public

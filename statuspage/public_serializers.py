@@ -1,6 +1,6 @@
 """Statuspage v2-compatible JSON of the public page (``/status/api/v2/*.json``).
 
-Field names and values are Atlassian Statuspage's. Built only from ``selectors.PageData`` (public data);
+Field names and values are Atlassian Statuspage's. Built only from ``selectors.page.PageData`` (public data);
 these are plain functions rather than DRF serializers because the output is rendered to snapshot files
 and never takes input."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from statuspage.selectors import PageData, PublicComponentRow, PublicGroupRow, PublicMaintenance
+from statuspage.selectors.page import PageData, PublicComponentRow, PublicGroupRow, PublicMaintenance
 
 PAGE_ID = "status"
 LIST_LIMIT = 50

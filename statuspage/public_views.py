@@ -1,6 +1,6 @@
 """The public status page (anonymous). Pages, JSON and feeds are served from the static snapshot (no
 database needed); only the subscription forms reach the database. Nothing internal is read here: the
-snapshot is built from ``selectors.PageData`` and ``public_serializers``."""
+snapshot is built from ``selectors.page.PageData`` and ``public_serializers``."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from statuspage import conf, feeds, metrics, public_serializers
-from statuspage.selectors import PageData, page_data
+from statuspage.selectors.page import PageData, page_data
 
 ASSETS = {"assets/status.css": "css/status.css", "assets/statuspage.js": "js/statuspage.js"}
 CONTENT_TYPES = {

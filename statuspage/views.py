@@ -25,6 +25,7 @@ from sre.errors import DomainError
 from statuspage import selectors, services, snapshot
 from statuspage.forms import ComponentForm, ComponentGroupForm, MaintenanceForm, OverrideForm, SubscriberForm
 from statuspage.models import Component, ComponentGroup, ScheduledMaintenance, Subscriber
+from statuspage.selectors.page import page_data
 
 
 def _errors_to_form(form, exc: DomainError) -> None:
@@ -327,7 +328,7 @@ class PreviewView(RoleRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
 
         now = timezone.now()
-        data = selectors.page_data(now=now)
+        data = page_data(now=now)
         past = [
             i for i in data.incidents if not i.is_open and (i.resolved_at or i.updated_at) >= now - timedelta(days=14)
         ]

@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from statuspage import conf, public_serializers
 from statuspage.choices import NotificationKind, SubscriberKind
 from statuspage.models import Subscriber, SubscriberNotification
-from statuspage.selectors import PageData, PublicMaintenance, subscribers_for
+from statuspage.selectors import subscribers_for
+from statuspage.selectors.page import PageData, PublicMaintenance
 from statuspage.services.subscribers import subscriber_token
 from statuspage.tasks import deliver
 

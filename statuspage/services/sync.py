@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from statuspage.choices import NotificationState
 from statuspage.models import AnnouncedUpdate, SubscriberNotification
-from statuspage.selectors import page_data
+from statuspage.selectors.page import page_data
 from statuspage.services.publish import snapshot_publish
 from statuspage.snapshot import snapshot_render
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from slo.models import SLO, Service
-from statuspage.selectors import page_data
+from statuspage.selectors.page import page_data
 from statuspage.services import component_save
 from tests.statuspage.helpers import public_incident
 
