@@ -236,8 +236,19 @@ def test_selectors_select_the_pods_they_mean() -> None:
     monitor = resources[("ServiceMonitor", "sre-web")]
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     assert {e["port"] for e in monitor["spec"]["endpoints"]} <= {p["name"] for p in service["spec"]["ports"]}
-    backend = resources[("Ingress", "sre-web")]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend["name"] == "sre-web" and backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
+    paths = {
+        p["path"]: p["backend"]["service"]
+        for p in resources[("Ingress", "sre-web")]["spec"]["rules"][0]["http"]["paths"]
+    }
+    assert paths["/"]["name"] == "sre-web" and paths["/"]["port"]["name"] in {
+        p["name"] for p in service["spec"]["ports"]
+    }
+    # The status page's own Service: the same web pods, not-ready ones included (they serve the snapshot without
+    # a database), and the Ingress sends /status there.
+    status = resources[("Service", "sre-status")]
+    assert status["spec"]["selector"].items() <= web_pods.items() and status["spec"]["publishNotReadyAddresses"] is True
+    assert paths["/status"]["name"] == "sre-status"
+    assert paths["/status"]["port"]["name"] in {p["name"] for p in status["spec"]["ports"]}
     for (kind, _name), resource in resources.items():
         if kind == "Deployment":
             template = resource["spec"]["template"]["metadata"]["labels"]
