@@ -8,6 +8,7 @@ nothing new), then times ``GET /api/v1/logs/search`` for rare, common and filter
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import random
@@ -27,6 +28,7 @@ WORDS = (
     "rebuilt", "token", "expired",
 )  # fmt: skip
 SERVICES = ("checkout", "payments-api", "search", "notifications")
+RARE_TRACE = hashlib.md5(b"424242").hexdigest()  # the fill's trace id of line 424242 (md5(g::text))
 
 
 def _batches(count: int, *, now: float) -> list[bytes]:
@@ -96,8 +98,9 @@ SELECT now() - (g * interval '50 milliseconds'),
        (ARRAY['checkout','payments-api','search','notifications'])[1 + g %% 4],
        (ARRAY['info','info','info','warning','error'])[1 + g %% 5],
        (ARRAY{words})[1 + (g * 7) %% {n}] || ' ' || (ARRAY{words})[1 + (g * 13) %% {n}] || ' ' ||
-       (ARRAY{words})[1 + (g * 31) %% {n}] || ' request ' || g ||
-       CASE WHEN g %% 100000 = 0 THEN ' needle' ELSE '' END,
+       (ARRAY{words})[1 + (g * 31) %% {n}] || ' request ' || g || ' trace=' || md5(g::text) ||
+       CASE WHEN g %% 100000 = 0 THEN ' needle' ELSE '' END ||
+       CASE WHEN g %% 200000 = 777 AND g < 1000000 THEN ' req-7f3a9c' ELSE '' END,
        jsonb_build_object('request_id', g), to_hex(g)
 FROM generate_series({start}, {end}) AS g
 """
@@ -150,6 +153,11 @@ def run(*, quick: bool) -> dict:
             "no filter, newest 50": {},
             "q=timeout (common word)": {"q": "timeout"},
             "q=needle (rare word)": {"q": "needle"},
+            "q=req-7f3a9c (rare id, 5 lines)": {"q": "req-7f3a9c"},
+            f"q={RARE_TRACE} (trace id, 1 line)": {"q": RARE_TRACE},
+            "q=needle service=checkout (rare, filtered)": {"q": "needle", "service": "checkout"},
+            "q=needle level=error (filtered, no match)": {"q": "needle", "level": "error"},
+            "q=nosuchword (no match)": {"q": "nosuchword"},
             "q=payment retry (two words)": {"q": "payment retry"},
             "service=search level=error": {"service": "search", "level": "error"},
             "q=timeout service=checkout level=error": {"q": "timeout", "service": "checkout", "level": "error"},

@@ -1,4 +1,13 @@
-"""The database log store: one statement per batch on PostgreSQL, full-text search per vendor."""
+"""The database log store: one statement per batch on PostgreSQL, full-text search per vendor.
+
+Search on PostgreSQL picks its path per query. Newest-first with a text condition has two good plans and
+the planner cannot tell them apart for a word it has no statistics on (every rare word gets the same
+default estimate): walking the time index and filtering row by row finds 50 hits of a common word at once,
+but for a rare word, a request id or a trace id it reads the whole table. So a term the statistics do not
+know as common is first looked up through the GIN index alone (a bitmap scan, at most ``PROBE + 1`` rows
+read): fewer than that, the matches are sorted by time in Python and paged (cost O(matches)); more, the
+term is common after all and the time-ordered scan runs (cost O(page / selectivity)).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +26,8 @@ from telemetry.models import IngestBatch, LogEntry
 
 # The same words the Logs page marks in its results (telemetry.domain.highlight).
 fts_words = query_words
+PROBE = 5_000  # matches looked up through the GIN index before a term counts as common
+RARE_FRACTION = 0.01  # estimated share of lines under which a term is looked up first (unknown words: 0.005)
 # SQLite's full-text index of the log lines (an FTS5 table kept by triggers, migration 0002): no model of its own.
 FTS_TABLE = f"{LogEntry._meta.db_table}_fts"
 
@@ -106,12 +117,7 @@ class DatabaseLogStore(LogStore):
         words = fts_words(query.q)
         if words:
             if connection.vendor == "postgresql":
-                condition = RawSQL(
-                    "to_tsvector('simple', message) @@ plainto_tsquery('simple', %s)",
-                    [" ".join(words)],
-                    output_field=BooleanField(),
-                )
-                qs = qs.filter(condition)
+                qs = qs.filter(_pg_text_condition(query.q, words))
             else:
                 match = " ".join('"' + w.replace('"', "") + '"' for w in words)
                 qs = qs.filter(
@@ -125,7 +131,13 @@ class DatabaseLogStore(LogStore):
         return qs
 
     def search(self, query: LogQuery, *, offset: int, limit: int) -> LogPage:
-        rows = list(self._queryset(query).order_by("-timestamp", "-id")[offset : offset + limit + 1])
+        qs = self._queryset(query)
+        rows = None
+        words = fts_words(query.q)
+        if connection.vendor == "postgresql" and words and offset + limit < PROBE:
+            rows = _rare_page(qs, q=query.q, words=words, offset=offset, limit=limit)
+        if rows is None:
+            rows = list(qs.order_by("-timestamp", "-id")[offset : offset + limit + 1])
         hits = [
             LogHit(str(r.id), r.timestamp, r.service, r.level, r.message, r.attributes or {}, r.trace_id)
             for r in rows[:limit]
@@ -167,3 +179,59 @@ class DatabaseLogStore(LogStore):
                 break
             deleted += LogEntry.objects.filter(id__in=ids).delete()[0]
         return deleted
+
+
+def _pg_text_condition(q: str, words: list[str]) -> RawSQL:
+    """The words of ``q`` all in the message; on PostgreSQL also ``q`` as typed, so an id the parser keeps
+    whole (``10.0.0.1``, ``db.example.com``, ``v1.2.3``) matches the same id in a message, which the words
+    alone (``10``, ``0``, ``1``) would not."""
+    joined = " ".join(words)
+    typed = " ".join(q.split()[: len(words)])
+    if typed == joined:
+        return RawSQL("to_tsvector('simple', message) @@ plainto_tsquery('simple', %s)", [joined], BooleanField())
+    return RawSQL(
+        "to_tsvector('simple', message) @@ (plainto_tsquery('simple', %s) || plainto_tsquery('simple', %s))",
+        [joined, typed],
+        BooleanField(),
+    )
+
+
+def _estimated_share(q: str, words: list[str]) -> float:
+    """The planner's estimate of the share of lines the text matches (one EXPLAIN, no rows read): a word
+    among the statistics' most common elements gets its measured share, any other word a default one."""
+    matching = LogEntry.objects.filter(_pg_text_condition(q, words)).values("id")
+    plan = orjson.loads(matching.union(LogEntry.objects.values("id"), all=True).explain(format="json"))[0]["Plan"]
+    some, every = (float(part["Plan Rows"]) for part in plan["Plans"])
+    return some / max(every, 1.0)
+
+
+def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list[LogEntry] | None:
+    """The page through the GIN index when the term may be rare and at most ``PROBE`` lines match, else
+    ``None``. Only bitmap scans are allowed for the lookup (settings restored after it), so it cannot turn
+    into a filtered walk of the table."""
+    nested = connection.in_atomic_block  # outside one, the transaction's end restores the settings
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+            "current_setting('max_parallel_workers_per_gather'), set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+        saved = list(cursor.fetchone()[:3])
+        try:
+            if _estimated_share(q, words) > RARE_FRACTION:
+                return None
+            found = list(qs.values_list("id", "timestamp")[: PROBE + 1])
+        finally:
+            if nested:
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), set_config('enable_indexscan', %s, true), "
+                    "set_config('max_parallel_workers_per_gather', %s, true)",
+                    saved,
+                )
+    if len(found) > PROBE:
+        return None
+    found.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    wanted = [row[0] for row in found[offset : offset + limit + 1]]
+    if not wanted:
+        return []
+    return list(LogEntry.objects.filter(id__in=wanted).order_by("-timestamp", "-id"))
