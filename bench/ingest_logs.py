@@ -3,7 +3,9 @@
 Part 1 pushes pre-built NDJSON batches from several client threads for a fixed time and prints
 lines/s and request latency. Part 2 fills the table to 10 million lines (1 million with --quick) with
 generated rows straight in PostgreSQL (loading 10 M lines over HTTP would take minutes and measure
-nothing new), then times ``GET /api/v1/logs/search`` for rare, common and filtered queries (p50/p95).
+nothing new), then times ``GET /api/v1/logs/search`` (p50/p95) for every query shape: common words, a
+rare word (1 line in 100,000), a word on 1 line in 500, a request id on 5 lines, a trace id on 1 line,
+rare words with filters, no match, filters alone, a later page.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ SELECT now() - (g * interval '50 milliseconds'),
        (ARRAY{words})[1 + (g * 7) %% {n}] || ' ' || (ARRAY{words})[1 + (g * 13) %% {n}] || ' ' ||
        (ARRAY{words})[1 + (g * 31) %% {n}] || ' request ' || g || ' trace=' || md5(g::text) ||
        CASE WHEN g %% 100000 = 0 THEN ' needle' ELSE '' END ||
+       CASE WHEN g %% 500 = 0 THEN ' haystack' ELSE '' END ||
        CASE WHEN g %% 200000 = 777 AND g < 1000000 THEN ' req-7f3a9c' ELSE '' END,
        jsonb_build_object('request_id', g), to_hex(g)
 FROM generate_series({start}, {end}) AS g
@@ -153,6 +156,7 @@ def run(*, quick: bool) -> dict:
             "no filter, newest 50": {},
             "q=timeout (common word)": {"q": "timeout"},
             "q=needle (rare word)": {"q": "needle"},
+            "q=haystack (1 line in 500)": {"q": "haystack"},
             "q=req-7f3a9c (rare id, 5 lines)": {"q": "req-7f3a9c"},
             f"q={RARE_TRACE} (trace id, 1 line)": {"q": RARE_TRACE},
             "q=needle service=checkout (rare, filtered)": {"q": "needle", "service": "checkout"},
