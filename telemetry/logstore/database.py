@@ -4,14 +4,15 @@ Search on PostgreSQL picks its path per query. Newest-first with a text conditio
 the planner cannot tell them apart for a word it has no statistics on (every rare word gets the same
 default estimate): walking the time index and filtering row by row finds 50 hits of a common word at once,
 but for a rare word, a request id or a trace id it reads the whole table. So a term the statistics do not
-know as common is first looked up through the GIN index alone (a bitmap scan, at most ``PROBE + 1`` rows
-read): fewer than that, the matches are sorted by time in Python and paged (cost O(matches)); more, the
-term is common after all and the time-ordered scan runs (cost O(page / selectivity)).
+know as common is first looked up through the GIN index alone (a bitmap scan reading at most a bounded
+number of matches): fewer than that, the matches are sorted by time and paged in the same statement (cost
+O(matches)); more, the term is common after all and the time-ordered scan runs (cost O(page / share)).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import orjson
 from django.db import IntegrityError, connection, transaction
@@ -26,7 +27,8 @@ from telemetry.models import IngestBatch, LogEntry
 
 # The same words the Logs page marks in its results (telemetry.domain.highlight).
 fts_words = query_words
-PROBE = 5_000  # matches looked up through the GIN index before a term counts as common
+PROBE = 5_000  # matches looked up through the GIN index before a term counts as common (at least)
+PROBE_SCALE = 100  # ... or sqrt(PROBE_SCALE x lines): the time-ordered scan reads ~51 x lines / matches rows
 RARE_FRACTION = 0.01  # estimated share of lines under which a term is looked up first (unknown words: 0.005)
 # SQLite's full-text index of the log lines (an FTS5 table kept by triggers, migration 0002): no model of its own.
 FTS_TABLE = f"{LogEntry._meta.db_table}_fts"
@@ -134,7 +136,7 @@ class DatabaseLogStore(LogStore):
         qs = self._queryset(query)
         rows = None
         words = fts_words(query.q)
-        if connection.vendor == "postgresql" and words and offset + limit < PROBE:
+        if connection.vendor == "postgresql" and words:
             rows = _rare_page(qs, q=query.q, words=words, offset=offset, limit=limit)
         if rows is None:
             rows = list(qs.order_by("-timestamp", "-id")[offset : offset + limit + 1])
@@ -196,19 +198,21 @@ def _pg_text_condition(q: str, words: list[str]) -> RawSQL:
     )
 
 
-def _estimated_share(q: str, words: list[str]) -> float:
-    """The planner's estimate of the share of lines the text matches (one EXPLAIN, no rows read): a word
-    among the statistics' most common elements gets its measured share, any other word a default one."""
+def _estimates(q: str, words: list[str]) -> tuple[float, float]:
+    """The planner's estimates of the lines the text matches and of all lines (one EXPLAIN, no rows read):
+    a word among the statistics' most common elements gets its measured share, any other word a default."""
     matching = LogEntry.objects.filter(_pg_text_condition(q, words)).values("id")
     plan = orjson.loads(matching.union(LogEntry.objects.values("id"), all=True).explain(format="json"))[0]["Plan"]
     some, every = (float(part["Plan Rows"]) for part in plan["Plans"])
-    return some / max(every, 1.0)
+    return some, max(every, 1.0)
 
 
 def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list[LogEntry] | None:
-    """The page through the GIN index when the term may be rare and at most ``PROBE`` lines match, else
-    ``None``. Only bitmap scans are allowed for the lookup (settings restored after it), so it cannot turn
-    into a filtered walk of the table."""
+    """The page through the GIN index when the term may be rare and at most ``cap`` lines match, else
+    ``None``. ``cap`` (at least ``PROBE``) grows with the square root of the table, where reading ``cap``
+    matches costs about what the time-ordered scan pays for a term of ``cap`` matches. One statement reads
+    at most ``cap + 1`` matches, counts them and sorts the page; only bitmap scans are allowed for it
+    (settings restored after it), so it cannot turn into a filtered walk of the table."""
     nested = connection.in_atomic_block  # outside one, the transaction's end restores the settings
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
@@ -218,9 +222,18 @@ def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list
         )
         saved = list(cursor.fetchone()[:3])
         try:
-            if _estimated_share(q, words) > RARE_FRACTION:
+            some, every = _estimates(q, words)
+            cap = max(PROBE, math.isqrt(int(PROBE_SCALE * every)))
+            if some > RARE_FRACTION * every or offset + limit >= cap:
                 return None
-            found = list(qs.values_list("id", "timestamp")[: PROBE + 1])
+            sql, params = qs.values_list("id", "timestamp")[: cap + 1].query.sql_with_params()
+            cursor.execute(
+                f"WITH m AS MATERIALIZED ({sql}) SELECT c.n, p.id FROM (SELECT count(*) AS n FROM m) c "  # noqa: S608 - Django's SQL, parameters apart
+                'LEFT JOIN LATERAL (SELECT id FROM m ORDER BY "timestamp" DESC, id DESC OFFSET %s LIMIT %s) p '
+                "ON true",
+                [*params, offset, limit + 1],
+            )
+            found = cursor.fetchall()
         finally:
             if nested:
                 cursor.execute(
@@ -228,10 +241,9 @@ def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list
                     "set_config('max_parallel_workers_per_gather', %s, true)",
                     saved,
                 )
-    if len(found) > PROBE:
+    if found[0][0] > cap:
         return None
-    found.sort(key=lambda row: (row[1], row[0]), reverse=True)
-    wanted = [row[0] for row in found[offset : offset + limit + 1]]
+    wanted = [row[1] for row in found if row[1] is not None]
     if not wanted:
         return []
     return list(LogEntry.objects.filter(id__in=wanted).order_by("-timestamp", "-id"))
