@@ -22,7 +22,7 @@ from statuspage import conf
 from statuspage.domain import occurrences as occ
 from statuspage.domain import status as status_domain
 from statuspage.domain import uptime as uptime_domain
-from statuspage.models import ComponentGroup
+from statuspage.models import Component, ComponentGroup
 from statuspage.selectors import UPTIME_DAYS, component_list, component_states, maintenance_list, maintenance_status
 
 logger = logging.getLogger(__name__)
@@ -175,20 +175,14 @@ def _sli_days(slo_ids: list[int], *, now: datetime, tz: str) -> dict[int, dict[d
     return out
 
 
-def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
-    """Everything the public page shows at ``now``. A bounded number of queries whatever the counts
-    (plus the SLO app's counting for linked SLIs, cached per day)."""
-    tz_name = conf.get("STATUSPAGE_TIMEZONE")
-    tz = ZoneInfo(tz_name)
-    months = history_months or conf.get("STATUSPAGE_HISTORY_MONTHS")
-    components = list(component_list())
-    states = {s.component.pk: s.status for s in component_states(now=now, components=components)}
-    incidents = public_incidents(since=now - timedelta(days=31 * months + 1), limit=1000)
-    days = _days(now, tz)
+def _component_rows(
+    components: list[Component], *, states: dict[int, str], incidents: list, now: datetime, tz_name: str
+) -> list[PublicComponentRow]:
+    """Each component's public row with its 90 day bars: from linked SLIs where it has them, else from incidents."""
+    days = _days(now, ZoneInfo(tz_name))
     intervals = _outage_intervals(since=days[0][1], now=now, public_names={i.id: i.name for i in incidents})
     slo_ids = sorted({slo.pk for c in components for slo in c.slos.all()})
     sli = _sli_days(slo_ids, now=now, tz=tz_name)
-
     rows: list[PublicComponentRow] = []
     for component in components:
         row = PublicComponentRow(
@@ -218,7 +212,11 @@ def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
                 row.days.append(from_incidents)
         row.uptime = uptime_domain.overall_uptime(row.days)
         rows.append(row)
+    return rows
 
+
+def _group_rows(rows: list[PublicComponentRow]) -> list[PublicGroupRow]:
+    """The component groups that have a component on the page, with their rows."""
     groups = []
     for group in ComponentGroup.objects.all():
         members = [r for r in rows if r.group_id == group.pk]
@@ -234,6 +232,11 @@ def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
                     components=members,
                 )
             )
+    return groups
+
+
+def _public_maintenances(*, now: datetime, months: int, states: dict[int, str]) -> list[PublicMaintenance]:
+    """Maintenance within the history (recurring ones always), each occurrence's status, soonest first."""
     maintenances = []
     window = (
         maintenance_list()
@@ -260,6 +263,20 @@ def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
             )
         )
     maintenances.sort(key=lambda m: m.scheduled_for)
+    return maintenances
+
+
+def page_data(*, now: datetime, history_months: int | None = None) -> PageData:
+    """Everything the public page shows at ``now``. A bounded number of queries whatever the counts
+    (plus the SLO app's counting for linked SLIs, cached per day)."""
+    tz_name = conf.get("STATUSPAGE_TIMEZONE")
+    months = history_months or conf.get("STATUSPAGE_HISTORY_MONTHS")
+    components = list(component_list())
+    states = {s.component.pk: s.status for s in component_states(now=now, components=components)}
+    incidents = public_incidents(since=now - timedelta(days=31 * months + 1), limit=1000)
+    rows = _component_rows(components, states=states, incidents=incidents, now=now, tz_name=tz_name)
+    groups = _group_rows(rows)
+    maintenances = _public_maintenances(now=now, months=months, states=states)
     indicator, description = status_domain.page_status(
         component_statuses=states.values(), incident_impacts=[i.impact for i in incidents if i.is_open]
     )
