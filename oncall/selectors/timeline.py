@@ -9,7 +9,14 @@ from datetime import datetime
 from oncall.domain import schedule as sched
 from oncall.domain import timeline as tl
 from oncall.models import Layer, Schedule
-from oncall.selectors import PersonRef, layer_domain, people_refs, schedule_final, schedule_inputs
+from oncall.selectors import (
+    PersonRef,
+    ScheduleInputs,
+    layer_domain,
+    people_refs,
+    schedule_final,
+    schedule_inputs,
+)
 
 
 def source_label(source: str, layer_names: dict[str, str]) -> str:
@@ -67,6 +74,66 @@ class ScheduleTimeline:
     overlaps: tuple[sched.Interval, ...]
 
 
+_RawRow = tuple[str, str, list[tl.Bar], Layer | None, bool, int | None]
+
+
+def _raw_rows(
+    schedule: Schedule,
+    *,
+    layers: list,
+    inputs: ScheduleInputs,
+    final: sched.FinalSchedule,
+    win: tl.Window,
+    names: dict[str, str],
+    models_by_key: dict[str, Layer],
+    preview_key: str | None,
+) -> list[_RawRow]:
+    """The timeline's rows before people are resolved: each layer (highest first), the overrides, the final schedule
+    with its gaps and overlaps, as (label, kind, bars, layer model, is the preview, level)."""
+    start, end = win.start, win.end
+    raw: list[_RawRow] = []
+    for layer in sorted(layers, key=lambda x: -x.level):
+        if isinstance(layer, sched.Layer):
+            shifts = sched.layer_shifts(layer=layer, time_zone=schedule.time_zone, start=start, end=end)
+            label, kind = names.get(layer.key, layer.key), "layer"
+        else:
+            shifts = [s for s in layer.shifts if s.end > start and s.start < end]
+            label, kind = "iCal calendar", "ical"
+        bars = tl.bars(((s.start, s.end, s.people, s.source, "shift") for s in shifts), win=win)
+        model = models_by_key.get(layer.key) if layer.key != preview_key else None
+        raw.append((label, kind, bars, model, layer.key == preview_key, layer.level))
+    override_bars = tl.bars(((o.start, o.end, (o.person,), o.key, "override") for o in inputs.overrides), win=win)
+    raw.append(("Overrides", "overrides", override_bars, None, False, None))
+    final_items = [
+        (s.start, s.end, s.people, s.source, "fallback" if s.source == "fallback" else "shift") for s in final.shifts
+    ]
+    final_items += [(g.start, g.end, (), "", "gap") for g in final.gaps]
+    final_items += [(o.start, o.end, (), "", "overlap") for o in final.overlaps]
+    raw.append(("Final schedule", "final", tl.bars(final_items, win=win), None, False, None))
+    return raw
+
+
+def _shift_lines(
+    final: sched.FinalSchedule, *, refs: dict[str, PersonRef], names: dict[str, str], fallback: bool
+) -> tuple[ShiftLine, ...]:
+    """The final shifts as lines, in time order, with the gaps nobody covers unless a fallback person does."""
+    lines = [
+        ShiftLine(
+            start=s.start,
+            end=s.end,
+            people=tuple(refs[p] for p in s.people),
+            source=source_label(s.source, names),
+            gap=s.source == "fallback",
+            overlap=any(o.start < s.end and o.end > s.start for o in final.overlaps),
+        )
+        for s in final.shifts
+    ]
+    if not fallback:
+        lines += [ShiftLine(g.start, g.end, (), "", True, False) for g in final.gaps]
+    lines.sort(key=lambda line: line.start)
+    return tuple(lines)
+
+
 def schedule_timeline(
     schedule: Schedule,
     *,
@@ -96,26 +163,16 @@ def schedule_timeline(
     if preview_key:
         names[preview_key] = (preview.get("name") or "This layer") + " (preview)"
 
-    raw: list[tuple[str, str, list[tl.Bar], Layer | None, bool, int | None]] = []
-    for layer in sorted(domain_layers, key=lambda x: -x.level):
-        if isinstance(layer, sched.Layer):
-            shifts = sched.layer_shifts(layer=layer, time_zone=schedule.time_zone, start=start, end=end)
-            label, kind = names.get(layer.key, layer.key), "layer"
-        else:
-            shifts = [s for s in layer.shifts if s.end > start and s.start < end]
-            label, kind = "iCal calendar", "ical"
-        bars = tl.bars(((s.start, s.end, s.people, s.source, "shift") for s in shifts), win=win)
-        model = models_by_key.get(layer.key) if layer.key != preview_key else None
-        raw.append((label, kind, bars, model, layer.key == preview_key, layer.level))
-    override_bars = tl.bars(((o.start, o.end, (o.person,), o.key, "override") for o in inputs.overrides), win=win)
-    raw.append(("Overrides", "overrides", override_bars, None, False, None))
-    final_items = [
-        (s.start, s.end, s.people, s.source, "fallback" if s.source == "fallback" else "shift") for s in final.shifts
-    ]
-    final_items += [(g.start, g.end, (), "", "gap") for g in final.gaps]
-    final_items += [(o.start, o.end, (), "", "overlap") for o in final.overlaps]
-    raw.append(("Final schedule", "final", tl.bars(final_items, win=win), None, False, None))
-
+    raw = _raw_rows(
+        schedule,
+        layers=domain_layers,
+        inputs=inputs,
+        final=final,
+        win=win,
+        names=names,
+        models_by_key=models_by_key,
+        preview_key=preview_key,
+    )
     keys = [p for _, _, bars, _, _, _ in raw for b in bars for p in b.people]
     refs = people_refs(keys)
     colours: dict[str, int] = {}
@@ -139,26 +196,13 @@ def schedule_timeline(
         )
         for label, kind, bars, model, preview_row, level in raw
     )
-    lines = [
-        ShiftLine(
-            start=s.start,
-            end=s.end,
-            people=tuple(refs[p] for p in s.people),
-            source=source_label(s.source, names),
-            gap=s.source == "fallback",
-            overlap=any(o.start < s.end and o.end > s.start for o in final.overlaps),
-        )
-        for s in final.shifts
-    ]
-    if not inputs.fallback:
-        lines += [ShiftLine(g.start, g.end, (), "", True, False) for g in final.gaps]
-    lines.sort(key=lambda line: line.start)
+    lines = _shift_lines(final, refs=refs, names=names, fallback=bool(inputs.fallback))
     return ScheduleTimeline(
         window=win,
         rows=rows,
         ticks=tuple(tl.day_ticks(win=win, time_zone=schedule.time_zone)),
         now_left=tl.now_marker(now=now, win=win),
-        lines=tuple(lines),
+        lines=lines,
         gaps=final.gaps,
         overlaps=final.overlaps,
     )
