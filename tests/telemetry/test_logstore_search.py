@@ -178,7 +178,22 @@ def test_a_rare_term_is_looked_up_through_the_gin_index_not_the_time_ordered_sca
 
 @postgres
 def test_the_planner_settings_are_restored_after_the_lookup(now):
-    search("needle")
+    names = ("enable_seqscan", "enable_indexscan", "max_parallel_workers_per_gather", "jit")
+    sql = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        before = cursor.fetchone()
+        assert messages(search("needle")) == ["payment failed needle", "needle again in the haystack"]
+        cursor.execute(sql)
+        assert cursor.fetchone() == before
+    assert before[:2] == ("on", "on")
+
+
+@postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_lookup_runs_in_its_own(now):
+    assert not connection.in_atomic_block
+    assert messages(search("req-7f3a9c")) == ["request req-7f3a9c rejected", f"retry req-7f3a9c trace_id={TRACE}"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
         assert cursor.fetchone() == ("on", "on")
