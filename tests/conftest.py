@@ -11,12 +11,14 @@ from rest_framework.test import APIClient
 from sre.choices import Role
 from sre.services import api_token_create, user_set_role
 from tests.sre.factories import UserFactory
+from tests.support import pgflush
 
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    pgflush.install()  # transactional tests on PostgreSQL: DELETE instead of a 0.6-1 s TRUNCATE of every table
 
 
 @pytest.fixture(autouse=True)
