@@ -305,7 +305,7 @@ SRE = {
     # seconds are rejected; series allowed per metric name (METRIC_CARDINALITY_LIMITS overrides per metric,
     # e.g. SRE_METRIC_CARDINALITY_LIMITS=http_requests_total=50000); Prometheus query timeout (seconds).
     "ROLLUP_RETENTION_DAYS": env.int("SRE_ROLLUP_RETENTION_DAYS", 400, minimum=1),
-    "LOG_RETENTION_DAYS": env.int("SRE_LOG_RETENTION_DAYS", 14, minimum=1),
+    "LOG_RETENTION_DAYS": env.int("SRE_LOG_RETENTION_DAYS", 90, minimum=1),  # operational logs: the seeds' 90 days
     "RETENTION_BATCH_SIZE": env.int("SRE_RETENTION_BATCH_SIZE", 5000, minimum=100),
     "MAX_FUTURE_SKEW": env.int("SRE_MAX_FUTURE_SKEW", 600, minimum=0),
     "METRIC_MAX_SERIES": env.int("SRE_METRIC_MAX_SERIES", 20000, minimum=1),

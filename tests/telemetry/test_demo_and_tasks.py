@@ -79,7 +79,7 @@ def test_retention_deletes_in_bounded_batches(settings):
     MinuteRollup.objects.create(series=series, start=int(now.timestamp()) // 60 * 60, increase=1)
     HourRollup.objects.create(series=series, start=old // 3600 * 3600, increase=250)
     IngestBatch.objects.create(scope="s", batch_id="b", kind="metrics", received_at=now - dt.timedelta(days=8))
-    LogEntry.objects.create(timestamp=now - dt.timedelta(days=30), service="s", level="info", message="old")
+    LogEntry.objects.create(timestamp=now - dt.timedelta(days=100), service="s", level="info", message="old")
     LogEntry.objects.create(timestamp=now, service="s", level="info", message="new")
 
     partial = rollups_expire(now=now, max_batches=2)
