@@ -9,16 +9,22 @@ variables itself (headers, timeout, ``OTEL_BSP_*`` batching); ``OTEL_SERVICE_NAM
 
 Fork safety: gunicorn imports ``sre/wsgi.py`` in each worker (no ``preload_app``) and the prefork Celery pool
 configures in ``worker_process_init``, so every process starts its own export thread after forking; with
-``preload_app`` the SDK's batch processor restarts its thread in the child itself (``os.register_at_fork``).
+``preload_app`` the SDK's batch processor restarts its thread in the child itself (``os.register_at_fork``), and
+the exporter's HTTP session (:class:`_ForkSafeSession`) opens its own connections there: a keep-alive socket
+inherited from the master, which exports its own spans (the status-page pull's queries), would otherwise carry
+both processes' requests, each reading the other's answers, and the child's spans were lost.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
+
+import requests
 
 from sre.env import Env
 from sre.observability import context, logs
@@ -106,7 +112,7 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
         if exporter is None:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(session=_ForkSafeSession())))
             trace.set_tracer_provider(provider)
         else:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -123,6 +129,22 @@ def tracing_configure(*, role: str, exporter: Any = None, environ: Any = None) -
         logs.trace_ids = _current_ids
         context.trace_context_hooks = (otel_context.get_current, otel_context.attach)
     return True
+
+
+class _ForkSafeSession(requests.Session):
+    """The exporter's session, whose connection pools belong to one process: after a fork, the first request
+    mounts new adapters (the inherited ones, with sockets the parent goes on using, are dropped unused)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pid = os.getpid()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        if self.pid != os.getpid():
+            self.mount("https://", requests.adapters.HTTPAdapter())
+            self.mount("http://", requests.adapters.HTTPAdapter())
+            self.pid = os.getpid()
+        return super().request(*args, **kwargs)
 
 
 def _current_ids() -> tuple[str, str] | None:
