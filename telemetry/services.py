@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 from sre.errors import UnprocessableError
@@ -23,6 +23,14 @@ from telemetry.domain.samples import Sample, time_range_reason
 from telemetry.fold import fold_after_ingest, rollups_fold
 from telemetry.logstore import LogStore, get_log_store
 from telemetry.models import HourRollup, IngestBatch, MinuteRollup
+from telemetry.partitions import (
+    LOGS,
+    MINUTES,
+    delete_in_batches,
+    is_partitioned,
+    partitions_drop_before,
+    partitions_ensure,
+)
 from telemetry.store import CardinalityError, series_ids, write_samples
 
 MAX_REASONS = 5
@@ -170,29 +178,27 @@ def log_hooks_run(*, records: list[LogRecord], now: dt.datetime) -> None:
             logger.exception("Log ingest hook %s failed on a batch of %s lines", path, len(records))
 
 
-def _delete_batches(name: str, *, where: str, params: list, batch_size: int, max_batches: int) -> int:
-    """Delete matching rows of the table ``name`` (quoted) ``batch_size`` at a time (each its own short statement)."""
-    if connection.vendor == "postgresql":
-        sql = f"DELETE FROM {name} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {name} WHERE {where} LIMIT %s))"  # noqa: S608
-    else:
-        sql = f"DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM {name} WHERE {where} LIMIT %s)"  # noqa: S608
-    total = 0
-    for _ in range(max_batches):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, batch_size])
-            deleted = cursor.rowcount
-        total += deleted
-        if deleted < batch_size:
-            break
-    return total
-
-
 @dataclass
 class RetentionResult:
     minute_rows: int = 0
     hour_rows: int = 0
     batch_ids: int = 0
     logs: int = 0
+    minute_partitions_dropped: int = 0
+
+
+def partitions_maintain(*, now: dt.datetime) -> int:
+    """PostgreSQL: attach the day partitions of log lines and minute rollups that the next days need, and one for
+    each day of the retention found in a default partition (``telemetry.partitions``). Returns how many were
+    attached; 0 where the tables are not partitioned (SQLite)."""
+    attached = 0
+    for spec, keep_days in (
+        (LOGS, settings.SRE["LOG_RETENTION_DAYS"]),
+        (MINUTES, settings.SRE["ROLLUP_RETENTION_DAYS"]),
+    ):
+        if is_partitioned(spec):
+            attached += partitions_ensure(spec, now=now, keep_days=keep_days)
+    return attached
 
 
 def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResult:
@@ -206,13 +212,19 @@ def rollups_expire(*, now: dt.datetime, max_batches: int = 50) -> RetentionResul
     cutoff = int(now.timestamp() - _retention_seconds())
     size = settings.SRE["RETENTION_BATCH_SIZE"]
     result = RetentionResult()
-    result.minute_rows = _delete_batches(
-        table(MinuteRollup), where="start < %s", params=[cutoff], batch_size=size, max_batches=max_batches
+    minutes = table(MinuteRollup)
+    if is_partitioned(MINUTES):  # whole days dropped; the default partition's older rows deleted
+        result.minute_partitions_dropped, result.minute_rows = partitions_drop_before(
+            MINUTES, cutoff=dt.datetime.fromtimestamp(cutoff, tz=dt.UTC)
+        )
+        minutes = table(MINUTES.default_name)
+    result.minute_rows += delete_in_batches(
+        minutes, where="start < %s", params=[cutoff], batch_size=size, max_batches=max_batches
     )
-    result.hour_rows = _delete_batches(
+    result.hour_rows = delete_in_batches(
         table(HourRollup), where="start < %s", params=[cutoff - 3600], batch_size=size, max_batches=max_batches
     )
-    result.batch_ids = _delete_batches(
+    result.batch_ids = delete_in_batches(
         table(IngestBatch),
         where="received_at < %s",
         params=[now - dt.timedelta(days=7)],

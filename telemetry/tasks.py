@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sre.celery import task_options
 from sre.demo.services import demo_traffic_push
-from telemetry.services import logs_expire, rollups_expire
+from telemetry.services import logs_expire, partitions_maintain, rollups_expire
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +20,14 @@ logger = logging.getLogger(__name__)
     **task_options(transient=(OperationalError,), max_retries=3, time_limit=600, soft_time_limit=540),
 )
 def retention() -> dict:
-    """Delete rollups, batch ids and logs past their retention, in bounded batches (idempotent)."""
+    """Attach the coming days' partitions, then delete rollups, batch ids and logs past their retention (whole
+    day partitions on PostgreSQL, bounded batches of rows elsewhere); idempotent."""
     now = timezone.now()
+    attached = partitions_maintain(now=now)
     result = rollups_expire(now=now)
     logs = logs_expire(now=now)
-    logger.info("telemetry retention: %s, logs=%s", result, logs)
-    return {**result.__dict__, "logs": logs}
+    logger.info("telemetry retention: %s, logs=%s, partitions attached=%s", result, logs, attached)
+    return {**result.__dict__, "logs": logs, "partitions_attached": attached}
 
 
 @shared_task(

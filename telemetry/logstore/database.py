@@ -24,6 +24,7 @@ from telemetry.domain.highlight import query_words
 from telemetry.domain.logs import LogQuery, LogRecord
 from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
 from telemetry.models import IngestBatch, LogEntry
+from telemetry.partitions import LOGS, delete_in_batches, is_partitioned, partitions_drop_before
 
 # The same words the Logs page marks in its results (telemetry.domain.highlight).
 fts_words = query_words
@@ -172,6 +173,15 @@ class DatabaseLogStore(LogStore):
         return {tuple(row[label] for label in by): row["n"] for row in rows}
 
     def delete_before(self, cutoff: dt.datetime, *, batch_size: int, max_batches: int) -> int:
+        """Delete lines older than ``cutoff``. Partitioned (PostgreSQL): the days that end by ``cutoff`` are dropped
+        whole (their count is the statistics'), then the default partition's older lines go in batches; the day
+        holding ``cutoff`` stays until it has passed. Elsewhere: batches of rows, oldest first."""
+        if is_partitioned(LOGS):
+            dropped = partitions_drop_before(LOGS, cutoff=cutoff)[1]
+            return dropped + delete_in_batches(
+                table(LOGS.default_name), where='"timestamp" < %s', params=[cutoff], batch_size=batch_size,
+                max_batches=max_batches,
+            )  # fmt: skip
         deleted = 0
         for _ in range(max_batches):
             ids = list(
@@ -248,9 +258,9 @@ def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list
                 return None
             sql, params = qs.values_list("id", "timestamp")[: cap + 1].query.sql_with_params()
             cursor.execute(
-                f"WITH m AS MATERIALIZED ({sql}) SELECT c.n, p.id FROM (SELECT count(*) AS n FROM m) c "  # noqa: S608 - Django's SQL, parameters apart
-                'LEFT JOIN LATERAL (SELECT id FROM m ORDER BY "timestamp" DESC, id DESC OFFSET %s LIMIT %s) p '
-                "ON true",
+                f"WITH m AS MATERIALIZED ({sql}) SELECT c.n, p.id, p.ts FROM (SELECT count(*) AS n FROM m) c "  # noqa: S608 - Django's SQL, parameters apart
+                'LEFT JOIN LATERAL (SELECT id, "timestamp" AS ts FROM m ORDER BY "timestamp" DESC, id DESC '
+                "OFFSET %s LIMIT %s) p ON true",
                 [*params, offset, limit + 1],
             )
             found = cursor.fetchall()
@@ -264,4 +274,6 @@ def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list
     wanted = [row[1] for row in found if row[1] is not None]
     if not wanted:
         return []
-    return list(LogEntry.objects.filter(id__in=wanted).order_by("-timestamp", "-id"))
+    times = [row[2] for row in found if row[1] is not None]  # bounds the partitions read (id alone is no key)
+    lines = LogEntry.objects.filter(id__in=wanted, timestamp__gte=min(times), timestamp__lte=max(times))
+    return list(lines.order_by("-timestamp", "-id"))
