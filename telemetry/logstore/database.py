@@ -12,27 +12,22 @@ O(matches)); more, the term is common after all and the time-ordered scan runs (
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import orjson
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, IntegerField, Q
+from django.db.models import Count, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from sre.sql import table
 from telemetry.domain.highlight import query_words
 from telemetry.domain.logs import LogQuery, LogRecord
 from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
+from telemetry.logstore.postgres_search import newest_page, rare_page, text_condition
 from telemetry.models import IngestBatch, LogEntry
 from telemetry.partitions import LOGS, delete_in_batches, is_partitioned, partitions_drop_before
 
 # The same words the Logs page marks in its results (telemetry.domain.highlight).
 fts_words = query_words
-PROBE = 5_000  # matches looked up through the GIN index before a term counts as common (at least)
-# ... or sqrt(PROBE_SCALE x lines): the time-ordered scan reads ~51 x lines / matches rows, the lookup one row a
-# match, and on the bench both cost about 6 us a row read, so the two meet near sqrt(51 x lines)
-PROBE_SCALE = 50
-RARE_FRACTION = 0.01  # estimated share of lines under which a term is looked up first (unknown words: 0.005)
 # SQLite's full-text index of the log lines (an FTS5 table kept by triggers, migration 0002): no model of its own.
 FTS_TABLE = f"{LogEntry._meta.db_table}_fts"
 
@@ -122,7 +117,7 @@ class DatabaseLogStore(LogStore):
         words = fts_words(query.q)
         if words:
             if connection.vendor == "postgresql":
-                qs = qs.filter(_pg_text_condition(query.q, words))
+                qs = qs.filter(text_condition(query.q, words))
             else:
                 match = " ".join('"' + w.replace('"', "") + '"' for w in words)
                 qs = qs.filter(
@@ -138,10 +133,14 @@ class DatabaseLogStore(LogStore):
     def search(self, query: LogQuery, *, offset: int, limit: int) -> LogPage:
         qs = self._queryset(query)
         rows = None
-        words = fts_words(query.q)
-        if connection.vendor == "postgresql" and words:
-            rows = _rare_page(qs, q=query.q, words=words, offset=offset, limit=limit)
-        if rows is None:
+        if connection.vendor == "postgresql":
+            partitioned = is_partitioned(LOGS)
+            words = fts_words(query.q)
+            if words:
+                rows = rare_page(qs, query=query, words=words, offset=offset, limit=limit, partitioned=partitioned)
+            if rows is None:
+                rows = newest_page(qs, query=query, offset=offset, limit=limit, partitioned=partitioned)
+        else:
             rows = list(qs.order_by("-timestamp", "-id")[offset : offset + limit + 1])
         hits = [
             LogHit(str(r.id), r.timestamp, r.service, r.level, r.message, r.attributes or {}, r.trace_id)
@@ -193,87 +192,3 @@ class DatabaseLogStore(LogStore):
                 break
             deleted += LogEntry.objects.filter(id__in=ids).delete()[0]
         return deleted
-
-
-def _pg_text_condition(q: str, words: list[str]) -> RawSQL:
-    """The words of ``q`` all in the message; on PostgreSQL also ``q`` as typed, so an id the parser keeps
-    whole (``10.0.0.1``, ``db.example.com``, ``v1.2.3``) matches the same id in a message, which the words
-    alone (``10``, ``0``, ``1``) would not."""
-    joined = " ".join(words)
-    typed = " ".join(q.split()[: len(words)])
-    if typed == joined:
-        return RawSQL("to_tsvector('simple', message) @@ plainto_tsquery('simple', %s)", [joined], BooleanField())
-    return RawSQL(
-        "to_tsvector('simple', message) @@ (plainto_tsquery('simple', %s) || plainto_tsquery('simple', %s))",
-        [joined, typed],
-        BooleanField(),
-    )
-
-
-# Planner settings for the GIN lookup: bitmap scans only (no filtered walk of the table or the time index),
-# no parallel workers for a few thousand rows, no JIT (whose compile costs more than such a query).
-_LOOKUP_SETTINGS = {
-    "enable_seqscan": "off",
-    "enable_indexscan": "off",
-    "max_parallel_workers_per_gather": "0",
-    "jit": "off",
-}
-
-
-def _estimates(cursor, q: str, words: list[str]) -> tuple[float, float]:
-    """The planner's estimates of the lines the text matches and of all lines (one EXPLAIN, no rows read):
-    a word among the statistics' most common elements gets its measured share, any other word a default.
-    ``OFFSET 0`` keeps each side a subquery of its own, so the top Append has these two parts even when the
-    table is partitioned (an Append itself)."""
-    some_sql, some_params = LogEntry.objects.filter(_pg_text_condition(q, words)).values("id").query.sql_with_params()
-    every_sql, every_params = LogEntry.objects.values("id").query.sql_with_params()
-    cursor.execute(
-        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM ({some_sql} OFFSET 0) s "  # noqa: S608 - Django SQL, parameters apart
-        f"UNION ALL SELECT 1 FROM ({every_sql} OFFSET 0) e",
-        [*some_params, *every_params],
-    )
-    plan = cursor.fetchone()[0]
-    plan = (orjson.loads(plan) if isinstance(plan, str | bytes) else plan)[0]["Plan"]
-    some, every = (float(part["Plan Rows"]) for part in plan["Plans"])
-    return some, max(every, 1.0)
-
-
-def _rare_page(qs, *, q: str, words: list[str], offset: int, limit: int) -> list[LogEntry] | None:
-    """The page through the GIN index when the term may be rare and at most ``cap`` lines match, else
-    ``None``. ``cap`` (at least ``PROBE``) grows with the square root of the table, where reading ``cap``
-    matches costs about what the time-ordered scan pays for a term of ``cap`` matches. One statement reads
-    at most ``cap + 1`` matches, counts them and sorts the page; only bitmap scans are allowed for it
-    (settings restored after it), so it cannot turn into a filtered walk of the table."""
-    nested = connection.in_atomic_block  # outside one, the transaction's end restores the settings
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"current_setting('{name}')" for name in _LOOKUP_SETTINGS) + ", "
-            + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in _LOOKUP_SETTINGS.items())
-        )  # fmt: skip
-        saved = list(cursor.fetchone()[: len(_LOOKUP_SETTINGS)])
-        try:
-            some, every = _estimates(cursor, q, words)
-            cap = max(PROBE, math.isqrt(int(PROBE_SCALE * every)))
-            if some > RARE_FRACTION * every or offset + limit >= cap:
-                return None
-            sql, params = qs.values_list("id", "timestamp")[: cap + 1].query.sql_with_params()
-            cursor.execute(
-                f"WITH m AS MATERIALIZED ({sql}) SELECT c.n, p.id, p.ts FROM (SELECT count(*) AS n FROM m) c "  # noqa: S608 - Django's SQL, parameters apart
-                'LEFT JOIN LATERAL (SELECT id, "timestamp" AS ts FROM m ORDER BY "timestamp" DESC, id DESC '
-                "OFFSET %s LIMIT %s) p ON true",
-                [*params, offset, limit + 1],
-            )
-            found = cursor.fetchall()
-        finally:
-            if nested:
-                cursor.execute(
-                    "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _LOOKUP_SETTINGS), saved
-                )
-    if found[0][0] > cap:
-        return None
-    wanted = [row[1] for row in found if row[1] is not None]
-    if not wanted:
-        return []
-    times = [row[2] for row in found if row[1] is not None]  # bounds the partitions read (id alone is no key)
-    lines = LogEntry.objects.filter(id__in=wanted, timestamp__gte=min(times), timestamp__lte=max(times))
-    return list(lines.order_by("-timestamp", "-id"))

@@ -12,9 +12,10 @@ from django.db import connection
 from django.utils import timezone
 
 from telemetry.domain.logs import LogQuery, LogRecord
+from telemetry.logstore import postgres_search
 from telemetry.logstore.database import DatabaseLogStore
 from telemetry.models import LogEntry, MinuteRollup, Series
-from telemetry.partitions import LOGS, MINUTES, partition_days, partitions_ensure
+from telemetry.partitions import LOGS, MINUTES, partition_days, partitions_cover, partitions_ensure
 from telemetry.services import logs_expire, logs_ingest, partitions_maintain, rollups_expire
 from telemetry.tasks import retention
 
@@ -148,3 +149,29 @@ def test_a_search_of_the_last_hour_reads_only_that_days_partition():
     assert set(re.findall(r"telemetry_logentry_p(?:\d{8}|default)", plan)) == {LOGS.day_name(noon.date())}, plan
     text = DatabaseLogStore()._queryset(LogQuery(q="needle", start=noon - dt.timedelta(hours=1), end=noon)).explain()
     assert set(re.findall(r"telemetry_logentry_p(?:\d{8}|default)", text)) == {LOGS.day_name(noon.date())}, text
+
+
+@pytest.mark.parametrize("q", ["", "alpha", "rare", "alpha rare", "nothing"])
+def test_searches_read_days_newest_first_and_give_the_pages_of_one_ordered_query(monkeypatch, q):
+    """Lines over today, yesterday, a partition 5 days back, days only the default holds (40 and 200 days back) and
+    empty days between: every page, through either path, is the page one ORDER BY over the whole table gives."""
+    noon = _today_noon()
+    partitions_maintain(now=timezone.now())
+    partitions_ensure(LOGS, now=noon - dt.timedelta(days=5), keep_days=1)
+    partitions_cover(LOGS, days={(noon - dt.timedelta(days=5)).date()})
+    for age, count in ((0, 9), (1, 7), (5, 6), (40, 5), (200, 4)):
+        for i in range(count):
+            when = noon - dt.timedelta(days=age, minutes=7 * i)
+            words = "alpha rare" if i % 3 == 0 else "alpha"
+            LogEntry.objects.create(timestamp=when, service="api", level="info", message=f"{words} {age}-{i}")
+    assert _where("telemetry_logentry", service="api")[LOGS.default_name] == 9  # the 40- and 200-day-old lines
+    store = DatabaseLogStore()
+    for start, end in ((None, None), (noon - dt.timedelta(days=6), None), (None, noon - dt.timedelta(hours=1))):
+        query = LogQuery(q=q, start=start, end=end)
+        expected = [str(line.id) for line in store._queryset(query).order_by("-timestamp", "-id")]
+        for path in ("index", "walk"):
+            if path == "walk":
+                monkeypatch.setattr(postgres_search, "RARE_FRACTION", 0.0)  # no term looks rare: time walk only
+            pages = [store.search(query, offset=o, limit=4) for o in range(0, 40, 4)]
+            assert [hit.id for page in pages for hit in page.hits] == expected, (q, start, end, path)
+            assert [page.has_more for page in pages] == [o + 4 < len(expected) for o in range(0, 40, 4)]
