@@ -128,10 +128,17 @@ def _fill(stack, total: int, *, interval_ms: int = 50) -> float:
     started = time.monotonic()
     stack.manage("shell", "-c", _COVER.format(days=int(total * interval_ms / 1000 / 86400)))
     chunk = 1_000_000
-    for start in range(1, total + 1, chunk):
-        end = min(total, start + chunk - 1)
-        sql = _FILL.format(words=words, n=len(WORDS), start=start, end=end, interval_ms=interval_ms).replace("%%", "%")
-        subprocess.run(["psql", db_url, "-q", "-c", sql], check=True, capture_output=True)
+    statements = [
+        _FILL.format(words=words, n=len(WORDS), start=start, end=min(total, start + chunk - 1), interval_ms=interval_ms)
+        for start in range(1, total + 1, chunk)
+    ]
+    for pair in range(0, len(statements), 2):  # two sessions at a time: one a core
+        running = [
+            subprocess.Popen(["psql", db_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql.replace("%%", "%")])
+            for sql in statements[pair : pair + 2]
+        ]
+        if any(process.wait() != 0 for process in running):
+            raise RuntimeError("filling the log table failed")
     subprocess.run(["psql", db_url, "-q", "-c", "VACUUM ANALYZE telemetry_logentry"], check=True, capture_output=True)
     return time.monotonic() - started
 

@@ -11,6 +11,7 @@ subset of the services and asked the same 30-day ratios; the time per SLO of bot
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -60,6 +61,7 @@ def _generate(services: int, end: int) -> dict:
     from slo.models import SLO, Service
     from slo.services import slo_save
     from telemetry.models import Series
+    from telemetry.partitions import MINUTES, is_partitioned, partitions_cover
 
     start = end - 30 * DAY - 3600
     Series.objects.bulk_create(
@@ -74,8 +76,12 @@ def _generate(services: int, end: int) -> dict:
             for c in ("200", "500")
         ]
     )
+    days = {dt.datetime.fromtimestamp(t, tz=dt.UTC).date() for t in range(start, end + DAY, DAY)}
+    if is_partitioned(MINUTES):
+        partitions_cover(MINUTES, days=days)  # as a bulk load should: each day's rows in their own partition
     with connection.cursor() as cursor:
-        # Bulk load without the rollup indexes, then rebuild them exactly as the migrations define them.
+        # Bulk load without the rollup indexes, then rebuild them exactly as the migrations define them (on a
+        # partitioned table: on the parent and every partition, the primary key from its columns).
         cursor.execute(
             "SELECT tablename, indexname, indexdef FROM pg_indexes "
             "WHERE tablename IN ('telemetry_minuterollup', 'telemetry_hourrollup')"
@@ -109,7 +115,11 @@ def _generate(services: int, end: int) -> dict:
             """
         )
         for table, name, definition in indexes:
-            cursor.execute(definition)
+            if " ON ONLY " in definition and name.endswith("_pkey"):
+                columns = definition[definition.rindex("(") :]
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" PRIMARY KEY {columns}')
+                continue
+            cursor.execute(definition.replace(" ON ONLY ", " ON "))
             if name.endswith("_pkey"):
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" PRIMARY KEY USING INDEX "{name}"')
         cursor.execute("ANALYZE")
