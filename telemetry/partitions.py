@@ -20,10 +20,13 @@ and the next run tries again. On SQLite the tables are plain and retention delet
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
 
 AHEAD_DAYS = 3
 LOCK_TIMEOUT = "5s"
@@ -137,10 +140,15 @@ def partitions_ensure(spec: Partitioned, *, now: dt.datetime, keep_days: int) ->
 def partitions_cover(spec: Partitioned, *, days: set[dt.date]) -> int:
     """Attach a partition for each of ``days`` that has none (with the default partition's rows of that day).
     Returns the partitions attached. A bulk load calls it first so its rows land in their days' partitions."""
-    missing = sorted(days - set(partition_days(spec)))
-    for day in missing:
-        partition_attach(spec, day)
-    return len(missing)
+    attached = 0
+    for day in sorted(days - set(partition_days(spec))):
+        try:
+            partition_attach(spec, day)
+        except DatabaseError:  # a lock not granted in time, a concurrent run that made it first
+            logger.warning("telemetry: cannot attach %s yet", spec.day_name(day), exc_info=True)
+            continue
+        attached += 1
+    return attached
 
 
 def partitions_drop_before(spec: Partitioned, *, cutoff: dt.datetime) -> tuple[int, int]:
@@ -152,11 +160,16 @@ def partitions_drop_before(spec: Partitioned, *, cutoff: dt.datetime) -> tuple[i
         if end > cutoff:
             break
         name = spec.day_name(day)
-        with transaction.atomic(), connection.cursor() as cursor:
-            _lock_timeout(cursor)
-            cursor.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(%s)", [name])
-            rows += int(cursor.fetchone()[0])
-            cursor.execute(f"DROP TABLE {_quote(name)}")
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _lock_timeout(cursor)
+                cursor.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [name])
+                count = int(cursor.fetchone()[0])
+                cursor.execute(f"DROP TABLE {_quote(name)}")
+        except DatabaseError:  # a long query holds the table: the day is dropped by a later run
+            logger.warning("telemetry: could not drop %s; the next run tries again", name, exc_info=True)
+            break
+        rows += count
         dropped += 1
     return dropped, rows
 

@@ -175,3 +175,13 @@ def test_searches_read_days_newest_first_and_give_the_pages_of_one_ordered_query
             pages = [store.search(query, offset=o, limit=4) for o in range(0, 40, 4)]
             assert [hit.id for page in pages for hit in page.hits] == expected, (q, start, end, path)
             assert [page.has_more for page in pages] == [o + 4 < len(expected) for o in range(0, 40, 4)]
+
+
+def test_a_day_that_cannot_be_attached_is_logged_and_the_others_still_are(caplog):
+    noon = _today_noon()
+    blocked, fine = (noon - dt.timedelta(days=30)).date(), (noon - dt.timedelta(days=31)).date()
+    with connection.cursor() as cursor:  # a table left with the day's name (say, by a hand-made copy)
+        cursor.execute(f"CREATE TABLE {LOGS.day_name(blocked)} (x int)")
+    assert partitions_cover(LOGS, days={blocked, fine}) == 1
+    assert fine in partition_days(LOGS) and blocked not in partition_days(LOGS)
+    assert f"cannot attach {LOGS.day_name(blocked)}" in caplog.text
