@@ -1,8 +1,9 @@
 """Log retention and a recent search, with the day partitions and without (the plain table of migration
 telemetry 0006), on the same generated lines: ``bench/run.py retention_logs``.
 
-For each layout: a fresh database, 10 million lines one every 50 ms back from now (5.8 days; 1 million 500 ms
-apart with --quick), then
+Both layouts side by side (a database and a gunicorn each), each with 10 million lines one every 50 ms back from
+now (5.8 days; 1 million 500 ms apart with --quick), then, alternating between them so other load on the machine
+falls on both:
 
 - ``GET /api/v1/logs/search`` over the last hour (start and end given, as the logs page sends them): no text,
   a common word, a trace id on one line — p50/p95 of 30 requests;
@@ -15,6 +16,7 @@ apart with --quick), then
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -40,35 +42,47 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "deleted": deleted,
 """
 
 
-def _layout(name: str, *, total: int, interval_ms: int, quick: bool) -> list[list]:
+def _build(stack, name: str, *, total: int, interval_ms: int) -> tuple[str, float]:
+    if name == "plain":
+        stack.manage("migrate", "telemetry", "0006")  # the table before day partitions (empty: quick)
+    stack.manage("ensure_admin")
+    token = stack.manage("create_api_token", "--user", "admin", "--scopes", "read").strip().splitlines()[-1]
+    return token, _fill(stack, total, interval_ms=interval_ms)
+
+
+def _searches(stacks: dict, *, interval_ms: int, quick: bool) -> list[list]:
+    """The same searches on both layouts, alternating case by case, so other load on the machine falls on both."""
+    now = dt.datetime.now(dt.UTC)
+    hour = {"start": (now - dt.timedelta(hours=1)).isoformat(), "end": now.isoformat()}
+    recent = hashlib.md5(str(3600_000 // interval_ms // 2).encode()).hexdigest()  # a line half an hour old
     rows = []
-    with gunicorn_stack(db_name=f"bench_retention_{name}", workers=2) as stack:
-        if name == "plain":
-            stack.manage("migrate", "telemetry", "0006")  # the table before day partitions (empty: quick)
-        stack.manage("ensure_admin")
-        token = stack.manage("create_api_token", "--user", "admin", "--scopes", "read").strip().splitlines()[-1]
-        fill = _fill(stack, total, interval_ms=interval_ms)
-        rows.append([f"{name}: fill {total:,} lines (s)", round(fill, 1), "", "", ""])
-        now = dt.datetime.now(dt.UTC)
-        hour = {"start": (now - dt.timedelta(hours=1)).isoformat(), "end": now.isoformat()}
-        recent = hashlib.md5(str(3600_000 // interval_ms // 2).encode()).hexdigest()  # a line half an hour old
-        for label, params in (("no text", {}), ("q=timeout", {"q": "timeout"}), ("q=<trace id>", {"q": recent})):
+    for label, params in (("no text", {}), ("q=timeout", {"q": "timeout"}), ("q=<trace id>", {"q": recent})):
+        for name, (stack, token) in stacks.items():
             _search_latency(stack.url, token, {**hour, **params}, repeat=2)
             p50, p95, count = _search_latency(stack.url, token, {**hour, **params}, repeat=10 if quick else 30)
             rows.append([f"{name}: last hour, {label}", count, p50, p95, ""])
-        result = json.loads(stack.manage("shell", "-c", _EXPIRE.format(keep=KEEP_DAYS)).strip().splitlines()[-1])
-        rate = result["deleted"] / result["seconds"] if result["seconds"] else 0
-        rows.append([f"{name}: retention run ({result['older']:,} lines older than {KEEP_DAYS} days)",
-                     result["deleted"], round(result["seconds"] * 1000), f"{rate:,.0f} lines/s",
-                     result["older"] - result["deleted"]])  # fmt: skip
     return rows
+
+
+def _expire(stack, name: str) -> list:
+    result = json.loads(stack.manage("shell", "-c", _EXPIRE.format(keep=KEEP_DAYS)).strip().splitlines()[-1])
+    rate = result["deleted"] / result["seconds"] if result["seconds"] else 0
+    return [f"{name}: retention run ({result['older']:,} lines older than {KEEP_DAYS} days)", result["deleted"],
+            round(result["seconds"] * 1000), f"{rate:,.0f} lines/s", result["older"] - result["deleted"]]  # fmt: skip
 
 
 def run(*, quick: bool) -> dict:
     total, interval_ms = (1_000_000, 500) if quick else (10_000_000, 50)
     started = time.monotonic()
-    rows = _layout("partitioned", total=total, interval_ms=interval_ms, quick=quick)
-    rows += _layout("plain", total=total, interval_ms=interval_ms, quick=quick)
+    rows, stacks = [], {}
+    with contextlib.ExitStack() as resources:
+        for name in ("partitioned", "plain"):
+            stack = resources.enter_context(gunicorn_stack(db_name=f"bench_retention_{name}", workers=2))
+            token, fill = _build(stack, name, total=total, interval_ms=interval_ms)
+            stacks[name] = (stack, token)
+            rows.append([f"{name}: fill {total:,} lines (s)", round(fill, 1), "", "", ""])
+        rows += _searches(stacks, interval_ms=interval_ms, quick=quick)
+        rows += [_expire(stack, name) for name, (stack, _) in stacks.items()]
     return {
         "title": "Log retention and last-hour search: day partitions vs the plain table",
         "columns": ["case", "hits / deleted / s", "p50 ms / run ms", "p95 ms / rate", "older lines left"],
