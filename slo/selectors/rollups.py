@@ -27,14 +27,16 @@ from sre.sql import table
 from telemetry.domain.windows import plan_window
 from telemetry.models import PENDING_ROLLUP_TABLE, HourRollup, MinuteRollup
 
-CHUNK = 1000
+CHUNK = 1000  # ids per statement on SQLite at most
+SQLITE_PARAMS = 30_000  # placeholders per statement on SQLite (its limit: 32,766)
 
 
 def window_sums(
     *, series_ids: Iterable[int], windows: Iterable[int], now: dt.datetime
 ) -> dict[int, dict[int, tuple[float, int]]]:
     """``{window: {series_id: (increase, samples)}}`` for windows (seconds) ending at ``now``; one statement
-    per 1,000 series (SQLite) or 20,000 (PostgreSQL, ids as an array) whatever the number of windows."""
+    per 20,000 series (PostgreSQL, ids as an array) or per ``SQLITE_PARAMS`` placeholders (SQLite, where the
+    ids are listed once per range read) whatever the number of windows."""
     ids = sorted(set(series_ids))
     windows = sorted(set(windows))
     out: dict[int, dict[int, tuple[float, int]]] = {w: {} for w in windows}
@@ -44,9 +46,11 @@ def window_sums(
     if not ids or not spans:
         return out
     postgres = connection.vendor == "postgresql"
-    size = 20_000 if postgres else CHUNK
+    tables = _table_ranges(spans)
+    reads = sum(len(_merged(r for rs in ranges.values() for r in rs)) for ranges in tables.values())
+    size = 20_000 if postgres else max(1, min(CHUNK, SQLITE_PARAMS // reads))
     for chunk in range(0, len(ids), size):
-        _run(ids[chunk : chunk + size], spans, out, postgres=postgres)
+        _run(ids[chunk : chunk + size], sorted(spans), tables, out, postgres=postgres)
     return out
 
 
@@ -56,21 +60,33 @@ def increase_windows(*, series_ids: Iterable[int], windows: Iterable[int], now: 
     return {w: {sid: inc for sid, (inc, _n) in per.items()} for w, per in sums.items()}
 
 
-def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgres: bool) -> None:
-    order = sorted(spans)
+def _table_ranges(spans: dict[int, tuple[int, int]]) -> dict[str, dict[int, list[tuple[int, int]]]]:
+    """Per table, the ranges of each window in it (``{window: [(a, b), ...]}``; a window absent: NULL columns)."""
     plans = {w: plan_window(start=a, end=b) for w, (a, b) in spans.items()}
-    where_id = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(ids))})"
-    id_params = [ids] if postgres else list(ids)
-    # Per table: the ranges of each window in it ({window: [(a, b), ...]}; none: NULL columns).
     tables = {
         table(HourRollup): {w: [p.hour_range] for w, p in plans.items() if p.hour_range},
         table(MinuteRollup): {w: list(p.minute_ranges) for w, p in plans.items() if p.minute_ranges},
-        table(PENDING_ROLLUP_TABLE): {w: [spans[w]] for w in order},
+        table(PENDING_ROLLUP_TABLE): {w: [spans[w]] for w in sorted(spans)},
     }
+    return {name: ranges for name, ranges in tables.items() if ranges}
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of half-open ranges as disjoint, sorted ranges (touching ones joined)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _run(ids: list[int], order: list[int], tables: dict, out: dict, *, postgres: bool) -> None:
+    where_id = "series_id = ANY(%s)" if postgres else f"series_id IN ({', '.join(['%s'] * len(ids))})"
+    id_params: list = [ids] if postgres else list(ids)
     parts, params = [], []
     for name, ranges in tables.items():
-        if not ranges:
-            continue
         columns = []
         for i, w in enumerate(order):
             if w not in ranges:
@@ -83,16 +99,20 @@ def _run(ids: list[int], spans: dict[int, tuple[int, int]], out: dict, *, postgr
             )
             flat = [x for r in ranges[w] for x in r]
             params += flat * 2
-        # Hourly ranges nest (one span); minute edges are scattered, so they are listed (index range scans).
-        spans_here = sorted({r for rs in ranges.values() for r in rs})
-        if name != table(MinuteRollup):
-            spans_here = [(min(a for a, _ in spans_here), max(b for _, b in spans_here))]
-        where = " OR ".join("(start >= %s AND start < %s)" for _ in spans_here)
-        parts.append(
-            f"SELECT series_id, {', '.join(columns)} FROM {name} "  # noqa: S608 - placeholders only
-            f"WHERE {where_id} AND ({where}) GROUP BY series_id"
+        # The rows are read by one branch per disjoint range (the hourly ranges nest: one; the minute edges
+        # of the windows: a few), each with both bounds, so the ids and the range are together an index
+        # condition of the (series_id, start) key (or the range one of the start index) and only the rows
+        # inside the windows are read. An OR of the ranges in one WHERE can be neither: PostgreSQL then
+        # scanned the key by series_id alone with the ranges as a filter, every minute row of the 30 days
+        # (113 s for 500 series, 21.6 M rows, on the table before day partitions).
+        reads = _merged(r for rs in ranges.values() for r in rs)
+        branches = " UNION ALL ".join(
+            f"SELECT series_id, start, increase, samples FROM {name} "  # noqa: S608 - placeholders only
+            f"WHERE {where_id} AND start >= %s AND start < %s"
+            for _ in reads
         )
-        params += [*id_params, *(x for span in spans_here for x in span)]
+        parts.append(f"SELECT series_id, {', '.join(columns)} FROM ({branches}) AS t GROUP BY series_id")  # noqa: S608
+        params += [x for a, b in reads for x in (*id_params, a, b)]
     sums = ", ".join(f"SUM(c{2 * i}), SUM(c{2 * i + 1})" for i in range(len(order)))
     sql = (
         f"SELECT series_id, {sums} FROM ({' UNION ALL '.join(parts)}) AS r "  # noqa: S608
