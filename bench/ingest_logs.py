@@ -101,8 +101,8 @@ INSERT INTO telemetry_logentry (timestamp, service, level, message, attributes, 
 SELECT now() - (g * interval '{interval_ms} milliseconds'),
        (ARRAY['checkout','payments-api','search','notifications'])[1 + g %% 4],
        (ARRAY['info','info','info','warning','error'])[1 + g %% 5],
-       (ARRAY{words})[1 + (g * 7) %% {n}] || ' ' || (ARRAY{words})[1 + (g * 13) %% {n}] || ' ' ||
-       (ARRAY{words})[1 + (g * 31) %% {n}] || ' request ' || g || ' trace=' || md5(g::text) ||
+       (ARRAY{words})[1 + (g %% {n}) * 7 %% {n}] || ' ' || (ARRAY{words})[1 + (g %% {n}) * 13 %% {n}] || ' ' ||
+       (ARRAY{words})[1 + (g %% {n}) * 31 %% {n}] || ' request ' || g || ' trace=' || md5(g::text) ||
        CASE WHEN g %% 100000 = 0 THEN ' needle' ELSE '' END ||
        CASE WHEN g %% 500 = 0 THEN ' haystack' ELSE '' END ||
        CASE WHEN g %% 200000 = 777 AND g < 1000000 THEN ' req-7f3a9c' ELSE '' END,
