@@ -22,7 +22,7 @@ from sre.sql import table
 from telemetry.domain.highlight import query_words
 from telemetry.domain.logs import LogQuery, LogRecord
 from telemetry.logstore import LogBucket, LogHit, LogPage, LogStore, LogWriteOutcome, check_count_by
-from telemetry.logstore.postgres_search import newest_page, rare_page, text_condition
+from telemetry.logstore.postgres_search import custom_plans, newest_page, rare_page, text_condition
 from telemetry.models import IngestBatch, LogEntry
 from telemetry.partitions import LOGS, delete_in_batches, is_partitioned, partitions_drop_before
 
@@ -136,10 +136,11 @@ class DatabaseLogStore(LogStore):
         if connection.vendor == "postgresql":
             partitioned = is_partitioned(LOGS)
             words = fts_words(query.q)
-            if words:
-                rows = rare_page(qs, query=query, words=words, offset=offset, limit=limit, partitioned=partitioned)
-            if rows is None:
-                rows = newest_page(qs, query=query, offset=offset, limit=limit, partitioned=partitioned)
+            with custom_plans():
+                if words:
+                    rows = rare_page(qs, query=query, words=words, offset=offset, limit=limit, partitioned=partitioned)
+                if rows is None:
+                    rows = newest_page(qs, query=query, offset=offset, limit=limit, partitioned=partitioned)
         else:
             rows = list(qs.order_by("-timestamp", "-id")[offset : offset + limit + 1])
         hits = [

@@ -199,3 +199,27 @@ def test_outside_a_transaction_the_lookup_runs_in_its_own(now):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
         assert cursor.fetchone() == ("on", "on")
+
+
+@postgres
+def test_a_search_is_planned_for_its_own_values_even_once_its_statements_are_prepared(now):
+    """The connection prepares a statement run five times; a generic plan for a prepared window statement prunes no
+    partition and keeps the scan settings it was made under. Even with the session asking for generic plans, every
+    execution of the search's statements is a custom plan."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            for _ in range(8):  # past the prepare threshold (5)
+                assert messages(search("needle")) == ["payment failed needle", "needle again in the haystack"]
+                assert len(search("timeout", offset=0, limit=2).hits) == 2
+            cursor.execute(
+                "SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0), "
+                "string_agg(statement, ' | ') FILTER (WHERE generic_plans > 0) "
+                "FROM pg_prepared_statements WHERE statement LIKE '%%telemetry_logentry%%' "
+                "AND cardinality(parameter_types) > 0"  # PostgreSQL plans a statement without parameters once
+            )
+            prepared, generic, custom, generic_statements = cursor.fetchone()
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+    assert prepared and custom  # the search's statements were prepared and run...
+    assert generic == 0, generic_statements  # ...never with a generic plan
