@@ -40,6 +40,7 @@ _LOOKUP_SETTINGS = {
     "jit": "off",
 }
 _INSTANT = dt.timedelta(microseconds=1)
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def text_condition(q: str, words: list[str]) -> RawSQL:
@@ -58,7 +59,7 @@ def text_condition(q: str, words: list[str]) -> RawSQL:
 
 
 def _sample(cursor) -> tuple[str, float]:
-    """Partitioned: the newest day partition with statistics (whose estimates stand for every day's) and the
+    """Partitioned: the fullest of the newest day partitions with statistics (its estimates stand for every day's), the
     lines of all partitions (``reltuples``, no rows read). Not partitioned: the table itself and 0."""
     cursor.execute(
         "SELECT c.relname, greatest(c.reltuples, 0) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
@@ -67,9 +68,9 @@ def _sample(cursor) -> tuple[str, float]:
     )
     parts = cursor.fetchall()
     total = float(sum(rows for _, rows in parts))
-    for name, rows in parts:
-        if rows > 0 and name != LOGS.default_name:
-            return table(name), total
+    recent = [(rows, name) for name, rows in parts if rows > 0 and name != LOGS.default_name][:3]
+    if recent:  # the fullest of the three newest days with statistics (a day just begun has few rows to go by)
+        return table(max(recent)[1]), total
     return table(LogEntry), total
 
 
@@ -110,6 +111,9 @@ def days_newest_first(
         newest += _INSTANT
     days = 1
     while True:
+        if newest - _EARLIEST <= dt.timedelta(days=days + 1):  # the calendar's first days: one window, no day maths
+            yield query.start, newest
+            return
         last = (newest - _INSTANT).astimezone(dt.UTC)
         day = dt.datetime(last.year, last.month, last.day, tzinfo=dt.UTC) - dt.timedelta(days=days - 1)
         start = max(day, query.start) if query.start else day

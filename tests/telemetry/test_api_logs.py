@@ -161,3 +161,17 @@ def test_count_over_time_by_level(read_client, some_logs):
 def test_search_needs_read_scope(ingest_client):
     response = ingest_client.get("/api/v1/logs/search")
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bounds",
+    [{"end": "0001-01-01T00:00:00Z"}, {"q": "upstream", "end": "0001-01-01T00:00:00Z"},
+     {"q": "upstream", "start": "0001-01-01T00:00:00Z", "end": "9999-12-31T23:59:59Z"}],
+)  # fmt: skip
+def test_search_at_the_calendars_ends_answers_without_error(read_client, some_logs, bounds):
+    """The search reads day windows back from ``end``: at the calendar's first day there is no day before it."""
+    response = read_client.get("/api/v1/logs/search", bounds)
+    assert response.status_code == 200, response.content
+    expected = 2 if "start" in bounds else 0
+    assert len(response.json()["results"]) == expected
