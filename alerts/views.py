@@ -52,6 +52,7 @@ class GroupDetailView(RoleRequiredMixin, View):
     """One group. Its body is shared for ``pagecache.TTL`` seconds by everyone of a role; whoever just acted on it
     gets it afresh (``sre.pagecache``)."""
 
+    @pagecache.shared_page("alerts:group")
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         parts = pagecache.cached(request, "alerts:group", lambda: _group_parts(request, pk))
         if parts is False:

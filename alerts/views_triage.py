@@ -129,6 +129,7 @@ def _summary(filters: dict[str, Any]) -> str:
 class IndexView(RoleRequiredMixin, View):
     """The alert list (live refresh through htmx: the partial ``alerts/_groups.html`` for ``HX-Request``)."""
 
+    @pagecache.shared_page("alerts:index")
     def get(self, request: HttpRequest) -> HttpResponse:
         groups_html, context = pagecache.cached(request, "alerts:index", lambda: _page(request))
         groups_html = pagecache.with_csrf(request, groups_html)

@@ -80,6 +80,7 @@ class IndexView(IncidentsPage):
         }
         return context
 
+    @pagecache.shared_page("incidents:index")
     def get(self, request: HttpRequest) -> HttpResponse:
         """The list is shared for ``pagecache.TTL`` seconds by everyone of a role with the same filters; whoever
         just changed something gets it afresh (``sre.pagecache``)."""
@@ -179,6 +180,7 @@ class FromGroupView(IncidentsPage):
 class IncidentDetailView(IncidentsPage):
     """Header (status, severity, roles, elapsed), actions, timeline, update form, linked alerts, budget."""
 
+    @pagecache.shared_page("incidents:detail")
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The page body is shared for ``pagecache.TTL`` seconds by everyone of a role (each form keeps the
         incident's version, so a change made meanwhile is caught when they submit); whoever just changed it gets

@@ -33,6 +33,7 @@ from slo.selectors import (
     slo_get,
     slo_list,
     slo_list_ranked,
+    slo_saved_at,
     slo_sparkline,
 )
 from slo.selectors.buckets import latency_no_data_note
@@ -123,6 +124,7 @@ class IndexView(RoleRequiredMixin, View):
     """SLOs sorted by remaining budget (least first, no data last), with sparklines; services below.
     Live refresh: htmx asks for the list fragment every 30 s."""
 
+    @pagecache.shared_page("slo:index")
     def get(self, request: HttpRequest) -> HttpResponse:
         wanted = request.GET.get("slo", "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
         if wanted:  # notification links name an SLO by its labels: ?service=<service>&slo=<name>
@@ -167,11 +169,16 @@ class SloDetailView(RoleRequiredMixin, View):
     axis, the policy table in words, and how every number is computed. Live refresh every 30 s (htmx)."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        slo = _slo_or_404(pk)
-        range_name = charts.range_key(request.GET.get("range"))
-        # The body (evaluation, charts, policy, alerts) is shared for pagecache.TTL seconds by everyone of a role
+        saved = slo_saved_at(slo_id=pk)
+        if saved is None:
+            raise Http404("No such SLO.")
+        # The page (evaluation, charts, policy, alerts) is shared for pagecache.TTL seconds by everyone of a role
         # asking for this SLO and range; the key holds when the SLO was last saved, so an edit shows at once.
-        name = f"slo:detail:{slo.pk}:{slo.updated_at.timestamp() if slo.updated_at else ''}"
+        name = f"slo:detail:{pk}:{saved.timestamp()}"
+        return pagecache.page(request, name, lambda: self._respond(request, _slo_or_404(pk), name))
+
+    def _respond(self, request: HttpRequest, slo: SLO, name: str) -> HttpResponse:
+        range_name = charts.range_key(request.GET.get("range"))
         body = pagecache.cached(request, name, lambda: _detail_body(request, slo, range_name))
         body = pagecache.with_csrf(request, body)
         if _partial(request):

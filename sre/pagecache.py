@@ -12,32 +12,52 @@ their pages afresh and does not store them, so the person who just acted sees it
 within ``TTL`` seconds plus one rebuild (entries made before the write are gone by the time the bypass ends). The
 live refresh polls every 10-30 s anyway.
 
-Never the whole page: the base template holds the per-session CSRF token. A cached fragment is rendered with a
-placeholder where ``{% csrf_token %}`` would put the token (``render``), and ``with_csrf`` puts the viewer's own
-token in on the way out, so no token is ever shared between users.
+What is personal is never shared: a cached fragment is rendered with a placeholder where ``{% csrf_token %}`` would
+put the token (``render``), and ``with_csrf`` puts the viewer's own token in on the way out, so no token is ever
+shared between users. ``page`` shares a main page's whole response the same way: built with placeholders for the
+CSRF token, the user's name and the top bar's heartbeat (``sre.context_processors.shell`` gives them while
+``BUILDING``), each filled in per request, so a page served from the cache renders no template at all. A page
+with a message to show (after a redirect) is never shared. The placeholders hold a digest of ``SECRET_KEY``: text a
+user typed into a page cannot name one and have another viewer's token put in its place.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
+import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from sre.auth.roles import user_role
+from sre.shell import heartbeat_age_now, shell_heartbeat
 
 TTL = 5  # seconds a value is fresh
 GRACE = 10  # seconds a stale value is kept to answer while one request rebuilds it
 BYPASS_EXTRA = TTL  # a writer's pages skip the cache TTL + this long: covers a rebuild that began before the write
 WROTE_AT = "pagecache_wrote_at"  # session key: when this person last changed something
-CSRF_PLACEHOLDER = "pagecache-csrf-placeholder-7f3a"
+
+
+def _placeholder(name: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"sre.pagecache:{name}".encode(), hashlib.sha256).hexdigest()
+    return f"pagecache-{name}-{digest[:20]}"
+
+
+CSRF_PLACEHOLDER = _placeholder("csrf")
+USER_PLACEHOLDER = _placeholder("user")
+HEARTBEAT_PLACEHOLDER = f"<!--{_placeholder('heartbeat')}-->"
+BUILDING = "_sre_pagecache_building"  # request attribute while ``page`` builds a response to share
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 T = TypeVar("T")
@@ -66,8 +86,8 @@ def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: 
     the others that arrive meanwhile get the previous value (at most ``seconds`` plus one build old) instead of
     all rebuilding at once: four threads of a worker rebuilding the same page together under load made the
     slowest requests wait seconds."""
-    if recently_wrote(request, max(seconds, TTL) + BYPASS_EXTRA):
-        return build()
+    if recently_wrote(request, max(seconds, TTL) + BYPASS_EXTRA) or getattr(request, BUILDING, False):
+        return build()  # for a writer; or a part of a whole page being built to share (the page is what is kept)
     key = key_for(request, name)
     entry = cache.get(key)
     if entry is not None and entry[0] > time.time():
@@ -77,7 +97,11 @@ def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: 
         return entry[1]  # someone else is rebuilding it right now
     try:
         value = build()
-        cache.set(key, (time.time() + seconds, value), seconds + GRACE)
+        # Fresh for a random 50-100 % of ``seconds``: entries made together (a page rotating over 20 incidents,
+        # the first minute after a start) would otherwise all go stale together and be rebuilt in one burst that
+        # holds up every request behind it; nobody sees a value older than ``seconds`` plus one build.
+        fresh = seconds * random.uniform(0.5, 1.0)
+        cache.set(key, (time.time() + fresh, value), seconds + GRACE)
     finally:
         if entry is not None:
             cache.delete(building)
@@ -90,10 +114,83 @@ def render(request: HttpRequest, template_name: str, context: dict[str, Any]) ->
 
 
 def with_csrf(request: HttpRequest, html: str) -> SafeString:
-    """A cached fragment with this viewer's own CSRF token in place of the placeholder."""
-    if CSRF_PLACEHOLDER in html:
+    """A cached fragment with this viewer's own CSRF token in place of the placeholder (kept while ``page`` builds
+    the whole response to share: it is filled in when served)."""
+    if CSRF_PLACEHOLDER in html and not getattr(request, BUILDING, False):
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return mark_safe(html)  # noqa: S308 - our own rendered template
+
+
+class _NotShared(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def page(request: HttpRequest, name: str, respond: Callable[[], HttpResponse]) -> HttpResponse:
+    """``respond()``'s whole response, shared like ``cached`` (per role, time zone and full path; htmx's partial
+    apart) and personalised per request (``personalise``). Only a plain 200 HTML answer is shared; anything else
+    (a redirect, a 404, extra headers or cookies) is served as built. Someone with a message waiting (set before a
+    redirect) or who just wrote gets the page built for them alone."""
+    if _messages_waiting(request) or recently_wrote(request, TTL + BYPASS_EXTRA):
+        return respond()
+
+    def build() -> tuple[str, str]:
+        setattr(request, BUILDING, True)
+        try:
+            response = respond()
+        finally:
+            delattr(request, BUILDING)
+        if (
+            response.status_code != 200
+            or response.streaming
+            or response.cookies
+            or set(response.headers) - {"Content-Type"}
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            raise _NotShared(response)
+        return response.content.decode(response.charset), response["Content-Type"]
+
+    variant = ":htmx" if request.headers.get("HX-Request") else ""
+    try:
+        content, content_type = cached(request, f"page:{name}{variant}", build)
+    except _NotShared as built:
+        response = built.response
+        if not response.streaming:
+            response.content = personalise(request, response.content.decode(response.charset))
+        return response
+    return HttpResponse(personalise(request, content), content_type=content_type)
+
+
+def shared_page(name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view's ``get`` served through ``page`` under ``name`` (the key adds the role, time zone and full path)."""
+
+    def decorate(method: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(method)
+        def get(self: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return page(request, name, lambda: method(self, request, *args, **kwargs))
+
+        return get
+
+    return decorate
+
+
+def personalise(request: HttpRequest, html: str) -> str:
+    """A shared page with this viewer's CSRF token, name and the heartbeat of now in place of the placeholders."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    if HEARTBEAT_PLACEHOLDER in html:
+        html = html.replace(HEARTBEAT_PLACEHOLDER, shell_heartbeat(age=heartbeat_age_now()))
+    if USER_PLACEHOLDER in html:
+        html = html.replace(USER_PLACEHOLDER, escape(request.user.get_username()))
+    return html
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    """A message stored for this person (the cookie or the session of Django's default message storage)."""
+    if request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")):
+        return True
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get("_messages"))
 
 
 class WriteMarkMiddleware:

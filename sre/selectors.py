@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from sre.auth.roles import user_role
@@ -37,3 +38,19 @@ def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
 
 def heartbeat_get(*, name: str = "worker") -> Heartbeat | None:
     return Heartbeat.objects.filter(name=name).first()
+
+
+HEARTBEAT_SHELL_SECONDS = 2  # the shell's banner reads the beat through the cache this long (the beat is every 30 s)
+
+
+def heartbeat_seen_at(*, name: str = "worker") -> dt.datetime | None:
+    """When background work last beat, as every page's shell shows it: read through the Django cache for
+    ``HEARTBEAT_SHELL_SECONDS``, so the pages under load do not each ask the database (the banner appears after
+    ``HEARTBEAT_MAX_AGE`` = minutes; two seconds more change nothing)."""
+    key = f"sre:heartbeat-seen:{name}"
+    found = cache.get(key)
+    if found is not None:
+        return found[0]
+    seen = getattr(heartbeat_get(name=name), "last_seen_at", None)
+    cache.set(key, (seen,), HEARTBEAT_SHELL_SECONDS)
+    return seen

@@ -104,6 +104,14 @@ TEMPLATES = [
 DATABASES = {"default": config.database_config(env, var_dir=VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = config.cache_config(env)
+# With a shared cache (Redis: every process and node sees one copy) a session is read from it and the database
+# only on a miss: one round trip instead of a query on every page. A per-process cache would let one worker keep a
+# signed-out session another worker deleted, so the local-memory default reads sessions from the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -66,6 +66,7 @@ class OverviewView(RoleRequiredMixin, View):
             "now": timezone.now(),
         }
 
+    @pagecache.shared_page("overview")
     def get(self, request: HttpRequest) -> HttpResponse:
         panels = pagecache.cached(
             request,

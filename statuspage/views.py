@@ -50,6 +50,7 @@ class IndexView(RoleRequiredMixin, TemplateView):
 
     template_name = "statuspage/index.html"
 
+    @pagecache.shared_page("statuspage:index")
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The page body (or, for htmx, the live part) is shared for ``pagecache.TTL`` seconds by everyone of a
         role; whoever just changed something gets it afresh (``sre.pagecache``)."""

@@ -62,6 +62,12 @@ def slo_get(*, slo_id: int) -> SLO | None:
     return SLO.objects.select_related("service").filter(pk=slo_id).first()
 
 
+def slo_saved_at(*, slo_id: int) -> dt.datetime | None:
+    """When the SLO was last saved, ``None`` if there is no such SLO: one column, for a page kept until the SLO
+    changes."""
+    return SLO.objects.filter(pk=slo_id).values_list("updated_at", flat=True).first()
+
+
 def slo_list(*, service: str = "", enabled: bool | None = None, name: str = "") -> QuerySet[SLO]:
     qs = SLO.objects.select_related("service")
     if service:

@@ -178,3 +178,50 @@ def test_slo_list_pages_50_at_a_time_with_search_and_filters(session_client) -> 
     assert at_risk.count('<tr data-slo="') == 22  # 1..24 below 25%, less the two without data (11, 22)
     refresh = client.get("/slos/?q=slo&page=2", headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in refresh and "q=slo&amp;page=1" in refresh
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+@pytest.mark.parametrize("page", list(BOUNDS))
+def test_a_main_page_served_from_the_shared_cache_reads_only_the_session_and_the_user(
+    session_client, month, django_assert_max_num_queries, page: str, role: str
+) -> None:
+    """Once someone of the role opened the page, the next person's request reads their session and their user
+    with the role (one query: ``sre.auth.roles.user_with_role``) and nothing else; the SLO page also when the SLO
+    was last saved (its key). The shell's heartbeat is read through the cache."""
+    path, _ = BOUNDS[page]
+    url = path.format(**month)
+    session_client(role).get(url)  # someone else of the role built it
+    client = session_client(role)
+    with django_assert_max_num_queries(3 if page == "slo" else 2):
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert client.user.username in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("groups", "superuser", "active", "expected"),
+    [
+        (["viewer"], False, True, "viewer"),
+        (["viewer", "admin", "responder"], False, True, "admin"),
+        (["responder", "unrelated"], False, True, "responder"),
+        ([], False, True, None),
+        ([], True, True, "admin"),
+        (["admin"], False, False, None),
+    ],
+)
+def test_the_sessions_user_comes_with_their_role_in_one_query(
+    django_assert_num_queries, groups, superuser, active, expected
+) -> None:
+    from django.contrib.auth.models import Group, User
+
+    from sre.auth.roles import user_role, user_with_role
+    from sre.identity.backends import LocalPasswordBackend
+
+    user = User.objects.create(username="someone", is_superuser=superuser, is_active=active)
+    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups])
+    with django_assert_num_queries(1):
+        found = user_with_role(user.pk)
+        assert (found.pk, found.username) == (user.pk, "someone")
+        assert user_role(found) == expected
+    assert user_with_role(user.pk + 1000) is None and user_with_role("not a number") is None
+    assert (LocalPasswordBackend().get_user(user.pk) is None) is (not active)

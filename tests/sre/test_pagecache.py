@@ -134,15 +134,72 @@ def test_alert_list_shared_between_responders_each_with_their_own_token(session_
     assert ana.get("/alerts/", HTTP_HX_REQUEST="true").content.decode().count("csrfmiddlewaretoken") >= 2
     from django.core.cache import cache
 
-    stored = cache.get(pagecache.key_for(_request(ana.user), "alerts:index"))
-    stored = stored[1]  # (fresh until, value)
-    assert pagecache.CSRF_PLACEHOLDER in stored[0]  # the cached cards: a placeholder ...
-    assert token not in repr(stored) and bo.cookies["csrftoken"].value not in repr(stored)  # ... never a token
+    stored = cache.get(pagecache.key_for(_request(ana.user), "page:alerts:index"))
+    content = stored[1][0]  # (fresh until, (whole page, content type))
+    assert pagecache.CSRF_PLACEHOLDER in content and pagecache.USER_PLACEHOLDER in content  # placeholders ...
+    assert token not in content and bo.cookies["csrftoken"].value not in content  # ... never a token
+    assert ana.user.username not in content and bo.user.username not in content  # ... nor whose page it was
     import re
 
-    values = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', stored[0]))
-    assert values == {pagecache.CSRF_PLACEHOLDER}
+    assert set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)) == {pagecache.CSRF_PLACEHOLDER}
     assert len(set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', first))) >= 1
+
+
+def test_a_shared_page_carries_each_viewers_own_name_token_and_heartbeat(session_client, groups):
+    from django.core.cache import cache
+
+    from sre.services import heartbeat_record
+
+    ana, bo = session_client(Role.RESPONDER), session_client(Role.RESPONDER)
+    first = ana.get("/alerts/").content.decode()
+    heartbeat_record(name="worker", hostname="t", now=timezone.now())  # beats after ana's page was built
+    cache.delete("sre:heartbeat-seen:worker")  # the shell reads the beat through the cache for 2 s
+    second = bo.get("/alerts/").content.decode()
+    assert f'<span class="user">{ana.user.username} ' in first and bo.user.username not in first
+    assert f'<span class="user">{bo.user.username} ' in second and ana.user.username not in second
+    assert "worker: no heartbeat yet" in first and "worker 0s ago" in second  # the top bar is not shared
+    assert bo.cookies["csrftoken"].value and ana.cookies["csrftoken"].value != bo.cookies["csrftoken"].value
+    # the page bo was served came from ana's build: the list (changed since) is not rebuilt for him
+    assert first.split("<main", 1)[1].count("DiskFull") == second.split("<main", 1)[1].count("DiskFull")
+    response = bo.post(
+        "/alerts/bulk/", {"csrfmiddlewaretoken": _form_token(second), "action": "acknowledge", "group": "999999"}
+    )
+    assert response.status_code == 302  # the token put into the shared page is bo's own (CSRF checks are on)
+
+
+def _form_token(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_page_with_a_message_waiting_or_not_200_is_not_shared(session_client, groups):
+    from django.contrib.messages.storage.session import SessionStorage
+    from django.core.cache import cache
+
+    ana = session_client(Role.RESPONDER)
+    assert ana.get("/alerts/groups/999999/").status_code == 404
+    assert cache.get(pagecache.key_for(_request(ana.user, "/alerts/groups/999999/"), "page:alerts:group")) is None
+    missing = ana.get("/alerts/groups/999999/").content.decode()
+    assert pagecache.CSRF_PLACEHOLDER not in missing and pagecache.USER_PLACEHOLDER not in missing
+    assert ana.user.username in missing  # a page not shared is still personalised
+    waiting = _request(ana.user)
+    waiting.session[SessionStorage.session_key] = "[]"  # a message stored before a redirect
+    waiting.COOKIES = {}
+    assert pagecache.page(waiting, "m", lambda: HttpResponse("for ana alone")).content == b"for ana alone"
+    assert cache.get(pagecache.key_for(waiting, "page:m")) is None
+    plain = _request(ana.user)
+    plain.COOKIES = {}
+    assert pagecache.page(plain, "m", lambda: HttpResponse("shared")).content == b"shared"
+    assert cache.get(pagecache.key_for(plain, "page:m"))[1] == ("shared", "text/html; charset=utf-8")
+    assert pagecache.page(plain, "m", lambda: HttpResponse("rebuilt")).content == b"shared"
+
+
+def test_placeholders_are_secret_so_typed_text_cannot_receive_a_token(settings):
+    assert pagecache.CSRF_PLACEHOLDER != "pagecache-csrf-placeholder-7f3a"
+    assert settings.SECRET_KEY[:8] not in pagecache.CSRF_PLACEHOLDER
+    settings.SECRET_KEY = "another key for this test only, 50 characters long!!"
+    assert pagecache._placeholder("csrf") != pagecache.CSRF_PLACEHOLDER
 
 
 def test_who_acknowledged_sees_it_at_once(session_client, groups):
@@ -155,3 +212,53 @@ def test_who_acknowledged_sees_it_at_once(session_client, groups):
     assert response.status_code == 302
     assert "Acknowledged by" in ana.get("/alerts/").content.decode()  # the writer: afresh
     assert "Acknowledged by" not in bo.get("/alerts/").content.decode()  # others: within TTL seconds
+
+
+def test_sessions_come_from_a_shared_redis_cache_and_signing_out_ends_them_there(tmp_path, make_user, settings):
+    """With CACHE_URL (Redis: every process sees one copy) a session is read from the cache and the database only
+    on a miss; the local-memory default keeps sessions in the database (a per-process copy could outlive a sign-out
+    made through another worker). A sign-out deletes the cached copy, so the old cookie no longer signs anyone in."""
+    import subprocess
+    import sys
+
+    from django.test import Client
+
+    from tests.support.servers import port_open, unavailable
+
+    for cache_url, engine in (("", "backends.db"), ("redis://127.0.0.1:6379/9", "backends.cached_db")):
+        env = {k: v for k, v in __import__("os").environ.items() if k != "CACHE_URL"}
+        env.update({"SRE_VAR_DIR": str(tmp_path), **({"CACHE_URL": cache_url} if cache_url else {})})
+        shown = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "from django.conf import settings; print(settings.SESSION_ENGINE)",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        assert shown.strip().endswith(engine), (cache_url, shown)
+    if not port_open("127.0.0.1", 6379):
+        unavailable("no Redis on 127.0.0.1:6379")
+        return
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/9"}
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    user = make_user(Role.VIEWER)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"].value
+    assert client.get("/incidents/").status_code == 200
+    from django.contrib.sessions.models import Session
+
+    assert Session.objects.filter(session_key=cookie).exists()
+    client.post("/accounts/logout/")
+    again = Client()
+    again.cookies["sessionid"] = cookie
+    assert again.get("/incidents/").status_code == 302  # to the sign-in page: the cached copy went with it
