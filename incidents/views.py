@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,14 +83,9 @@ class IndexView(IncidentsPage):
 
     @pagecache.shared_page("incidents:index")
     def get(self, request: HttpRequest) -> HttpResponse:
-        """The list is shared for ``pagecache.TTL`` seconds by everyone of a role with the same filters; whoever
+        """The page is shared for ``pagecache.TTL`` seconds by everyone of a role with the same filters; whoever
         just changed something gets it afresh (``sre.pagecache``)."""
-        body = pagecache.cached(
-            request,
-            "incidents:index",
-            lambda: pagecache.render(request, "incidents/_index_body.html", self._context(request)),
-        )
-        return render(request, "incidents/index.html", {"body_html": pagecache.with_csrf(request, body)})
+        return render(request, "incidents/index.html", self._context(request))
 
 
 class IncidentCreateView(IncidentsPage):
@@ -182,24 +178,21 @@ class IncidentDetailView(IncidentsPage):
 
     @pagecache.shared_page("incidents:detail")
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """The page body is shared for ``pagecache.TTL`` seconds by everyone of a role (each form keeps the
-        incident's version, so a change made meanwhile is caught when they submit); whoever just changed it gets
-        it afresh (``sre.pagecache``)."""
-        title, body = pagecache.cached(request, "incidents:detail", lambda: _detail_parts(request, pk))
-        context = {"page_title": title, "body_html": pagecache.with_csrf(request, body)}
-        return render(request, "incidents/detail.html", context)
+        """The page is shared for ``pagecache.TTL`` seconds by everyone of a role (each form keeps the incident's
+        version, so a change made meanwhile is caught when they submit); whoever just changed it gets it afresh
+        (``sre.pagecache``)."""
+        return render_detail(request, pk)
 
 
 def render_detail(request: HttpRequest, pk: int, *, status: int = 200, **forms_bound) -> HttpResponse:
     """The incident page; a command whose form failed renders it again with its bound form and errors
     (``update_form=…`` or ``resolve_form=…``) and status 400."""
     title, body = _detail_parts(request, pk, **forms_bound)
-    context = {"page_title": title, "body_html": pagecache.with_csrf(request, body)}
-    return render(request, "incidents/detail.html", context, status=status)
+    return render(request, "incidents/detail.html", {"page_title": title, "body_html": body}, status=status)
 
 
 def _detail_parts(request: HttpRequest, pk: int, **forms_bound) -> tuple[str, str]:
-    """The page title and the rendered body (a CSRF placeholder in its forms: ``pagecache.with_csrf``)."""
+    """The page title and the rendered body."""
     incident = incident_detail(incident_id=pk)
     if incident is None:
         raise Http404("No such incident.")
@@ -268,7 +261,7 @@ def _detail_parts(request: HttpRequest, pk: int, **forms_bound) -> tuple[str, st
         # Offered as you type in the link field: the groups that still fire (no ids to look up).
         "open_groups": firing_groups(limit=30) if can_write else [],
     }
-    return f"#{incident.pk} {incident.title}", pagecache.render(request, "incidents/_detail_body.html", context)
+    return f"#{incident.pk} {incident.title}", render_to_string("incidents/_detail_body.html", context, request)
 
 
 class IncidentCommandView(IncidentsPage):

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views import View
 
@@ -132,17 +133,15 @@ class IndexView(RoleRequiredMixin, View):
             found = list(slo_list(service=service, name=wanted)[:2])
             if len(found) == 1:  # ambiguous (no service, two services' SLOs of that name): the list
                 return redirect("slo:detail", pk=found[0].pk)
-        list_html, services_html, filters = pagecache.cached(request, "slo:index", lambda: _index_parts(request))
-        list_html = pagecache.with_csrf(request, list_html)
+        list_html, services_html, filters = _index_parts(request)
         if _partial(request):
             return HttpResponse(list_html)
-        context = {"list_html": list_html, "services_html": pagecache.with_csrf(request, services_html)}
-        return render(request, "slo/index.html", {**context, "filters": filters})
+        context = {"list_html": list_html, "services_html": services_html, "filters": filters}
+        return render(request, "slo/index.html", context)
 
 
 def _index_parts(request: HttpRequest) -> tuple[str, str, dict]:
-    """The SLO list's rendered rows (with sparklines and firing counts) and services table, shared for
-    ``pagecache.TTL`` seconds by everyone of a role asking for the same page and filters."""
+    """The SLO list's rendered rows (with sparklines and firing counts) and services table."""
     now = timezone.now()
     since = now - dt.timedelta(hours=24)
     found, filters = _slo_filtered(request)
@@ -159,8 +158,8 @@ def _index_parts(request: HttpRequest) -> tuple[str, str, dict]:
         s.firing = firing.get((s.service.name, s.name), 0)
     params = urlencode({k: v for k, v in filters.items() if v})
     context = {"slos": slos, "now": now, "page": page, "filters": filters, "params": params}
-    list_html = pagecache.render(request, "slo/_list.html", context)
-    services_html = pagecache.render(request, "slo/_services.html", {"services": service_list()})
+    list_html = render_to_string("slo/_list.html", context, request)
+    services_html = render_to_string("slo/_services.html", {"services": service_list()}, request)
     return list_html, services_html, filters
 
 
@@ -175,12 +174,11 @@ class SloDetailView(RoleRequiredMixin, View):
         # The page (evaluation, charts, policy, alerts) is shared for pagecache.TTL seconds by everyone of a role
         # asking for this SLO and range; the key holds when the SLO was last saved, so an edit shows at once.
         name = f"slo:detail:{pk}:{saved.timestamp()}"
-        return pagecache.page(request, name, lambda: self._respond(request, _slo_or_404(pk), name))
+        return pagecache.page(request, name, lambda: self._respond(request, _slo_or_404(pk)))
 
-    def _respond(self, request: HttpRequest, slo: SLO, name: str) -> HttpResponse:
+    def _respond(self, request: HttpRequest, slo: SLO) -> HttpResponse:
         range_name = charts.range_key(request.GET.get("range"))
-        body = pagecache.cached(request, name, lambda: _detail_body(request, slo, range_name))
-        body = pagecache.with_csrf(request, body)
+        body = _detail_body(request, slo, range_name)
         if _partial(request):
             return HttpResponse(body)
         context = {
@@ -237,7 +235,7 @@ def _detail_body(request: HttpRequest, slo: SLO, range_name: str) -> str:
         "releases": releases,
         "now": now,
     }
-    return pagecache.render(request, "slo/_detail_body.html", context)
+    return render_to_string("slo/_detail_body.html", context, request)
 
 
 class SuggestView(RoleRequiredMixin, View):

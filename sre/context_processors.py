@@ -39,6 +39,13 @@ def _navigation_hrefs(urlconf: str | None, prefix: str) -> tuple[tuple[str, str]
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
+    # A page being built to share (sre.pagecache): the personal parts are placeholders, filled in when served. The
+    # token's placeholder goes into every branch, so no page built to share can hold the builder's own token.
+    building = getattr(request, pagecache.BUILDING, False)
+    return {**_shell(request, building=building), **({"csrf_token": pagecache.CSRF_PLACEHOLDER} if building else {})}
+
+
+def _shell(request: HttpRequest, *, building: bool) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": (), "user_role": None}
@@ -57,14 +64,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         active = request.path == href or (href != "/" and request.path.startswith(href))
         nav_items.append({"label": label, "href": href, "active": active})
     ok = age is not None and age <= settings.SRE["HEARTBEAT_MAX_AGE"]
-    building = getattr(request, pagecache.BUILDING, False)  # a page to share: personal parts filled in when served
     return {
         "nav_items": nav_items,
         "user_role": user_role(user),
         "shell_user": pagecache.USER_PLACEHOLDER if building else user.get_username(),
         "shell_heartbeat": mark_safe(pagecache.HEARTBEAT_PLACEHOLDER) if building else shell_heartbeat(age=age),  # noqa: S308
-        **({"csrf_token": pagecache.CSRF_PLACEHOLDER} if building else {}),
-        "heartbeat_age": None if age is None else int(age),
         "heartbeat_ok": ok,
         # /readyz leaves the heartbeat out (a dead beat must not take the web nodes out of rotation), so the people
         # using the UI are the ones told: a banner on the Overview while background work is stale.

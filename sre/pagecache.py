@@ -1,10 +1,10 @@
-"""A short, shared cache of the expensive read-only part of a page, with one truth for whoever just wrote.
+"""A short, shared cache of the main pages, with one truth for whoever just wrote.
 
-The lists an on-call engineer keeps open (alerts, SLOs, incidents, the status page admin, the Overview) are the same
-for everyone of a role: 50 open Alerts pages do not need 50 triage passes over 500 groups per second. ``cached``
-keeps what a page computed (its rendered fragment and the few values around it) for ``TTL`` seconds under a key
-made of the name, the viewer's role, their time zone and the full path with its query string, so two admins with
-the same filters share it and a viewer never gets a responder's buttons.
+The pages an on-call engineer keeps open (alerts, SLOs, incidents, the status page admin, the Overview) are the same
+for everyone of a role: 50 open Alerts pages do not need 50 triage passes over 500 groups per second. ``page`` (a
+view's ``get`` decorated with ``shared_page``) keeps a page's response for ``TTL`` seconds through ``cached``, under
+a key made of the name, the viewer's role, their time zone and the full path with its query string, so two admins
+with the same filters share it and a viewer never gets a responder's buttons.
 
 One truth: ``WriteMarkMiddleware`` notes in the session when a signed-in person's non-GET request succeeds (an
 acknowledge, a resolve, an edit: status < 400). For the next ``TTL + BYPASS_EXTRA`` seconds ``cached`` builds
@@ -12,11 +12,10 @@ their pages afresh and does not store them, so the person who just acted sees it
 within ``TTL`` seconds plus one rebuild (entries made before the write are gone by the time the bypass ends). The
 live refresh polls every 10-30 s anyway.
 
-What is personal is never shared: a cached fragment is rendered with a placeholder where ``{% csrf_token %}`` would
-put the token (``render``), and ``with_csrf`` puts the viewer's own token in on the way out, so no token is ever
-shared between users. ``page`` shares a main page's whole response the same way: built with placeholders for the
-CSRF token, the user's name and the top bar's heartbeat (``sre.context_processors.shell`` gives them while
-``BUILDING``), each filled in per request, so a page served from the cache renders no template at all. A page
+What is personal is never shared: a page is built with placeholders for the CSRF token, the user's name and the top
+bar's heartbeat (``sre.context_processors.shell`` gives them while ``BUILDING``), each filled in per request
+(``personalise``), so no token or name is ever shared between users and a page served from the cache renders no
+template at all. A page
 with a message to show (after a redirect) is never shared. The placeholders hold a digest of ``SECRET_KEY``: text a
 user typed into a page cannot name one and have another viewer's token put in its place.
 """
@@ -32,13 +31,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from sre.auth.roles import user_role
 from sre.shell import heartbeat_age_now, shell_heartbeat
@@ -86,8 +84,8 @@ def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: 
     the others that arrive meanwhile get the previous value (at most ``seconds`` plus one build old) instead of
     all rebuilding at once: four threads of a worker rebuilding the same page together under load made the
     slowest requests wait seconds."""
-    if recently_wrote(request, max(seconds, TTL) + BYPASS_EXTRA) or getattr(request, BUILDING, False):
-        return build()  # for a writer; or a part of a whole page being built to share (the page is what is kept)
+    if recently_wrote(request, max(seconds, TTL) + BYPASS_EXTRA):
+        return build()
     key = key_for(request, name)
     entry = cache.get(key)
     if entry is not None and entry[0] > time.time():
@@ -106,19 +104,6 @@ def cached(request: HttpRequest, name: str, build: Callable[[], T], *, seconds: 
         if entry is not None:
             cache.delete(building)
     return value
-
-
-def render(request: HttpRequest, template_name: str, context: dict[str, Any]) -> str:
-    """The template rendered for caching: ``{% csrf_token %}`` writes a placeholder, not this session's token."""
-    return render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
-
-
-def with_csrf(request: HttpRequest, html: str) -> SafeString:
-    """A cached fragment with this viewer's own CSRF token in place of the placeholder (kept while ``page`` builds
-    the whole response to share: it is filled in when served)."""
-    if CSRF_PLACEHOLDER in html and not getattr(request, BUILDING, False):
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return mark_safe(html)  # noqa: S308 - our own rendered template
 
 
 class _NotShared(Exception):
@@ -150,7 +135,10 @@ def page(request: HttpRequest, name: str, respond: Callable[[], HttpResponse]) -
             raise _NotShared(response)
         return response.content.decode(response.charset), response["Content-Type"]
 
-    variant = ":htmx" if request.headers.get("HX-Request") else ""
+    # htmx's partial apart, keyed by the header's own value: views differ in which values they take for a partial,
+    # and "HX-Request: false" must not store a whole page where the live refresh reads its partial
+    hx = request.headers.get("HX-Request", "")
+    variant = f":hx-{hashlib.sha256(hx.encode()).hexdigest()[:12]}" if hx else ""
     try:
         content, content_type = cached(request, f"page:{name}{variant}", build)
     except _NotShared as built:
@@ -190,7 +178,7 @@ def _messages_waiting(request: HttpRequest) -> bool:
     if request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")):
         return True
     session = getattr(request, "session", None)
-    return bool(session is not None and session.get("_messages"))
+    return bool(session is not None and session.get(SessionStorage.session_key))
 
 
 class WriteMarkMiddleware:

@@ -52,16 +52,10 @@ class IndexView(RoleRequiredMixin, TemplateView):
 
     @pagecache.shared_page("statuspage:index")
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The page body (or, for htmx, the live part) is shared for ``pagecache.TTL`` seconds by everyone of a
-        role; whoever just changed something gets it afresh (``sre.pagecache``)."""
-        partial = "statuspage/_live.html" if request.headers.get("HX-Request") else "statuspage/_index_body.html"
-        body = pagecache.cached(
-            request, f"statuspage:{partial}", lambda: pagecache.render(request, partial, self.get_context_data())
-        )
-        body = pagecache.with_csrf(request, body)
-        if partial == "statuspage/_live.html":
-            return HttpResponse(body)
-        return render(request, self.template_name, {"body_html": body})
+        """The page (or, for htmx, the live part) is shared for ``pagecache.TTL`` seconds by everyone of a role;
+        whoever just changed something gets it afresh (``sre.pagecache``)."""
+        live = request.headers.get("HX-Request")
+        return render(request, "statuspage/_live.html" if live else self.template_name, self.get_context_data())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()

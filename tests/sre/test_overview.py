@@ -46,7 +46,7 @@ def _burn_alert(slo, *, status: str) -> Alert:
 
 
 def _fresh(client, path: str = "/", **kwargs) -> str:
-    """The Overview now: its cards are kept 5 s (sre.views.OverviewView.CACHE_SECONDS); these tests change data
+    """The Overview now: its cards are kept 5 s (sre.pagecache.TTL); these tests change data
     between two looks."""
     cache.clear()
     return client.get(path, **kwargs).content.decode()

@@ -64,7 +64,7 @@ def test_overview_at_phone_width(browser, live_server, make_user, role: str) -> 
             page.screenshot(path=f"{SHOTS}/overview-390-{role}.png", full_page=True)
         # Live refresh: what htmx asks every 30 s, asked now; the cards change in place, the page around stays.
         IncidentFactory(title="A second incident declared meanwhile")
-        cache.clear()  # the cards are kept 5 s (OverviewView.CACHE_SECONDS); the live server runs in this process
+        cache.clear()  # the cards are kept 5 s (sre.pagecache.TTL); the live server runs in this process
         page.evaluate("() => htmx.ajax('GET', '/', {source: '#overview-panels', target: '#overview-panels'})")
         expect(page.get_by_test_id("incidents-overview")).to_contain_text("A second incident declared meanwhile")
         assert page.locator("h1").count() == 1 and page.locator("#overview-panels").count() == 1
