@@ -71,6 +71,7 @@ class PagerDutyStub:
         self._hold.set()
         self.held = threading.Event()
         self._hold_next = False
+        self._refusing = False  # between refuse() and restore(): a request a handler still reads gets no answer
         self.server: ThreadingHTTPServer | None = None
         self._connections: set = set()  # open keep-alive connections, closed by refuse()
         self.restore()
@@ -94,7 +95,11 @@ class PagerDutyStub:
         self._hold.set()
 
     def refuse(self) -> None:
-        """Stop listening: connections are refused until ``restore()``."""
+        """Stop listening: connections are refused until ``restore()``. A request a handler thread has already read
+        is dropped unanswered (PagerDuty going away mid-request), not accepted: the client never hears a 202 for it,
+        so recording it as accepted would count a retry of it as a second delivery."""
+        with self.lock:
+            self._refusing = True
         if self.server is not None:
             self.server.shutdown()
             with self.lock:
@@ -106,6 +111,8 @@ class PagerDutyStub:
             self.server = None
 
     def restore(self) -> None:
+        with self.lock:
+            self._refusing = False
         if self.server is not None:
             return
         stub = self
@@ -137,6 +144,9 @@ class PagerDutyStub:
                 with stub.lock:
                     stub.headers.append({k.lower(): v for k, v in self.headers.items()})
                 status, answer = stub._answer(self.path, body)
+                if status == 0:  # refusing: drop the connection unanswered
+                    self.close_connection = True
+                    return
                 if stub._hold_next:
                     stub._hold_next = False
                     stub.held.set()
@@ -167,6 +177,9 @@ class PagerDutyStub:
         with self.lock:
             record = {"path": path, "body": body, "at": dt.datetime.now(dt.UTC)}
             self.requests.append(record)
+            if self._refusing:
+                record["status"] = 0
+                return 0, {}
             if self._failures:
                 record["status"] = self._failures.pop(0)
                 return record["status"], {"status": "error", "message": "stub failure"}
